@@ -1,0 +1,3 @@
+"""cobrowse: a self-hosted co-browsing server."""
+
+__version__ = "0.1.0"

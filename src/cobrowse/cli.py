@@ -1,0 +1,235 @@
+"""The `cobrowse` command: demo, serve, agent-link, api-key."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator, Sequence
+
+import uvicorn
+
+from cobrowse.config import Config, ConfigError, load_config, read_toml
+from cobrowse.core.links import LinkError, sign_link
+from cobrowse.core.origins import OriginError, OriginPattern
+from cobrowse.server.auth import load_link_secret, new_api_key
+
+DEMO_LINK_TTL = 1800.0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.run(args)
+        return result
+    except (ConfigError, LinkError, OriginError, ListenError) as exc:
+        print(f"cobrowse: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cobrowse", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="the server and the demo e-filing portal")
+    demo.add_argument("--port", type=_port, default=8000, help="co-browse server (8000)")
+    demo.add_argument("--portal-port", type=_port, default=None, help="demo portal (port+1)")
+    demo.add_argument("--data-dir", default="data/demo", help="where the link secret lives")
+    demo.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another site that may embed the widget (repeatable)",
+    )
+    demo.set_defaults(run=_run_demo)
+
+    serve = sub.add_parser("serve", help="the server alone, from configuration")
+    serve.add_argument("--config", default=os.environ.get("COBROWSE_CONFIG"), help="TOML file")
+    serve.set_defaults(run=_run_serve)
+
+    link = sub.add_parser("agent-link", help="print a one-time agent sign-in URL")
+    link.add_argument("--agent", required=True, help="the agent's display name")
+    link.add_argument("--config", default=os.environ.get("COBROWSE_CONFIG"), help="TOML file")
+    link.add_argument("--data-dir", default=None, help="the server's data directory")
+    link.add_argument("--base-url", default=None, help="the server's public URL")
+    link.add_argument("--ttl", type=float, default=None, help="seconds the link is valid")
+    link.set_defaults(run=_run_agent_link)
+
+    key = sub.add_parser("api-key", help="make a CRM API key and its auth.api_keys entry")
+    key.set_defaults(run=_run_api_key)
+    return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _config(path: str | None) -> Config:
+    return load_config(read_toml(path) if path else None, os.environ)
+
+
+def demo_config(
+    *, port: int, portal_port: int, data_dir: str, extra_origins: Sequence[str]
+) -> Config:
+    for origin in extra_origins:
+        OriginPattern.parse(origin)
+    portal = [f"http://127.0.0.1:{portal_port}", f"http://localhost:{portal_port}"]
+    return load_config(None, os.environ).with_changes(
+        server={"host": "127.0.0.1", "port": port, "data_dir": data_dir, "public_url": ""},
+        proxy={"allowed_origins": [*portal, *extra_origins]},
+    )
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from cobrowse.demo.portal import create_portal_app
+    from cobrowse.server.app import create_app
+
+    portal_port = args.portal_port or args.port + 1
+    if portal_port == args.port:
+        raise ConfigError("--portal-port must differ from --port")
+    config = demo_config(
+        port=args.port,
+        portal_port=portal_port,
+        data_dir=args.data_dir,
+        extra_origins=args.allow_origin,
+    )
+    _logging(config.server.log_level)
+    app = create_app(config)
+    portal = create_portal_app(cobrowse_url=config.base_url)
+    listeners = [_listen("127.0.0.1", args.port), _listen("127.0.0.1", portal_port)]
+    token, _ = sign_link(
+        secret=load_link_secret(config), agent="Demo Agent", now=time.time(), ttl=DEMO_LINK_TTL
+    )
+    print(
+        f"cobrowse demo\n"
+        f"  demo portal (the taxpayer): http://127.0.0.1:{portal_port}/\n"
+        f"  co-browse server:           {config.base_url}/  (API docs at /docs)\n"
+        f"  agent sign-in (one use, 30 minutes):\n"
+        f"    {config.base_url}/agent/signin?token={token}\n"
+        f"  another link: cobrowse agent-link --agent NAME --data-dir {args.data_dir}\n",
+        flush=True,
+    )
+    servers = [
+        (_server(app, config, host="127.0.0.1", port=args.port), listeners[0]),
+        (_server(portal, config, host="127.0.0.1", port=portal_port), listeners[1]),
+    ]
+    asyncio.run(_serve_all(servers))
+    return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from cobrowse.server.app import create_app
+
+    config = _config(args.config)
+    _logging(config.server.log_level)
+    load_link_secret(config)  # fail early if the data directory is not writable
+    app = create_app(config)
+    listener = _listen(config.server.host, config.server.port)
+    print(f"cobrowse serving on {config.base_url}", flush=True)
+    server = _server(app, config, host=config.server.host, port=config.server.port)
+    asyncio.run(_serve_all([(server, listener)]))
+    return 0
+
+
+def _run_agent_link(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    changes: dict[str, object] = {}
+    if args.data_dir:
+        changes["data_dir"] = args.data_dir
+    if args.base_url:
+        changes["public_url"] = args.base_url
+    if changes:
+        config = config.with_changes(server=changes)
+    ttl = args.ttl if args.ttl is not None else config.auth.link_ttl_seconds
+    token, expires_at = sign_link(
+        secret=load_link_secret(config), agent=args.agent, now=time.time(), ttl=ttl
+    )
+    print(f"{config.base_url}/agent/signin?token={token}")
+    print(
+        f"(one use; valid until {time.strftime('%H:%M:%S', time.localtime(expires_at))})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _run_api_key(args: argparse.Namespace) -> int:
+    key, entry = new_api_key()
+    print(f"API key (give it to the CRM; it is not stored):  {key}")
+    print(f'Add to the server configuration:  [auth] api_keys = ["{entry}"]')
+    return 0
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _server(app: object, config: Config, *, host: str, port: int) -> uvicorn.Server:
+    server_config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level=config.server.log_level,
+        access_log=False,  # ours logs paths without query strings
+        # Frames up to twice the limit reach our decoder, which closes with a reason.
+        ws_max_size=2 * config.limits.visitor_message_bytes,
+        lifespan="on",
+        proxy_headers=bool(config.server.forwarded_allow_ips),
+        forwarded_allow_ips=config.server.forwarded_allow_ips or None,
+    )
+    return _QuietServer(server_config)
+
+
+class _QuietServer(uvicorn.Server):
+    """Signals are handled once for all servers by `_serve_all`."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class ListenError(Exception):
+    pass
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before starting anything, so a busy port is one clear line, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+async def _serve_all(servers: list[tuple[uvicorn.Server, socket.socket]]) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server, _ in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in servers))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,254 @@
+"""Configuration: a TOML file, then `COBROWSE_<SECTION>_<KEY>` environment variables.
+
+Pure: `load_config` takes the parsed TOML and an environment mapping and
+returns a validated, frozen `Config`, or raises `ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cobrowse.core.origins import OriginError, OriginList
+
+DEFAULT_MASK_SELECTORS = (
+    "input[type=password]",
+    "[data-cobrowse-mask]",
+    "[autocomplete^=cc-]",
+    'input[autocomplete="one-time-code"]',
+)
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""  # default: http://host:port
+    data_dir: str = "./cobrowse-data"
+    log_level: str = "info"
+    forwarded_allow_ips: str = ""  # e.g. "127.0.0.1" behind nginx: trust its X-Forwarded-For
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionConfig:
+    pin_ttl_seconds: float = 600.0
+    consent_timeout_seconds: float = 120.0
+    visitor_grace_seconds: float = 30.0
+    agent_grace_seconds: float = 120.0
+    max_duration_seconds: float = 4 * 3600.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthConfig:
+    link_secret: str = ""  # default: generated once into data_dir/link-secret
+    link_ttl_seconds: float = 300.0
+    agent_cookie_ttl_seconds: float = 8 * 3600.0
+    api_keys: tuple[str, ...] = ()  # "sha256:<hex>" of each key (`cobrowse api-key`)
+    secure_cookies: bool = False  # set true behind HTTPS
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProxyConfig:
+    allowed_origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaskingConfig:
+    selectors: tuple[str, ...] = DEFAULT_MASK_SELECTORS
+
+
+@dataclass(frozen=True, kw_only=True)
+class LimitsConfig:
+    visitor_message_bytes: int = 8 * 1024 * 1024
+    agent_message_bytes: int = 64 * 1024
+    replay_buffer_bytes: int = 24 * 1024 * 1024
+    join_free_failures: int = 3
+    join_lockout_failures: int = 10
+    join_base_delay_seconds: float = 0.25
+    join_max_delay_seconds: float = 2.0
+    join_window_seconds: float = 900.0
+    max_sessions: int = 10_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    proxy: ProxyConfig = field(default_factory=ProxyConfig)
+    masking: MaskingConfig = field(default_factory=MaskingConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+
+    @property
+    def base_url(self) -> str:
+        return (self.server.public_url or f"http://{self.server.host}:{self.server.port}").rstrip(
+            "/"
+        )
+
+    @property
+    def allowed_origins(self) -> OriginList:
+        return OriginList.parse(self.proxy.allowed_origins)
+
+    def with_changes(self, **sections: Mapping[str, Any]) -> Config:
+        """A copy with some keys of some sections replaced (validated)."""
+        result = _apply(self, {name: dict(values) for name, values in sections.items()}, "")
+        _validate_relations(result)
+        return result
+
+
+def load_config(
+    toml_data: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+) -> Config:
+    config = _apply(Config(), dict(toml_data or {}), "config file: ")
+    config = _apply(config, _env_sections(env or {}), "environment: ")
+    _validate_relations(config)
+    return config
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _env_sections(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    sections: dict[str, dict[str, Any]] = {}
+    names = {f.name for f in dataclasses.fields(Config)}
+    for key, value in env.items():
+        if not key.startswith("COBROWSE_") or key == "COBROWSE_CONFIG":
+            continue
+        rest = key[len("COBROWSE_") :].lower()
+        section, _, name = rest.partition("_")
+        if section not in names or not name:
+            raise ConfigError(f"environment: unknown setting {key}")
+        sections.setdefault(section, {})[name] = value
+    return sections
+
+
+def _apply(config: Config, data: dict[str, Any], where: str) -> Config:
+    changes: dict[str, Any] = {}
+    sections = {f.name: f for f in dataclasses.fields(Config)}
+    for section_name, values in data.items():
+        if section_name not in sections:
+            raise ConfigError(f"{where}unknown section [{section_name}]")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}[{section_name}] must be a table")
+        current = getattr(config, section_name)
+        changes[section_name] = _apply_section(current, section_name, values, where)
+    result = dataclasses.replace(config, **changes)
+    _validate_fields(result, where)
+    return result
+
+
+def _apply_section(current: Any, section: str, values: dict[str, Any], where: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(current)}
+    updates: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in fields:
+            raise ConfigError(f"{where}unknown setting {section}.{key}")
+        default = getattr(type(current)(), key)
+        updates[key] = _coerce(raw, default, f"{where}{section}.{key}")
+    return dataclasses.replace(current, **updates)
+
+
+def _coerce(raw: Any, default: Any, name: str) -> Any:
+    if isinstance(default, bool):
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if isinstance(raw, str) and raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            if isinstance(raw, bool):
+                raise ValueError
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number, not {raw!r}")
+        return value
+    if isinstance(default, tuple):
+        if isinstance(raw, str):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+            return tuple(raw)
+        raise ConfigError(f"{name} must be a list of strings")
+    if not isinstance(raw, str):
+        raise ConfigError(f"{name} must be a string, not {raw!r}")
+    return raw
+
+
+def _validate_fields(config: Config, where: str) -> None:
+    """Checks of single values, reported with the layer they came from."""
+    try:
+        config.allowed_origins  # noqa: B018 - parse for the error
+    except OriginError as exc:
+        raise ConfigError(f"{where}proxy.allowed_origins: {exc}") from None
+    positive = [
+        ("session", name)
+        for name in (
+            "pin_ttl_seconds",
+            "consent_timeout_seconds",
+            "visitor_grace_seconds",
+            "agent_grace_seconds",
+            "max_duration_seconds",
+        )
+    ] + [
+        ("auth", "agent_cookie_ttl_seconds"),
+        ("limits", "join_lockout_failures"),
+        ("limits", "join_window_seconds"),
+        ("limits", "max_sessions"),
+    ]
+    for section, key in positive:
+        if not getattr(getattr(config, section), key) > 0:
+            raise ConfigError(f"{where}{section}.{key} must be positive")
+    lim = config.limits
+    if lim.join_free_failures < 0:
+        raise ConfigError(f"{where}limits.join_free_failures must not be negative")
+    if lim.join_base_delay_seconds < 0 or lim.join_max_delay_seconds < 0:
+        raise ConfigError(f"{where}limits.join_*_delay_seconds must not be negative")
+    if not 0 < config.auth.link_ttl_seconds <= 3600:
+        raise ConfigError(f"{where}auth.link_ttl_seconds must be within (0, 3600]")
+    for key_hash in config.auth.api_keys:
+        if not key_hash.startswith("sha256:") or len(key_hash) != 7 + 64:
+            raise ConfigError(
+                f"{where}auth.api_keys entries are 'sha256:<64 hex>' (see `cobrowse api-key`)"
+            )
+    if not 0 < config.server.port < 65536:
+        raise ConfigError(f"{where}server.port must be 1-65535")
+    if lim.visitor_message_bytes < 1024 or lim.agent_message_bytes < 1024:
+        raise ConfigError(f"{where}limits.*_message_bytes must be at least 1024")
+    if not config.masking.selectors:
+        raise ConfigError(f"{where}masking.selectors must not be empty")
+
+
+def _validate_relations(config: Config) -> None:
+    """Checks between values, on the merged result of every layer."""
+    lim = config.limits
+    if lim.replay_buffer_bytes < lim.visitor_message_bytes:
+        raise ConfigError("limits.replay_buffer_bytes must be >= limits.visitor_message_bytes")
+    if lim.join_free_failures > lim.join_lockout_failures:
+        raise ConfigError("limits.join_free_failures must be <= limits.join_lockout_failures")

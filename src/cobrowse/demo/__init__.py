@@ -1,0 +1,1 @@
+"""cobrowse.demo"""

@@ -1,0 +1,210 @@
+"""The REST API under /api/v1 (see docs/protocol.md)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from cobrowse.core.links import LinkError, agent_name_problem, sign_link
+from cobrowse.core.origins import origin_matches_host
+from cobrowse.core.pin import display_pin, normalize_pin
+from cobrowse.server.auth import AGENT_COOKIE, Agent, api_key_valid
+from cobrowse.server.context import Context, client_address, get_context
+from cobrowse.server.errors import ApiError
+from cobrowse.store.memory import CapacityError
+
+router = APIRouter(prefix="/api/v1")
+
+Ctx = Annotated[Context, Depends(get_context)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateSessionIn(Strict):
+    pass
+
+
+class Masking(BaseModel):
+    selectors: list[str]
+
+
+class CreateSessionOut(BaseModel):
+    session_id: str
+    pin: str
+    pin_display: str
+    expires_at: float
+    visitor_token: str
+    ws_url: str
+    masking: Masking
+    grace_seconds: float
+
+
+class JoinIn(Strict):
+    pin: str = Field(max_length=32, description="The 6-digit PIN; spaces allowed")
+
+
+class AgentOut(BaseModel):
+    name: str
+
+
+class JoinOut(BaseModel):
+    session_id: str
+    agent_token: str
+    ws_url: str
+    agent: AgentOut
+
+
+class MeOut(BaseModel):
+    agent: AgentOut
+
+
+class LinkIn(Strict):
+    agent: str = Field(min_length=1, max_length=80, description="The agent's display name")
+    ttl_seconds: float | None = Field(
+        default=None, gt=0, le=3600, description="Lifetime; default auth.link_ttl_seconds"
+    )
+
+
+class LinkOut(BaseModel):
+    url: str
+    expires_at: float
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorOut} for status in (401, 403, 404, 422, 429, 503)
+}
+
+
+def ws_url(ctx: Context) -> str:
+    base = ctx.config.base_url
+    return ("wss://" + base[8:] if base.startswith("https://") else "ws://" + base[7:]) + "/ws"
+
+
+def signed_in_agent(request: Request, ctx: Ctx) -> Agent:
+    agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
+    if agent is None:
+        raise ApiError(401, "not_signed_in", "Sign in through your CRM's co-browse link first.")
+    return agent
+
+
+AgentDep = Annotated[Agent, Depends(signed_in_agent)]
+
+
+@router.post("/sessions", status_code=201, response_model=CreateSessionOut, responses=ERRORS)
+async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> CreateSessionOut:
+    """A visitor asks for a PIN. Called by the widget; carries no page data."""
+    origin = request.headers.get("origin")
+    if origin is not None and not ctx.site_origins.allows(origin):
+        raise ApiError(403, "origin_not_allowed", f"{origin} is not an allowed site")
+    verdict = ctx.create_limiter.attempt([client_address(request)], now=ctx.clock())
+    if verdict.refused:
+        raise _too_many(verdict.retry_after, "Too many co-browse sessions from this address.")
+    try:
+        created = ctx.hub.create_session()
+    except CapacityError:
+        raise ApiError(503, "at_capacity", "The co-browse service is busy; try again.") from None
+    s = created.session
+    return CreateSessionOut(
+        session_id=s.id,
+        pin=s.pin,
+        pin_display=display_pin(s.pin),
+        expires_at=s.pin_expires_at,
+        visitor_token=created.visitor_token,
+        ws_url=ws_url(ctx),
+        masking=Masking(selectors=list(ctx.config.masking.selectors)),
+        grace_seconds=ctx.config.session.visitor_grace_seconds,
+    )
+
+
+@router.post("/join", response_model=JoinOut, responses=ERRORS)
+async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> JoinOut:
+    """An agent enters the visitor's PIN. Every wrong PIN gets the same answer;
+    repeated failures per agent and per address are slowed down, then refused."""
+    if "origin" in request.headers:
+        _check_same_origin(request)
+    keys = [f"agent:{agent.name}", f"addr:{client_address(request)}"]
+    verdict = ctx.join_limiter.attempt(keys, now=ctx.clock())
+    if verdict.refused:
+        raise _too_many(verdict.retry_after, "Too many wrong PINs. Wait before trying again.")
+    if verdict.delay:
+        await asyncio.sleep(verdict.delay * ctx.sleep_scale)
+    pin = normalize_pin(body.pin)
+    joined = ctx.hub.join(pin, agent_name=agent.name) if pin else None
+    if joined is None:
+        raise ApiError(404, "invalid_pin", "That PIN is not valid.")
+    ctx.join_limiter.forgive(keys, now=ctx.clock())
+    return JoinOut(
+        session_id=joined.session.id,
+        agent_token=joined.agent_token,
+        ws_url=ws_url(ctx),
+        agent=AgentOut(name=agent.name),
+    )
+
+
+@router.get("/me", response_model=MeOut, responses=ERRORS)
+async def me(agent: AgentDep) -> MeOut:
+    """The signed-in agent."""
+    return MeOut(agent=AgentOut(name=agent.name))
+
+
+@router.post("/agent-links", status_code=201, response_model=LinkOut, responses=ERRORS)
+async def agent_link(
+    body: LinkIn,
+    ctx: Ctx,
+    authorization: Annotated[str | None, Header()] = None,
+) -> LinkOut:
+    """For a CRM: a one-time agent sign-in URL. `Authorization: Bearer <api key>`."""
+    scheme, _, key = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not key or not api_key_valid(key, ctx.config.auth.api_keys):
+        raise ApiError(
+            401, "bad_api_key", "A valid API key is required (Authorization: Bearer ...)."
+        )
+    problem = agent_name_problem(body.agent)
+    if problem:
+        raise ApiError(422, "invalid_request", problem)
+    try:
+        token, expires_at = sign_link(
+            secret=ctx.link_secret,
+            agent=body.agent,
+            now=ctx.clock(),
+            ttl=body.ttl_seconds or ctx.config.auth.link_ttl_seconds,
+        )
+    except LinkError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
+    return LinkOut(url=f"{ctx.config.base_url}/agent/signin?token={token}", expires_at=expires_at)
+
+
+def _too_many(retry_after: float, message: str) -> ApiError:
+    seconds = max(1, int(retry_after + 0.999))
+    return ApiError(429, "too_many_attempts", message, headers={"Retry-After": str(seconds)})
+
+
+def _check_same_origin(request: Request) -> None:
+    if not origin_matches_host(request.headers["origin"], request.headers.get("host", "")):
+        raise ApiError(403, "cross_origin", "This call is only allowed from the agent console.")
+
+
+def set_agent_cookie(response: Response, ctx: Context, cookie: str) -> None:
+    response.set_cookie(
+        AGENT_COOKIE,
+        cookie,
+        max_age=int(ctx.config.auth.agent_cookie_ttl_seconds),
+        httponly=True,
+        samesite="strict",
+        secure=ctx.config.auth.secure_cookies,
+        path="/",
+    )

@@ -1,0 +1,103 @@
+"""The app factory: one FastAPI app per Config, all state on app.state.ctx."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from cobrowse import __version__
+from cobrowse.config import Config
+from cobrowse.server import api, pages
+from cobrowse.server.context import STATIC_DIR, Context
+from cobrowse.server.errors import install_error_handlers
+from cobrowse.server.ws import websocket_endpoint
+
+log = logging.getLogger("cobrowse.access")
+
+SWEEP_INTERVAL = 0.5
+CORS_PATHS = frozenset({"/api/v1/sessions"})
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(
+    config: Config, *, clock: Callable[[], float] = time.time, sleep_scale: float = 1.0
+) -> FastAPI:
+    ctx = Context(config=config, clock=clock, sleep_scale=sleep_scale)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(_sweep_forever(ctx))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await ctx.hub.shutdown()
+
+    app = FastAPI(
+        title="cobrowse",
+        version=__version__,
+        summary="Self-hosted co-browsing: PIN, consent, live mirror, masking.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_api_websocket_route("/ws", websocket_endpoint)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+
+    @app.middleware("http")
+    async def headers_and_cors(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        origin = request.headers.get("origin")
+        cors = request.url.path in CORS_PATHS and ctx.site_origins.allows(origin)
+        if cors and request.method == "OPTIONS":
+            response: Response = Response(status_code=204)
+            response.headers["Access-Control-Allow-Methods"] = "POST"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+        else:
+            response = await call_next(request)
+        if cors and origin is not None:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        # The path only: query strings may hold one-time tokens.
+        log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - start) * 1000,
+        )
+        return response
+
+    return app
+
+
+async def _sweep_forever(ctx: Context) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL)
+        try:
+            await ctx.hub.sweep()
+        except Exception:  # one bad session must not stop the sweeper
+            logging.getLogger("cobrowse").exception("sweep failed")

@@ -1,0 +1,104 @@
+"""Our own pages and files: the embed script, the agent console, agent sign-in."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import Response
+
+from cobrowse.core.links import LinkError, verify_link
+from cobrowse.server.api import set_agent_cookie
+from cobrowse.server.context import STATIC_DIR, get_context
+from cobrowse.server.errors import ApiError
+
+router = APIRouter()
+
+DIST = STATIC_DIR / "dist"
+
+# The console shows a replay of another site's page: its styles are inline and
+# its images and fonts come from that site; no script runs but ours.
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src * data: blob:; font-src * data:; media-src * data: blob:; "
+    "connect-src 'self' ws: wss:; frame-src 'self' about:; child-src 'self' about: blob:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _built(name: str) -> Path:
+    path = DIST / name
+    if not path.is_file():
+        raise ApiError(
+            503, "not_built", f"{name} is not built; run `make install` (npm run build in web/)"
+        )
+    return path
+
+
+@router.get("/healthz", include_in_schema=False)
+async def healthz() -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+@router.get("/cobrowse.js", include_in_schema=False)
+async def embed_script() -> FileResponse:
+    """The one script a site embeds: the Co-browse button and the visitor runtime."""
+    return FileResponse(
+        _built("cobrowse.js"),
+        media_type="text/javascript",
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "Access-Control-Allow-Origin": "*",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        },
+    )
+
+
+@router.get("/console", include_in_schema=False)
+async def console() -> FileResponse:
+    return FileResponse(
+        STATIC_DIR / "console.html",
+        media_type="text/html",
+        headers={"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/", include_in_schema=False)
+async def root() -> RedirectResponse:
+    return RedirectResponse("/console", status_code=303)
+
+
+@router.get("/agent/signin", include_in_schema=False)
+async def agent_signin(request: Request, token: str = "") -> Response:
+    """Where a CRM-signed link lands: check it, use it up, sign the agent in."""
+    ctx = get_context(request)
+    now = ctx.clock()
+    try:
+        link = verify_link(token, secret=ctx.link_secret, now=now)
+    except LinkError as exc:
+        return _message_page(401, "This sign-in link does not work", str(exc))
+    if not ctx.links.use(link, now=now):
+        return _message_page(
+            401,
+            "This sign-in link was already used",
+            "Each link works once. Open the co-browse console from your CRM again.",
+        )
+    response = RedirectResponse("/console", status_code=303)
+    set_agent_cookie(response, ctx, ctx.agents.sign_in(link.agent, now=now))
+    return response
+
+
+def _message_page(status: int, title: str, detail: str) -> HTMLResponse:
+    body = (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font:16px system-ui,sans-serif;margin:4rem auto;max-width:36rem}</style>"
+        f"<main><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></main></html>"
+    )
+    return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": PAGE_CSP})

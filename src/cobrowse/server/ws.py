@@ -1,0 +1,125 @@
+"""The WebSocket endpoint: authenticate with `hello`, then decode and hand to the hub.
+
+Any bad frame closes only the socket that sent it, with a code and a reason
+(docs/protocol.md); the session and every other socket are untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from cobrowse.core import messages as m
+from cobrowse.core.origins import origin_matches_host
+from cobrowse.core.session import EndReason
+from cobrowse.server.context import Context, get_context
+from cobrowse.server.hub import Attachment
+from cobrowse.server.peer import SocketPeer
+
+log = logging.getLogger("cobrowse.ws")
+
+HELLO_TIMEOUT = 10.0
+HELLO_MAX_BYTES = 4096
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    ctx = get_context(ws)
+    origin = ws.headers.get("origin")
+    host = ws.headers.get("host", "")
+    if origin is not None and not (
+        origin_matches_host(origin, host) or ctx.site_origins.allows(origin)
+    ):
+        await ws.close(code=m.CLOSE_NOT_ALLOWED, reason="origin not allowed")
+        return
+    await ws.accept()
+    att = await _hello(ws, ctx)
+    if att is None:
+        return
+    limit = (
+        ctx.config.limits.visitor_message_bytes
+        if att.role == "visitor"
+        else ctx.config.limits.agent_message_bytes
+    )
+    try:
+        while True:
+            data = await _receive(ws)
+            if data is None:
+                break
+            message = m.decode_client(data, max_bytes=limit)
+            await ctx.hub.receive(att, message)
+            if not att.session.live:
+                break
+    except m.ProtocolError as exc:
+        log.info("closing a %s socket: %s", att.role, exc.reason)
+        att.peer.send(m.encode_error(code=exc.error_code, message=exc.reason))
+        await att.peer.close(exc.code, exc.reason[:120])
+    finally:
+        ctx.hub.detach(att)
+
+
+async def _hello(ws: WebSocket, ctx: Context) -> Attachment | None:
+    try:
+        data = await asyncio.wait_for(_receive(ws), timeout=HELLO_TIMEOUT)
+    except TimeoutError:
+        await _refuse(ws, m.CLOSE_HELLO_TIMEOUT, "hello timeout", "hello_timeout")
+        return None
+    if data is None:
+        return None
+    try:
+        message = m.decode_client(data, max_bytes=HELLO_MAX_BYTES)
+    except m.ProtocolError as exc:
+        await _refuse(ws, exc.code, exc.reason, exc.error_code)
+        return None
+    if not isinstance(message, m.Hello):
+        await _refuse(ws, m.CLOSE_BAD_TOKEN, "bad token", "hello_first")
+        return None
+    grant = ctx.hub.resolve(message.token)
+    if isinstance(grant, EndReason):
+        await _send(ws, m.encode_ended(reason=grant))
+        await _refuse(ws, m.CLOSE_ENDED, "session ended", None)
+        return None
+    if grant is None:
+        await _refuse(ws, m.CLOSE_BAD_TOKEN, "bad token", "bad_token")
+        return None
+    origin = ws.headers.get("origin")
+    if origin is not None:
+        own = origin_matches_host(origin, ws.headers.get("host", ""))
+        if (grant.role == "agent" and not own) or (
+            grant.role == "visitor" and not (own or ctx.site_origins.allows(origin))
+        ):
+            await _refuse(ws, m.CLOSE_NOT_ALLOWED, "not allowed: origin", "origin_not_allowed")
+            return None
+    peer = SocketPeer(ws, max_pending=2 * ctx.config.limits.replay_buffer_bytes)
+    att = await ctx.hub.attach(peer, grant)
+    if att is None:
+        await _refuse(ws, m.CLOSE_ENDED, "session ended", None)
+    return att
+
+
+async def _receive(ws: WebSocket) -> str | bytes | None:
+    """The next frame's data, or None when the socket closed."""
+    if ws.application_state == WebSocketState.DISCONNECTED:
+        return None
+    try:
+        event = await ws.receive()
+    except (WebSocketDisconnect, RuntimeError):
+        return None
+    if event["type"] == "websocket.disconnect":
+        return None
+    text = event.get("text")
+    return text if text is not None else event.get("bytes") or b""
+
+
+async def _send(ws: WebSocket, frame: bytes) -> None:
+    with contextlib.suppress(Exception):
+        await ws.send_text(frame.decode())
+
+
+async def _refuse(ws: WebSocket, code: int, reason: str, error_code: str | None) -> None:
+    if error_code is not None:
+        await _send(ws, m.encode_error(code=error_code, message=reason))
+    with contextlib.suppress(Exception):
+        await ws.close(code=code, reason=reason[:120])

@@ -1,0 +1,278 @@
+"""CRM-signed agent links: HS256 JWTs checked against our clock, used once."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+
+from cobrowse.core.links import (
+    AUDIENCE,
+    LEEWAY,
+    MAX_LIFETIME,
+    AgentLink,
+    LinkError,
+    ReplayCache,
+    agent_name_problem,
+    sign_link,
+    verify_link,
+)
+
+SECRET = "k" * 64
+# Far from the wall clock on purpose: the check must use `now`, not time.time().
+T0 = 2_500_000_000.0
+JTI = "j" * 24
+
+
+def claims(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "aud": AUDIENCE,
+        "sub": "Asha Rao",
+        "iat": int(T0),
+        "exp": int(T0) + 300,
+        "jti": JTI,
+    }
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def token(secret: str = SECRET, algorithm: str = "HS256", **over: Any) -> str:
+    return jwt.encode(claims(**over), secret, algorithm=algorithm)
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forged(header: dict[str, Any], payload: dict[str, Any], key: bytes | None) -> str:
+    signing_input = b64(json.dumps(header).encode()) + "." + b64(json.dumps(payload).encode())
+    sig = "" if key is None else b64(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())
+    return signing_input + "." + sig
+
+
+def test_constants() -> None:
+    assert AUDIENCE == "cobrowse:agent-link"
+    assert (MAX_LIFETIME, LEEWAY) == (3600.0, 30.0)
+
+
+def test_round_trip() -> None:
+    tok, expires_at = sign_link(secret=SECRET, agent="  Asha Rao ", now=T0, ttl=300)
+    assert expires_at == T0 + 300
+    link = verify_link(tok, secret=SECRET, now=T0 + 10)
+    assert link.agent == "Asha Rao"
+    assert link.expires_at == T0 + 300
+    assert len(link.jti) >= 16
+
+
+def test_signed_claims_follow_the_recipe() -> None:
+    tok, _ = sign_link(secret=SECRET, agent="Asha", now=T0 + 0.7, ttl=60)
+    header = jwt.get_unverified_header(tok)
+    assert header["alg"] == "HS256"
+    body = jwt.decode(tok, options={"verify_signature": False})
+    assert body["aud"] == AUDIENCE
+    assert body["sub"] == "Asha"
+    assert body["iat"] == int(T0)
+    assert body["exp"] == int(T0 + 60.7)
+    assert isinstance(body["jti"], str) and len(body["jti"]) >= 16
+
+
+def test_every_link_has_a_new_jti() -> None:
+    jtis = {
+        verify_link(
+            sign_link(secret=SECRET, agent="A", now=T0, ttl=60)[0], secret=SECRET, now=T0
+        ).jti
+        for _ in range(20)
+    }
+    assert len(jtis) == 20
+
+
+def test_a_crm_built_token_verifies() -> None:
+    link = verify_link(token(), secret=SECRET, now=T0)
+    assert link == AgentLink(agent="Asha Rao", jti=JTI, expires_at=T0 + 300)
+
+
+def test_verification_ignores_the_wall_clock() -> None:
+    assert abs(time.time() - T0) > 10**7
+    past = 1_000_000_000.0
+    tok = token(iat=int(past), exp=int(past) + 300)
+    assert verify_link(tok, secret=SECRET, now=past + 1).agent == "Asha Rao"
+    with pytest.raises(LinkError):
+        verify_link(token(), secret=SECRET, now=time.time())
+
+
+@pytest.mark.parametrize("ttl", [0, -1, MAX_LIFETIME + 1, 10**6])
+def test_sign_rejects_bad_ttl(ttl: float) -> None:
+    with pytest.raises(LinkError, match="at most 3600"):
+        sign_link(secret=SECRET, agent="Asha", now=T0, ttl=ttl)
+
+
+def test_sign_accepts_max_ttl() -> None:
+    tok, exp = sign_link(secret=SECRET, agent="Asha", now=T0, ttl=MAX_LIFETIME)
+    assert verify_link(tok, secret=SECRET, now=T0).expires_at == exp
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("a" * 81, "longer than 80"),
+        ("Asha\nRao", "control"),
+        ("Asha\x7f", "control"),
+        ("\x00", "control"),
+    ],
+)
+def test_agent_name_problems(name: str, problem: str) -> None:
+    found = agent_name_problem(name)
+    assert found is not None and problem in found
+    with pytest.raises(LinkError, match=problem):
+        sign_link(secret=SECRET, agent=name, now=T0, ttl=60)
+
+
+@pytest.mark.parametrize("name", ["Asha", "a" * 80, " Asha Rao ", "\u0906\u0936\u093e"])
+def test_agent_names_ok(name: str) -> None:
+    assert agent_name_problem(name) is None
+
+
+# --- rejections -------------------------------------------------------------------
+
+
+def rejected(tok: str, *, now: float = T0, secret: str = SECRET) -> str:
+    with pytest.raises(LinkError) as info:
+        verify_link(tok, secret=secret, now=now)
+    return str(info.value)
+
+
+def test_wrong_secret() -> None:
+    assert "invalid link" in rejected(token(secret="x" * 64))
+
+
+def test_tampered_payload() -> None:
+    head, _, sig = token().split(".")
+    other = token(sub="Mallory").split(".")[1]
+    assert "invalid link" in rejected(f"{head}.{other}.{sig}")
+
+
+def test_expiry_with_leeway() -> None:
+    tok = token()
+    exp = T0 + 300
+    assert verify_link(tok, secret=SECRET, now=exp).agent == "Asha Rao"
+    assert verify_link(tok, secret=SECRET, now=exp + LEEWAY - 0.001).agent == "Asha Rao"
+    assert "expired" in rejected(tok, now=exp + LEEWAY)
+    assert "expired" in rejected(tok, now=exp + 10_000)
+
+
+def test_issued_in_the_future_with_leeway() -> None:
+    tok = token(iat=int(T0) + 30, exp=int(T0) + 300)
+    assert verify_link(tok, secret=SECRET, now=T0).agent == "Asha Rao"
+    tok = token(iat=int(T0) + 31, exp=int(T0) + 300)
+    assert "future" in rejected(tok, now=T0)
+
+
+def test_lifetime_over_an_hour() -> None:
+    assert verify_link(token(exp=int(T0) + 3600), secret=SECRET, now=T0)
+    assert "too long" in rejected(token(exp=int(T0) + 3601))
+
+
+@pytest.mark.parametrize("missing", ["aud", "sub", "iat", "exp", "jti"])
+def test_missing_claims(missing: str) -> None:
+    tok = jwt.encode(claims(**{missing: None}), SECRET, algorithm="HS256")
+    assert missing in rejected(tok)
+
+
+@pytest.mark.parametrize("aud", ["cobrowse:other", "", ["cobrowse:other"]])
+def test_wrong_audience(aud: Any) -> None:
+    assert "invalid link" in rejected(token(aud=aud))
+
+
+@pytest.mark.parametrize("jti", ["short", "x" * 15, ""])
+def test_short_jti(jti: str) -> None:
+    assert "jti" in rejected(token(jti=jti))
+
+
+def test_jti_of_16_is_enough() -> None:
+    assert verify_link(token(jti="x" * 16), secret=SECRET, now=T0).jti == "x" * 16
+
+
+@pytest.mark.parametrize("sub", ["", "a" * 81, "A\nB"])
+def test_bad_agent_name_in_token(sub: str) -> None:
+    assert "agent name" in rejected(token(sub=sub))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("iat", "now"), ("exp", "later"), ("iat", True), ("exp", None)]
+)
+def test_non_numeric_times(field: str, value: Any) -> None:
+    payload = claims()
+    payload[field] = value
+    rejected(forged({"alg": "HS256", "typ": "JWT"}, payload, SECRET.encode()))
+
+
+def test_alg_none_is_rejected() -> None:
+    tok = forged({"alg": "none", "typ": "JWT"}, claims(), None)
+    assert "invalid link" in rejected(tok)
+    tok = jwt.encode(claims(), None, algorithm="none")
+    assert "invalid link" in rejected(tok)
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256", "HS512", "hs256"])
+def test_other_algorithms_are_rejected_even_with_an_hmac_of_the_secret(alg: str) -> None:
+    # Algorithm confusion: the header claims another algorithm; the signature is
+    # a valid HMAC-SHA256 made with the very secret the server holds.
+    tok = forged({"alg": alg, "typ": "JWT"}, claims(), SECRET.encode())
+    assert "invalid link" in rejected(tok)
+
+
+def test_hs512_with_the_right_secret_is_rejected() -> None:
+    assert "invalid link" in rejected(token(algorithm="HS512"))
+
+
+@pytest.mark.parametrize("tok", ["", "abc", "a.b.c", "a.b", "...."])
+def test_garbage_tokens(tok: str) -> None:
+    assert "invalid link" in rejected(tok)
+
+
+def test_oversized_token() -> None:
+    assert "too long" in rejected("a" * 4097)
+
+
+# --- single use -------------------------------------------------------------------
+
+
+def link(jti: str = JTI, exp: float = T0 + 300) -> AgentLink:
+    return AgentLink(agent="Asha", jti=jti, expires_at=exp)
+
+
+def test_replay_cache_single_use() -> None:
+    cache = ReplayCache()
+    assert cache.use(link(), now=T0) is True
+    assert cache.use(link(), now=T0 + 1) is False
+    assert cache.use(link(), now=T0 + 300 + LEEWAY - 0.001) is False
+    assert cache.use(link("other" * 4), now=T0 + 2) is True
+
+
+def test_replay_cache_forgets_after_expiry_plus_leeway() -> None:
+    cache = ReplayCache()
+    cache.use(link(), now=T0)
+    cache.use(link("b" * 20, exp=T0 + 3000), now=T0)
+    cache.use(link("c" * 20, exp=T0 + 10), now=T0 + 300 + LEEWAY)  # triggers pruning
+    assert JTI not in cache._seen
+    assert "b" * 20 in cache._seen
+    # By then verify_link refuses the link anyway, so forgetting is safe.
+    with pytest.raises(LinkError, match="expired"):
+        verify_link(token(), secret=SECRET, now=T0 + 300 + LEEWAY)
+
+
+def test_cache_with_verified_links() -> None:
+    cache = ReplayCache()
+    tok, _ = sign_link(secret=SECRET, agent="Asha", now=T0, ttl=60)
+    first = verify_link(tok, secret=SECRET, now=T0 + 1)
+    assert cache.use(first, now=T0 + 1)
+    again = verify_link(tok, secret=SECRET, now=T0 + 2)  # still valid as a token
+    assert not cache.use(again, now=T0 + 2)

@@ -1,0 +1,445 @@
+"""The v1 wire messages: golden fixtures both ways, every malformed frame, fuzzing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cobrowse.core import messages as m
+from cobrowse.core.messages import (
+    CLOSE_BAD_MESSAGE,
+    CLOSE_TOO_BIG,
+    Consent,
+    End,
+    Events,
+    Hello,
+    ProtocolError,
+    decode_client,
+)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+GOOD = FIXTURES / "messages"
+BAD = FIXTURES / "bad_messages"
+LIMIT = 64 * 1024
+
+
+def load(name: str) -> Any:
+    return json.loads((GOOD / name).read_text(encoding="utf-8"))
+
+
+def decode(data: str | bytes, *, max_bytes: int = LIMIT) -> m.ClientMessage:
+    return decode_client(data, max_bytes=max_bytes)
+
+
+def bad(data: str | bytes, *, max_bytes: int = LIMIT) -> ProtocolError:
+    with pytest.raises(ProtocolError) as info:
+        decode_client(data, max_bytes=max_bytes)
+    return info.value
+
+
+# --- golden client fixtures -------------------------------------------------------
+
+CLIENT_FIXTURES = sorted(p.name for p in GOOD.glob("client.*.json"))
+SERVER_FIXTURES = sorted(p.name for p in GOOD.glob("server.*.json"))
+BAD_FIXTURES = sorted(p.name for p in BAD.iterdir() if p.is_file())
+
+
+def test_fixture_sets_are_present() -> None:
+    # Guards the parametrized tests below from silently running on nothing.
+    assert {"client.hello.json", "client.end.json", "client.events.json"} <= set(CLIENT_FIXTURES)
+    assert len(SERVER_FIXTURES) >= 8
+    assert len(BAD_FIXTURES) >= 10
+
+
+EXPECTED_CLIENT: dict[str, type] = {
+    "hello": Hello,
+    "consent": Consent,
+    "events": Events,
+    "end": End,
+}
+
+
+@pytest.mark.parametrize("name", CLIENT_FIXTURES)
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["str", "bytes"])
+def test_client_fixture_decodes_to_its_type(name: str, as_bytes: bool) -> None:
+    text = (GOOD / name).read_text(encoding="utf-8")
+    raw = json.loads(text)
+    msg = decode(text.encode() if as_bytes else text)
+    assert type(msg) is EXPECTED_CLIENT[raw["t"]]
+    assert name.split(".")[1] == raw["t"]
+
+
+def test_hello_fixture_fields() -> None:
+    raw = load("client.hello.json")
+    assert decode(json.dumps(raw)) == Hello(token=raw["token"])
+
+
+@pytest.mark.parametrize(
+    ("name", "allow"), [("client.consent.allow.json", True), ("client.consent.deny.json", False)]
+)
+def test_consent_fixture_fields(name: str, allow: bool) -> None:
+    assert decode(json.dumps(load(name))) == Consent(allow=allow)
+
+
+def test_events_fixture_keeps_events_as_sent() -> None:
+    raw = load("client.events.json")
+    msg = decode(json.dumps(raw))
+    assert isinstance(msg, Events)
+    assert isinstance(msg.events, tuple)
+    assert list(msg.events) == raw["events"]
+    assert [e["type"] for e in msg.events] == [4, 2]
+
+
+def test_end_fixture() -> None:
+    assert decode(json.dumps(load("client.end.json"))) == End()
+
+
+# --- malformed frames -------------------------------------------------------------
+
+BAD_REASON_WORDS = {
+    "consent_not_bool.json": "allow",
+    "event_bool_type.json": "type",
+    "event_without_type.json": "type",
+    "events_not_list.json": "list",
+    "hello_token_not_string.json": "token",
+    "hello_without_token.json": "token",
+    "missing_version.json": "version",
+    "not_json.txt": "JSON",
+    "not_object.json": "object",
+    "unknown_type.json": "dance",
+    "wrong_version.json": "version",
+}
+
+
+@pytest.mark.parametrize("name", BAD_FIXTURES)
+def test_bad_fixture_is_rejected_with_4400(name: str) -> None:
+    err = bad((BAD / name).read_bytes())
+    assert err.code == CLOSE_BAD_MESSAGE == 4400
+    assert err.error_code == "bad_message"
+    assert err.reason.startswith("bad message: ")
+    assert str(err) == err.reason
+    # Every bad fixture is listed with a word its reason must contain.
+    assert BAD_REASON_WORDS[name] in err.reason
+
+
+@pytest.mark.parametrize(
+    ("frame", "word"),
+    [
+        ('{"v": true, "t": "end"}', "version"),  # True == 1 must not pass
+        ('{"v": "1", "t": "end"}', "version"),
+        ('{"v": 0, "t": "end"}', "version"),
+        ('{"v": null, "t": "end"}', "version"),
+        ('{"v": 1}', "type t"),
+        ('{"v": 1, "t": 3}', "type t"),
+        ('{"v": 1, "t": null}', "type t"),
+        ('{"v": 1, "t": "Hello"}', "unknown"),
+        ('{"v": 1, "t": "hello", "token": ""}', "token"),
+        ('{"v": 1, "t": "hello", "token": null}', "token"),
+        ('{"v": 1, "t": "hello", "token": ["a"]}', "token"),
+        ('{"v": 1, "t": "consent"}', "allow"),
+        ('{"v": 1, "t": "consent", "allow": 1}', "allow"),
+        ('{"v": 1, "t": "consent", "allow": null}', "allow"),
+        ('{"v": 1, "t": "events"}', "list"),
+        ('{"v": 1, "t": "events", "events": null}', "list"),
+        ('{"v": 1, "t": "events", "events": [1]}', "event 0 is not an object"),
+        ('{"v": 1, "t": "events", "events": [[]]}', "event 0 is not an object"),
+        (
+            '{"v": 1, "t": "events", "events": [{"type": 2, "timestamp": 1}, {"type": 3}]}',
+            "event 1 has no numeric timestamp",
+        ),
+        (
+            '{"v": 1, "t": "events", "events": [{"type": 2.0, "timestamp": 1}]}',
+            "event 0 has no integer type",
+        ),
+        (
+            '{"v": 1, "t": "events", "events": [{"type": "2", "timestamp": 1}]}',
+            "event 0 has no integer type",
+        ),
+        ('{"v": 1, "t": "events", "events": [{"type": 2, "timestamp": "1"}]}', "timestamp"),
+        ('{"v": 1, "t": "events", "events": [{"type": 2, "timestamp": true}]}', "timestamp"),
+        ('{"v": 1, "t": "events", "events": [{"type": 2, "timestamp": null}]}', "timestamp"),
+        ("", "JSON"),
+        ("   ", "JSON"),
+        ("null", "object"),
+        ('"hello"', "object"),
+        ("42", "object"),
+        ('{"v": 1, "t": "end"} trailing', "JSON"),
+        (b"\xff\xfe{}", "JSON"),
+        (b'{"v": 1, "t": "hello", "token": "\xc3"}', "JSON"),  # invalid UTF-8
+        ("NaN", "JSON"),
+    ],
+)
+def test_malformed_frames(frame: str | bytes, word: str) -> None:
+    err = bad(frame)
+    assert err.code == CLOSE_BAD_MESSAGE
+    assert word in err.reason
+
+
+def test_unknown_type_reason_is_truncated() -> None:
+    err = bad(json.dumps({"v": 1, "t": "x" * 1000}))
+    assert "x" * 40 in err.reason
+    assert "x" * 41 not in err.reason
+
+
+def test_token_length_limit() -> None:
+    ok = "a" * m.MAX_TOKEN_LENGTH
+    assert decode(json.dumps({"v": 1, "t": "hello", "token": ok})) == Hello(token=ok)
+    err = bad(json.dumps({"v": 1, "t": "hello", "token": ok + "a"}))
+    assert err.code == CLOSE_BAD_MESSAGE
+
+
+def test_events_envelope_accepts_float_timestamp_and_empty_list() -> None:
+    msg = decode('{"v":1,"t":"events","events":[{"type":3,"timestamp":1.5,"data":{}}]}')
+    assert msg == Events(events=({"type": 3, "timestamp": 1.5, "data": {}},))
+    assert decode('{"v":1,"t":"events","events":[]}') == Events(events=())
+
+
+def test_extra_fields_are_ignored() -> None:
+    assert decode('{"v":1,"t":"end","extra":{"x":1}}') == End()
+
+
+def test_float_version_is_rejected() -> None:
+    err = bad('{"v": 1.0, "t": "end"}')
+    assert err.code == CLOSE_BAD_MESSAGE
+
+
+# --- size limit -------------------------------------------------------------------
+
+
+def test_oversize_frame_closes_with_1009() -> None:
+    frame = json.dumps({"v": 1, "t": "hello", "token": "a" * 100})
+    size = len(frame.encode())
+    assert decode(frame, max_bytes=size) == Hello(token="a" * 100)  # exactly at the limit
+    for data in (frame, frame.encode()):
+        err = bad(data, max_bytes=size - 1)
+        assert err.code == CLOSE_TOO_BIG == 1009
+        assert err.error_code == "too_big"
+        assert "too big" in err.reason
+        assert str(size - 1) in err.reason
+
+
+def test_size_of_text_is_counted_in_utf8_bytes() -> None:
+    token = "\u20b9" * 10  # 3 bytes each in UTF-8
+    frame = json.dumps({"v": 1, "t": "hello", "token": token}, ensure_ascii=False)
+    assert len(frame) < len(frame.encode())
+    err = bad(frame, max_bytes=len(frame))
+    assert err.code == CLOSE_TOO_BIG
+    assert decode(frame, max_bytes=len(frame.encode())) == Hello(token=token)
+
+
+def test_size_is_checked_before_parsing() -> None:
+    # Garbage over the limit is "too big", not "bad message".
+    assert bad(b"x" * 2000, max_bytes=1024).code == CLOSE_TOO_BIG
+
+
+# --- encoders against the golden server fixtures ------------------------------------
+
+
+def parsed(data: bytes) -> Any:
+    assert isinstance(data, bytes)
+    return json.loads(data)
+
+
+def test_encode_welcome_visitor() -> None:
+    fx = load("server.welcome.visitor.json")
+    out = m.encode_welcome(
+        role="visitor",
+        session_id=fx["session_id"],
+        state=fx["state"],
+        agent_name=None,
+        pin_display=fx["pin_display"],
+        expires_at=fx["expires_at"],
+    )
+    assert parsed(out) == fx
+
+
+def test_encode_welcome_agent() -> None:
+    fx = load("server.welcome.agent.json")
+    out = m.encode_welcome(
+        role="agent",
+        session_id=fx["session_id"],
+        state=fx["state"],
+        agent_name=fx["agent"]["name"],
+        pin_display=None,
+        expires_at=None,
+    )
+    assert parsed(out) == fx
+
+
+@pytest.mark.parametrize("name", ["server.state.active.json", "server.state.pending.json"])
+def test_encode_state(name: str) -> None:
+    fx = load(name)
+    out = m.encode_state(state=fx["state"], agent_name=fx["agent"]["name"])
+    assert parsed(out) == fx
+
+
+def test_encode_state_without_agent() -> None:
+    assert parsed(m.encode_state(state="created", agent_name=None)) == {
+        "v": 1,
+        "t": "state",
+        "state": "created",
+        "agent": None,
+    }
+
+
+def test_encode_ended() -> None:
+    fx = load("server.ended.json")
+    assert parsed(m.encode_ended(reason=fx["reason"])) == fx
+
+
+def test_encode_error() -> None:
+    fx = load("server.error.json")
+    assert parsed(m.encode_error(code=fx["code"], message=fx["message"])) == fx
+
+
+def test_encode_snapshot_request() -> None:
+    assert parsed(m.encode_snapshot_request()) == load("server.snapshot_request.json")
+
+
+def test_encode_events_raw_matches_fixture() -> None:
+    fx = load("server.events.json")
+    out = m.encode_events_raw([orjson.dumps(e) for e in fx["events"]])
+    assert parsed(out) == fx
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_encode_events_raw_parses(count: int) -> None:
+    events = [{"type": 3, "timestamp": i, "data": {"text": f'\u00e9"{i}'}} for i in range(count)]
+    out = m.encode_events_raw([orjson.dumps(e) for e in events])
+    assert parsed(out) == {"v": 1, "t": "events", "events": events}
+
+
+def test_every_server_fixture_has_an_encoder_test() -> None:
+    # If a server fixture is added, a test above must cover it.
+    covered = {
+        "server.ended.json",
+        "server.error.json",
+        "server.events.json",
+        "server.snapshot_request.json",
+        "server.state.active.json",
+        "server.state.pending.json",
+        "server.welcome.agent.json",
+        "server.welcome.visitor.json",
+    }
+    assert set(SERVER_FIXTURES) == covered
+
+
+def test_every_fixture_has_version_1() -> None:
+    for name in CLIENT_FIXTURES + SERVER_FIXTURES:
+        assert load(name)["v"] == m.VERSION == 1, name
+
+
+def test_encoded_server_frames_are_not_accepted_as_client_messages() -> None:
+    # A client echoing a server frame gets a clean 4400, not a crash.
+    for name in (
+        "server.welcome.agent.json",
+        "server.state.active.json",
+        "server.snapshot_request.json",
+    ):
+        assert bad((GOOD / name).read_bytes()).code == CLOSE_BAD_MESSAGE
+
+
+def test_error_helpers() -> None:
+    err = m.not_allowed("events before Allow")
+    assert (err.code, err.error_code) == (m.CLOSE_NOT_ALLOWED, "not_allowed")
+    assert err.reason == "not allowed: events before Allow"
+    assert m.bad_message("x").reason == "bad message: x"
+    assert (
+        m.CLOSE_NORMAL,
+        m.CLOSE_BAD_TOKEN,
+        m.CLOSE_HELLO_TIMEOUT,
+        m.CLOSE_REPLACED,
+        m.CLOSE_ENDED,
+    ) == (1000, 4401, 4408, 4409, 4410)
+
+
+# --- fuzzing ----------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+envelopes = st.fixed_dictionaries(
+    {
+        "v": st.sampled_from([1, 1, 1, 2, True, "1", None]),
+        "t": st.sampled_from(["hello", "consent", "events", "end", "x", 1, None]),
+    },
+    optional={
+        "token": json_values,
+        "allow": json_values,
+        "events": st.lists(
+            st.dictionaries(st.sampled_from(["type", "timestamp", "data"]), json_values)
+            | json_values,
+            max_size=4,
+        )
+        | json_values,
+    },
+)
+
+
+def _decode_or_protocol_error(data: str | bytes, max_bytes: int = LIMIT) -> None:
+    try:
+        msg = decode_client(data, max_bytes=max_bytes)
+    except ProtocolError as err:
+        assert err.code in (CLOSE_BAD_MESSAGE, CLOSE_TOO_BIG)
+        assert err.reason
+    else:
+        assert isinstance(msg, Hello | Consent | Events | End)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_fuzz_bytes(data: bytes) -> None:
+    _decode_or_protocol_error(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=200))
+def test_fuzz_text(data: str) -> None:
+    _decode_or_protocol_error(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values | envelopes)
+def test_fuzz_json_values(value: Any) -> None:
+    data = json.dumps(value)
+    _decode_or_protocol_error(data)
+    _decode_or_protocol_error(data.encode(), max_bytes=max(1, len(data) // 2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(envelopes)
+def test_fuzz_accepted_messages_match_their_input(value: dict[str, Any]) -> None:
+    try:
+        msg = decode(json.dumps(value))
+    except ProtocolError:
+        return
+    assert value["v"] == 1 and value["v"] is not True
+    if isinstance(msg, Hello):
+        assert msg.token == value["token"]
+    elif isinstance(msg, Consent):
+        assert msg.allow is value["allow"]
+    elif isinstance(msg, Events):
+        assert list(msg.events) == value["events"]
+        for event in msg.events:
+            assert type(event["type"]) is int
+    else:
+        assert value["t"] == "end"
+
+
+def test_lone_surrogate_text_is_a_protocol_error() -> None:
+    _decode_or_protocol_error('{"v":1,"t":"hello","token":"\ud800"}')

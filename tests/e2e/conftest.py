@@ -1,0 +1,103 @@
+"""End-to-end: the real `cobrowse demo` process, Debian's Chromium, two browser contexts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
+
+from tests.e2e.demo_process import CHROMIUM_ARGS, Demo, start_demo, stop_demo
+
+# Generous waits: a loaded 2-core CI machine is slow, and a wait ends as soon as it holds.
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    return dict(CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo with production-like timeouts, but a 5-second visitor grace period."""
+    d = start_demo(
+        tmp_path_factory.mktemp("demo"),
+        {"COBROWSE_SESSION_VISITOR_GRACE_SECONDS": "5"},
+    )
+    yield d
+    stop_demo(d)
+
+
+@pytest.fixture(scope="session")
+def short_pin_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """A demo whose PINs expire after 3 seconds."""
+    d = start_demo(tmp_path_factory.mktemp("short"), {"COBROWSE_SESSION_PIN_TTL_SECONDS": "3"})
+    yield d
+    stop_demo(d)
+
+
+@dataclass
+class Frames:
+    """Every WebSocket frame a page sent or received, as text."""
+
+    sent: list[str] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        def on_socket(ws: WebSocket) -> None:
+            ws.on("framesent", lambda payload: self.sent.append(_text(payload)))
+            ws.on("framereceived", lambda payload: self.received.append(_text(payload)))
+
+        page.on("websocket", on_socket)
+
+    def all_text(self) -> str:
+        return "\n".join(self.sent + self.received)
+
+
+def _text(payload: str | bytes) -> str:
+    return payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+
+
+@dataclass
+class Pair:
+    visitor: Page
+    agent: Page
+    visitor_frames: Frames
+    agent_frames: Frames
+    visitor_errors: list[str]
+    agent_errors: list[str]
+
+
+@pytest.fixture
+def pair(browser: Browser, demo: Demo) -> Iterator[Pair]:
+    """A taxpayer's tab and an agent's console, in separate contexts and viewports."""
+    contexts: list[BrowserContext] = []
+
+    def new_page(width: int, height: int, frames: Frames, errors: list[str]) -> Page:
+        ctx = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        frames.attach(page)
+        return page
+
+    vf, af = Frames(), Frames()
+    ve: list[str] = []
+    ae: list[str] = []
+    p = Pair(
+        visitor=new_page(1280, 800, vf, ve),
+        agent=new_page(1024, 700, af, ae),
+        visitor_frames=vf,
+        agent_frames=af,
+        visitor_errors=ve,
+        agent_errors=ae,
+    )
+    p.visitor.set_default_timeout(15_000)
+    p.agent.set_default_timeout(15_000)
+    yield p
+    for ctx in contexts:
+        ctx.close()

@@ -1,0 +1,106 @@
+"""Start and stop a real `cobrowse demo` process (used by the e2e tests and bench/)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cobrowse.config import load_config
+from cobrowse.core.links import sign_link
+from cobrowse.server.auth import load_link_secret
+
+CHROMIUM_ARGS: dict[str, Any] = {
+    "executable_path": "/usr/bin/chromium",
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Demo:
+    """A running `cobrowse demo`: its URLs, data directory and log file."""
+
+    server: str
+    portal: str
+    data_dir: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def agent_link(self, name: str = "Asha Rao") -> str:
+        config = load_config({"server": {"data_dir": str(self.data_dir)}}, {})
+        token, _ = sign_link(secret=load_link_secret(config), agent=name, now=time.time(), ttl=300)
+        return f"{self.server}/agent/signin?token={token}"
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_demo(tmp: Path, env: dict[str, str]) -> Demo:
+    port, portal_port = free_port(), free_port()
+    data_dir = tmp / "data"
+    log = tmp / "demo.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "cobrowse.cli",
+        "demo",
+        "--port",
+        str(port),
+        "--portal-port",
+        str(portal_port),
+        "--data-dir",
+        str(data_dir),
+    ]
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env)
+    demo = Demo(
+        server=f"http://127.0.0.1:{port}",
+        portal=f"http://127.0.0.1:{portal_port}",
+        data_dir=data_dir,
+        log=log,
+        process=proc,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"cobrowse demo exited:\n{demo.log_text()}")
+        try:
+            for url in (demo.server, demo.portal):
+                urllib.request.urlopen(f"{url}/healthz", timeout=1).read()
+            return demo
+        except OSError:
+            if time.monotonic() > deadline:
+                stop_demo(demo)
+                raise RuntimeError(f"cobrowse demo did not start:\n{demo.log_text()}") from None
+            time.sleep(0.1)
+
+
+def stop_demo(demo: Demo) -> None:
+    if demo.process.poll() is None:
+        demo.process.send_signal(signal.SIGTERM)
+        try:
+            demo.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            demo.process.kill()
+            demo.process.wait()

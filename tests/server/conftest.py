@@ -1,0 +1,104 @@
+"""In-process server tests: the real app, a settable clock, Starlette's TestClient."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from cobrowse.config import Config, load_config
+from cobrowse.core.links import sign_link
+from cobrowse.server.app import create_app
+from cobrowse.server.context import Context
+
+SITE = "http://portal.test:8001"
+
+
+@dataclass
+class FakeClock:
+    now: float = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Server:
+    client: TestClient
+    clock: FakeClock
+    config: Config
+
+    @property
+    def ctx(self) -> Context:
+        ctx = self.client.app.state.ctx  # type: ignore[attr-defined]
+        assert isinstance(ctx, Context)
+        return ctx
+
+    def create_session(self) -> dict[str, Any]:
+        r = self.client.post("/api/v1/sessions", json={}, headers={"Origin": SITE})
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def browser(self) -> TestClient:
+        """Another browser (its own cookies) on the same server and event loop."""
+        other = TestClient(self.client.app, base_url="http://testserver")
+        other.portal = self.client.portal
+        return other
+
+    def agent_client(self, name: str = "Asha Rao") -> TestClient:
+        """A second browser: signed in as an agent through a CRM link."""
+        agent = self.browser()
+        token, _ = sign_link(secret=self.ctx.link_secret, agent=name, now=self.clock(), ttl=300)
+        r = agent.get(f"/agent/signin?token={token}", follow_redirects=False)
+        assert r.status_code == 303, r.text
+        return agent
+
+    def join(self, agent: TestClient, pin: str) -> dict[str, Any]:
+        r = agent.post("/api/v1/join", json={"pin": pin})
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    clients: list[TestClient] = []
+
+    def make(**sections: dict[str, Any]) -> Server:
+        clock = FakeClock()
+        base: dict[str, Any] = {
+            "server": {"data_dir": str(tmp_path / "data"), "public_url": "http://testserver"},
+            "proxy": {"allowed_origins": [SITE]},
+        }
+        for name, values in sections.items():
+            base.setdefault(name, {}).update(values)
+        config = load_config(base, {})
+        client = TestClient(create_app(config, clock=clock, sleep_scale=0.0))
+        client.__enter__()
+        clients.append(client)
+        return Server(client=client, clock=clock, config=config)
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def server(make_server: Callable[..., Server]) -> Server:
+    return make_server()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll the app's state from the test thread (the app runs in its own thread)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.005)

@@ -1,0 +1,286 @@
+"""The WebSocket relay, as conversations: who sends what, who receives what."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from tests.server.conftest import SITE, Server
+
+Socket = Any  # starlette.testclient.WebSocketTestSession
+
+META = {"type": 4, "data": {"href": "http://portal.test:8001/", "width": 1280, "height": 720}}
+SNAPSHOT = {"type": 2, "data": {"node": {"type": 0, "childNodes": [], "id": 1}}}
+
+
+def event(kind: int, stamp: int, **data: Any) -> dict[str, Any]:
+    return {"type": kind, "timestamp": stamp, "data": data}
+
+
+def frame(t: str, **fields: Any) -> str:
+    return json.dumps({"v": 1, "t": t, **fields})
+
+
+def hello(client: TestClient, token: str, stack: ExitStack, origin: str | None = None) -> Socket:
+    headers = {"Origin": origin} if origin else {}
+    ws = stack.enter_context(client.websocket_connect("/ws", headers=headers))
+    ws.send_text(frame("hello", token=token))
+    return ws
+
+
+def expect_close(ws: Socket, code: int) -> str:
+    """Read until the server closes; return the reason. Fails on another code."""
+    while True:
+        try:
+            ws.receive_text()
+        except WebSocketDisconnect as exc:
+            assert exc.code == code, (exc.code, exc.reason)
+            return str(exc.reason)
+
+
+class Story:
+    """A visitor and an agent in one session, up to the point a test needs."""
+
+    def __init__(self, server: Server, stack: ExitStack) -> None:
+        self.server = server
+        self.stack = stack
+        created = server.create_session()
+        self.session_id: str = created["session_id"]
+        self.pin: str = created["pin"]
+        self.visitor_token: str = created["visitor_token"]
+        self.visitor = hello(server.client, self.visitor_token, stack, SITE)
+        self.agent_browser = server.agent_client()
+        self.agent_token = ""
+        self.agent: Socket = None
+
+    def join(self) -> Story:
+        welcome = self.visitor.receive_json()
+        assert welcome["state"] == "created" and welcome["pin_display"]
+        self.agent_token = self.server.join(self.agent_browser, self.pin)["agent_token"]
+        assert self.visitor.receive_json() == {
+            "v": 1,
+            "t": "state",
+            "state": "pending",
+            "agent": {"name": "Asha Rao"},
+        }
+        self.agent = hello(self.agent_browser, self.agent_token, self.stack)
+        assert self.agent.receive_json()["state"] == "pending"
+        return self
+
+    def allow(self) -> Story:
+        self.join()
+        self.visitor.send_text(frame("consent", allow=True))
+        active = {"v": 1, "t": "state", "state": "active", "agent": {"name": "Asha Rao"}}
+        assert self.visitor.receive_json() == active
+        assert self.agent.receive_json() == active
+        return self
+
+
+@pytest.fixture
+def stack() -> Any:
+    with ExitStack() as s:
+        yield s
+
+
+def test_visitor_welcome_shows_the_pin_and_expiry(server: Server, stack: ExitStack) -> None:
+    story = Story(server, stack)
+    welcome = story.visitor.receive_json()
+    assert welcome == {
+        "v": 1,
+        "t": "welcome",
+        "role": "visitor",
+        "session_id": story.session_id,
+        "state": "created",
+        "agent": None,
+        "pin_display": f"{story.pin[:3]} {story.pin[3:]}",
+        "expires_at": server.clock() + 600,
+    }
+
+
+def test_page_data_flows_only_after_allow(server: Server, stack: ExitStack) -> None:
+    story = Story(server, stack).allow()
+    batch = [event(4, 1, href="http://portal.test:8001/"), event(2, 2, node={"id": 1})]
+    story.visitor.send_text(frame("events", events=batch))
+    assert story.agent.receive_json() == {"v": 1, "t": "events", "events": batch}
+
+
+def test_events_before_allow_are_refused_and_never_relayed(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).join()
+    story.visitor.send_text(frame("events", events=[event(4, 1), event(2, 2)]))
+    assert "before the visitor allows" in expect_close(story.visitor, 4403)
+    # The session survives; the visitor reconnects and allows; the agent's first
+    # page data is what comes after Allow.
+    visitor = hello(server.client, story.visitor_token, stack, SITE)
+    assert visitor.receive_json()["state"] == "pending"
+    visitor.send_text(frame("consent", allow=True))
+    assert visitor.receive_json()["state"] == "active"
+    assert story.agent.receive_json()["state"] == "active"
+    visitor.send_text(frame("events", events=[event(4, 10), event(2, 11)]))
+    assert [e["timestamp"] for e in story.agent.receive_json()["events"]] == [10, 11]
+
+
+def test_deny_ends_the_session_for_both(server: Server, stack: ExitStack) -> None:
+    story = Story(server, stack).join()
+    story.visitor.send_text(frame("consent", allow=False))
+    ended = {"v": 1, "t": "ended", "reason": "denied"}
+    assert story.visitor.receive_json() == ended
+    assert story.agent.receive_json() == ended
+    expect_close(story.visitor, 1000)
+    expect_close(story.agent, 1000)
+
+
+@pytest.mark.parametrize(
+    ("who", "reason"), [("visitor", "visitor_stopped"), ("agent", "agent_left")]
+)
+def test_stop_or_leave_ends_it_and_every_token_dies(
+    server: Server, stack: ExitStack, who: str, reason: str
+) -> None:
+    story = Story(server, stack).allow()
+    getattr(story, who).send_text(frame("end"))
+    for ws in (story.visitor, story.agent):
+        assert ws.receive_json() == {"v": 1, "t": "ended", "reason": reason}
+        expect_close(ws, 1000)
+    for token in (story.visitor_token, story.agent_token):
+        ws = hello(server.client, token, stack)
+        assert ws.receive_json() == {"v": 1, "t": "ended", "reason": reason}
+        expect_close(ws, 4410)
+    assert server.ctx.hub.store.get(story.session_id) is None
+    r = story.agent_browser.post("/api/v1/join", json={"pin": story.pin})
+    assert r.status_code == 404
+
+
+def test_late_agent_gets_last_snapshot_and_events_since(server: Server, stack: ExitStack) -> None:
+    story = Story(server, stack).allow()
+    first_page = [event(4, 1), event(2, 2), event(3, 3)]
+    second_page = [event(4, 10), event(2, 11)]
+    story.visitor.send_text(frame("events", events=first_page))
+    story.visitor.send_text(frame("events", events=second_page))
+    story.visitor.send_text(frame("events", events=[event(3, 12)]))
+    for _ in range(3):
+        story.agent.receive_json()
+    # The console reloads: a new socket with the same token replaces the old one.
+    again = hello(story.agent_browser, story.agent_token, stack)
+    assert again.receive_json()["state"] == "active"
+    history = again.receive_json()
+    assert [e["timestamp"] for e in history["events"]] == [10, 11, 12]
+    assert expect_close(story.agent, 4409) == "replaced"
+
+
+def test_a_malformed_frame_closes_only_its_own_socket(server: Server, stack: ExitStack) -> None:
+    a = Story(server, stack).allow()
+    b = Story(server, stack).allow()
+    a.visitor.send_text('{"v": 1, "t": "events", "events": [{"timestamp": 1}]}')
+    error = a.visitor.receive_json()
+    assert error["t"] == "error" and error["code"] == "bad_message"
+    assert "event 0 has no integer type" in expect_close(a.visitor, 4400)
+    # Session B goes on untouched, and so does A's agent.
+    b.visitor.send_text(frame("events", events=[event(4, 1), event(2, 2)]))
+    assert len(b.agent.receive_json()["events"]) == 2
+    assert server.ctx.hub.store.get(a.session_id) is not None
+    visitor = hello(server.client, a.visitor_token, stack, SITE)
+    assert visitor.receive_json()["state"] == "active"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not json", '{"v": 2, "t": "end"}', '{"v": 1, "t": "dance"}', "[1]", '{"v": 1}'],
+)
+def test_bad_frames_close_with_4400(server: Server, stack: ExitStack, text: str) -> None:
+    story = Story(server, stack).allow()
+    story.agent.send_text(text)
+    assert expect_close(story.agent, 4400).startswith("bad message")
+    story.visitor.send_text(frame("events", events=[event(4, 1)]))  # the session lives on
+
+
+def test_oversized_frame_closes_with_1009(
+    make_server: Callable[..., Server], stack: ExitStack
+) -> None:
+    server = make_server(limits={"agent_message_bytes": 2048})
+    story = Story(server, stack).allow()
+    story.agent.send_text(frame("end", pad="x" * 4096))
+    assert "too big" in expect_close(story.agent, 1009)
+    assert server.ctx.hub.store.get(story.session_id) is not None
+
+
+def test_agents_may_not_send_page_data_or_consent(server: Server, stack: ExitStack) -> None:
+    story = Story(server, stack).join()
+    story.agent.send_text(frame("consent", allow=True))
+    expect_close(story.agent, 4403)
+    session = server.ctx.hub.store.get(story.session_id)
+    assert session is not None and session.state == "pending"
+
+
+def test_unknown_token_and_frames_before_hello(server: Server, stack: ExitStack) -> None:
+    ws = hello(server.client, "vt_made_up", stack)
+    assert ws.receive_json()["code"] == "bad_token"
+    expect_close(ws, 4401)
+    ws = stack.enter_context(server.client.websocket_connect("/ws"))
+    ws.send_text(frame("end"))
+    expect_close(ws, 4401)
+
+
+def test_a_visitor_token_cannot_act_as_agent_from_the_console_origin(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).join()
+    ws = hello(server.client, story.agent_token, stack, origin=SITE)
+    assert ws.receive_json()["code"] == "origin_not_allowed"
+    expect_close(ws, 4403)
+
+
+def test_sockets_from_other_sites_are_refused(server: Server, stack: ExitStack) -> None:
+    evil = {"Origin": "https://evil.test"}
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        server.client.websocket_connect("/ws", headers=evil),
+    ):
+        pass
+    assert refused.value.code == 4403
+
+
+def test_visitor_gone_past_the_grace_period_ends_the_session(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).allow()
+    story.visitor.close()
+    session = server.ctx.hub.store.get(story.session_id)
+    assert session is not None
+    from tests.server.conftest import wait_for
+
+    wait_for(lambda: session.visitor_left_at is not None)
+    server.clock.advance(29)
+    server.client.portal.call(server.ctx.hub.sweep)  # type: ignore[union-attr]
+    assert session.live
+    server.clock.advance(2)
+    server.client.portal.call(server.ctx.hub.sweep)  # type: ignore[union-attr]
+    assert story.agent.receive_json() == {"v": 1, "t": "ended", "reason": "visitor_gone"}
+
+
+def test_pin_expiry_ends_a_waiting_session(server: Server, stack: ExitStack) -> None:
+    story = Story(server, stack)
+    assert story.visitor.receive_json()["state"] == "created"
+    server.clock.advance(600)
+    server.client.portal.call(server.ctx.hub.sweep)  # type: ignore[union-attr]
+    assert story.visitor.receive_json() == {"v": 1, "t": "ended", "reason": "pin_expired"}
+    r = story.agent_browser.post("/api/v1/join", json={"pin": story.pin})
+    assert r.status_code == 404
+
+
+def test_buffer_overflow_asks_the_visitor_for_a_new_snapshot(
+    make_server: Callable[..., Server], stack: ExitStack
+) -> None:
+    server = make_server(limits={"visitor_message_bytes": 4096, "replay_buffer_bytes": 4096})
+    story = Story(server, stack).allow()
+    story.visitor.send_text(frame("events", events=[event(4, 1), event(2, 2)]))
+    story.agent.receive_json()
+    for i in range(3):
+        story.visitor.send_text(frame("events", events=[event(3, 10 + i, text="y" * 1500)]))
+    assert story.visitor.receive_json() == {"v": 1, "t": "snapshot_request"}

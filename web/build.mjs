@@ -1,0 +1,55 @@
+// Builds the browser code into the Python package's static folders:
+//   src/cobrowse/server/static/dist/cobrowse.js (+ .map)   embed script (widget + visitor runtime)
+//   src/cobrowse/server/static/dist/console.js/.css (+ .map) agent console
+//   src/cobrowse/demo/static/dist/fonts/mukta-*.woff2       fonts for the demo portal
+// Usage: node build.mjs [--dev]   (--dev: not minified)
+import { build } from 'esbuild';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const serverDist = join(root, 'src/cobrowse/server/static/dist');
+const fontsDist = join(root, 'src/cobrowse/demo/static/dist/fonts');
+const dev = process.argv.includes('--dev');
+const pkg = JSON.parse(await readFile(join(here, 'package.json'), 'utf8'));
+
+const common = {
+  bundle: true,
+  minify: !dev,
+  sourcemap: true,
+  target: 'es2020',
+  platform: 'browser',
+  format: 'iife',
+  legalComments: 'linked',
+  define: { __COBROWSE_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+};
+
+await rm(serverDist, { recursive: true, force: true });
+await mkdir(serverDist, { recursive: true });
+
+await build({
+  ...common,
+  entryPoints: { cobrowse: join(here, 'src/widget/index.ts') },
+  outdir: serverDist,
+});
+
+await build({
+  ...common,
+  entryPoints: { console: join(here, 'src/console/index.ts') },
+  outdir: serverDist,
+});
+
+const FONTS = [
+  'mukta-latin-400-normal.woff2',
+  'mukta-latin-700-normal.woff2',
+  'mukta-devanagari-400-normal.woff2',
+];
+await mkdir(fontsDist, { recursive: true });
+for (const name of FONTS) {
+  await copyFile(join(here, 'node_modules/@fontsource/mukta/files', name), join(fontsDist, name));
+}
+
+console.log(`built ${pkg.version} into ${serverDist} and ${fontsDist}`);

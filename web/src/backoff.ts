@@ -1,0 +1,17 @@
+/** Reconnect delays: 0.25 s, 0.5 s, 1 s, 2 s, 4 s, then 5 s for ever. Pure. */
+export const BACKOFF_BASE_MS = 250;
+export const BACKOFF_MAX_MS = 5000;
+
+export function backoffDelay(attempt: number): number {
+  if (attempt < 0 || !Number.isFinite(attempt)) return BACKOFF_BASE_MS;
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
+}
+
+/** Close codes after which reconnecting cannot help: the session or the token is gone. */
+const TERMINAL_CLOSE_CODES = new Set([4400, 4401, 4403, 4409, 4410]);
+
+/** Whether a socket closed with `code` should be reopened (unexpected disconnects only). */
+export function shouldReconnect(code: number, sawEnded: boolean): boolean {
+  if (sawEnded) return false;
+  return !TERMINAL_CLOSE_CODES.has(code);
+}

@@ -1,0 +1,10 @@
+/** Entry point of /static/dist/console.js (loaded by console.html, CSP script-src 'self'). */
+import './console.css';
+import { ConsoleController } from './controller';
+
+function boot(): void {
+  void new ConsoleController().start();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot, { once: true });
+else boot();

@@ -1,0 +1,149 @@
+/**
+ * The live mirror: rrweb's Replayer in live mode inside a sandboxed iframe that runs
+ * no page script (rrweb 2.2.2 forces `sandbox="allow-same-origin"` unless
+ * UNSAFE_replayCanvas is set, which we never do), scaled to fit its area.
+ */
+import { type ReplayPlugin, Replayer } from 'rrweb';
+import type { RecordedEvent } from '../protocol';
+import {
+  EVENT_FULL_SNAPSHOT,
+  type PageInfo,
+  isReplayed,
+  isStartPoint,
+  nextPageInfo,
+  syntheticMeta,
+} from './events';
+import { Restamper, monotonicNow } from './restamp';
+import { fitInto } from './scale';
+
+type ReplayEvent = Parameters<Replayer['addEvent']>[0];
+
+/** Marks masked (blocked) elements in the rebuilt DOM. */
+export const MASKED_ATTRIBUTE = 'data-cobrowse-masked';
+
+/** Injected into the mirror document: masked elements look like hidden placeholders. */
+const MASK_RULES = [
+  `[${MASKED_ATTRIBUTE}] { background: repeating-linear-gradient(135deg, #cfd5dd 0 6px, #e8ebef 6px 12px) !important; ` +
+    'color: transparent !important; -webkit-text-fill-color: transparent !important; ' +
+    'border-color: #8a94a3 !important; outline: 1px dashed #5f6b7a !important; outline-offset: -1px; ' +
+    'box-shadow: none !important; caret-color: transparent !important; }',
+  `[${MASKED_ATTRIBUTE}]::placeholder { color: transparent !important; }`,
+  // The visitor's own widget is recorded as an empty box; leave it out of the mirror.
+  'cobrowse-widget { display: none !important; }',
+];
+
+/**
+ * rrweb records a blocked element as `{class, rr_width, rr_height}` and rebuilds it
+ * as an empty element of that size; the serialized node stays in the replayer's
+ * mirror, so `rr_width` in its attributes tells us it was masked.
+ */
+const maskPlugin: ReplayPlugin = {
+  onBuild(node, { replayer }) {
+    // The node lives in the mirror iframe's realm: no `instanceof` across realms.
+    const element = node as Element;
+    if (element.nodeType !== 1 || typeof element.setAttribute !== 'function') return;
+    const meta = replayer.getMirror().getMeta(element);
+    if (meta && meta.type === 2 && 'rr_width' in meta.attributes) {
+      element.setAttribute(MASKED_ATTRIBUTE, '');
+      element.setAttribute('title', 'Hidden: personal data stays on the visitor’s side');
+    }
+  },
+};
+
+export class LiveMirror {
+  private replayer: Replayer | null = null;
+  private readonly restamper = new Restamper(monotonicNow);
+  private info: PageInfo = { href: null, viewport: null };
+  private readonly resizeObserver: ResizeObserver;
+
+  /**
+   * @param area the element whose size the mirror fits into
+   * @param stage an empty element inside `area` that holds the replayer
+   * @param onPage called when the visitor's URL or viewport changes
+   */
+  constructor(
+    private readonly area: HTMLElement,
+    private readonly stage: HTMLElement,
+    private readonly onPage: (info: PageInfo) => void,
+  ) {
+    this.resizeObserver = new ResizeObserver(() => this.fit());
+    this.resizeObserver.observe(area);
+  }
+
+  get started(): boolean {
+    return this.replayer !== null;
+  }
+
+  add(batch: readonly RecordedEvent[]): void {
+    const before = this.info;
+    for (const event of batch) {
+      this.info = nextPageInfo(this.info, event);
+      if (!isReplayed(event)) continue;
+      if (!this.replayer) {
+        if (!isStartPoint(event)) continue; // nothing to apply increments to yet
+        this.start();
+        if (event.type === EVENT_FULL_SNAPSHOT) this.feed(syntheticMeta(this.info, event.timestamp));
+      }
+      this.feed(event);
+    }
+    if (this.info !== before) {
+      this.fit();
+      this.onPage(this.info);
+    }
+  }
+
+  destroy(): void {
+    this.resizeObserver.disconnect();
+    const replayer = this.replayer;
+    this.replayer = null;
+    if (replayer) {
+      try {
+        replayer.destroy();
+      } catch {
+        /* already gone */
+      }
+    }
+    this.stage.replaceChildren();
+    this.stage.removeAttribute('style');
+  }
+
+  private start(): void {
+    const replayer = new Replayer([], {
+      root: this.stage,
+      liveMode: true,
+      mouseTail: false,
+      UNSAFE_replayCanvas: false,
+      useVirtualDom: false,
+      triggerFocus: false,
+      pauseAnimation: true,
+      showWarning: false,
+      showDebug: false,
+      insertStyleRules: MASK_RULES,
+      plugins: [maskPlugin],
+    });
+    replayer.startLive(this.restamper.start());
+    this.replayer = replayer;
+  }
+
+  private feed(event: RecordedEvent): void {
+    this.replayer?.addEvent(this.restamper.stamp(event) as unknown as ReplayEvent);
+  }
+
+  /** Scale the replayer's wrapper so the visitor's viewport fits the area. */
+  private fit(): void {
+    const viewport = this.info.viewport;
+    const wrapper = this.stage.firstElementChild as HTMLElement | null;
+    if (!viewport || !wrapper) return;
+    const style = getComputedStyle(this.area);
+    const padX = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) || 0;
+    const padY = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) || 0;
+    const fit = fitInto(viewport, {
+      width: this.area.clientWidth - padX,
+      height: this.area.clientHeight - padY,
+    });
+    wrapper.style.transform = `scale(${fit.scale})`;
+    wrapper.style.transformOrigin = '0 0';
+    this.stage.style.width = `${fit.width}px`;
+    this.stage.style.height = `${fit.height}px`;
+  }
+}

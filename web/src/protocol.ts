@@ -1,0 +1,351 @@
+/**
+ * The v1 wire protocol (docs/protocol.md): one typed union of WebSocket messages
+ * in each direction, plus the REST answers the browser code reads.
+ *
+ * Pure: no DOM, no I/O. Validation mirrors the server (src/cobrowse/core/messages.py):
+ * `v` must be 1, `t` must be known, fields must have the documented types. rrweb
+ * events are checked only for their envelope (object, integer `type`, numeric
+ * `timestamp`); their payload is passed on as is.
+ */
+
+export const VERSION = 1 as const;
+export const MAX_TOKEN_LENGTH = 256;
+
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_TOO_BIG = 1009;
+export const CLOSE_BAD_MESSAGE = 4400;
+export const CLOSE_BAD_TOKEN = 4401;
+export const CLOSE_NOT_ALLOWED = 4403;
+export const CLOSE_HELLO_TIMEOUT = 4408;
+export const CLOSE_REPLACED = 4409;
+export const CLOSE_ENDED = 4410;
+
+export type Role = 'visitor' | 'agent';
+export type SessionState = 'created' | 'pending' | 'active' | 'ended';
+export const SESSION_STATES: readonly SessionState[] = ['created', 'pending', 'active', 'ended'];
+
+/** Reasons documented for `ended`; the parser accepts any string for forward compatibility. */
+export type EndReason =
+  | 'visitor_stopped'
+  | 'agent_left'
+  | 'denied'
+  | 'pin_expired'
+  | 'consent_timeout'
+  | 'visitor_gone'
+  | 'agent_gone'
+  | 'max_duration'
+  | 'admin';
+
+export interface AgentInfo {
+  readonly name: string;
+}
+
+/** The envelope of an rrweb event; structurally compatible with rrweb's `eventWithTime`. */
+export interface RecordedEvent {
+  readonly type: number;
+  readonly timestamp: number;
+  readonly [key: string]: unknown;
+}
+
+// --- client -> server --------------------------------------------------------
+
+export interface HelloMessage {
+  readonly v: 1;
+  readonly t: 'hello';
+  readonly token: string;
+}
+export interface ConsentMessage {
+  readonly v: 1;
+  readonly t: 'consent';
+  readonly allow: boolean;
+}
+export interface ClientEventsMessage {
+  readonly v: 1;
+  readonly t: 'events';
+  readonly events: readonly RecordedEvent[];
+}
+export interface EndMessage {
+  readonly v: 1;
+  readonly t: 'end';
+}
+export type ClientMessage = HelloMessage | ConsentMessage | ClientEventsMessage | EndMessage;
+
+export const hello = (token: string): HelloMessage => ({ v: VERSION, t: 'hello', token });
+export const consent = (allow: boolean): ConsentMessage => ({ v: VERSION, t: 'consent', allow });
+export const events = (list: readonly RecordedEvent[]): ClientEventsMessage => ({
+  v: VERSION,
+  t: 'events',
+  events: list,
+});
+export const end = (): EndMessage => ({ v: VERSION, t: 'end' });
+
+/** The text of one WebSocket frame for a client message. */
+export function encode(message: ClientMessage): string {
+  return JSON.stringify(message);
+}
+
+// --- server -> client --------------------------------------------------------
+
+export interface WelcomeMessage {
+  readonly v: 1;
+  readonly t: 'welcome';
+  readonly role: Role;
+  readonly session_id: string;
+  readonly state: SessionState;
+  readonly agent: AgentInfo | null;
+  readonly pin_display: string | null;
+  readonly expires_at: number | null;
+}
+export interface StateMessage {
+  readonly v: 1;
+  readonly t: 'state';
+  readonly state: SessionState;
+  readonly agent: AgentInfo | null;
+}
+export interface ServerEventsMessage {
+  readonly v: 1;
+  readonly t: 'events';
+  readonly events: readonly RecordedEvent[];
+}
+export interface SnapshotRequestMessage {
+  readonly v: 1;
+  readonly t: 'snapshot_request';
+}
+export interface EndedMessage {
+  readonly v: 1;
+  readonly t: 'ended';
+  readonly reason: string;
+}
+export interface ErrorMessage {
+  readonly v: 1;
+  readonly t: 'error';
+  readonly code: string;
+  readonly message: string;
+}
+export type ServerMessage =
+  | WelcomeMessage
+  | StateMessage
+  | ServerEventsMessage
+  | SnapshotRequestMessage
+  | EndedMessage
+  | ErrorMessage;
+
+/** A frame that does not follow the protocol. */
+export class ProtocolError extends Error {
+  constructor(detail: string) {
+    super(`bad message: ${detail}`);
+    this.name = 'ProtocolError';
+  }
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function envelope(text: string): JsonObject {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('not valid JSON');
+  }
+  if (!isObject(obj)) throw new ProtocolError('a message must be a JSON object');
+  if (obj.v !== VERSION) {
+    throw new ProtocolError(`unsupported protocol version ${JSON.stringify(obj.v)}, expected 1`);
+  }
+  if (typeof obj.t !== 'string') throw new ProtocolError('missing message type t');
+  return obj;
+}
+
+function str(obj: JsonObject, field: string, kind: string): string {
+  const value = obj[field];
+  if (typeof value !== 'string') throw new ProtocolError(`${kind} needs a string ${field}`);
+  return value;
+}
+
+function nullableStr(obj: JsonObject, field: string, kind: string): string | null {
+  const value = obj[field];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw new ProtocolError(`${kind} needs ${field}: string or null`);
+  return value;
+}
+
+function nullableNumber(obj: JsonObject, field: string, kind: string): number | null {
+  const value = obj[field];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ProtocolError(`${kind} needs ${field}: number or null`);
+  }
+  return value;
+}
+
+function state(obj: JsonObject, kind: string): SessionState {
+  const value = obj.state;
+  if (typeof value !== 'string' || !(SESSION_STATES as readonly string[]).includes(value)) {
+    throw new ProtocolError(`${kind} has an unknown state ${JSON.stringify(value)}`);
+  }
+  return value as SessionState;
+}
+
+function agent(obj: JsonObject, kind: string): AgentInfo | null {
+  const value = obj.agent;
+  if (value === null || value === undefined) return null;
+  if (!isObject(value) || typeof value.name !== 'string') {
+    throw new ProtocolError(`${kind} needs agent: {name} or null`);
+  }
+  return { name: value.name };
+}
+
+/** Check a list of rrweb events: objects with an integer `type` and a numeric `timestamp`. */
+export function checkEvents(value: unknown): RecordedEvent[] {
+  if (!Array.isArray(value)) throw new ProtocolError('events must be a list');
+  value.forEach((event: unknown, index) => {
+    if (!isObject(event)) throw new ProtocolError(`event ${index} is not an object`);
+    if (typeof event.type !== 'number' || !Number.isInteger(event.type)) {
+      throw new ProtocolError(`event ${index} has no integer type`);
+    }
+    if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp)) {
+      throw new ProtocolError(`event ${index} has no numeric timestamp`);
+    }
+  });
+  return value as RecordedEvent[];
+}
+
+/** Parse and validate one frame from the server; throws ProtocolError on anything malformed. */
+export function parseServerMessage(text: string): ServerMessage {
+  const obj = envelope(text);
+  const t = obj.t as string;
+  switch (t) {
+    case 'welcome': {
+      const role = obj.role;
+      if (role !== 'visitor' && role !== 'agent') {
+        throw new ProtocolError(`welcome has an unknown role ${JSON.stringify(role)}`);
+      }
+      return {
+        v: VERSION,
+        t,
+        role,
+        session_id: str(obj, 'session_id', t),
+        state: state(obj, t),
+        agent: agent(obj, t),
+        pin_display: nullableStr(obj, 'pin_display', t),
+        expires_at: nullableNumber(obj, 'expires_at', t),
+      };
+    }
+    case 'state':
+      return { v: VERSION, t, state: state(obj, t), agent: agent(obj, t) };
+    case 'events':
+      return { v: VERSION, t, events: checkEvents(obj.events) };
+    case 'snapshot_request':
+      return { v: VERSION, t };
+    case 'ended':
+      return { v: VERSION, t, reason: str(obj, 'reason', t) };
+    case 'error':
+      return { v: VERSION, t, code: str(obj, 'code', t), message: str(obj, 'message', t) };
+    default:
+      throw new ProtocolError(`unknown message type ${JSON.stringify(t.slice(0, 40))}`);
+  }
+}
+
+/** Parse and validate one client frame exactly as the server does (used by tests and tools). */
+export function parseClientMessage(text: string): ClientMessage {
+  const obj = envelope(text);
+  const t = obj.t as string;
+  switch (t) {
+    case 'hello': {
+      const token = obj.token;
+      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+        throw new ProtocolError('hello needs a token string');
+      }
+      return hello(token);
+    }
+    case 'consent':
+      if (typeof obj.allow !== 'boolean') throw new ProtocolError('consent needs allow: true or false');
+      return consent(obj.allow);
+    case 'events':
+      return events(checkEvents(obj.events));
+    case 'end':
+      return end();
+    default:
+      throw new ProtocolError(`unknown message type ${JSON.stringify(t.slice(0, 40))}`);
+  }
+}
+
+// --- REST answers -------------------------------------------------------------
+
+export interface CreatedSession {
+  readonly session_id: string;
+  readonly pin: string;
+  readonly pin_display: string;
+  readonly expires_at: number;
+  readonly visitor_token: string;
+  readonly ws_url: string;
+  readonly masking: { readonly selectors: readonly string[] };
+  readonly grace_seconds: number;
+}
+
+export interface JoinedSession {
+  readonly session_id: string;
+  readonly agent_token: string;
+  readonly ws_url: string;
+  readonly agent: AgentInfo | null;
+}
+
+export interface ApiError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Validate the answer of `POST /api/v1/sessions`. */
+export function parseCreatedSession(body: unknown): CreatedSession {
+  if (!isObject(body)) throw new ProtocolError('session answer is not an object');
+  const kind = 'session answer';
+  const masking = body.masking;
+  let selectors: string[] = [];
+  if (isObject(masking) && Array.isArray(masking.selectors)) {
+    selectors = masking.selectors.filter((s): s is string => typeof s === 'string' && s !== '');
+  }
+  const expires = nullableNumber(body, 'expires_at', kind);
+  if (expires === null) throw new ProtocolError(`${kind} needs expires_at`);
+  const grace = body.grace_seconds;
+  return {
+    session_id: str(body, 'session_id', kind),
+    pin: str(body, 'pin', kind),
+    pin_display: str(body, 'pin_display', kind),
+    expires_at: expires,
+    visitor_token: str(body, 'visitor_token', kind),
+    ws_url: str(body, 'ws_url', kind),
+    masking: { selectors },
+    grace_seconds: typeof grace === 'number' && Number.isFinite(grace) ? grace : 0,
+  };
+}
+
+/** Validate the answer of `POST /api/v1/join`. */
+export function parseJoinedSession(body: unknown): JoinedSession {
+  if (!isObject(body)) throw new ProtocolError('join answer is not an object');
+  const kind = 'join answer';
+  return {
+    session_id: str(body, 'session_id', kind),
+    agent_token: str(body, 'agent_token', kind),
+    ws_url: str(body, 'ws_url', kind),
+    agent: agent(body, kind),
+  };
+}
+
+/** The `{error: {code, message}}` body of a failed REST call, or null if it is not one. */
+export function parseApiError(body: unknown): ApiError | null {
+  if (!isObject(body) || !isObject(body.error)) return null;
+  const { code, message } = body.error;
+  if (typeof code !== 'string') return null;
+  return { code, message: typeof message === 'string' ? message : '' };
+}
+
+/** Resolve a `ws_url` from the server (absolute or relative) against the server's base URL. */
+export function resolveWsUrl(wsUrl: string, base: string): string {
+  const url = new URL(wsUrl, base);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  return url.toString();
+}

@@ -1,0 +1,53 @@
+/**
+ * Where the cobrowse server is, derived from how the embed script was loaded. Pure.
+ * Priority: `CoBrowse.options.server`, then `data-cobrowse-server` on the script tag,
+ * then the script's own URL (`https://server/cobrowse.js` → `https://server/`).
+ */
+export interface ScriptInfo {
+  readonly src: string | null;
+  readonly dataServer: string | null;
+}
+
+export interface WidgetOptions {
+  readonly server?: string;
+}
+
+/** The base URL of the server, ending in "/", or null if it cannot be known. */
+export function serverBase(
+  script: ScriptInfo,
+  options: WidgetOptions,
+  pageUrl: string,
+): string | null {
+  const explicit = options.server ?? script.dataServer;
+  if (explicit) return withSlash(explicit, pageUrl);
+  if (!script.src) return null;
+  let url: URL;
+  try {
+    url = new URL(script.src, pageUrl);
+  } catch {
+    return null;
+  }
+  url.search = '';
+  url.hash = '';
+  // The server serves the script at /cobrowse.js and at /static/dist/cobrowse.js.
+  url.pathname = url.pathname.replace(/(static\/dist\/)?cobrowse(\.min)?\.js$/, '');
+  if (!url.pathname.endsWith('/')) url.pathname = url.pathname.replace(/[^/]*$/, '');
+  return url.toString();
+}
+
+function withSlash(base: string, pageUrl: string): string | null {
+  try {
+    const url = new URL(base, pageUrl);
+    if (!url.pathname.endsWith('/')) url.pathname += '/';
+    url.search = '';
+    url.hash = '';
+    return url.toString();
+  } catch {
+    return null;
+  }
+}
+
+/** Join an API path (no leading slash) to the server base. */
+export function apiUrl(base: string, path: string): string {
+  return new URL(path, base).toString();
+}

@@ -1,0 +1,60 @@
+/**
+ * The embed script: `<script src="https://SERVER/cobrowse.js" async></script>`.
+ * Adds the "Co-browse" button and the visitor runtime. Creates one global,
+ * `window.CoBrowse` ({version, options}); a site may set `window.CoBrowse =
+ * {options: {server: "https://..."}}` before the script loads.
+ */
+import { VERSION } from '../version';
+import { type WidgetOptions, serverBase } from './config';
+import { WidgetController } from './controller';
+
+interface CoBrowseNamespace {
+  version: string;
+  options: WidgetOptions;
+}
+
+type CoBrowseWindow = Window & { CoBrowse?: Partial<CoBrowseNamespace> };
+
+// Only valid while this script runs for the first time (also for async scripts).
+const currentScript = document.currentScript as HTMLScriptElement | null;
+
+function findScript(): HTMLScriptElement | null {
+  if (currentScript) return currentScript;
+  const scripts = document.querySelectorAll<HTMLScriptElement>('script[src*="cobrowse"]');
+  return scripts.length ? scripts[scripts.length - 1]! : null;
+}
+
+function main(): void {
+  const win = window as CoBrowseWindow;
+  const existing = win.CoBrowse;
+  if (existing && typeof existing.version === 'string') return; // loaded twice: keep the first
+  const options: WidgetOptions = { ...(existing?.options ?? {}) };
+  win.CoBrowse = { version: VERSION, options };
+
+  const script = findScript();
+  const base = serverBase(
+    { src: script?.src || null, dataServer: script?.getAttribute('data-cobrowse-server') ?? null },
+    options,
+    location.href,
+  );
+  if (!base) return;
+
+  const start = (): void => {
+    try {
+      new WidgetController(base, document).start();
+    } catch {
+      /* never break the page */
+    }
+  };
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start, { once: true });
+  } else {
+    start();
+  }
+}
+
+try {
+  main();
+} catch {
+  /* never break the page */
+}

@@ -1,0 +1,86 @@
+/** The widget's stylesheet, scoped to its shadow root. */
+export const HOST_STYLE = [
+  'all: initial !important',
+  'position: fixed !important',
+  'right: 0 !important',
+  'bottom: 0 !important',
+  'width: 0 !important',
+  'height: 0 !important',
+  'margin: 0 !important',
+  'padding: 0 !important',
+  'border: 0 !important',
+  'display: block !important',
+  'z-index: 2147483647 !important',
+  'overflow: visible !important',
+].join('; ');
+
+export const WIDGET_CSS = `
+:host { all: initial; }
+.cb-root, .cb-root * { box-sizing: border-box; }
+.cb-root {
+  font: 400 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif;
+  color: #1b1f24;
+  -webkit-font-smoothing: antialiased;
+}
+[hidden] { display: none !important; }
+button {
+  font: inherit; font-weight: 600; cursor: pointer; border-radius: 8px;
+  padding: 0.55em 1.1em; border: 2px solid transparent; line-height: 1.2;
+  transition: background-color .15s, box-shadow .15s;
+}
+button:focus-visible { outline: 3px solid #f2b705; outline-offset: 2px; }
+button:disabled { opacity: .6; cursor: default; }
+.cb-primary { background: #0b57d0; color: #fff; }
+.cb-primary:hover:not(:disabled) { background: #0842a0; }
+.cb-secondary { background: #fff; color: #0b57d0; border-color: #0b57d0; }
+.cb-secondary:hover:not(:disabled) { background: #eef3fd; }
+.cb-danger { background: #b3261e; color: #fff; }
+.cb-danger:hover { background: #8c1d18; }
+
+.cb-launch {
+  position: fixed; right: 20px; bottom: 20px;
+  display: inline-flex; align-items: center; gap: .5em;
+  background: #0b57d0; color: #fff; border-radius: 999px; padding: .7em 1.2em;
+  box-shadow: 0 4px 14px rgba(0,0,0,.25);
+}
+.cb-launch:hover { background: #0842a0; }
+.cb-launch svg { width: 1.2em; height: 1.2em; flex: none; }
+
+.cb-dialog {
+  position: fixed; right: 20px; bottom: 20px; width: min(360px, calc(100vw - 40px));
+  background: #fff; border-radius: 14px; padding: 20px 22px;
+  box-shadow: 0 10px 40px rgba(0,0,0,.3); border: 1px solid #d0d7de;
+}
+.cb-dialog:focus { outline: none; }
+.cb-dialog:focus-visible { outline: 3px solid #f2b705; outline-offset: 2px; }
+.cb-title { margin: 0 0 .4em; font-size: 1.1em; font-weight: 700; }
+.cb-text { margin: 0 0 .8em; }
+.cb-pin {
+  margin: .2em 0 .3em; font-size: 2.6em; font-weight: 700; letter-spacing: .08em;
+  font-variant-numeric: tabular-nums; text-align: center; color: #0b2a5b;
+  background: #f1f5fb; border-radius: 10px; padding: .15em 0;
+}
+.cb-valid { margin: 0 0 1em; text-align: center; color: #4a5560; font-variant-numeric: tabular-nums; }
+.cb-actions { display: flex; gap: .6em; justify-content: flex-end; flex-wrap: wrap; }
+
+.cb-bar {
+  position: fixed; left: 50%; bottom: 16px; transform: translateX(-50%);
+  display: flex; align-items: center; gap: 1em; max-width: calc(100vw - 32px);
+  background: #1b1f24; color: #fff; border-radius: 999px; padding: 8px 8px 8px 18px;
+  box-shadow: 0 6px 24px rgba(0,0,0,.35);
+}
+.cb-bar p { margin: 0; }
+.cb-dot {
+  width: 10px; height: 10px; border-radius: 50%; background: #e5484d; flex: none;
+  animation: cb-pulse 1.6s ease-in-out infinite;
+}
+@keyframes cb-pulse { 50% { opacity: .35; } }
+@media (prefers-reduced-motion: reduce) { .cb-dot { animation: none; } }
+
+.cb-toast {
+  position: fixed; right: 20px; bottom: 84px; max-width: min(360px, calc(100vw - 40px));
+  background: #1b1f24; color: #fff; border-radius: 10px; padding: 10px 16px;
+  box-shadow: 0 6px 24px rgba(0,0,0,.3);
+}
+.cb-toast:empty { display: none; }
+`;

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ClientMessage,
+  ProtocolError,
+  consent,
+  encode,
+  end,
+  events,
+  hello,
+  parseApiError,
+  parseClientMessage,
+  parseCreatedSession,
+  parseJoinedSession,
+  parseServerMessage,
+  resolveWsUrl,
+} from '../src/protocol';
+import { BAD_DIR, MESSAGES_DIR, load } from './fixtures';
+
+const messages = load(MESSAGES_DIR);
+const serverFixtures = messages.filter((f) => f.name.startsWith('server.'));
+const clientFixtures = messages.filter((f) => f.name.startsWith('client.'));
+const badFixtures = load(BAD_DIR);
+
+/** Build the client message a fixture shows, with our constructors. */
+function construct(obj: Record<string, unknown>): ClientMessage {
+  switch (obj.t) {
+    case 'hello':
+      return hello(obj.token as string);
+    case 'consent':
+      return consent(obj.allow as boolean);
+    case 'events':
+      return events(obj.events as never);
+    case 'end':
+      return end();
+    default:
+      throw new Error(`no constructor for ${String(obj.t)}`);
+  }
+}
+
+describe('golden fixtures', () => {
+  it('finds fixtures of both directions', () => {
+    expect(serverFixtures.length).toBeGreaterThanOrEqual(6);
+    expect(clientFixtures.length).toBeGreaterThanOrEqual(4);
+    expect(badFixtures.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(serverFixtures.map((f) => [f.name, f.text]))('parses %s', (_name, text) => {
+    const parsed = parseServerMessage(text);
+    expect(parsed).toEqual(JSON.parse(text));
+  });
+
+  it.each(clientFixtures.map((f) => [f.name, f.text]))('encodes %s exactly', (_name, text) => {
+    const fixture = JSON.parse(text) as Record<string, unknown>;
+    const message = construct(fixture);
+    expect(JSON.parse(encode(message))).toEqual(fixture);
+    expect(parseClientMessage(text)).toEqual(fixture);
+  });
+
+  it.each(clientFixtures.map((f) => [f.name, f.text]))('%s is not a server message', (_n, text) => {
+    const t = (JSON.parse(text) as { t: string }).t;
+    if (t === 'events') return; // events is a valid frame in both directions
+    expect(() => parseServerMessage(text)).toThrow(ProtocolError);
+  });
+
+  it.each(badFixtures.map((f) => [f.name, f.text]))('rejects bad %s', (_name, text) => {
+    expect(() => parseClientMessage(text)).toThrow(ProtocolError);
+    expect(() => parseServerMessage(text)).toThrow(ProtocolError);
+  });
+});
+
+describe('parseServerMessage', () => {
+  it('gives clear errors', () => {
+    expect(() => parseServerMessage('{"v":1,"t":"welcome","role":"boss"}')).toThrow(/unknown role/);
+    expect(() => parseServerMessage('{"v":1,"t":"state","state":"dancing","agent":null}')).toThrow(
+      /unknown state/,
+    );
+    expect(() => parseServerMessage('{"v":1,"t":"ended"}')).toThrow(/reason/);
+    expect(() => parseServerMessage('{"v":true,"t":"ended","reason":"x"}')).toThrow(/version/);
+    expect(() => parseServerMessage('{"v":1}')).toThrow(/missing message type/);
+    expect(() =>
+      parseServerMessage('{"v":1,"t":"events","events":[{"type":1.5,"timestamp":1}]}'),
+    ).toThrow(/integer type/);
+    expect(() =>
+      parseServerMessage('{"v":1,"t":"events","events":[{"type":1,"timestamp":"1"}]}'),
+    ).toThrow(/numeric timestamp/);
+  });
+
+  it('accepts unknown end reasons and extra fields', () => {
+    expect(parseServerMessage('{"v":1,"t":"ended","reason":"new_reason","x":1}')).toEqual({
+      v: 1,
+      t: 'ended',
+      reason: 'new_reason',
+    });
+  });
+});
+
+describe('parseClientMessage mirrors the server', () => {
+  it('limits token length', () => {
+    expect(() => parseClientMessage(encode(hello('')))).toThrow(/token/);
+    expect(() => parseClientMessage(encode(hello('x'.repeat(257))))).toThrow(/token/);
+    expect(parseClientMessage(encode(hello('x'.repeat(256))))).toEqual(hello('x'.repeat(256)));
+  });
+  it('rejects server-only types', () => {
+    expect(() => parseClientMessage('{"v":1,"t":"welcome"}')).toThrow(/unknown message type/);
+  });
+});
+
+describe('REST answers', () => {
+  const created = {
+    session_id: 's_1',
+    pin: '123456',
+    pin_display: '123 456',
+    expires_at: 1764000600.5,
+    visitor_token: 'vt_x',
+    ws_url: 'ws://127.0.0.1:8000/ws',
+    masking: { selectors: ['input[type=password]', '[data-cobrowse-mask]'] },
+    grace_seconds: 30,
+  };
+  it('parses a created session', () => {
+    expect(parseCreatedSession(created)).toEqual(created);
+    expect(() => parseCreatedSession({ ...created, visitor_token: 1 })).toThrow(ProtocolError);
+  });
+  it('parses a join answer', () => {
+    const joined = { session_id: 's', agent_token: 'at', ws_url: '/ws', agent: { name: 'Asha' } };
+    expect(parseJoinedSession(joined)).toEqual(joined);
+  });
+  it('parses error bodies', () => {
+    expect(parseApiError({ error: { code: 'invalid_pin', message: 'm' } })).toEqual({
+      code: 'invalid_pin',
+      message: 'm',
+    });
+    expect(parseApiError({ detail: 'x' })).toBeNull();
+  });
+  it('resolves ws urls', () => {
+    expect(resolveWsUrl('/ws', 'https://cb.example/')).toBe('wss://cb.example/ws');
+    expect(resolveWsUrl('ws://h:1/ws', 'https://cb.example/')).toBe('ws://h:1/ws');
+    expect(resolveWsUrl('http://h:1/ws', 'https://cb.example/')).toBe('ws://h:1/ws');
+  });
+});
