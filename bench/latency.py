@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 import websockets
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 from tests.e2e.demo_process import CHROMIUM_ARGS, free_port, start_demo, stop_demo
 
 MIRROR = ".replayer-wrapper iframe"
@@ -76,9 +76,10 @@ def start_session(visitor: Page, agent: Page, portal: str, link: str) -> None:
     visitor.goto(portal + "/")
     visitor.get_by_role("button", name="Co-browse").click()
     dialog = visitor.get_by_role("dialog")
-    text = dialog.inner_text()
-    match = re.search(r"(\d{3})\s?(\d{3})", text)
-    assert match, text
+    pin = re.compile(r"(\d{3}) ?(\d{3})")
+    expect(dialog).to_contain_text(pin)
+    match = pin.search(dialog.inner_text())
+    assert match is not None
     agent.goto(link)
     agent.get_by_label("PIN").fill(match.group(1) + match.group(2))
     agent.get_by_role("button", name="Join").click()
@@ -91,20 +92,21 @@ def mirror_latencies(visitor: Page, agent: Page, count: int) -> list[float]:
         """() => { const d = document.createElement('div'); d.id = 'bench-probe';
                    d.textContent = 'start'; document.body.prepend(d); }"""
     )
-    mirror = agent.frame_locator(MIRROR)
-    mirror.locator("#bench-probe").wait_for()
-    frame = next(f for f in agent.frames if f != agent.main_frame and f.url in ("about:blank", ""))
-    frame.evaluate(
-        """() => {
+    agent.frame_locator(MIRROR).locator("#bench-probe").wait_for()
+    # The mirror runs no script; observe it from the console page (same origin).
+    agent.evaluate(
+        """(selector) => {
             window.__seen = {};
+            const doc = document.querySelector(selector).contentDocument;
             const watch = () => {
-                const probe = document.getElementById('bench-probe');
+                const probe = doc.getElementById('bench-probe');
                 if (probe) window.__seen[probe.textContent] ??=
                     performance.timeOrigin + performance.now();
             };
-            new MutationObserver(watch).observe(document, {
+            new MutationObserver(watch).observe(doc, {
                 subtree: true, childList: true, characterData: true });
-        }"""
+        }""",
+        MIRROR,
     )
     sent: dict[str, float] = visitor.evaluate(
         """async (count) => {
@@ -120,8 +122,8 @@ def mirror_latencies(visitor: Page, agent: Page, count: int) -> list[float]:
         }""",
         count,
     )
-    frame.wait_for_function(f"() => 'change-{count - 1}' in window.__seen")
-    seen: dict[str, float] = frame.evaluate("() => window.__seen")
+    agent.wait_for_function(f"() => 'change-{count - 1}' in window.__seen")
+    seen: dict[str, float] = agent.evaluate("() => window.__seen")
     missing = [k for k in sent if k not in seen]
     if missing:
         raise RuntimeError(f"{len(missing)} changes never reached the mirror")

@@ -1,0 +1,137 @@
+"""The `cobrowse` command: links, keys, serve from configuration, clear errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from cobrowse.cli import main
+from cobrowse.config import load_config
+from cobrowse.core.links import verify_link
+from cobrowse.server.auth import api_key_valid, load_link_secret
+from tests.e2e.demo_process import free_port
+
+
+def test_agent_link_is_signed_with_the_data_dir_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "agent-link",
+            "--agent",
+            "Asha Rao",
+            "--data-dir",
+            str(tmp_path),
+            "--base-url",
+            "https://cb.example.gov.in",
+            "--ttl",
+            "120",
+        ]
+    )
+    assert code == 0
+    url = capsys.readouterr().out.strip()
+    prefix = "https://cb.example.gov.in/agent/signin?token="
+    assert url.startswith(prefix)
+    secret = load_link_secret(load_config({"server": {"data_dir": str(tmp_path)}}))
+    link = verify_link(url.removeprefix(prefix), secret=secret, now=time.time())
+    assert link.agent == "Asha Rao"
+    assert 110 < link.expires_at - time.time() <= 120
+    assert (tmp_path / "link-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_agent_link_refuses_a_bad_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agent-link", "--agent", "  ", "--data-dir", str(tmp_path)]) == 2
+    assert "agent name is empty" in capsys.readouterr().err
+
+
+def test_api_key_prints_a_key_and_its_config_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["api-key"]) == 0
+    out = capsys.readouterr().out
+    key = out.split("):")[1].split()[0]
+    entry = out.split('api_keys = ["')[1].split('"')[0]
+    assert api_key_valid(key, (entry,))
+    assert not api_key_valid(key + "x", (entry,))
+
+
+def test_demo_on_a_busy_port_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(
+            [
+                "demo",
+                "--port",
+                str(free_port()),
+                "--portal-port",
+                str(port),
+                "--data-dir",
+                str(tmp_path),
+            ]
+        )
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_demo_rejects_a_bad_allowed_origin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["demo", "--data-dir", str(tmp_path), "--allow-origin", "ftp://files.example"])
+    assert code == 2
+    assert "only http and https" in capsys.readouterr().err
+
+
+def test_serve_rejects_an_unknown_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "cobrowse.toml"
+    config.write_text("[session]\npin_ttl = 60\n")
+    assert main(["serve", "--config", str(config)]) == 2
+    assert "unknown setting session.pin_ttl" in capsys.readouterr().err
+
+
+def test_serve_runs_from_toml_and_environment(tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "cobrowse.toml"
+    config.write_text(
+        f'[server]\nport = 1\ndata_dir = "{tmp_path / "data"}"\nlog_level = "warning"\n'
+        '[proxy]\nallowed_origins = ["https://portal.example.gov.in"]\n'
+    )
+    env = {**os.environ, "COBROWSE_SERVER_PORT": str(port)}  # the environment wins
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cobrowse.cli", "serve", "--config", str(config)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "cobrowse serve did not start"
+                time.sleep(0.1)
+        assert body == b"ok"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/sessions",
+            data=b"{}",
+            method="POST",
+            headers={"Content-Type": "application/json", "Origin": "https://portal.example.gov.in"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            assert answer.status == 201
+        assert (tmp_path / "data" / "link-secret").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
