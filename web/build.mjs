@@ -1,5 +1,6 @@
 // Builds the browser code into the Python package's static folders:
 //   src/cobrowse/server/static/dist/cobrowse.js (+ .map)   embed script (widget + visitor runtime)
+//   src/cobrowse/server/static/dist/runtime.js (+ .map)    proxy-mode runtime, injected into proxied pages
 //   src/cobrowse/server/static/dist/console.js/.css (+ .map) agent console
 //   src/cobrowse/demo/static/dist/fonts/mukta-*.woff2       fonts for the demo portal
 // Usage: node build.mjs [--dev]   (--dev: not minified)
@@ -33,6 +34,12 @@ await mkdir(serverDist, { recursive: true });
 await build({
   ...common,
   entryPoints: { cobrowse: join(here, 'src/widget/index.ts') },
+  outdir: serverDist,
+});
+
+await build({
+  ...common,
+  entryPoints: { runtime: join(here, 'src/runtime/index.ts') },
   outdir: serverDist,
 });
 

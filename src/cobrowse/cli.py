@@ -21,6 +21,9 @@ from cobrowse.core.origins import OriginError, OriginPattern
 from cobrowse.server.auth import load_link_secret, new_api_key
 
 DEMO_LINK_TTL = 1800.0
+# Site and proxy share the parent demo.localhost: the production shape (same-site overlay).
+DEMO_PORTAL_HOST = "efiling.demo.localhost"
+DEMO_PROXY_DOMAIN = "cobrowse.demo.localhost"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,10 +88,20 @@ def demo_config(
 ) -> Config:
     for origin in extra_origins:
         OriginPattern.parse(origin)
-    portal = [f"http://127.0.0.1:{portal_port}", f"http://localhost:{portal_port}"]
+    portal = [
+        f"http://{DEMO_PORTAL_HOST}:{portal_port}",
+        f"http://127.0.0.1:{portal_port}",
+        f"http://localhost:{portal_port}",
+    ]
     return load_config(None, os.environ).with_changes(
         server={"host": "127.0.0.1", "port": port, "data_dir": data_dir, "public_url": ""},
-        proxy={"allowed_origins": [*portal, *extra_origins]},
+        proxy={
+            "allowed_origins": [*portal, *extra_origins],
+            "mode": os.environ.get("COBROWSE_PROXY_MODE", "proxy"),
+            "domain": os.environ.get("COBROWSE_PROXY_DOMAIN", DEMO_PROXY_DOMAIN),
+            # The demo portal runs on this machine; a real deployment lists nothing here.
+            "allowed_networks": ["127.0.0.0/8", "::1/128"],
+        },
     )
 
 
@@ -114,7 +127,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     )
     print(
         f"cobrowse demo\n"
-        f"  demo portal (the taxpayer): http://127.0.0.1:{portal_port}/\n"
+        f"  demo portal (the taxpayer): http://{DEMO_PORTAL_HOST}:{portal_port}/\n"
+        f"    (also http://127.0.0.1:{portal_port}/, where the overlay is a cross-site frame)\n"
         f"  co-browse server:           {config.base_url}/  (API docs at /docs)\n"
         f"  agent sign-in (one use, 30 minutes):\n"
         f"    {config.base_url}/agent/signin?token={token}\n"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginError, OriginList
 
 DEFAULT_MASK_SELECTORS = (
@@ -59,6 +60,13 @@ class AuthConfig:
 @dataclass(frozen=True, kw_only=True)
 class ProxyConfig:
     allowed_origins: tuple[str, ...] = ()
+    mode: str = "inline"  # "proxy": after Allow the widget overlays the page through the proxy
+    domain: str = "cobrowse.localhost"  # proxy hosts are <label>.<domain>
+    allowed_networks: tuple[str, ...] = ()  # private/loopback networks the proxy may reach
+    max_body_bytes: int = 20 * 1024 * 1024  # HTML/CSS the proxy rewrites, and request bodies
+    upstream_timeout_seconds: float = 30.0
+    asset_cache_bytes: int = 32 * 1024 * 1024  # per session, for the agent's mirror
+    asset_wait_seconds: float = 5.0  # an agent's asset request waits for the visitor's fetch
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,6 +249,21 @@ def _validate_fields(config: Config, where: str) -> None:
         raise ConfigError(f"{where}server.port must be 1-65535")
     if lim.visitor_message_bytes < 1024 or lim.agent_message_bytes < 1024:
         raise ConfigError(f"{where}limits.*_message_bytes must be at least 1024")
+    p = config.proxy
+    if p.mode not in ("inline", "proxy"):
+        raise ConfigError(f"{where}proxy.mode must be 'inline' or 'proxy', not {p.mode!r}")
+    labels = p.domain.split(".")
+    if not p.domain or not all(
+        label and label.isascii() and all(c.isalnum() or c == "-" for c in label)
+        for label in labels
+    ):
+        raise ConfigError(f"{where}proxy.domain must be a DNS name, not {p.domain!r}")
+    try:
+        AddressPolicy.parse(p.allowed_networks)
+    except ValueError as exc:
+        raise ConfigError(f"{where}proxy.allowed_networks: {exc}") from None
+    if not p.max_body_bytes > 0 or not p.upstream_timeout_seconds > 0:
+        raise ConfigError(f"{where}proxy.max_body_bytes and upstream_timeout_seconds: positive")
     if not config.masking.selectors:
         raise ConfigError(f"{where}masking.selectors must not be empty")
 

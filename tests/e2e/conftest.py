@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,14 +21,36 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The demo with production-like timeouts, but a 5-second visitor grace period."""
-    d = start_demo(
-        tmp_path_factory.mktemp("demo"),
-        {"COBROWSE_SESSION_VISITOR_GRACE_SECONDS": "5"},
-    )
-    yield d
-    stop_demo(d)
+def demos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Demo]]:
+    """One running demo per mode, started on first use, with a 5-second grace period."""
+    running: dict[str, Demo] = {}
+
+    def get(mode: str) -> Demo:
+        if mode not in running:
+            running[mode] = start_demo(
+                tmp_path_factory.mktemp(f"demo-{mode}"),
+                {
+                    "COBROWSE_SESSION_VISITOR_GRACE_SECONDS": "5",
+                    "COBROWSE_PROXY_MODE": mode,
+                },
+                mode=mode,
+            )
+        return running[mode]
+
+    yield get
+    for d in running.values():
+        stop_demo(d)
+
+
+@pytest.fixture(params=["proxy", "inline"])
+def demo(request: pytest.FixtureRequest, demos: Callable[[str], Demo]) -> Demo:
+    """The demo in each mode: a test taking it runs once per mode."""
+    return demos(request.param)
+
+
+@pytest.fixture
+def proxy_demo(demos: Callable[[str], Demo]) -> Demo:
+    return demos("proxy")
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +94,7 @@ class Pair:
 
 
 @pytest.fixture
-def pair(browser: Browser, demo: Demo) -> Iterator[Pair]:
+def pair(browser: Browser) -> Iterator[Pair]:
     """A taxpayer's tab and an agent's console, in separate contexts and viewports."""
     contexts: list[BrowserContext] = []
 

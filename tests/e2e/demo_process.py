@@ -45,6 +45,8 @@ class Demo:
     data_dir: Path
     log: Path
     process: subprocess.Popen[bytes]
+    portal_loopback: str = ""  # the same portal, cross-site from the proxy hosts
+    mode: str = "proxy"
 
     def agent_link(self, name: str = "Asha Rao") -> str:
         config = load_config({"server": {"data_dir": str(self.data_dir)}}, {})
@@ -55,7 +57,7 @@ class Demo:
         return self.log.read_text(errors="replace")
 
 
-def start_demo(tmp: Path, env: dict[str, str]) -> Demo:
+def start_demo(tmp: Path, env: dict[str, str], *, mode: str = "proxy") -> Demo:
     port, portal_port = free_port(), free_port()
     data_dir = tmp / "data"
     log = tmp / "demo.log"
@@ -76,17 +78,20 @@ def start_demo(tmp: Path, env: dict[str, str]) -> Demo:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env)
     demo = Demo(
         server=f"http://127.0.0.1:{port}",
-        portal=f"http://127.0.0.1:{portal_port}",
+        # The production shape: portal and proxy hosts share the parent demo.localhost.
+        portal=f"http://efiling.demo.localhost:{portal_port}",
+        portal_loopback=f"http://127.0.0.1:{portal_port}",
         data_dir=data_dir,
         log=log,
         process=proc,
+        mode=mode,
     )
     deadline = time.monotonic() + 30
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"cobrowse demo exited:\n{demo.log_text()}")
         try:
-            for url in (demo.server, demo.portal):
+            for url in (demo.server, demo.portal_loopback):
                 urllib.request.urlopen(f"{url}/healthz", timeout=1).read()
             return demo
         except OSError:

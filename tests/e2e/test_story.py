@@ -45,6 +45,24 @@ def wait_in_mirror(frame: Frame, condition: str, timeout: float = 15.0) -> None:
         frame.page.wait_for_timeout(50)
 
 
+OVERLAY = "iframe[title^='Co-browsing']"
+
+
+def surface(visitor: Page, demo: Demo) -> Page | FrameLocator:
+    """Where the visitor browses: the page itself, or in proxy mode the overlay over it."""
+    return visitor.frame_locator(OVERLAY) if demo.mode == "proxy" else visitor
+
+
+def surface_frame(visitor: Page, demo: Demo) -> Frame:
+    if demo.mode != "proxy":
+        return visitor.main_frame
+    handle = visitor.locator(OVERLAY).element_handle()
+    assert handle is not None
+    frame = handle.content_frame()
+    assert frame is not None
+    return frame
+
+
 def ask_for_pin(visitor: Page) -> str:
     visitor.get_by_role("button", name="Co-browse").click()
     dialog = visitor.get_by_role("dialog")
@@ -118,6 +136,11 @@ def test_the_whole_story(pair: Pair, demo: Demo) -> None:
     bar = visitor.get_by_role("region", name="Co-browsing")
     expect(bar).to_contain_text("Asha Rao")
     expect(bar.get_by_role("button", name="Stop")).to_be_visible()
+    page = surface(visitor, demo)
+    if demo.mode == "proxy":  # the overlay: the same page, through the proxy
+        expect(visitor.locator(OVERLAY)).to_be_visible()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+        assert ".cobrowse.demo.localhost:" in surface_frame(visitor, demo).url
 
     # The mirror: same page, same viewport size, styles, images and fonts.
     view = mirror(agent)
@@ -126,7 +149,7 @@ def test_the_whole_story(pair: Pair, demo: Demo) -> None:
     expect(agent.locator(MIRROR)).to_have_attribute("height", "800")
     style = "el => { const s = getComputedStyle(el); return [s.color, s.fontFamily, s.fontSize]; }"
     frame = mirror_frame(agent)
-    assert frame.locator("h1").evaluate(style) == visitor.locator("h1").evaluate(style)
+    assert frame.locator("h1").evaluate(style) == page.locator("h1").evaluate(style)
     wait_in_mirror(
         frame,
         "() => [...document.images].length > 0 && [...document.images].every("
@@ -138,37 +161,39 @@ def test_the_whole_story(pair: Pair, demo: Demo) -> None:
     )
 
     # Scroll follows.
-    visitor.evaluate("() => window.scrollTo(0, 300)")
-    visitor.wait_for_function("() => window.scrollY === 300")
+    visited = surface_frame(visitor, demo)
+    visited.evaluate("() => window.scrollTo(0, 300)")
+    visited.wait_for_function("() => window.scrollY === 300")
     wait_in_mirror(frame, "() => document.scrollingElement.scrollTop === 300")
 
     # A full page load: the login page, with masked PAN and password.
-    visitor.get_by_role("link", name="Login").first.click()
+    page.get_by_role("link", name="Login").first.click()
     expect(view.get_by_role("button", name="Login")).to_be_visible()
-    visitor.get_by_label("PAN").fill(PAN)
-    visitor.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("PAN").fill(PAN)
+    page.get_by_label("Password").fill(PASSWORD)
     # Masked fields arrive as same-size placeholders without their value or id.
     masked = view.locator("input[data-cobrowse-masked]")
     expect(masked).to_have_count(2)
     size = "el => [el.offsetWidth, el.offsetHeight]"
     for i, label in enumerate(("PAN", "Password")):
         expect(masked.nth(i)).to_have_value("")
-        assert masked.nth(i).evaluate(size) == visitor.get_by_label(label).evaluate(size)
-    visitor.get_by_role("button", name="Login").click()
+        assert masked.nth(i).evaluate(size) == page.get_by_label(label).evaluate(size)
+    page.get_by_role("button", name="Login").click()
 
     # Dashboard, then an in-page change made with fetch and pushState.
     expect(view.get_by_role("link", name="File ITR")).to_be_visible()
-    visitor.get_by_role("tab", name="Refund status").click()
-    expect(visitor).to_have_url(re.compile("/dashboard/refund-status$"))
+    page.get_by_role("tab", name="Refund status").click()
+    expect(page.get_by_text("Refunds by assessment year")).to_be_visible()
+    assert surface_frame(visitor, demo).url.endswith("/dashboard/refund-status")
     expect(view.get_by_text("Refunds by assessment year")).to_be_visible()
 
     # The ITR form: typed values show, masked ones never do.
-    visitor.get_by_role("link", name="File ITR").first.click()
+    page.get_by_role("link", name="File ITR").first.click()
     expect(view.get_by_label("Full name")).to_be_visible()
-    visitor.get_by_label("Full name").fill("Meera Iyer")
-    visitor.get_by_label("Aadhaar").fill(AADHAAR)
-    visitor.get_by_label("Bank account number").fill(ACCOUNT)
-    visitor.get_by_label("Email").fill("meera@example.in")
+    page.get_by_label("Full name").fill("Meera Iyer")
+    page.get_by_label("Aadhaar").fill(AADHAAR)
+    page.get_by_label("Bank account number").fill(ACCOUNT)
+    page.get_by_label("Email").fill("meera@example.in")
     expect(view.get_by_label("Full name")).to_have_value("Meera Iyer")
     expect(view.get_by_label("Email")).to_have_value("meera@example.in")
     masked = view.locator("input[data-cobrowse-masked]")
@@ -183,6 +208,11 @@ def test_the_whole_story(pair: Pair, demo: Demo) -> None:
     expect(agent.locator(".replayer-wrapper")).to_have_count(0)
     expect(visitor.get_by_role("region", name="Co-browsing")).to_have_count(0)
     expect(visitor.get_by_role("button", name="Co-browse")).to_be_visible()
+    if demo.mode == "proxy":  # back on the real site, at the page the visitor had reached
+        expect(visitor.locator(OVERLAY)).to_have_count(0)
+        expect(visitor).to_have_url(
+            re.compile(re.escape(demo.portal) + r"/(itr|login\?next=(/|%2F)itr)")
+        )
     agent.get_by_label("PIN").fill(pin)
     agent.get_by_role("button", name="Join").click()
     expect(agent.get_by_role("alert")).to_contain_text("not valid")

@@ -284,7 +284,11 @@ export interface CreatedSession {
   readonly ws_url: string;
   readonly masking: { readonly selectors: readonly string[] };
   readonly grace_seconds: number;
+  /** proxy: show the page through the co-browsing proxy in an overlay; inline: record the page. */
+  readonly mode: SessionMode;
 }
+
+export type SessionMode = 'proxy' | 'inline';
 
 export interface JoinedSession {
   readonly session_id: string;
@@ -319,7 +323,34 @@ export function parseCreatedSession(body: unknown): CreatedSession {
     ws_url: str(body, 'ws_url', kind),
     masking: { selectors },
     grace_seconds: typeof grace === 'number' && Number.isFinite(grace) ? grace : 0,
+    mode: body.mode === 'proxy' ? 'proxy' : 'inline',
   };
+}
+
+export interface OverlayAnswer {
+  /** Absolute http(s) URL the overlay iframe starts at. */
+  readonly src: string;
+  /** The origin of `src` (a proxy host). */
+  readonly proxy_origin: string;
+}
+
+/** Validate the answer of `POST /api/v1/sessions/{id}/overlay`. */
+export function parseOverlayAnswer(body: unknown): OverlayAnswer {
+  if (!isObject(body)) throw new ProtocolError('overlay answer is not an object');
+  const kind = 'overlay answer';
+  const src = str(body, 'src', kind);
+  const proxyOrigin = str(body, 'proxy_origin', kind);
+  let url: URL;
+  try {
+    url = new URL(src);
+  } catch {
+    throw new ProtocolError(`${kind}: src is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ProtocolError(`${kind}: src is not http(s)`);
+  }
+  if (url.origin !== proxyOrigin) throw new ProtocolError(`${kind}: src is not on proxy_origin`);
+  return { src: url.href, proxy_origin: proxyOrigin };
 }
 
 /** Validate the answer of `POST /api/v1/join`. */

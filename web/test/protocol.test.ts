@@ -10,6 +10,7 @@ import {
   parseApiError,
   parseClientMessage,
   parseCreatedSession,
+  parseOverlayAnswer,
   parseJoinedSession,
   parseServerMessage,
   resolveWsUrl,
@@ -117,8 +118,24 @@ describe('REST answers', () => {
     grace_seconds: 30,
   };
   it('parses a created session', () => {
-    expect(parseCreatedSession(created)).toEqual(created);
+    expect(parseCreatedSession(created)).toEqual({ ...created, mode: 'inline' });
+    expect(parseCreatedSession({ ...created, mode: 'proxy' }).mode).toBe('proxy');
+    expect(parseCreatedSession({ ...created, mode: 'other' }).mode).toBe('inline');
     expect(() => parseCreatedSession({ ...created, visitor_token: 1 })).toThrow(ProtocolError);
+  });
+  it('parses an overlay answer', () => {
+    const answer = {
+      src: 'http://pabc.cobrowse.localhost:8000/__cobrowse/enter?ticket=T&to=%2F',
+      proxy_origin: 'http://pabc.cobrowse.localhost:8000',
+    };
+    expect(parseOverlayAnswer(answer)).toEqual(answer);
+    expect(() => parseOverlayAnswer({ ...answer, proxy_origin: 'http://other.localhost' })).toThrow(
+      ProtocolError,
+    );
+    expect(() =>
+      parseOverlayAnswer({ src: 'javascript:alert(1)', proxy_origin: 'null' }),
+    ).toThrow(ProtocolError);
+    expect(() => parseOverlayAnswer({ src: '/relative', proxy_origin: 'x' })).toThrow(ProtocolError);
   });
   it('parses a join answer', () => {
     const joined = { session_id: 's', agent_token: 'at', ws_url: '/ws', agent: { name: 'Asha' } };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay, shouldReconnect } from '../src/backoff';
 import { serverBase } from '../src/widget/config';
 import { Batcher, blockSelector } from '../src/widget/recorder';
-import { SessionStore, decodeStored, storageKey } from '../src/widget/storage';
+import { OverlayHrefStore, SessionStore, decodeStored, storageKey } from '../src/widget/storage';
 
 describe('server base URL', () => {
   const page = 'https://portal.example/file?x=1';
@@ -112,6 +112,7 @@ describe('session storage', () => {
     ws_url: 'ws://h/ws',
     selectors: ['input[type=password]'],
     agent: { name: 'Asha Rao' },
+    mode: 'proxy' as const,
   };
   it('round-trips per server origin', () => {
     const storage = new MemoryStorage();
@@ -123,6 +124,20 @@ describe('session storage', () => {
     expect(storage.getItem(storageKey('https://a.example'))).not.toBeNull();
     a.clear();
     expect(a.load()).toBeNull();
+  });
+  it('defaults the mode to inline', () => {
+    const { mode: _mode, ...old } = session;
+    expect(decodeStored(JSON.stringify(old))?.mode).toBe('inline');
+  });
+  it('keeps the overlay href per session', () => {
+    const storage = new MemoryStorage();
+    const hrefs = new OverlayHrefStore('https://a.example', storage);
+    hrefs.save('s_1', 'https://site.example/b');
+    expect(hrefs.load('s_1')).toBe('https://site.example/b');
+    expect(hrefs.load('s_2')).toBeNull();
+    hrefs.clear();
+    expect(hrefs.load('s_1')).toBeNull();
+    expect(new OverlayHrefStore('https://a.example', null).load('s_1')).toBeNull();
   });
   it('ignores garbage', () => {
     expect(decodeStored('{')).toBeNull();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from cobrowse.core.links import LinkError, agent_name_problem, sign_link
 from cobrowse.core.origins import origin_matches_host
 from cobrowse.core.pin import display_pin, normalize_pin
+from cobrowse.core.session import State
+from cobrowse.rewrite.urls import origin_of
 from cobrowse.server.auth import AGENT_COOKIE, Agent, api_key_valid
 from cobrowse.server.context import Context, client_address, get_context
 from cobrowse.server.errors import ApiError
@@ -34,6 +37,7 @@ class Masking(BaseModel):
 
 
 class CreateSessionOut(BaseModel):
+    mode: str = Field(description='"proxy": the widget overlays the page through the proxy')
     session_id: str
     pin: str
     pin_display: str
@@ -108,7 +112,8 @@ AgentDep = Annotated[Agent, Depends(signed_in_agent)]
 async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> CreateSessionOut:
     """A visitor asks for a PIN. Called by the widget; carries no page data."""
     origin = request.headers.get("origin")
-    if origin is not None and not ctx.site_origins.allows(origin):
+    own = origin is not None and origin_matches_host(origin, request.headers.get("host", ""))
+    if origin is not None and not own and not ctx.site_origins.allows(origin):
         raise ApiError(403, "origin_not_allowed", f"{origin} is not an allowed site")
     verdict = ctx.create_limiter.attempt([client_address(request)], now=ctx.clock())
     if verdict.refused:
@@ -119,6 +124,7 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
         raise ApiError(503, "at_capacity", "The co-browse service is busy; try again.") from None
     s = created.session
     return CreateSessionOut(
+        mode=ctx.config.proxy.mode,
         session_id=s.id,
         pin=s.pin,
         pin_display=display_pin(s.pin),
@@ -128,6 +134,52 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
         masking=Masking(selectors=list(ctx.config.masking.selectors)),
         grace_seconds=ctx.config.session.visitor_grace_seconds,
     )
+
+
+class OverlayIn(Strict):
+    url: str = Field(max_length=8192, description="The page to show through the proxy")
+
+
+class OverlayOut(BaseModel):
+    src: str
+    proxy_origin: str
+
+
+@router.post(
+    "/sessions/{session_id}/overlay", status_code=201, response_model=OverlayOut, responses=ERRORS
+)
+async def overlay(
+    session_id: str,
+    body: OverlayIn,
+    request: Request,
+    ctx: Ctx,
+    authorization: Annotated[str | None, Header()] = None,
+) -> OverlayOut:
+    """Proxy mode: the visitor's widget asks for the overlay iframe's first URL.
+    `Authorization: Bearer <visitor token>`; only while the session is active."""
+    scheme, _, token = (authorization or "").partition(" ")
+    grant = ctx.hub.store.grant(token) if scheme.lower() == "bearer" else None
+    if grant is None or grant.role != "visitor" or grant.session_id != session_id:
+        raise ApiError(401, "bad_token", "A visitor token of this session is required.")
+    session = ctx.hub.store.get(session_id)
+    if session is None or session.state is not State.ACTIVE:
+        raise ApiError(409, "not_active", "The visitor has not allowed the agent yet.")
+    origin = origin_of(body.url)
+    if origin is None or not ctx.site_origins.allows(origin):
+        raise ApiError(422, "not_proxyable", "That page is not on a site allowed for co-browsing.")
+    state = ctx.proxy
+    state.prepare(session_id)
+    state.asset_token(session_id)
+    parent = request.headers.get("origin")
+    if parent:
+        state.parent_origins[session_id] = parent
+    proxy_origin = state.hosts.origin(state.hosts.label_for(session_id, origin))
+    rest = body.url[len(origin) :] or "/"
+    if not rest.startswith("/"):
+        rest = "/" + rest
+    ticket = state.access.ticket(session_id, now=ctx.clock())
+    src = f"{proxy_origin}/__cobrowse/enter?" + urlencode({"ticket": ticket, "to": rest})
+    return OverlayOut(src=src, proxy_origin=proxy_origin)
 
 
 @router.post("/join", response_model=JoinOut, responses=ERRORS)

@@ -12,18 +12,27 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cobrowse import __version__
 from cobrowse.config import Config
 from cobrowse.server import api, pages
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.errors import install_error_handlers
+from cobrowse.server.proxy import Proxy
 from cobrowse.server.ws import websocket_endpoint
 
 log = logging.getLogger("cobrowse.access")
 
 SWEEP_INTERVAL = 0.5
-CORS_PATHS = frozenset({"/api/v1/sessions"})
+
+
+def _cors_path(path: str) -> bool:
+    """The calls a site's page makes: create a session, ask for the proxy overlay."""
+    return path == "/api/v1/sessions" or (
+        path.startswith("/api/v1/sessions/") and path.endswith("/overlay")
+    )
+
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -48,6 +57,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await ctx.hub.shutdown()
+            await ctx.proxy.upstream.close()
 
     app = FastAPI(
         title="cobrowse",
@@ -68,11 +78,11 @@ def create_app(
     ) -> Response:
         start = time.perf_counter()
         origin = request.headers.get("origin")
-        cors = request.url.path in CORS_PATHS and ctx.site_origins.allows(origin)
+        cors = _cors_path(request.url.path) and ctx.site_origins.allows(origin)
         if cors and request.method == "OPTIONS":
             response: Response = Response(status_code=204)
             response.headers["Access-Control-Allow-Methods"] = "POST"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
             response.headers["Access-Control-Max-Age"] = "600"
         else:
             response = await call_next(request)
@@ -91,7 +101,27 @@ def create_app(
         )
         return response
 
+    app.add_middleware(ProxyHosts, ctx=ctx)
     return app
+
+
+class ProxyHosts:
+    """Requests for `<label>.<proxy domain>` go to the proxy, everything else to the app."""
+
+    def __init__(self, app: ASGIApp, *, ctx: Context) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.proxy = Proxy(ctx)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            for key, value in scope["headers"]:
+                if key == b"host":
+                    if self.ctx.proxy.hosts.is_proxy_host(value.decode("latin-1")):
+                        await self.proxy(scope, receive, send)
+                        return
+                    break
+        await self.app(scope, receive, send)
 
 
 async def _sweep_forever(ctx: Context) -> None:

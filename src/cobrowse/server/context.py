@@ -16,6 +16,7 @@ from cobrowse.core.origins import OriginList
 from cobrowse.core.ratelimit import FailureLimiter, Policy
 from cobrowse.server.auth import AgentSessions, load_link_secret
 from cobrowse.server.hub import Hub
+from cobrowse.server.proxy_state import ProxyState
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -37,10 +38,18 @@ class Context:
     links: ReplayCache = field(default_factory=ReplayCache)
     link_secret: str = field(init=False)
     site_origins: OriginList = field(init=False)
+    proxy: ProxyState = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.config.limits
-        self.hub = Hub(config=self.config, clock=self.clock)
+        self.site_origins = self.config.allowed_origins
+        self.proxy = ProxyState(config=self.config, sites=self.site_origins)
+        self.hub = Hub(
+            config=self.config,
+            clock=self.clock,
+            agent_view=self._agent_view,
+            on_end=self.proxy.forget,
+        )
         self.agents = AgentSessions(ttl=self.config.auth.agent_cookie_ttl_seconds)
         self.join_limiter = FailureLimiter(
             Policy(
@@ -53,7 +62,11 @@ class Context:
         )
         self.create_limiter = FailureLimiter(CREATE_POLICY)
         self.link_secret = load_link_secret(self.config)
-        self.site_origins = self.config.allowed_origins
+
+    def _agent_view(self, session_id: str, frame: bytes) -> bytes:
+        for old, new in self.proxy.agent_view(session_id, self.config.base_url):
+            frame = frame.replace(old, new)
+        return frame
 
 
 def get_context(conn: HTTPConnection) -> Context:

@@ -8,7 +8,7 @@ The visitor's consent is enforced here: page data is refused before Allow.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from cobrowse.config import Config
@@ -42,10 +42,22 @@ class Joined:
     agent_token: str
 
 
+def _same(session_id: str, frame: bytes) -> bytes:
+    return frame
+
+
+async def _nothing(session_id: str) -> None:
+    return None
+
+
 @dataclass(slots=True)
 class Hub:
     config: Config
     clock: Callable[[], float]
+    # How page data looks to the agent (proxy mode points asset URLs at the asset route).
+    agent_view: Callable[[str, bytes], bytes] = _same
+    # Called once for every session that ends, after its sockets are told.
+    on_end: Callable[[str], Awaitable[None]] = _nothing
     store: MemorySessionStore = field(init=False)
     rooms: dict[str, Room] = field(default_factory=dict)
 
@@ -122,7 +134,7 @@ class Hub:
         if grant.role == "agent" and session.state is State.ACTIVE:
             history = room.buffer.history()
             if history:
-                peer.send(m.encode_events_raw(history))
+                peer.send(self.agent_view(session.id, m.encode_events_raw(history)))
         return Attachment(session=session, role=grant.role, peer=peer)
 
     async def receive(self, att: Attachment, message: m.ClientMessage) -> None:
@@ -159,7 +171,8 @@ class Hub:
             raise m.not_allowed("no page data before the visitor allows the agent")
         accepted = room.buffer.add(message.events)
         if room.agent is not None and accepted.events_json:
-            room.agent.send(m.encode_events_raw(accepted.events_json))
+            frame = m.encode_events_raw(accepted.events_json)
+            room.agent.send(self.agent_view(session.id, frame))
         if accepted.need_snapshot and room.visitor is not None:
             room.visitor.send(m.encode_snapshot_request())
 
@@ -198,14 +211,17 @@ class Hub:
         log.info("session %s ended: %s", session.id, reason)
         self.store.forget(session, now=self.clock())
         room = self.rooms.pop(session.id, None)
-        if room is None:
-            return
-        room.buffer.clear()
-        frame = m.encode_ended(reason=reason)
-        for peer in (room.visitor, room.agent):
-            if peer is not None:
-                peer.send(frame)
-                await peer.close(m.CLOSE_NORMAL, "session ended")
+        if room is not None:
+            room.buffer.clear()
+            frame = m.encode_ended(reason=reason)
+            for peer in (room.visitor, room.agent):
+                if peer is not None:
+                    peer.send(frame)
+                    await peer.close(m.CLOSE_NORMAL, "session ended")
+        try:
+            await self.on_end(session.id)
+        except Exception:
+            log.exception("cleaning up after session %s failed", session.id)
 
     @staticmethod
     def _broadcast(room: Room, frame: bytes) -> None:

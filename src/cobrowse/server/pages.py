@@ -10,7 +10,9 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Red
 from starlette.responses import Response
 
 from cobrowse.core.links import LinkError, verify_link
+from cobrowse.rewrite.urls import origin_of
 from cobrowse.server.api import set_agent_cookie
+from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import STATIC_DIR, get_context
 from cobrowse.server.errors import ApiError
 
@@ -92,6 +94,79 @@ async def agent_signin(request: Request, token: str = "") -> Response:
     response = RedirectResponse("/console", status_code=303)
     set_agent_cookie(response, ctx, ctx.agents.sign_in(link.agent, now=now))
     return response
+
+
+@router.get("/assets/{token}/{label}/{path:path}", include_in_schema=False)
+async def asset(request: Request, token: str, label: str, path: str) -> Response:
+    """The agent's mirror loads the visitor's stylesheets, fonts and images from here:
+    only what the visitor's proxy already fetched in this session, never HTML or API
+    responses, and only for the agent admitted to that session."""
+    ctx = get_context(request)
+    agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
+    session_id = ctx.proxy.asset_tokens.get(token)
+    session = ctx.hub.store.get(session_id) if session_id else None
+    if agent is None or session is None or session.agent_name != agent.name:
+        raise ApiError(404, "not_found", "No such asset.")
+    query = request.url.query
+    key = "/" + path + (f"?{query}" if query else "")
+    item = await ctx.proxy.cache(session.id).wait_for(
+        label, key, timeout=ctx.config.proxy.asset_wait_seconds
+    )
+    if item is None:
+        raise ApiError(404, "not_found", "No such asset.")
+    return Response(
+        item.body,
+        media_type=item.content_type,
+        headers={
+            "Cache-Control": "private, max-age=300",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        },
+    )
+
+
+@router.get("/start", include_in_schema=False)
+async def start(request: Request, url: str = "") -> HTMLResponse:
+    """A page the helpdesk can send: the Co-browse flow for an allowed URL on a site
+    that has no button; after Allow the overlay shows that URL through the proxy."""
+    ctx = get_context(request)
+    origin = origin_of(url)
+    if origin is None or not ctx.site_origins.allows(origin):
+        return _message_page(
+            400, "Cannot co-browse this address", f"{url or 'No URL'} is not an allowed site."
+        )
+    safe = html.escape(url)
+    body = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Co-browse with the helpdesk</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/start.css">
+<script src="/cobrowse.js" async data-cobrowse-start-url="{safe}"></script>
+</head>
+<body>
+<main>
+<h1>Co-browse with the helpdesk</h1>
+<p>The helpdesk agent on the phone can guide you through this page:</p>
+<p class="url"><a href="{safe}">{safe}</a></p>
+<ol>
+<li>Press <strong>Co-browse</strong> and read the 6-digit PIN to the agent.</li>
+<li>When the agent joins, choose <strong>Allow</strong>. The page opens here and the agent
+sees it with you. Passwords and fields marked private stay hidden.</li>
+<li>Press <strong>Stop</strong> at any moment to end it.</li>
+</ol>
+</main>
+</body>
+</html>"""
+    hosts = ctx.proxy.hosts
+    proxies = f"{hosts.scheme}://*.{hosts.domain}" + (f":{hosts.port}" if hosts.port else "")
+    csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data:; connect-src 'self' ws: wss:; frame-src {proxies}; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    return HTMLResponse(body, headers={"Content-Security-Policy": csp})
 
 
 def _message_page(status: int, title: str, detail: str) -> HTMLResponse:

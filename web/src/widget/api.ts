@@ -1,5 +1,14 @@
-/** The widget's one REST call: create a session. Sends no page data at all. */
-import { type CreatedSession, parseApiError, parseCreatedSession } from '../protocol';
+/**
+ * The widget's REST calls: create a session (sends no page data at all), and, in proxy
+ * mode once the visitor allowed, ask for the overlay (sends the URL to show).
+ */
+import {
+  type CreatedSession,
+  type OverlayAnswer,
+  parseApiError,
+  parseCreatedSession,
+  parseOverlayAnswer,
+} from '../protocol';
 import { apiUrl } from './config';
 
 export class ApiFailure extends Error {}
@@ -38,5 +47,47 @@ export async function createSession(base: string): Promise<CreatedSession> {
     return parseCreatedSession(body);
   } catch {
     throw new ApiFailure(GENERIC);
+  }
+}
+
+/** The overlay could not be had (`code` is the server's error code, or "" for other failures). */
+export class OverlayRefused extends Error {
+  constructor(readonly code: string) {
+    super(code || 'overlay failed');
+  }
+}
+
+/** `POST /api/v1/sessions/{id}/overlay`: where the overlay iframe starts. Throws OverlayRefused. */
+export async function requestOverlay(
+  base: string,
+  sessionId: string,
+  visitorToken: string,
+  url: string,
+): Promise<OverlayAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(base, `api/v1/sessions/${encodeURIComponent(sessionId)}/overlay`), {
+      method: 'POST',
+      mode: 'cors',
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${visitorToken}` },
+      body: JSON.stringify({ url }),
+    });
+  } catch {
+    throw new OverlayRefused('');
+  }
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!response.ok) throw new OverlayRefused(parseApiError(body)?.code ?? '');
+  try {
+    return parseOverlayAnswer(body);
+  } catch {
+    throw new OverlayRefused('');
   }
 }

@@ -10,6 +10,8 @@ export interface ScriptInfo {
 
 export interface WidgetOptions {
   readonly server?: string;
+  /** Proxy mode: overlay this URL instead of the current page (the server's /start page). */
+  readonly startUrl?: string;
 }
 
 /** The base URL of the server, ending in "/", or null if it cannot be known. */

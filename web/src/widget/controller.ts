@@ -5,6 +5,11 @@
  *
  * Nothing about the page is sent before the visitor pressed Allow and the server
  * said `active`: the recorder runs only in state active, on an open, welcomed socket.
+ *
+ * Proxy mode (the session answer's `mode`): once active, the page is shown through the
+ * co-browsing proxy in an overlay iframe (overlay.ts, overlay-state.ts) and the runtime
+ * in it records; this page relays its batches. If the overlay cannot be had, the top
+ * page is recorded inline as in inline mode.
  */
 import {
   type ClientMessage,
@@ -17,13 +22,26 @@ import {
   resolveWsUrl,
 } from '../protocol';
 import { SessionSocket } from '../socket';
-import { ApiFailure, createSession } from './api';
+import type { FrameMessage } from '../bridge';
+import type { OverlayAnswer } from '../protocol';
+import { ApiFailure, createSession, requestOverlay } from './api';
+import { OverlayFrame } from './overlay';
+import {
+  OVERLAY_OFF,
+  type OverlayAction,
+  type OverlayState,
+  relayable,
+  returnUrl,
+  stepOverlay,
+} from './overlay-state';
 import { FALLBACK_MASK_SELECTORS, Recorder } from './recorder';
 import { IDLE, type WidgetAction, type WidgetState, inSession, mayRecord, reduce } from './state';
-import { SessionStore, type StoredSession } from './storage';
+import { OverlayHrefStore, SessionStore, type StoredSession } from './storage';
 import { WidgetUi } from './ui';
 
 const NOTICE_MS = 6000;
+/** A proxied page that has not said `ready` by then is not coming: record inline instead. */
+export const OVERLAY_READY_TIMEOUT_MS = 20000;
 
 export class WidgetController {
   private state: WidgetState = IDLE;
@@ -35,12 +53,20 @@ export class WidgetController {
   private recorder: Recorder | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly hrefs: OverlayHrefStore;
+  private overlayState: OverlayState = OVERLAY_OFF;
+  private overlay: OverlayFrame | null = null;
+  private overlayAnswer: OverlayAnswer | null = null;
+  private overlayTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly base: string,
-    doc: Document,
+    private readonly doc: Document,
+    /** Proxy mode: the page to overlay when it is not this one (the server's /start page). */
+    private readonly startUrl: string | null = null,
   ) {
     this.store = new SessionStore(new URL(base).origin);
+    this.hrefs = new OverlayHrefStore(new URL(base).origin);
     this.ui = new WidgetUi(doc, {
       press: () => void this.create(),
       newPin: () => void this.create(),
@@ -99,6 +125,12 @@ export class WidgetController {
   /** Record exactly while the session is active on a welcomed, open socket. */
   private syncRecording(): void {
     const should = mayRecord(this.state) && this.welcomed && !!this.socket?.isOpen;
+    if (this.session?.mode === 'proxy' && this.overlayState.phase !== 'failed') {
+      // The overlay's runtime records; the page under it never is.
+      if (this.recorder?.recording) this.recorder.stop();
+      if (should || this.overlayState.want) this.overlayDispatch({ type: 'want', value: should });
+      return;
+    }
     if (should && !this.recorder?.recording) {
       this.recorder ??= new Recorder(this.session?.selectors ?? FALLBACK_MASK_SELECTORS, (batch) =>
         this.sendEvents(batch),
@@ -109,11 +141,129 @@ export class WidgetController {
     }
   }
 
-  private sendEvents(batch: RecordedEvent[]): void {
-    if (!mayRecord(this.state) || !this.welcomed) return;
+  private sendEvents(batch: readonly RecordedEvent[]): boolean {
+    if (!mayRecord(this.state) || !this.welcomed) return false;
     if (!this.socket?.send(events(batch))) {
       // Not deliverable in order any more: drop, and re-snapshot after the reconnect.
       this.recorder?.stop();
+      return false;
+    }
+    return true;
+  }
+
+  // --- proxy mode: the overlay -------------------------------------------------
+
+  private overlayDispatch(action: OverlayAction): void {
+    const { state, effects } = stepOverlay(this.overlayState, action);
+    this.overlayState = state;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'request':
+          void this.requestOverlay();
+          break;
+        case 'create':
+          this.createOverlay();
+          break;
+        case 'post':
+          this.overlay?.post(effect.message);
+          break;
+        case 'remove':
+          this.removeOverlay();
+          break;
+        case 'inline':
+          try {
+            this.syncRecording();
+          } catch {
+            /* recording this page failed too: the agent sees nothing, the page works */
+          }
+          break;
+      }
+    }
+  }
+
+  private async requestOverlay(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    const win = this.doc.defaultView ?? window;
+    const url = this.hrefs.load(session.session_id) ?? this.startUrl ?? win.location.href;
+    let answer: OverlayAnswer;
+    try {
+      answer = await requestOverlay(this.base, session.session_id, session.visitor_token, url);
+    } catch {
+      // not_proxyable, or any failure: record this page inline.
+      if (this.session === session) this.overlayDispatch({ type: 'refused' });
+      return;
+    }
+    if (this.session !== session) return;
+    this.overlayAnswer = answer;
+    this.overlayDispatch({ type: 'granted' });
+  }
+
+  private createOverlay(): void {
+    const answer = this.overlayAnswer;
+    if (!answer) return;
+    this.ui.mount();
+    try {
+      this.overlay = new OverlayFrame(
+        this.doc.defaultView ?? window,
+        answer.src,
+        answer.proxy_origin,
+        this.ui.host,
+        (message) => this.onFrame(message),
+      );
+    } catch {
+      this.overlayDispatch({ type: 'timeout' });
+      return;
+    }
+    this.overlayTimer = setTimeout(() => {
+      this.overlayTimer = null;
+      this.overlayDispatch({ type: 'timeout' });
+    }, OVERLAY_READY_TIMEOUT_MS);
+  }
+
+  private removeOverlay(): void {
+    if (this.overlayTimer !== null) clearTimeout(this.overlayTimer);
+    this.overlayTimer = null;
+    this.overlay?.remove();
+    this.overlay = null;
+  }
+
+  private onFrame(message: FrameMessage): void {
+    switch (message.type) {
+      case 'ready':
+        if (this.overlayTimer !== null) clearTimeout(this.overlayTimer);
+        this.overlayTimer = null;
+        if (this.session) this.hrefs.save(this.session.session_id, message.href);
+        this.overlayDispatch({ type: 'ready' });
+        return;
+      case 'location':
+        if (this.session) this.hrefs.save(this.session.session_id, message.href);
+        return;
+      case 'events':
+        if (!relayable(this.overlayState, message.id)) return;
+        if (!this.sendEvents(message.events)) this.overlayDispatch({ type: 'send_failed' });
+        return;
+    }
+  }
+
+  /** Close the overlay (Stop, ended, lost) and leave the visitor on the page they reached in it. */
+  private closeOverlay(): void {
+    const shown = this.overlay !== null;
+    const sessionId = this.session?.session_id ?? null;
+    const last = sessionId ? this.hrefs.load(sessionId) : null;
+    this.overlayDispatch({ type: 'close' });
+    this.removeOverlay();
+    this.overlayAnswer = null;
+    if (sessionId) this.hrefs.clear();
+    if (!shown) return;
+    const win = this.doc.defaultView ?? window;
+    const target = returnUrl(last, win.location.href);
+    if (target) {
+      try {
+        win.location.assign(target);
+      } catch {
+        /* stay on this page */
+      }
     }
   }
 
@@ -137,6 +287,7 @@ export class WidgetController {
         ? created.masking.selectors
         : FALLBACK_MASK_SELECTORS,
       agent: null,
+      mode: created.mode,
     };
     if (this.state.kind !== 'creating') {
       // Cancelled while the PIN was being made: end that session right away.
@@ -153,6 +304,9 @@ export class WidgetController {
     this.welcomed = false;
     this.recorder?.stop();
     this.recorder = null;
+    this.removeOverlay();
+    this.overlayState = OVERLAY_OFF;
+    this.overlayAnswer = null;
     const socket = new SessionSocket(stored.ws_url, stored.visitor_token, {
       message: (message) => this.onMessage(message),
       down: () => {
@@ -194,7 +348,8 @@ export class WidgetController {
         this.dispatch({ type: 'server_state', state: message.state, agent: message.agent });
         return;
       case 'snapshot_request':
-        this.recorder?.snapshot();
+        if (this.overlayState.phase === 'ready') this.overlayDispatch({ type: 'snapshot_request' });
+        else this.recorder?.snapshot();
         return;
       case 'ended':
         this.dispatch({ type: 'ended', reason: message.reason });
@@ -228,6 +383,7 @@ export class WidgetController {
   private teardown(): void {
     this.recorder?.stop();
     this.recorder = null;
+    this.closeOverlay();
     const socket = this.socket;
     this.socket = null;
     socket?.close();

@@ -2,7 +2,8 @@
  * The embed script: `<script src="https://SERVER/cobrowse.js" async></script>`.
  * Adds the "Co-browse" button and the visitor runtime. Creates one global,
  * `window.CoBrowse` ({version, options}); a site may set `window.CoBrowse =
- * {options: {server: "https://..."}}` before the script loads.
+ * {options: {server: "https://..."}}` before the script loads. Does nothing in a page
+ * served by the co-browsing proxy (`window.CoBrowse.frame === true`).
  */
 import { VERSION } from '../version';
 import { type WidgetOptions, serverBase } from './config';
@@ -13,7 +14,7 @@ interface CoBrowseNamespace {
   options: WidgetOptions;
 }
 
-type CoBrowseWindow = Window & { CoBrowse?: Partial<CoBrowseNamespace> };
+type CoBrowseWindow = Window & { CoBrowse?: Partial<CoBrowseNamespace> & { frame?: unknown } };
 
 // Only valid while this script runs for the first time (also for async scripts).
 const currentScript = document.currentScript as HTMLScriptElement | null;
@@ -27,6 +28,9 @@ function findScript(): HTMLScriptElement | null {
 function main(): void {
   const win = window as CoBrowseWindow;
   const existing = win.CoBrowse;
+  // Inside the co-browsing overlay (the proxy's runtime set frame: true): the widget of
+  // the top page is in charge; no second button.
+  if (existing && existing.frame === true) return;
   if (existing && typeof existing.version === 'string') return; // loaded twice: keep the first
   const options: WidgetOptions = { ...(existing?.options ?? {}) };
   win.CoBrowse = { version: VERSION, options };
@@ -41,7 +45,8 @@ function main(): void {
 
   const start = (): void => {
     try {
-      new WidgetController(base, document).start();
+      const startUrl = options.startUrl ?? script?.getAttribute('data-cobrowse-start-url') ?? null;
+      new WidgetController(base, document, startUrl).start();
     } catch {
       /* never break the page */
     }

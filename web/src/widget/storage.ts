@@ -3,7 +3,7 @@
  * within the tab. One key per cobrowse server origin. Storage may be unavailable
  * (blocked third-party storage, private modes): then it degrades to this page only.
  */
-import type { AgentInfo } from '../protocol';
+import type { AgentInfo, SessionMode } from '../protocol';
 
 export interface StoredSession {
   readonly session_id: string;
@@ -11,6 +11,7 @@ export interface StoredSession {
   readonly ws_url: string;
   readonly selectors: readonly string[];
   readonly agent: AgentInfo | null;
+  readonly mode: SessionMode;
 }
 
 export function storageKey(serverOrigin: string): string {
@@ -46,6 +47,7 @@ export function decodeStored(text: string | null): StoredSession | null {
     ws_url: o.ws_url,
     selectors: o.selectors.filter((s): s is string => typeof s === 'string'),
     agent,
+    mode: o.mode === 'proxy' ? 'proxy' : 'inline',
   };
 }
 
@@ -72,6 +74,52 @@ export class SessionStore {
       this.storage?.setItem(this.key, JSON.stringify(session));
     } catch {
       /* storage full or blocked: the session then lasts for this page only */
+    }
+  }
+
+  clear(): void {
+    try {
+      this.storage?.removeItem(this.key);
+    } catch {
+      /* nothing stored */
+    }
+  }
+}
+
+export function overlayKey(serverOrigin: string): string {
+  return `cobrowse:overlay:${serverOrigin}`;
+}
+
+/**
+ * The last upstream URL shown in the proxy overlay, per session: a reload of the top
+ * page reopens the overlay there, and Stop takes the visitor to it.
+ */
+export class OverlayHrefStore {
+  private readonly key: string;
+
+  constructor(
+    serverOrigin: string,
+    private readonly storage: Storage | null = safeSessionStorage(),
+  ) {
+    this.key = overlayKey(serverOrigin);
+  }
+
+  load(sessionId: string): string | null {
+    try {
+      const obj: unknown = JSON.parse(this.storage?.getItem(this.key) ?? 'null');
+      if (typeof obj !== 'object' || obj === null) return null;
+      const o = obj as Record<string, unknown>;
+      return o.session_id === sessionId && typeof o.href === 'string' ? o.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  save(sessionId: string, href: string): void {
+    try {
+      this.storage?.setItem(this.key, JSON.stringify({ session_id: sessionId, href }));
+    } catch {
+      /* the overlay then restarts at the top page's URL after a reload */
     }
   }
 

@@ -1,0 +1,145 @@
+"""CSS: rewrite the URLs of `url(...)`, `@import "..."` and `image-set("...")`.
+
+A small scanner built on one compiled regex walks the text token by token, so comments,
+strings and escapes are skipped as wholes (`content: "url(x)"` and `/* url(x) */` are
+left alone). URLs are unescaped before they are rewritten and escaped again only when
+they changed; every other byte is kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cobrowse.rewrite.urls import UrlMap, rewrite_url
+
+__all__ = ["rewrite_css"]
+
+_STRING = r""""(?:[^"\\\n]|\\[\s\S])*(?:"|(?=\n)|\Z)|'(?:[^'\\\n]|\\[\s\S])*(?:'|(?=\n)|\Z)"""
+_WS = r"[ \t\n\r\f]*"
+# An escape: up to six hex digits and one optional white space, or any other character.
+_ESCAPED = r"\\(?:[0-9a-fA-F]{1,6}(?:\r\n|[ \t\n\r\f])?|[^\n\r\f0-9a-fA-F])"
+_UNQUOTED_CHAR = r"""[^()"'\\ \t\n\r\f\x00-\x08\x0b\x0e-\x1f\x7f]"""
+# Tokens of interest; all text between matches is copied unchanged.
+_COMMON = rf"""
+    (?P<comment>/\*[\s\S]*?(?:\*/|\Z))
+    | (?<![\w\\-])(?P<url>[uU][rR][lL]\({_WS}
+        (?:(?P<qurl>{_STRING})|(?P<uurl>(?:{_UNQUOTED_CHAR}|{_ESCAPED})*))
+        {_WS}\))
+    | (?P<import>@[iI][mM][pP][oO][rR][tT]{_WS})(?P<istring>{_STRING})
+    | (?<![\w\\-])(?P<imageset>(?:-webkit-)?[iI][mM][aA][gG][eE]-[sS][eE][tT]\()
+    | (?P<string>{_STRING})
+    | \\[\s\S]
+"""
+_TOKEN = re.compile(_COMMON, re.VERBOSE)
+# Inside image-set( ... ) parentheses are counted too: strings at its level are URLs.
+_IMAGE_SET_TOKEN = re.compile(_COMMON + r"| (?P<open>\() | (?P<close>\))", re.VERBOSE)
+_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|(\r\n|[\n\r\f])|([\s\S]))")
+_UNQUOTED_NEEDS_ESCAPE = re.compile(r"""[()"'\\\s\x00-\x1f\x7f]""")
+
+
+def _unescape_char(m: re.Match[str]) -> str:
+    hex_digits, newline, char = m.group(1), m.group(2), m.group(3)
+    if hex_digits is not None:
+        code = int(hex_digits, 16)
+        if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return "\ufffd"
+        return chr(code)
+    if newline is not None or char is None:
+        return ""  # an escaped newline (inside a string) is a line continuation
+    return char
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(_unescape_char, text) if "\\" in text else text
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    return "\\" + ch if ch in "()\"'\\" else f"\\{ord(ch):x} "
+
+
+def _escape_unquoted(url: str) -> str:
+    return _UNQUOTED_NEEDS_ESCAPE.sub(_escape_char, url)
+
+
+def _escape_quoted(url: str, quote: str) -> str:
+    def esc(m: re.Match[str]) -> str:
+        ch = m.group(0)
+        return "\\" + ch if ch in "\\\"'" else f"\\{ord(ch):x} "
+
+    return re.sub(r"[\\\n\r\f]|" + re.escape(quote), esc, url)
+
+
+def _rewrite_string(token: str, m: UrlMap) -> str | None:
+    """A quoted CSS string token holding a URL -> the rewritten token, or None."""
+    quote = token[0]
+    closed = len(token) >= 2 and token.endswith(quote) and not _ends_escaped(token[1:-1])
+    body = token[1:-1] if closed else token[1:]
+    url = _unescape(body)
+    new = rewrite_url(url, m)
+    if new == url:
+        return None
+    return quote + _escape_quoted(new, quote) + (quote if closed else "")
+
+
+def _ends_escaped(body: str) -> bool:
+    backslashes = len(body) - len(body.rstrip("\\"))
+    return backslashes % 2 == 1
+
+
+def _rewrite_unquoted(raw: str, m: UrlMap) -> str | None:
+    url = _unescape(raw)
+    new = rewrite_url(url, m)
+    if new == url:
+        return None
+    return _escape_unquoted(new)
+
+
+def rewrite_css(text: str, m: UrlMap) -> str:
+    """Rewrite the URLs of a stylesheet (or a style attribute's declarations)."""
+    try:
+        return _rewrite_css(text, m)
+    except Exception:  # never raise: a stylesheet we cannot follow passes unchanged
+        return text
+
+
+def _rewrite_css(text: str, m: UrlMap) -> str:
+    out: list[str] = []
+    last = 0
+    pos = 0
+    n = len(text)
+    depths: list[int] = []  # for each open image-set(, the parenthesis depth inside it
+    while pos < n:
+        tok = (_IMAGE_SET_TOKEN if depths else _TOKEN).search(text, pos)
+        if tok is None:
+            break
+        pos = tok.end()  # never empty: every alternative consumes a character
+        kind = tok.lastgroup
+        new: str | None = None
+        span = tok.span()
+        if kind == "url":
+            qurl = tok.group("qurl")
+            if qurl is not None:
+                new, span = _rewrite_string(qurl, m), tok.span("qurl")
+            else:
+                new, span = _rewrite_unquoted(tok.group("uurl"), m), tok.span("uurl")
+        elif kind == "istring":
+            new, span = _rewrite_string(tok.group("istring"), m), tok.span("istring")
+        elif kind == "imageset":
+            depths.append(1)
+        elif kind == "open" and depths:
+            depths[-1] += 1
+        elif kind == "close" and depths:
+            depths[-1] -= 1
+            if depths[-1] == 0:
+                depths.pop()
+        elif kind == "string" and depths and depths[-1] == 1:
+            new = _rewrite_string(tok.group("string"), m)
+        if new is not None:
+            out.append(text[last : span[0]])
+            out.append(new)
+            last = span[1]
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)

@@ -1,0 +1,199 @@
+"""URLs between an upstream site and its proxy hosts.
+
+The proxy is host-mapped: every upstream origin of a session has its own proxy origin, so
+only the scheme and authority of a URL ever change. Relative, root-relative and
+fragment-only URLs keep working unchanged, and the path, query and fragment of a
+rewritten URL are kept byte for byte.
+
+Parsing follows the WHATWG URL standard where it matters for telling which origin a URL
+points at: surrounding C0 controls and spaces are trimmed, tabs and newlines inside are
+ignored, scheme and host are case-insensitive, `\\` counts as `/` in http(s) URLs, any
+number of slashes may follow `http:` when the base's scheme differs, and default ports
+are dropped. Anything that does not parse is returned unchanged; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = [
+    "UrlMap",
+    "origin_of",
+    "rewrite_refresh",
+    "rewrite_url",
+    "unrewrite_url",
+]
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# scheme (optional), the slashes after it, the authority up to the path, query or fragment
+_PARTS = re.compile(r"(?:([a-zA-Z][a-zA-Z0-9+.\-]*):)?([/\\]*)([^/\\?#]*)")
+_SIMPLE_HOST = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)*")
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_OR_SPACE = "".join(chr(i) for i in range(0x21))
+_HOST_OK = re.compile(r"[a-z0-9.\-_~!$&'()*+,;=%]+|\[[0-9a-f:.]+\]")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlMap:
+    """How one document's URLs map between upstream and proxy.
+
+    `base` is the absolute upstream URL the document's relative URLs resolve against.
+    Origins are written `scheme://host[:port]`, lower case, without a default port and
+    without a trailing slash.
+    """
+
+    base: str
+    proxy_origin_of: Callable[[str], str | None]
+    upstream_origin_of: Callable[[str], str | None]
+
+
+def _split(url: str, base_scheme: str) -> tuple[str, str, str] | None:
+    """Split an absolute or protocol-relative http(s) URL (already trimmed and without
+    tabs or newlines) into its normalized origin, its userinfo ("user:pass@" or "") and
+    the rest (path, query, fragment) exactly as written; None for anything else
+    (relative, other schemes, garbage)."""
+    parts = _PARTS.match(url)
+    if parts is None:
+        return None
+    scheme, slashes, authority = parts.groups()
+    if scheme is None:
+        if len(slashes) < 2 or base_scheme not in _DEFAULT_PORTS:
+            return None  # relative, root-relative, or no http(s) base to borrow from
+        scheme = base_scheme
+    else:
+        scheme = scheme.lower()
+        if scheme not in _DEFAULT_PORTS:
+            return None
+        if not slashes and scheme == base_scheme:
+            return None  # "https:x" against an https base is a relative URL
+    at = authority.rfind("@")
+    origin = _origin(scheme, authority[at + 1 :])
+    if origin is None:
+        return None
+    return origin, authority[: at + 1], url[parts.end() :]
+
+
+def _origin(scheme: str, hostport: str) -> str | None:
+    if _SIMPLE_HOST.fullmatch(hostport) is not None:  # the common case, already normal
+        return f"{scheme}://{hostport}"
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        if close < 0:
+            return None
+        host, tail = hostport[: close + 1], hostport[close + 1 :]
+        if tail and not tail.startswith(":"):
+            return None
+        port = tail[1:] if tail else ""
+    else:
+        host, _, port = hostport.partition(":")
+    host = host.lower()
+    if host.endswith(".") and len(host) > 1:
+        host = host[:-1]
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    if not host or _HOST_OK.fullmatch(host) is None:
+        return None
+    if port:
+        if not (port.isascii() and port.isdigit()) or int(port) > 65535:
+            return None
+        port = str(int(port))
+        if port == _DEFAULT_PORTS[scheme]:
+            port = ""
+    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+
+
+def _scheme_of(url: str) -> str:
+    if url.startswith("https:"):
+        return "https"
+    if url.startswith("http:"):
+        return "http"
+    m = _SCHEME.match(url)
+    return m.group(1).lower() if m else ""
+
+
+def _clean(url: str) -> str:
+    if not url or url[0] <= " " or url[-1] <= " ":
+        url = url.strip(_C0_OR_SPACE)
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = _TAB_OR_NEWLINE.sub("", url)
+    return url
+
+
+def _with_userinfo(origin: str, userinfo: str) -> str:
+    if not userinfo:
+        return origin
+    scheme, _, host = origin.partition("://")
+    return f"{scheme}://{userinfo}{host}"
+
+
+def _map(url: str, m: UrlMap, origin_map: Callable[[str], str | None]) -> str:
+    split = _split(_clean(url), _scheme_of(m.base))
+    if split is None:
+        return url
+    origin, userinfo, rest = split
+    target = origin_map(origin)
+    if target is None:
+        return url
+    return (_with_userinfo(target, userinfo) if userinfo else target) + rest
+
+
+def rewrite_url(url: str, m: UrlMap) -> str:
+    """Upstream URL -> proxy URL when its origin is proxied; otherwise `url` unchanged."""
+    try:
+        return _map(url, m, m.proxy_origin_of)
+    except Exception:  # never raise on garbage (tests call _map to see any)
+        return url
+
+
+def unrewrite_url(url: str, m: UrlMap) -> str:
+    """Proxy URL -> upstream URL (Referer, Origin, leaving the proxy on Stop); otherwise
+    `url` unchanged."""
+    try:
+        return _map(url, m, m.upstream_origin_of)
+    except Exception:
+        return url
+
+
+def origin_of(url: str) -> str | None:
+    """`scheme://host[:port]` of an absolute http(s) URL, normalized; None otherwise."""
+    try:
+        cleaned = _clean(url)
+        split = _split(cleaned, "")
+    except Exception:
+        return None
+    return None if split is None else split[0]
+
+
+# <meta http-equiv=refresh content="5; url=/next"> and the Refresh header: a delay, then
+# optionally ";" or "," and "url=" and a URL in optional quotes (HTML's "shared
+# declarative refresh steps").
+_REFRESH = re.compile(
+    r"""(?P<head>[\t\n\f\r ]*[0-9.]*[\t\n\f\r ]*[;,]?[\t\n\f\r ]*
+        (?:[uU][rR][lL][\t\n\f\r ]*=[\t\n\f\r ]*)?)
+        (?P<quote>["']?)(?P<url>.*)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def rewrite_refresh(content: str, m: UrlMap) -> str:
+    """Rewrite the URL of a refresh declaration, keeping the delay and punctuation."""
+    match = _REFRESH.match(content)
+    if match is None or not match.group("url"):
+        return content
+    url = match.group("url")
+    quote = match.group("quote")
+    tail = ""
+    if quote:
+        end = url.find(quote)
+        if end >= 0:
+            url, tail = url[:end], url[end:]
+    new = rewrite_url(url, m)
+    if new == url:
+        return content
+    return match.group("head") + quote + new + tail

@@ -1,0 +1,133 @@
+"""The proxy's side towards upstream sites: checked resolution, one cookie jar per session."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
+
+from cobrowse.core.netcheck import AddressPolicy, AddressRefused, is_localhost_name
+
+
+class CheckedResolver(AbstractResolver):
+    """Resolves, then keeps only addresses the policy allows; those are connected to.
+
+    `localhost` and `*.localhost` resolve to loopback without asking DNS (RFC 6761),
+    as browsers do; the policy still decides whether loopback may be reached.
+    """
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+        self._inner = ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if is_localhost_name(host):
+            results: list[ResolveResult] = [
+                {
+                    "hostname": host,
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "family": socket.AF_INET,
+                    "proto": 0,
+                    "flags": socket.AI_NUMERICHOST,
+                }
+            ]
+        else:
+            results = await self._inner.resolve(host, port, family)
+        allowed: list[ResolveResult] = []
+        refused: list[str] = []
+        for result in results:
+            try:
+                self._policy.check(result["host"])
+            except AddressRefused as exc:
+                refused.append(str(exc))
+            else:
+                allowed.append(result)
+        if not allowed:
+            raise AddressRefused(f"{host} resolves only to refused addresses: {'; '.join(refused)}")
+        return allowed
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+@dataclass(slots=True)
+class Upstream:
+    """One connector for every session (connection reuse), one jar per session."""
+
+    policy: AddressPolicy
+    timeout: float
+    _connector: aiohttp.TCPConnector | None = None
+    _clients: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
+
+    def client(self, session_id: str) -> aiohttp.ClientSession:
+        client = self._clients.get(session_id)
+        if client is None:
+            if self._connector is None:
+                self._connector = aiohttp.TCPConnector(
+                    resolver=CheckedResolver(self.policy),
+                    limit=200,
+                    ttl_dns_cache=None,
+                    use_dns_cache=False,
+                )
+            client = aiohttp.ClientSession(
+                connector=self._connector,
+                connector_owner=False,
+                cookie_jar=aiohttp.CookieJar(unsafe=True),
+                timeout=aiohttp.ClientTimeout(
+                    total=None, sock_connect=self.timeout, sock_read=self.timeout
+                ),
+                auto_decompress=True,
+                max_line_size=16 * 1024,
+                max_field_size=16 * 1024,
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            )
+            self._clients[session_id] = client
+        return client
+
+    def jar(self, session_id: str) -> aiohttp.abc.AbstractCookieJar:
+        return self.client(session_id).cookie_jar
+
+    async def forget(self, session_id: str) -> None:
+        client = self._clients.pop(session_id, None)
+        if client is not None:
+            await client.close()
+
+    async def close(self) -> None:
+        for session_id in list(self._clients):
+            await self.forget(session_id)
+        if self._connector is not None:
+            await self._connector.close()
+            self._connector = None
+
+
+def check_literal_host(host: str, policy: AddressPolicy) -> None:
+    """IP-literal hosts skip the resolver in aiohttp, so they are checked here."""
+    literal = host.strip("[]")
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in literal else socket.AF_INET, literal)
+    except OSError:
+        return
+    policy.check(literal)
+
+
+def document_cookies(jar: aiohttp.abc.AbstractCookieJar, url: str) -> str:
+    """What `document.cookie` would show on `url`: the jar's non-HttpOnly cookies."""
+    from yarl import URL
+
+    pairs: list[str] = []
+    cookies: Any = jar.filter_cookies(URL(url))
+    for name, morsel in cookies.items():
+        if not _httponly(jar, name, url):
+            pairs.append(f"{name}={morsel.value}")
+    return "; ".join(pairs)
+
+
+def _httponly(jar: aiohttp.abc.AbstractCookieJar, name: str, url: str) -> bool:
+    return any(morsel.key == name and morsel["httponly"] for morsel in jar)

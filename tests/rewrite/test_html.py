@@ -1,0 +1,60 @@
+"""HTML rewriting: named golden files, plus the fast path checked against the careful one."""
+
+from __future__ import annotations
+
+import pytest
+
+from cobrowse.rewrite import html as html_module
+from cobrowse.rewrite.html import _rewrite_html, rewrite_html
+from tests.rewrite import golden
+from tests.rewrite.urlmap import URL_MAP
+
+INJECT = '<script src="/__cobrowse/runtime.js"></script>'
+CASES = golden.cases("html", "html")
+
+
+def test_there_are_enough_cases() -> None:
+    assert len(CASES) >= 30
+    assert golden.orphans("html", "html") == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str) -> None:
+    golden.check("html", "html", case, lambda text: rewrite_html(text, URL_MAP, inject=INJECT))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_skipping_changes_nothing(case: str) -> None:
+    """The regex that skips uninteresting markup agrees with the token-by-token path."""
+    text = golden.read(golden.FIXTURES / "html" / f"{case}.in.html")
+    assert _rewrite_html(text, URL_MAP, inject=INJECT, fast=True) == _rewrite_html(
+        text, URL_MAP, inject=INJECT, fast=False
+    )
+
+
+def test_inject_is_placed_once_and_never_before_the_doctype() -> None:
+    out = rewrite_html("<!DOCTYPE html><p>x</p><head></head>", URL_MAP, inject="<i-n>")
+    assert out == "<!DOCTYPE html><i-n><p>x</p><head></head>"
+
+
+def test_no_injection_when_inject_is_empty() -> None:
+    text = "<!DOCTYPE html><html><head><title>t</title></head></html>"
+    assert rewrite_html(text, URL_MAP, inject="") == text
+
+
+def test_unchanged_document_is_returned_as_is() -> None:
+    text = '<!DOCTYPE html><html><head></head><body><a href="/x">x</a></body></html>'
+    out = rewrite_html(text, URL_MAP, inject="")
+    assert out == text
+
+
+def test_an_internal_error_still_injects_after_the_doctype(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: object) -> str:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(html_module._Rewriter, "run", broken)
+    text = '<!DOCTYPE html>\n<html lang="en"><head><title>t</title>'
+    assert rewrite_html(text, URL_MAP, inject="<i-n>") == (
+        '<!DOCTYPE html>\n<html lang="en"><head><i-n><title>t</title>'
+    )
+    assert rewrite_html("<p>x", URL_MAP, inject="<i-n>") == "<i-n><p>x"

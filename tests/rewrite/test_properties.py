@@ -1,0 +1,102 @@
+"""Properties of the rewriters on arbitrary and markup-like text."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cobrowse.rewrite.css import _rewrite_css
+from cobrowse.rewrite.html import _rewrite_html
+from cobrowse.rewrite.urls import UrlMap, _map, rewrite_url
+from tests.rewrite.strategies import SETTINGS, css_text, markup
+from tests.rewrite.urlmap import BASE, URL_MAP
+
+INJECT = "<script src=/__cobrowse/runtime.js></script>"
+NOTHING_MAPPED = UrlMap(
+    base=BASE, proxy_origin_of=lambda _: None, upstream_origin_of=lambda _: None
+)
+
+
+@SETTINGS
+@given(st.one_of(markup, st.text(max_size=300)))
+def test_html_never_raises_and_injects_once(text: str) -> None:
+    marker = "<x-cobrowse-inject-marker>"
+    out = _rewrite_html(text, URL_MAP, inject=marker)  # without the safety net
+    assert out.count(marker) == text.count(marker) + 1
+
+
+@SETTINGS
+@given(st.one_of(markup, st.text(max_size=300)))
+def test_html_with_nothing_mapped_only_gains_the_injection(text: str) -> None:
+    lowered = text.lower()
+    if "integrity" in lowered or "http-equiv" in lowered or "importmap" in lowered:
+        return  # removals happen whatever the map
+    marker = "<x-cobrowse-inject-marker>"
+    out = _rewrite_html(text, NOTHING_MAPPED, inject=marker)
+    at = out.index(marker)
+    assert out[:at] + out[at + len(marker) :] == text
+
+
+@SETTINGS
+@given(st.one_of(css_text, st.text(max_size=300)))
+def test_css_never_raises_and_nothing_mapped_is_identity(text: str) -> None:
+    assert isinstance(_rewrite_css(text, URL_MAP), str)  # without the safety net
+    assert _rewrite_css(text, NOTHING_MAPPED) == text
+
+
+@SETTINGS
+@given(st.one_of(markup, st.text(max_size=200)))
+def test_url_never_raises_and_nothing_mapped_is_identity(text: str) -> None:
+    assert isinstance(_map(text, URL_MAP, URL_MAP.proxy_origin_of), str)  # no safety net
+    assert isinstance(_map(text, URL_MAP, URL_MAP.upstream_origin_of), str)
+    assert rewrite_url(text, NOTHING_MAPPED) == text
+
+
+_HOSTILE = [
+    "<a " + "b" * 200_000,
+    "<a href='" + "x" * 200_000,
+    "<a " + 'b="c" ' * 40_000,
+    "<a " + "b=c" * 60_000,
+    "<" * 200_000,
+    "<a" * 100_000,
+    "</a" * 100_000,
+    "<!--" * 50_000,
+    "<!" * 100_000,
+    "<script>" + "<!--<script>" * 30_000,
+    "<svg>" * 50_000,
+    "<svg><p>" * 30_000,
+    "<td style='" + "url(" * 50_000,
+    "<a href=" + "&amp;" * 50_000 + ">",
+    "<a href='" + "&#" * 80_000 + "'>",
+    "<img srcset='" + "https://cdn.example.gov.in/a.png 1x," * 10_000 + "'>",
+    "<div " + "a" * 100_000 + "=" + "b" * 100_000,
+    "x" * 1_000_000,
+]
+_HOSTILE_CSS = [
+    "url(" * 100_000,
+    "/*" * 100_000,
+    '"' * 100_000,
+    "\\" * 200_000,
+    "image-set(" * 50_000,
+    "url(https://cdn.example.gov.in/" + "a\\(" * 50_000,
+    "@import " * 50_000,
+]
+
+
+@pytest.mark.parametrize("index", range(len(_HOSTILE)))
+def test_html_is_linear_on_hostile_input(index: int) -> None:
+    text = _HOSTILE[index]
+    start = time.perf_counter()
+    _rewrite_html(text, URL_MAP, inject=INJECT)
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("index", range(len(_HOSTILE_CSS)))
+def test_css_is_linear_on_hostile_input(index: int) -> None:
+    text = _HOSTILE_CSS[index]
+    start = time.perf_counter()
+    _rewrite_css(text, URL_MAP)
+    assert time.perf_counter() - start < 2.0

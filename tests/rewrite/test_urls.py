@@ -1,0 +1,168 @@
+"""URL mapping between upstream and proxy origins."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cobrowse.rewrite.urls import origin_of, rewrite_refresh, rewrite_url, unrewrite_url
+from tests.rewrite.urlmap import PROXY_ORIGINS, URL_MAP, url_map
+
+PA = "http://pa.cobrowse.localhost:8000"
+PB = "http://pb.cobrowse.localhost:8000"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://portal.example.gov.in/itr/form?x=1#top", f"{PA}/itr/form?x=1#top"),
+        ("https://cdn.example.gov.in/a.png", f"{PB}/a.png"),
+        ("https://portal.example.gov.in", PA),
+        ("https://portal.example.gov.in?q", f"{PA}?q"),
+        ("https://portal.example.gov.in#f", f"{PA}#f"),
+        ("HTTPS://Portal.Example.GOV.IN/Keep/Case", f"{PA}/Keep/Case"),
+        ("https://portal.example.gov.in:443/x", f"{PA}/x"),
+        ("https://portal.example.gov.in:0443/x", f"{PA}/x"),
+        ("https://portal.example.gov.in./x", f"{PA}/x"),
+        ("//cdn.example.gov.in/x", f"{PB}/x"),
+        ("\\\\cdn.example.gov.in\\x", f"{PB}\\x"),
+        ("https:///portal.example.gov.in/x", f"{PA}/x"),
+        ("  https://portal.example.gov.in/x \n", f"{PA}/x"),
+        ("\x01https://portal.example.gov.in/x", f"{PA}/x"),
+        ("ht\ttps://portal.exa\nmple.gov.in/x", f"{PA}/x"),
+        ("https://u:p@portal.example.gov.in/x", "http://u:p@pa.cobrowse.localhost:8000/x"),
+        # path, query and fragment byte for byte, odd characters included
+        ("https://portal.example.gov.in/a%20b/ü?q=1&r=%zz#x y", f"{PA}/a%20b/ü?q=1&r=%zz#x y"),
+    ],
+)
+def test_mapped_urls_are_rewritten(url: str, expected: str) -> None:
+    assert rewrite_url(url, URL_MAP) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/root",
+        "relative/path",
+        "../up",
+        "#frag",
+        "?q=1",
+        "",
+        "   ",
+        "https:relative-for-an-https-base",
+        "data:text/plain,hi",
+        "blob:https://portal.example.gov.in/1",
+        "javascript:location='https://portal.example.gov.in/'",
+        "mailto:a@portal.example.gov.in",
+        "tel:+91",
+        "about:blank",
+        "ftp://portal.example.gov.in/f",
+        "wss://portal.example.gov.in/socket",
+        "http://portal.example.gov.in/other-scheme",
+        "https://portal.example.gov.in:8443/other-port",
+        "https://portal.example.gov.in.evil.example/suffix",
+        "https://evil.example/https://portal.example.gov.in/",
+        "https://evil.example@portal.example.gov.in.evil.example/",
+        "https://[::1]/v6",
+        "https://portal.example.gov.in:99999/bad-port",
+        "https://por tal.example.gov.in/space-in-host",
+        "//",
+        "https://",
+        "http://[::1/unclosed",
+    ],
+)
+def test_other_urls_are_unchanged(url: str) -> None:
+    assert rewrite_url(url, URL_MAP) == url
+
+
+def test_userinfo_does_not_decide_the_origin() -> None:
+    url = "https://cdn.example.gov.in@portal.example.gov.in/x"
+    assert rewrite_url(url, URL_MAP) == "http://cdn.example.gov.in@pa.cobrowse.localhost:8000/x"
+
+
+def test_protocol_relative_takes_the_base_scheme() -> None:
+    http_base = url_map("http://portal.example.gov.in/")
+    assert rewrite_url("//cdn.example.gov.in/x", http_base) == "//cdn.example.gov.in/x"
+    assert rewrite_url("https:cdn.example.gov.in/x", http_base) == f"{PB}/x"
+
+
+def test_non_ascii_hosts_are_compared_in_punycode() -> None:
+    m = url_map()
+    mapped = {"https://xn--m1b4azef.example": "http://pc.cobrowse.localhost:8000"}
+    m = type(m)(base=m.base, proxy_origin_of=mapped.get, upstream_origin_of=lambda _: None)
+    assert rewrite_url("https://आयकर.example/x", m) == "http://pc.cobrowse.localhost:8000/x"
+
+
+def test_unrewrite() -> None:
+    assert unrewrite_url(f"{PA}/itr?x=1#f", URL_MAP) == "https://portal.example.gov.in/itr?x=1#f"
+    assert unrewrite_url(f"{PB}", URL_MAP) == "https://cdn.example.gov.in"
+    assert (
+        unrewrite_url("http://other.localhost:8000/x", URL_MAP) == "http://other.localhost:8000/x"
+    )
+    assert unrewrite_url("/relative", URL_MAP) == "/relative"
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://Portal.Example.gov.in:443/x?y#z", "https://portal.example.gov.in"),
+        ("http://localhost:8000", "http://localhost:8000"),
+        ("http://localhost:80/", "http://localhost"),
+        ("https://[::1]:8443/", "https://[::1]:8443"),
+        ("//no-scheme.example/", None),
+        ("/relative", None),
+        ("ftp://x.example/", None),
+        ("https://", None),
+        ("not a url", None),
+    ],
+)
+def test_origin_of(url: str, origin: str | None) -> None:
+    assert origin_of(url) == origin
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("5; url=https://portal.example.gov.in/next", f"5; url={PA}/next"),
+        ("0;URL='https://cdn.example.gov.in/x' ", f"0;URL='{PB}/x' "),
+        ('3, url = "https://portal.example.gov.in/q" tail', f'3, url = "{PA}/q" tail'),
+        ("0; https://portal.example.gov.in/bare", f"0; {PA}/bare"),
+        ("10", "10"),
+        ("1; url=/relative", "1; url=/relative"),
+        ("1; url=https://www.example.org/", "1; url=https://www.example.org/"),
+    ],
+)
+def test_rewrite_refresh(content: str, expected: str) -> None:
+    assert rewrite_refresh(content, URL_MAP) == expected
+
+
+_mapped_origins = st.sampled_from(sorted(PROXY_ORIGINS))
+_tails = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n\r"),
+    max_size=40,
+).filter(lambda t: not t or t[0] in "/?#")
+
+
+@given(origin=_mapped_origins, tail=_tails)
+def test_unrewrite_undoes_rewrite(origin: str, tail: str) -> None:
+    url = origin + tail
+    if url != url.strip("".join(chr(i) for i in range(0x21))):
+        return  # surrounding controls are trimmed on the way, by design
+    proxied = rewrite_url(url, URL_MAP)
+    assert proxied != url
+    assert unrewrite_url(proxied, URL_MAP) == url
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=300)
+def test_never_raises_and_unmapped_is_identity(text: str) -> None:
+    assert isinstance(rewrite_url(text, URL_MAP), str)
+    assert isinstance(unrewrite_url(text, URL_MAP), str)
+    origin_of(text)
+    unmapped = url_map()
+    unmapped = type(unmapped)(
+        base=unmapped.base, proxy_origin_of=lambda _: None, upstream_origin_of=lambda _: None
+    )
+    assert rewrite_url(text, unmapped) == text
+    assert unrewrite_url(text, unmapped) == text

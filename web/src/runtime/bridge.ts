@@ -1,0 +1,161 @@
+/**
+ * The overlay frame's side of the bridge to the widget (../bridge.ts has the messages):
+ * posts `ready` once the document is parsed and `location` on in-page URL changes
+ * (upstream URLs), and records with rrweb only between the widget's `record` and `stop`,
+ * posting batches as `events`. Accepts messages only from `window.parent` at
+ * `parent_origin`, and hides them from the page's own message listeners.
+ */
+import { type FrameMessage, type TopMessage, fromWindow, parseTopMessage } from '../bridge';
+import type { RecordedEvent } from '../protocol';
+import { Recorder } from '../widget/recorder';
+import type { RuntimeContext } from './context';
+
+const META = 4;
+
+// Captured before the runtime patches MessageEvent.prototype.origin.
+const nativeOrigin: ((this: MessageEvent) => string) | null = (() => {
+  try {
+    if (typeof MessageEvent === 'undefined') return null;
+    const get = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'origin')?.get;
+    return (get as (this: MessageEvent) => string) ?? null;
+  } catch {
+    return null;
+  }
+})();
+
+function originOf(event: MessageEvent): string {
+  return nativeOrigin ? nativeOrigin.call(event) : event.origin;
+}
+
+/** Whether this document is the overlay frame: its parent is the widget's page. */
+export function isOverlayFrame(win: Window, parentOrigin: string): boolean {
+  try {
+    if (!parentOrigin || win.parent === win) return false;
+    const ancestors = win.location.ancestorOrigins;
+    if (ancestors && ancestors.length > 0) return ancestors[0] === parentOrigin;
+    return win.parent === win.top;
+  } catch {
+    return false;
+  }
+}
+
+/** Meta events carry the page URL: report the upstream one (the agent's URL bar shows it). */
+export function upstreamMeta(
+  batch: readonly RecordedEvent[],
+  toUpstream: (url: string) => string,
+): RecordedEvent[] {
+  return batch.map((event) => {
+    const data = event.data as Record<string, unknown> | undefined;
+    if (event.type !== META || !data || typeof data.href !== 'string') return event;
+    return { ...event, data: { ...data, href: toUpstream(data.href) } };
+  });
+}
+
+export class FrameBridge {
+  private recorder: Recorder | null = null;
+  private id = 0;
+  private readySent = false;
+  private lastHref = '';
+
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly parent: Window,
+  ) {}
+
+  start(): void {
+    const { win } = this.ctx;
+    win.addEventListener('message', (event) => this.onMessage(event), true);
+    const ready = (): void => {
+      this.readySent = true;
+      this.lastHref = this.href();
+      this.post({ cobrowse: 1, type: 'ready', href: this.lastHref });
+    };
+    if (win.document.readyState === 'loading') {
+      win.document.addEventListener('DOMContentLoaded', ready, { once: true });
+    } else {
+      ready();
+    }
+    win.addEventListener('pagehide', () => this.stop());
+  }
+
+  /** In-page URL change: post `location` if the upstream href changed. */
+  locationChanged(): void {
+    if (!this.readySent) return;
+    const href = this.href();
+    if (href === this.lastHref) return;
+    this.lastHref = href;
+    this.post({ cobrowse: 1, type: 'location', href });
+  }
+
+  private href(): string {
+    return this.ctx.map.toUpstream(this.ctx.win.location.href);
+  }
+
+  private post(message: FrameMessage): void {
+    try {
+      this.parent.postMessage(message, this.ctx.cfg.parentOrigin);
+    } catch {
+      if (message.type !== 'events') return;
+      try {
+        // Something in the batch is not cloneable: send its JSON form.
+        this.parent.postMessage(JSON.parse(JSON.stringify(message)), this.ctx.cfg.parentOrigin);
+      } catch {
+        /* dropped; the widget asks for a snapshot if the agent's view breaks */
+      }
+    }
+  }
+
+  private onMessage(event: MessageEvent): void {
+    let message: TopMessage | null = null;
+    try {
+      if (!fromWindow({ source: event.source, origin: originOf(event) }, this.parent, this.ctx.cfg.parentOrigin)) {
+        return;
+      }
+      message = parseTopMessage(event.data);
+    } catch {
+      return;
+    }
+    if (!message) return;
+    event.stopImmediatePropagation();
+    try {
+      this.apply(message);
+    } catch {
+      /* never break the page */
+    }
+  }
+
+  private apply(message: TopMessage): void {
+    switch (message.type) {
+      case 'record': {
+        this.stop();
+        const id = message.id;
+        this.id = id;
+        const recorder = new Recorder(this.ctx.cfg.selectors, (batch) => {
+          if (this.recorder !== recorder) return;
+          this.post({
+            cobrowse: 1,
+            type: 'events',
+            id,
+            events: upstreamMeta(batch, (u) => this.ctx.map.toUpstream(u)),
+          });
+        });
+        this.recorder = recorder;
+        recorder.start();
+        return;
+      }
+      case 'snapshot':
+        this.recorder?.snapshot();
+        return;
+      case 'stop':
+        this.stop();
+        return;
+    }
+  }
+
+  private stop(): void {
+    const recorder = this.recorder;
+    this.recorder = null;
+    this.id = 0;
+    recorder?.stop();
+  }
+}

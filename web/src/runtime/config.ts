@@ -1,0 +1,77 @@
+/**
+ * The runtime's configuration, injected by the proxy before it in `<head>` as
+ * `<script id="__cobrowse_config" type="application/json">` (docs/proxy.md). Pure parse.
+ */
+import type { OriginMap } from './urls';
+
+export const CONFIG_ID = '__cobrowse_config';
+
+export interface RuntimeConfig {
+  readonly upstreamOrigin: string;
+  readonly proxyOrigin: string;
+  /** upstream origin → proxy origin; always holds upstreamOrigin → proxyOrigin. */
+  readonly origins: OriginMap;
+  /** Prefix for navigations to allowed origins without a label: `go + encodeURIComponent(url)`. */
+  readonly go: string;
+  /** The top page's origin (the widget), for postMessage. */
+  readonly parentOrigin: string;
+  readonly selectors: readonly string[];
+  /** Non-HttpOnly cookies of the server-side jar for this URL, `document.cookie` style. */
+  readonly cookies: string;
+  readonly storage: 'native' | 'emulated';
+}
+
+function origin(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parse the config JSON; null if it is missing or unusable (the runtime then does nothing). */
+export function parseConfig(text: string | null | undefined): RuntimeConfig | null {
+  if (!text) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(raw)) return null;
+  const upstreamOrigin = origin(raw.upstream_origin);
+  const proxyOrigin = origin(raw.proxy_origin);
+  if (!upstreamOrigin || !proxyOrigin) return null;
+  const origins: Record<string, string> = {};
+  if (isObject(raw.origins)) {
+    for (const [from, to] of Object.entries(raw.origins)) {
+      const a = origin(from);
+      const b = origin(to);
+      if (a && b) origins[a] = b;
+    }
+  }
+  origins[upstreamOrigin] = proxyOrigin;
+  const masking = raw.masking;
+  const selectors =
+    isObject(masking) && Array.isArray(masking.selectors)
+      ? masking.selectors.filter((s): s is string => typeof s === 'string' && s !== '')
+      : [];
+  const parentOrigin = origin(raw.parent_origin) ?? '';
+  return {
+    upstreamOrigin,
+    proxyOrigin,
+    origins,
+    go: typeof raw.go === 'string' && raw.go.startsWith('/') ? raw.go : '/__cobrowse/go?url=',
+    parentOrigin,
+    selectors,
+    cookies: typeof raw.cookies === 'string' ? raw.cookies : '',
+    storage: raw.storage === 'emulated' ? 'emulated' : 'native',
+  };
+}

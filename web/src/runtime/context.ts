@@ -1,0 +1,13 @@
+/** What every patch module gets: the config, the URL maps, and a few hooks. */
+import type { RuntimeConfig } from './config';
+import type { UrlMapper } from './urls';
+
+export interface RuntimeContext {
+  readonly cfg: RuntimeConfig;
+  readonly map: UrlMapper;
+  readonly win: Window & typeof globalThis;
+  /** Whether this document is the overlay frame itself (its parent is the widget's page). */
+  readonly overlay: boolean;
+  /** The page's URL changed without a load (history API, hash): tell the widget. */
+  locationChanged(): void;
+}

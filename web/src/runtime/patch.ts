@@ -1,0 +1,106 @@
+/**
+ * Small helpers to patch page APIs without ever throwing into the page: a patch that
+ * cannot be applied (missing API, non-configurable property) is skipped silently, and
+ * every mapping runs inside a try so a bug of ours degrades to "unmapped".
+ */
+export type AnyFn = (...args: any[]) => any;
+
+/** Run `fn`; on any exception return `fallback`. */
+export function attempt<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Replace `obj[name]` (a function) by `make(original)`. */
+export function patchMethod(obj: object | null | undefined, name: string, make: (orig: AnyFn) => AnyFn): void {
+  try {
+    if (!obj) return;
+    const desc = Object.getOwnPropertyDescriptor(obj, name);
+    const orig = desc ? desc.value : (obj as Record<string, unknown>)[name];
+    if (typeof orig !== 'function') return;
+    Object.defineProperty(obj, name, {
+      value: make(orig as AnyFn),
+      writable: desc ? desc.writable !== false : true,
+      enumerable: desc ? !!desc.enumerable : false,
+      configurable: true,
+    });
+  } catch {
+    /* leave the API as it is */
+  }
+}
+
+/** Find an accessor descriptor on `proto` or its prototype chain. */
+export function findAccessor(
+  proto: object | null | undefined,
+  name: string,
+): { owner: object; desc: PropertyDescriptor } | null {
+  let obj: object | null = proto ?? null;
+  while (obj) {
+    const desc = Object.getOwnPropertyDescriptor(obj, name);
+    if (desc) return desc.get || desc.set ? { owner: obj, desc } : null;
+    obj = Object.getPrototypeOf(obj) as object | null;
+  }
+  return null;
+}
+
+/** Wrap the setter of an accessor property defined on `proto` itself. */
+export function patchSetter(
+  proto: object | null | undefined,
+  name: string,
+  map: (value: unknown, self: unknown) => unknown,
+): void {
+  try {
+    if (!proto) return;
+    const desc = Object.getOwnPropertyDescriptor(proto, name);
+    if (!desc || !desc.set || !desc.configurable) return;
+    const set = desc.set;
+    Object.defineProperty(proto, name, {
+      ...desc,
+      set(this: unknown, value: unknown) {
+        set.call(this, attempt(() => map(value, this), value));
+      },
+    });
+  } catch {
+    /* leave the property as it is */
+  }
+}
+
+/**
+ * Replace a constructor by a Proxy whose `construct` maps the arguments; statics,
+ * `prototype`, `instanceof` and subclassing keep working.
+ */
+export function patchConstructor(
+  holder: object,
+  name: string,
+  mapArgs: (args: unknown[]) => unknown[],
+): void {
+  try {
+    const desc = Object.getOwnPropertyDescriptor(holder, name);
+    const Orig = desc ? desc.value : undefined;
+    if (typeof Orig !== 'function') return;
+    const wrapped: AnyFn = new Proxy(Orig as AnyFn, {
+      construct(target, args, newTarget): object {
+        const mapped = attempt(() => mapArgs([...args]), args);
+        return Reflect.construct(target, mapped, newTarget === wrapped ? target : newTarget) as object;
+      },
+    });
+    Object.defineProperty(holder, name, {
+      value: wrapped,
+      writable: desc?.writable !== false,
+      enumerable: !!desc?.enumerable,
+      configurable: true,
+    });
+  } catch {
+    /* leave the constructor as it is */
+  }
+}
+
+/** A string-like value a URL property accepts (strings and URL objects; never Trusted Types). */
+export function urlString(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof URL !== 'undefined' && value instanceof URL) return value.href;
+  return null;
+}

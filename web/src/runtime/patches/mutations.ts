@@ -1,0 +1,73 @@
+/**
+ * A safety net for URLs that reach the DOM without a setter or setAttribute
+ * (innerHTML, insertAdjacentHTML, document.write, DOMParser + adoptNode, templates):
+ * a MutationObserver maps URL attributes of added elements and changed URL attributes.
+ * It runs after the fact, so a resource may already have been requested from the
+ * upstream directly once; the proxied URL is what stays in the page (and what the agent
+ * mirror sees).
+ */
+import type { RuntimeContext } from '../context';
+import { attempt } from '../patch';
+import { isAbsolute, mapSrcset } from '../urls';
+import { urlAttributeKind } from './elements';
+
+const ATTRIBUTES = ['href', 'src', 'srcset', 'action', 'formaction', 'data', 'poster'];
+const SELECTOR = ATTRIBUTES.map((a) => `[${a}]`).join(',');
+const XLINK_NS = 'http://www.w3.org/1999/xlink';
+
+export function watchMutations(ctx: RuntimeContext): void {
+  const { win, map } = ctx;
+  const Observer = win.MutationObserver;
+  if (typeof Observer !== 'function') return;
+  const setAttr = win.Element.prototype.setAttribute;
+  const setAttrNS = win.Element.prototype.setAttributeNS;
+
+  const fix = (el: Element, name: string): void => {
+    const value = el.getAttribute(name);
+    if (value === null || value.length === 0) return;
+    const kind = urlAttributeKind(el.namespaceURI, el.localName, null, name);
+    if (!kind) return;
+    const mapped =
+      kind === 'srcset'
+        ? mapSrcset(value, (u) => map.toProxy(u))
+        : isAbsolute(value)
+          ? map.toProxy(value)
+          : value;
+    if (mapped !== value) setAttr.call(el, name, mapped);
+  };
+  const fixXlink = (el: Element): void => {
+    const value = el.getAttributeNS(XLINK_NS, 'href');
+    if (value === null || !isAbsolute(value)) return;
+    const mapped = map.toProxy(value);
+    if (mapped !== value) setAttrNS.call(el, XLINK_NS, 'xlink:href', mapped);
+  };
+  const fixElement = (el: Element): void => {
+    for (const name of ATTRIBUTES) if (el.hasAttribute(name)) fix(el, name);
+    if (el.hasAttributeNS(XLINK_NS, 'href')) fixXlink(el);
+  };
+
+  const observer = new Observer((records) => {
+    for (const record of records) {
+      attempt(() => {
+        if (record.type === 'attributes') {
+          const el = record.target as Element;
+          if (record.attributeNamespace === XLINK_NS) fixXlink(el);
+          else if (record.attributeName) fix(el, record.attributeName);
+          return;
+        }
+        record.addedNodes.forEach((node) => {
+          if (node.nodeType !== 1) return;
+          const el = node as Element;
+          fixElement(el);
+          if (el.firstElementChild) el.querySelectorAll(SELECTOR).forEach(fixElement);
+        });
+      }, undefined);
+    }
+  });
+  observer.observe(win.document, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ATTRIBUTES,
+  });
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import {
+  acceptFrameOrigin,
+  fromWindow,
+  httpHref,
+  parseFrameMessage,
+  parseTopMessage,
+} from '../src/bridge';
+import { upstreamMeta } from '../src/runtime/bridge';
+
+describe('frame → top messages', () => {
+  it('accepts ready/location with http(s) hrefs', () => {
+    expect(parseFrameMessage({ cobrowse: 1, type: 'ready', href: 'https://s.example/a?b#c' })).toEqual({
+      cobrowse: 1,
+      type: 'ready',
+      href: 'https://s.example/a?b#c',
+    });
+    expect(parseFrameMessage({ cobrowse: 1, type: 'location', href: 'http://s.example/' })?.type).toBe(
+      'location',
+    );
+    for (const href of ['javascript:alert(1)', '/relative', 'data:text/html,x', 3, 'x'.repeat(9000)]) {
+      expect(parseFrameMessage({ cobrowse: 1, type: 'ready', href })).toBeNull();
+    }
+  });
+  it('accepts events with an id and valid envelopes only', () => {
+    const events = [{ type: 4, timestamp: 1, data: {} }];
+    expect(parseFrameMessage({ cobrowse: 1, type: 'events', id: 2, events })).toEqual({
+      cobrowse: 1,
+      type: 'events',
+      id: 2,
+      events,
+    });
+    expect(parseFrameMessage({ cobrowse: 1, type: 'events', events })).toBeNull();
+    expect(parseFrameMessage({ cobrowse: 1, type: 'events', id: 0, events })).toBeNull();
+    expect(parseFrameMessage({ cobrowse: 1, type: 'events', id: 1, events: [{ type: 'x' }] })).toBeNull();
+    expect(parseFrameMessage({ cobrowse: 1, type: 'events', id: 1, events: 'no' })).toBeNull();
+  });
+  it('ignores everything else', () => {
+    for (const data of [null, 'ready', [], {}, { type: 'ready', href: 'https://a/' }, { cobrowse: 2, type: 'ready' }, { cobrowse: 1, type: 'record', id: 1 }]) {
+      expect(parseFrameMessage(data)).toBeNull();
+    }
+  });
+});
+
+describe('top → frame messages', () => {
+  it('accepts record (with id), snapshot and stop', () => {
+    expect(parseTopMessage({ cobrowse: 1, type: 'record', id: 3 })).toEqual({ cobrowse: 1, type: 'record', id: 3 });
+    expect(parseTopMessage({ cobrowse: 1, type: 'snapshot' })).toEqual({ cobrowse: 1, type: 'snapshot' });
+    expect(parseTopMessage({ cobrowse: 1, type: 'stop', extra: 1 })).toEqual({ cobrowse: 1, type: 'stop' });
+  });
+  it('ignores the rest', () => {
+    for (const data of [{ cobrowse: 1, type: 'record' }, { cobrowse: 1, type: 'record', id: 1.5 }, { cobrowse: 1, type: 'ready', href: 'https://a/' }, { type: 'stop' }, 'stop', null]) {
+      expect(parseTopMessage(data)).toBeNull();
+    }
+  });
+});
+
+describe('origins and sources', () => {
+  const proxy = 'http://pabc.cobrowse.localhost:8000';
+  it('accepts the proxy origin and its sibling hosts only', () => {
+    expect(acceptFrameOrigin(proxy, proxy)).toBe(true);
+    expect(acceptFrameOrigin('http://pxyz.cobrowse.localhost:8000', proxy)).toBe(true);
+    expect(acceptFrameOrigin('https://pxyz.cobrowse.localhost:8000', proxy)).toBe(false);
+    expect(acceptFrameOrigin('http://pxyz.cobrowse.localhost:9000', proxy)).toBe(false);
+    expect(acceptFrameOrigin('http://cobrowse.localhost:8000', proxy)).toBe(false);
+    expect(acceptFrameOrigin('http://a.b.cobrowse.localhost:8000', proxy)).toBe(false);
+    expect(acceptFrameOrigin('http://evilcobrowse.localhost:8000', proxy)).toBe(false);
+    expect(acceptFrameOrigin('null', proxy)).toBe(false);
+    const prod = 'https://pabc.cobrowse.example.gov.in';
+    expect(acceptFrameOrigin('https://pq.cobrowse.example.gov.in', prod)).toBe(true);
+    expect(acceptFrameOrigin('https://example.gov.in', prod)).toBe(false);
+    // A proxy origin directly under a TLD never widens to the whole TLD.
+    expect(acceptFrameOrigin('https://evil.com', 'https://proxy.com')).toBe(false);
+  });
+  it('checks source and origin together', () => {
+    const parent = {};
+    expect(fromWindow({ source: parent, origin: 'https://s' }, parent, 'https://s')).toBe(true);
+    expect(fromWindow({ source: {}, origin: 'https://s' }, parent, 'https://s')).toBe(false);
+    expect(fromWindow({ source: parent, origin: 'https://t' }, parent, 'https://s')).toBe(false);
+    expect(fromWindow({ source: null, origin: 'https://s' }, null, 'https://s')).toBe(false);
+  });
+  it('validates hrefs', () => {
+    expect(httpHref('https://a.example')).toBe('https://a.example/');
+    expect(httpHref('ftp://a.example/')).toBeNull();
+  });
+});
+
+describe('Meta events', () => {
+  it('carry the upstream href', () => {
+    const batch = [
+      { type: 4, timestamp: 1, data: { href: 'http://p.cb.localhost/x', width: 1, height: 2 } },
+      { type: 3, timestamp: 2, data: { href: 'http://p.cb.localhost/x' } },
+    ];
+    const out = upstreamMeta(batch, (u) => u.replace('http://p.cb.localhost', 'https://s.example'));
+    expect(out[0]).toEqual({ type: 4, timestamp: 1, data: { href: 'https://s.example/x', width: 1, height: 2 } });
+    expect(out[1]).toBe(batch[1]);
+    expect(batch[0]!.data.href).toBe('http://p.cb.localhost/x');
+  });
+});

@@ -1,0 +1,208 @@
+// @vitest-environment happy-dom
+// @vitest-environment-options {"settings": {"disableIframePageLoading": true}}
+/**
+ * The widget in proxy mode, as a playbook against a fake server (fetch) and a fake
+ * WebSocket: Allow → overlay requested → iframe laid over the page → the frame's
+ * `ready` → `record` → its events on the socket → Stop → iframe gone, visitor left on
+ * the page reached in the overlay.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WidgetController } from '../src/widget/controller';
+import { OVERLAY_Z_INDEX } from '../src/widget/overlay';
+import { Recorder } from '../src/widget/recorder';
+
+const BASE = 'https://cb.example/';
+const PROXY = 'http://pabc.cobrowse.localhost:8000';
+const SRC = `${PROXY}/__cobrowse/enter?ticket=T&to=%2Fa`;
+
+class FakeSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  static last: FakeSocket | null = null;
+  readyState = 0;
+  sent: Array<Record<string, unknown>> = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((e: { data: string }) => void) | null = null;
+  onclose: ((e: { code: number; reason: string }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.last = this;
+  }
+  send(text: string): void {
+    this.sent.push(JSON.parse(text) as Record<string, unknown>);
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+  receive(message: Record<string, unknown>): void {
+    this.onmessage?.({ data: JSON.stringify({ v: 1, ...message }) });
+  }
+}
+
+interface Call {
+  url: string;
+  init: RequestInit;
+}
+
+function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+const created = {
+  session_id: 's_1',
+  pin: '123456',
+  pin_display: '123 456',
+  expires_at: Date.now() / 1000 + 600,
+  visitor_token: 'vt_1',
+  ws_url: 'wss://cb.example/ws',
+  masking: { selectors: [] },
+  grace_seconds: 30,
+  mode: 'proxy',
+};
+
+let calls: Call[];
+let overlayAnswer: () => Response;
+let assigned: string[];
+
+beforeEach(() => {
+  calls = [];
+  assigned = [];
+  sessionStorage.clear();
+  document.body.innerHTML = '<main><h1>Site</h1></main>';
+  document.title = 'Portal';
+  overlayAnswer = () => jsonResponse(201, { src: SRC, proxy_origin: PROXY });
+  vi.stubGlobal('WebSocket', FakeSocket);
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      if (url.endsWith('/api/v1/sessions')) return jsonResponse(201, created);
+      if (url.endsWith('/overlay')) return overlayAnswer();
+      return jsonResponse(404, {});
+    }),
+  );
+  vi.spyOn(window.location, 'assign').mockImplementation((url: string | URL) => {
+    assigned.push(String(url));
+  });
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise((r) => setTimeout(r, 0));
+};
+
+async function activeSession(): Promise<{ ws: FakeSocket; widget: WidgetController }> {
+  const widget = new WidgetController(BASE, document);
+  widget.start();
+  const shadow = document.querySelector('cobrowse-widget')!.shadowRoot!;
+  (shadow.querySelector('.cb-launch') as HTMLButtonElement).click();
+  await flush();
+  const ws = FakeSocket.last!;
+  ws.open();
+  ws.receive({ t: 'welcome', role: 'visitor', session_id: 's_1', state: 'created', agent: null, pin_display: '123 456', expires_at: created.expires_at });
+  ws.receive({ t: 'state', state: 'pending', agent: { name: 'Asha' } });
+  ws.receive({ t: 'state', state: 'active', agent: { name: 'Asha' } });
+  await flush();
+  return { ws, widget };
+}
+
+/** happy-dom loads no iframe page: give the overlay iframe a window to talk to. */
+function frameWindow(iframe: HTMLIFrameElement, post: (m: unknown, origin: string) => void): void {
+  const win = { postMessage: post };
+  Object.defineProperty(iframe, 'contentWindow', { value: win, configurable: true });
+}
+
+function frameMessage(iframe: HTMLIFrameElement, data: unknown, origin = PROXY): void {
+  window.dispatchEvent(new MessageEvent('message', { data, origin, source: iframe.contentWindow }));
+}
+
+describe('widget in proxy mode', () => {
+  it('lays the overlay over the page, relays its events, and leaves the visitor where they got', async () => {
+    const { ws } = await activeSession();
+    const overlayCall = calls.find((c) => c.url.endsWith('/overlay'))!;
+    expect(overlayCall.url).toBe('https://cb.example/api/v1/sessions/s_1/overlay');
+    expect((overlayCall.init.headers as Record<string, string>).Authorization).toBe('Bearer vt_1');
+    expect(JSON.parse(overlayCall.init.body as string)).toEqual({ url: location.href });
+
+    const iframe = document.querySelector('iframe') as HTMLIFrameElement;
+    expect(iframe.getAttribute('src')).toBe(SRC);
+    expect(iframe.getAttribute('title')).toBe('Co-browsing: Portal');
+    expect(iframe.getAttribute('allow')).toBe('clipboard-read; clipboard-write; fullscreen');
+    expect(iframe.hasAttribute('sandbox')).toBe(false);
+    expect(iframe.getAttribute('style')).toContain(`z-index: ${OVERLAY_Z_INDEX}`);
+    // Before the widget's host: the widget's bar (z-index 2147483647) stays on top.
+    expect(iframe.nextElementSibling?.tagName.toLowerCase()).toBe('cobrowse-widget');
+    // The top page itself is not recorded.
+    expect(ws.sent.filter((m) => m.t === 'events')).toEqual([]);
+
+    const posted: unknown[] = [];
+    const targets: string[] = [];
+    frameWindow(iframe, (m, origin) => {
+      posted.push(m);
+      targets.push(origin);
+    });
+    frameMessage(iframe, { cobrowse: 1, type: 'ready', href: 'https://site.example/a' });
+    expect(posted).toEqual([{ cobrowse: 1, type: 'record', id: 1 }]);
+    expect(targets).toEqual([PROXY]);
+
+    const batch = [{ type: 4, timestamp: 1, data: { href: 'https://site.example/a', width: 1, height: 1 } }];
+    frameMessage(iframe, { cobrowse: 1, type: 'events', id: 1, events: batch });
+    frameMessage(iframe, { cobrowse: 1, type: 'events', id: 7, events: batch }); // stale id
+    frameMessage(iframe, { cobrowse: 1, type: 'events', id: 1, events: batch }, 'https://evil.example');
+    window.dispatchEvent(new MessageEvent('message', { data: { cobrowse: 1, type: 'events', id: 1, events: batch }, origin: PROXY, source: window }));
+    expect(ws.sent.filter((m) => m.t === 'events')).toEqual([{ v: 1, t: 'events', events: batch }]);
+
+    ws.receive({ t: 'snapshot_request' });
+    expect(posted.at(-1)).toEqual({ cobrowse: 1, type: 'snapshot' });
+
+    frameMessage(iframe, { cobrowse: 1, type: 'location', href: 'https://site.example/b?step=2' });
+    expect(sessionStorage.getItem('cobrowse:overlay:https://cb.example')).toContain('/b?step=2');
+
+    const shadow = document.querySelector('cobrowse-widget')!.shadowRoot!;
+    (shadow.querySelector('.cb-danger') as HTMLButtonElement).click();
+    expect(posted.at(-1)).toEqual({ cobrowse: 1, type: 'stop' });
+    expect(document.querySelector('iframe')).toBeNull();
+    expect(ws.sent.at(-1)).toEqual({ v: 1, t: 'end' });
+    expect(assigned).toEqual(['https://site.example/b?step=2']);
+    expect(sessionStorage.getItem('cobrowse:overlay:https://cb.example')).toBeNull();
+  });
+
+  it('reopens the overlay at the stored page after a reload of the top page', async () => {
+    sessionStorage.setItem(
+      'cobrowse:visitor:https://cb.example',
+      JSON.stringify({ session_id: 's_1', visitor_token: 'vt_1', ws_url: 'wss://cb.example/ws', selectors: [], agent: { name: 'Asha' }, mode: 'proxy' }),
+    );
+    sessionStorage.setItem('cobrowse:overlay:https://cb.example', JSON.stringify({ session_id: 's_1', href: 'https://site.example/c' }));
+    const start = vi.spyOn(Recorder.prototype, 'start').mockImplementation(() => undefined);
+    new WidgetController(BASE, document).start();
+    const ws = FakeSocket.last!;
+    ws.open();
+    ws.receive({ t: 'welcome', role: 'visitor', session_id: 's_1', state: 'active', agent: { name: 'Asha' }, pin_display: null, expires_at: null });
+    await flush();
+    const overlayCall = calls.find((c) => c.url.endsWith('/overlay'))!;
+    expect(JSON.parse(overlayCall.init.body as string)).toEqual({ url: 'https://site.example/c' });
+    expect(document.querySelector('iframe')).not.toBeNull();
+    expect(start).not.toHaveBeenCalled();
+  });
+
+  it('records the top page inline when the page is not proxyable', async () => {
+    overlayAnswer = () => jsonResponse(422, { error: { code: 'not_proxyable', message: 'no' } });
+    // rrweb does not run in happy-dom: check that the inline recorder starts.
+    const start = vi.spyOn(Recorder.prototype, 'start').mockImplementation(() => undefined);
+    const { ws } = await activeSession();
+    expect(document.querySelector('iframe')).toBeNull();
+    expect(ws.sent.filter((m) => m.t === 'events')).toEqual([]);
+    expect(start).toHaveBeenCalledTimes(1);
+  });
+});
