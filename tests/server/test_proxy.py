@@ -261,3 +261,38 @@ def test_start_page_only_for_allowed_urls(proxy_server: Server, upstream: str) -
     assert "frame-src http://*.cobrowse.localhost" in ok.headers["content-security-policy"]
     bad = proxy_server.client.get("/start", params={"url": "https://evil.test/"})
     assert bad.status_code == 400
+
+
+def test_limits_get_clear_error_pages(
+    make_server: Callable[..., Server], stack: ExitStack, upstream: str
+) -> None:
+    server = make_server(
+        proxy={
+            "mode": "proxy",
+            "allowed_origins": [SITE, upstream],
+            "allowed_networks": ["127.0.0.0/8"],
+            "max_body_bytes": 100_000,
+        }
+    )
+    ov = open_overlay(server, stack, upstream)
+    big = ov.get("/big")
+    assert big.status_code == 502 and "Page too large" in big.text
+    upload = ov.post("/echo", content=b"u" * 100_001)
+    assert upload.status_code == 413 and "limited to 100000 bytes" in upload.text
+    huge = ov.get("/huge-header")
+    assert huge.status_code == 502 and "did not answer" in huge.text
+    answers = [ov.get("/loop", follow_redirects=False) for _ in range(21)]
+    assert [a.status_code for a in answers[:20]] == [302] * 20
+    assert answers[20].status_code == 502 and "Too many redirects" in answers[20].text
+    assert ov.get("/echo").status_code == 200  # the session is fine afterwards
+
+
+def test_go_refuses_sites_outside_co_browsing(
+    proxy_server: Server, stack: ExitStack, upstream: str
+) -> None:
+    ov = open_overlay(proxy_server, stack, upstream)
+    for url in ("https://evil.test/", "ftp://files.example/", "javascript:alert(1)"):
+        r = ov.get("/__cobrowse/go", params={"url": url}, follow_redirects=False)
+        assert r.status_code == 403 and "outside co-browsing" in r.text
+    r = ov.get("/__cobrowse/go", params={"url": upstream + "/x"}, follow_redirects=False)
+    assert r.status_code == 302 and r.headers["location"] == ov.origin + "/x"

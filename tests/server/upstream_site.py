@@ -70,6 +70,15 @@ def site(origin: str) -> Starlette:
         data = gzip.compress(b"<!doctype html><p>" + b"compressed " * 200 + b"</p>")
         return Response(data, media_type="text/html", headers={"content-encoding": "gzip"})
 
+    async def loop(request: Request) -> RedirectResponse:
+        return RedirectResponse("/loop", status_code=302)
+
+    async def huge_header(request: Request) -> Response:
+        return Response("x", headers={"x-huge": "y" * 20_000})
+
+    async def big(request: Request) -> HTMLResponse:
+        return HTMLResponse("<!doctype html><p>" + "z" * 200_000)
+
     async def ws(socket: WebSocket) -> None:
         await socket.accept()
         cookie = socket.cookies.get("sid", "")
@@ -85,6 +94,9 @@ def site(origin: str) -> Starlette:
             Route("/echo", echo, methods=["GET", "POST"]),
             Route("/redirect", redirect),
             Route("/zipped", zipped),
+            Route("/loop", loop),
+            Route("/huge-header", huge_header),
+            Route("/big", big),
             WebSocketRoute("/ws", ws),
         ]
     )

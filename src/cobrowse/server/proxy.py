@@ -37,6 +37,7 @@ COOKIE = "cobrowse_proxy"
 PREFIX = "/__cobrowse/"
 RUNTIME = STATIC_DIR / "dist" / "runtime.js"
 INJECT_MARK = "<!--cobrowse-inject-->"
+MAX_REDIRECTS = 20  # in a row within one session, as browsers allow
 
 
 class ProxyError(Exception):
@@ -206,6 +207,7 @@ class Proxy:
         target: Target,
         scope: Scope,
     ) -> None:
+        self._count_redirect(target.session_id, upstream.status)
         raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in upstream.raw_headers]
         content_type = upstream.headers.get("content-type", "")
         kind = content_kind(content_type, upstream.url.path)
@@ -260,6 +262,19 @@ class Proxy:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         if keep:
             cache.put(target.label, path, Asset(content_type, b"".join(kept)))
+
+    def _count_redirect(self, session_id: str, status: int) -> None:
+        """A clear page instead of the browser's own error for a redirect loop."""
+        counts = self.state.redirects
+        if status not in (301, 302, 303, 307, 308):
+            counts.pop(session_id, None)
+            return
+        counts[session_id] = counts.get(session_id, 0) + 1
+        if counts[session_id] > MAX_REDIRECTS:
+            counts.pop(session_id, None)
+            raise ProxyError(
+                502, "Too many redirects", f"The site redirected more than {MAX_REDIRECTS} times."
+            )
 
     def _inject(self, target: Target, upstream_url: str) -> str:
         state = self.state

@@ -72,6 +72,7 @@ class ProxyState:
     assets: dict[str, AssetCache] = field(default_factory=dict)
     asset_tokens: dict[str, str] = field(default_factory=dict)  # token -> session id
     parent_origins: dict[str, str] = field(default_factory=dict)  # the page under the overlay
+    redirects: dict[str, int] = field(default_factory=dict)  # redirects in a row, per session
     _token_of: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -130,6 +131,7 @@ class ProxyState:
         self.access.forget(session_id)
         self.assets.pop(session_id, None)
         self.parent_origins.pop(session_id, None)
+        self.redirects.pop(session_id, None)
         token = self._token_of.pop(session_id, None)
         if token is not None:
             self.asset_tokens.pop(token, None)
