@@ -62,6 +62,11 @@ EXPECTED_CLIENT: dict[str, type] = {
     "consent": Consent,
     "events": Events,
     "end": End,
+    "guide": m.Guide,
+    "chat": m.Chat,
+    "control": m.ControlMsg,
+    "act": m.Act,
+    "act_result": m.ActResult,
 }
 
 
@@ -114,6 +119,11 @@ BAD_REASON_WORDS = {
     "not_object.json": "object",
     "unknown_type.json": "dance",
     "wrong_version.json": "version",
+    "guide_unknown_kind.json": "kind",
+    "guide_target_out_of_box.json": "target.x",
+    "chat_empty.json": "chat text",
+    "control_unknown_action.json": "action",
+    "act_unknown_kind.json": "kind",
 }
 
 
@@ -326,8 +336,85 @@ def test_every_server_fixture_has_an_encoder_test() -> None:
         "server.state.pending.json",
         "server.welcome.agent.json",
         "server.welcome.visitor.json",
+        "server.guide.json",
+        "server.chat.json",
+        "server.chat_history.json",
+        "server.control.json",
+        "server.act.json",
+        "server.act_result.json",
     }
     assert set(SERVER_FIXTURES) == covered
+
+
+# --- guidance, chat, control -------------------------------------------------------
+
+
+def test_guidance_chat_and_control_fixtures_decode_to_their_fields() -> None:
+    assert decode(json.dumps(load("client.guide.pointer.json"))) == m.Guide(
+        kind="pointer", target=m.Target(id=42, x=0.25, y=0.5), points=()
+    )
+    draw = decode(json.dumps(load("client.guide.draw.json")))
+    assert isinstance(draw, m.Guide) and draw.points == ((0.1, 0.2), (0.15, 0.25), (0.2, 0.3))
+    assert decode(json.dumps(load("client.guide.clear.json"))) == m.Guide("clear", None, ())
+    assert decode(json.dumps(load("client.chat.json"))) == m.Chat(
+        id="c-1764000000-1", text="Please open the File ITR page."
+    )
+    assert decode(json.dumps(load("client.control.grant.json"))) == m.ControlMsg("grant")
+    act = decode(json.dumps(load("client.act.input.json")))
+    assert act == m.Act(
+        ref="a2", kind="input", target=m.Target(91, 0.5, 0.5), value="Meera Iyer", dx=0, dy=0
+    )
+    assert decode(json.dumps(load("client.act_result.json"))) == m.ActResult("a2", False, "masked")
+
+
+def test_new_server_fixtures_match_their_encoders() -> None:
+    guide = m.Guide(kind="highlight", target=m.Target(42, 0.5, 0.5), points=())
+    assert orjson.loads(m.encode_guide(guide, agent_name="Asha Rao")) == load("server.guide.json")
+    entry = m.chat_entry(
+        seq=3,
+        id="c-1764000000-1",
+        sender="agent",
+        name="Asha Rao",
+        text="Please open the File ITR page.",
+        at=1764000000.5,
+    )
+    assert orjson.loads(m.encode_chat(entry)) == load("server.chat.json")
+    first = m.chat_entry(
+        seq=1, id="v-1", sender="visitor", name="Visitor", text="Hello", at=1764000000.0
+    )
+    assert orjson.loads(m.encode_chat_history([first])) == load("server.chat_history.json")
+    assert orjson.loads(m.encode_control(state="requested")) == load("server.control.json")
+    act = m.Act(ref="a1", kind="click", target=m.Target(88, 0.5, 0.5), value="", dx=0, dy=0)
+    assert orjson.loads(m.encode_act(act)) == load("server.act.json")
+    result = m.ActResult(ref="a1", ok=True, reason=None)
+    assert orjson.loads(m.encode_act_result(result)) == load("server.act_result.json")
+
+
+@pytest.mark.parametrize(
+    ("frame", "word"),
+    [
+        ('{"v":1,"t":"guide","kind":"draw","target":null,"points":[[1]]}', "pair"),
+        (
+            '{"v":1,"t":"guide","kind":"draw","target":null,"points":'
+            + "[[0,0]]" * 0
+            + "["
+            + ",".join(["[0,0]"] * 501)
+            + "]}",
+            "at most 500",
+        ),
+        ('{"v":1,"t":"guide","kind":"pointer","target":{"id":-1,"x":0,"y":0}}', "node id"),
+        ('{"v":1,"t":"guide","kind":"pointer","target":{"id":true,"x":0,"y":0}}', "node id"),
+        ('{"v":1,"t":"chat","id":"","text":"hi"}', "id must be"),
+        ('{"v":1,"t":"chat","id":"x","text":"' + "a" * 2001 + '"}', "2000"),
+        ('{"v":1,"t":"chat","id":"x","text":"   "}', "chat text"),
+        ('{"v":1,"t":"act","ref":"r","kind":"scroll","target":null,"dy":1e9}', "out of range"),
+        ('{"v":1,"t":"act","ref":"r","kind":"input","target":null,"value":5}', "value"),
+        ('{"v":1,"t":"act_result","ref":"r","ok":"yes","reason":null}', "ok"),
+    ],
+)
+def test_bad_guidance_and_actions(frame: str, word: str) -> None:
+    err = bad(frame)
+    assert err.code == 4400 and word in err.reason
 
 
 def test_every_fixture_has_version_1() -> None:

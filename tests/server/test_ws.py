@@ -81,6 +81,19 @@ class Story:
         assert self.agent.receive_json() == active
         return self
 
+    def control(self) -> Story:
+        """The agent asks for control and the visitor grants it."""
+        self.allow()
+        self.agent.send_text(frame("control", action="request"))
+        requested = {"v": 1, "t": "control", "state": "requested"}
+        assert self.visitor.receive_json() == requested
+        assert self.agent.receive_json() == requested
+        self.visitor.send_text(frame("control", action="grant"))
+        granted = {"v": 1, "t": "control", "state": "control"}
+        assert self.visitor.receive_json() == granted
+        assert self.agent.receive_json() == granted
+        return self
+
 
 @pytest.fixture
 def stack() -> Any:
@@ -169,6 +182,7 @@ def test_late_agent_gets_last_snapshot_and_events_since(server: Server, stack: E
     # The console reloads: a new socket with the same token replaces the old one.
     again = hello(story.agent_browser, story.agent_token, stack)
     assert again.receive_json()["state"] == "active"
+    assert again.receive_json() == {"v": 1, "t": "control", "state": "view"}
     history = again.receive_json()
     assert [e["timestamp"] for e in history["events"]] == [10, 11, 12]
     assert expect_close(story.agent, 4409) == "replaced"
@@ -284,3 +298,129 @@ def test_buffer_overflow_asks_the_visitor_for_a_new_snapshot(
     for i in range(3):
         story.visitor.send_text(frame("events", events=[event(3, 10 + i, text="y" * 1500)]))
     assert story.visitor.receive_json() == {"v": 1, "t": "snapshot_request"}
+
+
+# --- guidance, chat and control ----------------------------------------------------
+
+POINTER = {"kind": "pointer", "target": {"id": 5, "x": 0.5, "y": 0.25}, "points": []}
+
+
+def test_guidance_reaches_the_visitor_with_the_agent_s_name(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).allow()
+    story.agent.send_text(frame("guide", **POINTER, extra="dropped"))
+    assert story.visitor.receive_json() == {
+        "v": 1,
+        "t": "guide",
+        **POINTER,
+        "agent": {"name": "Asha Rao"},
+    }
+
+
+def test_visitors_do_not_send_guidance_and_nobody_before_allow(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).join()
+    story.agent.send_text(frame("guide", **POINTER))
+    assert "before the visitor allows" in expect_close(story.agent, 4403)
+    other = Story(server, stack).allow()
+    other.visitor.send_text(frame("guide", **POINTER))
+    assert "only the agent" in expect_close(other.visitor, 4403)
+
+
+def test_chat_is_numbered_sent_to_both_and_kept_for_reconnects(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).allow()
+    story.visitor.send_text(frame("chat", id="v1", text="Where is Form 16?"))
+    story.agent.send_text(frame("chat", id="a1", text="Scroll down, please."))
+    first = {
+        "seq": 1,
+        "id": "v1",
+        "from": "visitor",
+        "name": "Visitor",
+        "text": "Where is Form 16?",
+        "at": server.clock(),
+    }
+    second = {
+        "seq": 2,
+        "id": "a1",
+        "from": "agent",
+        "name": "Asha Rao",
+        "text": "Scroll down, please.",
+        "at": server.clock(),
+    }
+    for ws in (story.visitor, story.agent):
+        assert ws.receive_json() == {"v": 1, "t": "chat", **first}
+        assert ws.receive_json() == {"v": 1, "t": "chat", **second}
+    # A resend after a reconnect is not doubled.
+    story.visitor.send_text(frame("chat", id="v1", text="Where is Form 16?"))
+    story.visitor.send_text(frame("chat", id="v2", text="Found it"))
+    assert story.agent.receive_json()["seq"] == 3
+    # A new page (or console reload) gets the whole history right after welcome.
+    again = hello(server.client, story.visitor_token, stack, SITE)
+    assert again.receive_json()["t"] == "welcome"
+    history = again.receive_json()
+    assert history["t"] == "chat_history"
+    assert [m["seq"] for m in history["messages"]] == [1, 2, 3]
+
+
+def test_control_needs_the_visitor_s_grant_and_acts_only_then(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).allow()
+    act = {
+        "ref": "a1",
+        "kind": "click",
+        "target": {"id": 9, "x": 0.5, "y": 0.5},
+        "value": "",
+        "dx": 0,
+        "dy": 0,
+    }
+    refused = {"v": 1, "t": "act_result", "ref": "a1", "ok": False, "reason": "no control"}
+    story.agent.send_text(frame("act", **act))
+    assert story.agent.receive_json() == refused  # never relayed, the socket stays
+    story.agent.send_text(frame("control", action="request"))
+    assert story.visitor.receive_json()["state"] == "requested"
+    assert story.agent.receive_json()["state"] == "requested"
+    story.visitor.send_text(frame("control", action="grant"))
+    assert story.visitor.receive_json()["state"] == "control"
+    assert story.agent.receive_json()["state"] == "control"
+    story.agent.send_text(frame("act", **act))
+    assert story.visitor.receive_json() == {"v": 1, "t": "act", **act}
+    story.visitor.send_text(frame("act_result", ref="a1", ok=False, reason="masked"))
+    assert story.agent.receive_json() == {
+        "v": 1,
+        "t": "act_result",
+        "ref": "a1",
+        "ok": False,
+        "reason": "masked",
+    }
+    # Take back control: acts are refused again.
+    story.visitor.send_text(frame("control", action="revoke"))
+    assert story.agent.receive_json()["state"] == "view"
+    assert story.visitor.receive_json()["state"] == "view"
+    story.agent.send_text(frame("act", **act))
+    assert story.agent.receive_json() == refused
+    # A stale grant (nothing is requested any more) is answered, not punished.
+    story.visitor.send_text(frame("control", action="grant"))
+    assert story.visitor.receive_json() == {"v": 1, "t": "control", "state": "view"}
+    story.visitor.send_text(frame("chat", id="still-here", text="ok"))
+    assert story.visitor.receive_json()["t"] == "chat"
+
+
+def test_only_the_visitor_grants_and_agents_cannot_grant_themselves(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).allow()
+    story.agent.send_text(frame("control", action="grant"))
+    assert "agent may not grant" in expect_close(story.agent, 4403)
+    session = server.ctx.hub.store.get(story.session_id)
+    assert session is not None and session.control == "view"
+
+
+def test_control_drops_when_the_agent_goes_away(server: Server, stack: ExitStack) -> None:
+    story = Story(server, stack).control()
+    story.agent.close()
+    assert story.visitor.receive_json() == {"v": 1, "t": "control", "state": "view"}

@@ -7,7 +7,30 @@
  * `id` of the `record` it answers). top → frame: `record` (with a fresh `id`),
  * `snapshot`, `stop`. Every message carries `cobrowse: 1`.
  */
-import { type RecordedEvent, checkEvents } from './protocol';
+import {
+  type ActFields,
+  type GuideKind,
+  type Point,
+  type RecordedEvent,
+  type Target,
+  GUIDE_KINDS,
+  MAX_REASON,
+  checkActFields,
+  checkEvents,
+  checkPoints,
+  checkTarget,
+} from './protocol';
+
+/** The agent's guidance, as relayed to the frame (with the agent's name). */
+export interface GuideFields {
+  readonly kind: GuideKind;
+  readonly target: Target | null;
+  readonly points: readonly Point[];
+  readonly name: string;
+}
+
+export const MAX_SELECTORS = 50;
+export const MAX_NAME = 200;
 
 export type FrameMessage =
   | { readonly cobrowse: 1; readonly type: 'ready'; readonly href: string }
@@ -17,12 +40,31 @@ export type FrameMessage =
       readonly type: 'events';
       readonly id: number;
       readonly events: readonly RecordedEvent[];
-    };
+    }
+  /** What became of an `act`; `label` names the element for the visitor's toast. */
+  | {
+      readonly cobrowse: 1;
+      readonly type: 'act_result';
+      readonly ref: string;
+      readonly ok: boolean;
+      readonly reason: string | null;
+      readonly label: string;
+    }
+  /** The visitor pressed Escape inside the frame (takes back control). */
+  | { readonly cobrowse: 1; readonly type: 'escape' };
 
 export type TopMessage =
   | { readonly cobrowse: 1; readonly type: 'record'; readonly id: number }
   | { readonly cobrowse: 1; readonly type: 'snapshot' }
-  | { readonly cobrowse: 1; readonly type: 'stop' };
+  | { readonly cobrowse: 1; readonly type: 'stop' }
+  | { readonly cobrowse: 1; readonly type: 'guide'; readonly guide: GuideFields }
+  | {
+      readonly cobrowse: 1;
+      readonly type: 'act';
+      readonly act: ActFields;
+      /** Selectors of elements the agent may not use (the site's refuse list). */
+      readonly refuse: readonly string[];
+    };
 
 export const MAX_HREF_LENGTH = 8192;
 
@@ -63,9 +105,29 @@ export function parseFrameMessage(data: unknown): FrameMessage | null {
         return null;
       }
     }
+    case 'act_result': {
+      const { ref, ok, reason, label } = data;
+      if (typeof ref !== 'string' || ref.length === 0 || ref.length > 64 || typeof ok !== 'boolean') return null;
+      if (reason !== null && typeof reason !== 'string') return null;
+      return {
+        cobrowse: 1,
+        type: 'act_result',
+        ref,
+        ok,
+        reason: reason === null ? null : reason.slice(0, MAX_REASON),
+        label: typeof label === 'string' ? label.slice(0, 80) : '',
+      };
+    }
+    case 'escape':
+      return { cobrowse: 1, type: 'escape' };
     default:
       return null;
   }
+}
+
+function selectors(value: unknown): string[] | null {
+  if (!Array.isArray(value) || value.length > MAX_SELECTORS) return null;
+  return value.every((s) => typeof s === 'string' && s.length > 0 && s.length <= 500) ? (value as string[]) : null;
 }
 
 /** Validate a message the runtime received from the top page; null if it is not one. */
@@ -77,6 +139,29 @@ export function parseTopMessage(data: unknown): TopMessage | null {
     case 'snapshot':
     case 'stop':
       return { cobrowse: 1, type: data.type };
+    case 'guide': {
+      const g = data.guide;
+      if (!isObject(g) || typeof g.name !== 'string' || g.name.length > MAX_NAME) return null;
+      if (typeof g.kind !== 'string' || !(GUIDE_KINDS as readonly string[]).includes(g.kind)) return null;
+      try {
+        return {
+          cobrowse: 1,
+          type: 'guide',
+          guide: { kind: g.kind as GuideKind, target: checkTarget(g.target), points: checkPoints(g.points), name: g.name },
+        };
+      } catch {
+        return null;
+      }
+    }
+    case 'act': {
+      const refuse = selectors(data.refuse);
+      if (!refuse || !isObject(data.act)) return null;
+      try {
+        return { cobrowse: 1, type: 'act', act: checkActFields(data.act), refuse };
+      } catch {
+        return null;
+      }
+    }
     default:
       return null;
   }

@@ -68,7 +68,79 @@ export interface EndMessage {
   readonly v: 1;
   readonly t: 'end';
 }
-export type ClientMessage = HelloMessage | ConsentMessage | ClientEventsMessage | EndMessage;
+
+/** A point relative to an element's box: rrweb node id, x and y in 0..1. */
+export interface Target {
+  readonly id: number;
+  readonly x: number;
+  readonly y: number;
+}
+export type Point = readonly [number, number];
+
+export type GuideKind = 'pointer' | 'highlight' | 'laser' | 'draw' | 'clear';
+export const GUIDE_KINDS: readonly GuideKind[] = ['pointer', 'highlight', 'laser', 'draw', 'clear'];
+export type ActKind = 'click' | 'input' | 'scroll' | 'key' | 'navigate';
+export const ACT_KINDS: readonly ActKind[] = ['click', 'input', 'scroll', 'key', 'navigate'];
+export type ControlAction = 'request' | 'release' | 'grant' | 'deny' | 'revoke';
+export const CONTROL_ACTIONS: readonly ControlAction[] = ['request', 'release', 'grant', 'deny', 'revoke'];
+export type ControlState = 'view' | 'requested' | 'control';
+export const CONTROL_STATES: readonly ControlState[] = ['view', 'requested', 'control'];
+export type ChatSender = Role;
+
+export const MAX_POINTS = 500;
+export const MAX_CHAT = 2000;
+export const MAX_ID = 64;
+export const MAX_VALUE = 10_000;
+export const MAX_REASON = 200;
+
+export interface GuideMessage {
+  readonly v: 1;
+  readonly t: 'guide';
+  readonly kind: GuideKind;
+  readonly target: Target | null;
+  readonly points: readonly Point[];
+}
+export interface ChatMessage {
+  readonly v: 1;
+  readonly t: 'chat';
+  readonly id: string;
+  readonly text: string;
+}
+export interface ControlMessage {
+  readonly v: 1;
+  readonly t: 'control';
+  readonly action: ControlAction;
+}
+export interface ActFields {
+  readonly ref: string;
+  readonly kind: ActKind;
+  readonly target: Target | null;
+  readonly value: string;
+  readonly dx: number;
+  readonly dy: number;
+}
+export interface ActMessage extends ActFields {
+  readonly v: 1;
+  readonly t: 'act';
+}
+export interface ActResultMessage {
+  readonly v: 1;
+  readonly t: 'act_result';
+  readonly ref: string;
+  readonly ok: boolean;
+  readonly reason: string | null;
+}
+
+export type ClientMessage =
+  | HelloMessage
+  | ConsentMessage
+  | ClientEventsMessage
+  | EndMessage
+  | GuideMessage
+  | ChatMessage
+  | ControlMessage
+  | ActMessage
+  | ActResultMessage;
 
 export const hello = (token: string): HelloMessage => ({ v: VERSION, t: 'hello', token });
 export const consent = (allow: boolean): ConsentMessage => ({ v: VERSION, t: 'consent', allow });
@@ -78,6 +150,32 @@ export const events = (list: readonly RecordedEvent[]): ClientEventsMessage => (
   events: list,
 });
 export const end = (): EndMessage => ({ v: VERSION, t: 'end' });
+export const guide = (
+  kind: GuideKind,
+  target: Target | null = null,
+  points: readonly Point[] = [],
+): GuideMessage => ({ v: VERSION, t: 'guide', kind, target, points });
+export const chat = (id: string, text: string): ChatMessage => ({ v: VERSION, t: 'chat', id, text });
+export const control = (action: ControlAction): ControlMessage => ({
+  v: VERSION,
+  t: 'control',
+  action,
+});
+export const act = (
+  ref: string,
+  kind: ActKind,
+  target: Target | null = null,
+  value = '',
+  dx = 0,
+  dy = 0,
+): ActMessage => ({ v: VERSION, t: 'act', ref, kind, target, value, dx, dy });
+export const actResult = (ref: string, ok: boolean, reason: string | null = null): ActResultMessage => ({
+  v: VERSION,
+  t: 'act_result',
+  ref,
+  ok,
+  reason,
+});
 
 /** The text of one WebSocket frame for a client message. */
 export function encode(message: ClientMessage): string {
@@ -122,13 +220,50 @@ export interface ErrorMessage {
   readonly code: string;
   readonly message: string;
 }
+export interface ServerGuideMessage {
+  readonly v: 1;
+  readonly t: 'guide';
+  readonly kind: GuideKind;
+  readonly target: Target | null;
+  readonly points: readonly Point[];
+  readonly agent: AgentInfo | null;
+}
+/** One chat message as the server numbers it (also an entry of `chat_history`). */
+export interface ChatEntry {
+  readonly seq: number;
+  readonly id: string;
+  readonly from: ChatSender;
+  readonly name: string;
+  readonly text: string;
+  readonly at: number;
+}
+export interface ServerChatMessage extends ChatEntry {
+  readonly v: 1;
+  readonly t: 'chat';
+}
+export interface ChatHistoryMessage {
+  readonly v: 1;
+  readonly t: 'chat_history';
+  readonly messages: readonly ChatEntry[];
+}
+export interface ControlStateMessage {
+  readonly v: 1;
+  readonly t: 'control';
+  readonly state: ControlState;
+}
 export type ServerMessage =
   | WelcomeMessage
   | StateMessage
   | ServerEventsMessage
   | SnapshotRequestMessage
   | EndedMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | ServerGuideMessage
+  | ServerChatMessage
+  | ChatHistoryMessage
+  | ControlStateMessage
+  | ActMessage
+  | ActResultMessage;
 
 /** A frame that does not follow the protocol. */
 export class ProtocolError extends Error {
@@ -198,6 +333,112 @@ function agent(obj: JsonObject, kind: string): AgentInfo | null {
   return { name: value.name };
 }
 
+function choice<T extends string>(obj: JsonObject, field: string, allowed: readonly T[], kind: string): T {
+  const value = obj[field];
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ProtocolError(`${kind} ${field} must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function ident(obj: JsonObject, field: string, kind: string): string {
+  const value = obj[field];
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID) {
+    throw new ProtocolError(`${kind} ${field} must be a string of 1-${MAX_ID} characters`);
+  }
+  return value;
+}
+
+/** A finite number within the server's range (booleans are not numbers). */
+function num(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ProtocolError(`${name} must be a number`);
+  }
+  if (Math.abs(value) > 1e7) throw new ProtocolError(`${name} is out of range`);
+  return value;
+}
+
+function unit(value: unknown, name: string): number {
+  const n = num(value, name);
+  if (n < 0 || n > 1) throw new ProtocolError(`${name} must be within 0..1`);
+  return n;
+}
+
+/** Validate a `target` ({id, x, y} in 0..1, or null). */
+export function checkTarget(value: unknown): Target | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) throw new ProtocolError('target must be an object or null');
+  const id = value.id;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
+    throw new ProtocolError('target.id must be a node id');
+  }
+  return { id, x: unit(value.x, 'target.x'), y: unit(value.y, 'target.y') };
+}
+
+/** Validate `points`: at most 500 [x, y] number pairs. */
+export function checkPoints(value: unknown): Point[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_POINTS) {
+    throw new ProtocolError(`points must be a list of at most ${MAX_POINTS} pairs`);
+  }
+  return value.map((point: unknown) => {
+    if (!Array.isArray(point) || point.length !== 2) throw new ProtocolError('each point is an [x, y] pair');
+    return [num(point[0], 'point x'), num(point[1], 'point y')] as const;
+  });
+}
+
+function chatText(obj: JsonObject, kind: string): string {
+  const text = obj.text;
+  if (typeof text !== 'string' || text.trim() === '' || text.length > MAX_CHAT) {
+    throw new ProtocolError(`${kind} text must be 1-${MAX_CHAT} characters`);
+  }
+  return text;
+}
+
+/** Validate the fields of an `act` (ref, kind, target, value, dx, dy). */
+export function checkActFields(obj: Record<string, unknown>): ActFields {
+  const value = obj.value ?? '';
+  if (typeof value !== 'string' || value.length > MAX_VALUE) {
+    throw new ProtocolError(`act value must be a string of at most ${MAX_VALUE} characters`);
+  }
+  return {
+    ref: ident(obj, 'ref', 'act'),
+    kind: choice(obj, 'kind', ACT_KINDS, 'act'),
+    target: checkTarget(obj.target),
+    value,
+    dx: num(obj.dx ?? 0, 'dx'),
+    dy: num(obj.dy ?? 0, 'dy'),
+  };
+}
+
+function actResultOf(obj: JsonObject): ActResultMessage {
+  const { ok, reason } = obj;
+  if (typeof ok !== 'boolean' || !(reason === null || reason === undefined || typeof reason === 'string')) {
+    throw new ProtocolError('act_result needs ok (bool) and reason (string or null)');
+  }
+  return actResult(ident(obj, 'ref', 'act_result'), ok, typeof reason === 'string' ? reason : null);
+}
+
+function chatEntry(value: unknown): ChatEntry {
+  if (!isObject(value)) throw new ProtocolError('a chat entry must be an object');
+  const seq = value.seq;
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) {
+    throw new ProtocolError('chat needs a positive integer seq');
+  }
+  const from = value.from;
+  if (from !== 'visitor' && from !== 'agent') throw new ProtocolError('chat from must be visitor or agent');
+  const at = value.at;
+  if (typeof at !== 'number' || !Number.isFinite(at)) throw new ProtocolError('chat needs a numeric at');
+  return {
+    seq,
+    id: ident(value, 'id', 'chat'),
+    from,
+    name: str(value, 'name', 'chat'),
+    text: chatText(value, 'chat'),
+    at,
+  };
+}
+
 /** Check a list of rrweb events: objects with an integer `type` and a numeric `timestamp`. */
 export function checkEvents(value: unknown): RecordedEvent[] {
   if (!Array.isArray(value)) throw new ProtocolError('events must be a list');
@@ -244,6 +485,27 @@ export function parseServerMessage(text: string): ServerMessage {
       return { v: VERSION, t, reason: str(obj, 'reason', t) };
     case 'error':
       return { v: VERSION, t, code: str(obj, 'code', t), message: str(obj, 'message', t) };
+    case 'guide':
+      return {
+        v: VERSION,
+        t,
+        kind: choice(obj, 'kind', GUIDE_KINDS, t),
+        target: checkTarget(obj.target),
+        points: checkPoints(obj.points),
+        agent: agent(obj, t),
+      };
+    case 'chat':
+      return { v: VERSION, t, ...chatEntry(obj) };
+    case 'chat_history': {
+      if (!Array.isArray(obj.messages)) throw new ProtocolError('chat_history needs a list of messages');
+      return { v: VERSION, t, messages: obj.messages.map(chatEntry) };
+    }
+    case 'control':
+      return { v: VERSION, t, state: choice(obj, 'state', CONTROL_STATES, t) };
+    case 'act':
+      return { v: VERSION, t, ...checkActFields(obj) };
+    case 'act_result':
+      return actResultOf(obj);
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(t.slice(0, 40))}`);
   }
@@ -268,6 +530,16 @@ export function parseClientMessage(text: string): ClientMessage {
       return events(checkEvents(obj.events));
     case 'end':
       return end();
+    case 'guide':
+      return guide(choice(obj, 'kind', GUIDE_KINDS, t), checkTarget(obj.target), checkPoints(obj.points));
+    case 'chat':
+      return chat(ident(obj, 'id', t), chatText(obj, t));
+    case 'control':
+      return control(choice(obj, 'action', CONTROL_ACTIONS, t));
+    case 'act':
+      return { v: VERSION, t, ...checkActFields(obj) };
+    case 'act_result':
+      return actResultOf(obj);
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(t.slice(0, 40))}`);
   }

@@ -97,3 +97,41 @@ describe('Meta events', () => {
     expect(batch[0]!.data.href).toBe('http://p.cb.localhost/x');
   });
 });
+
+describe('guidance over the bridge', () => {
+  it('relays guides and acts to the frame, validated', () => {
+    const g = { kind: 'pointer', target: { id: 4, x: 0.5, y: 1 }, points: [], name: 'Asha Rao' };
+    expect(parseTopMessage({ cobrowse: 1, type: 'guide', guide: g })).toEqual({ cobrowse: 1, type: 'guide', guide: g });
+    for (const bad of [
+      { ...g, kind: 'dance' },
+      { ...g, target: { id: 4, x: 2, y: 0 } },
+      { ...g, name: 3 },
+      { ...g, points: [[1]] },
+    ]) {
+      expect(parseTopMessage({ cobrowse: 1, type: 'guide', guide: bad })).toBeNull();
+    }
+    const a = { ref: 'r1', kind: 'click', target: { id: 4, x: 0.5, y: 0.5 }, value: '', dx: 0, dy: 0 };
+    expect(parseTopMessage({ cobrowse: 1, type: 'act', act: a, refuse: ['[data-cobrowse-no-agent]'] })).toEqual({
+      cobrowse: 1,
+      type: 'act',
+      act: a,
+      refuse: ['[data-cobrowse-no-agent]'],
+    });
+    expect(parseTopMessage({ cobrowse: 1, type: 'act', act: { ...a, kind: 'format' }, refuse: [] })).toBeNull();
+    expect(parseTopMessage({ cobrowse: 1, type: 'act', act: a })).toBeNull();
+    expect(parseTopMessage({ cobrowse: 1, type: 'act', act: a, refuse: [1] })).toBeNull();
+  });
+  it('accepts act results and escape from the frame', () => {
+    expect(parseFrameMessage({ cobrowse: 1, type: 'act_result', ref: 'r', ok: false, reason: 'masked', label: 'PAN' })).toEqual({
+      cobrowse: 1,
+      type: 'act_result',
+      ref: 'r',
+      ok: false,
+      reason: 'masked',
+      label: 'PAN',
+    });
+    expect(parseFrameMessage({ cobrowse: 1, type: 'act_result', ref: '', ok: true, reason: null })).toBeNull();
+    expect(parseFrameMessage({ cobrowse: 1, type: 'act_result', ref: 'r', ok: 'yes', reason: null })).toBeNull();
+    expect(parseFrameMessage({ cobrowse: 1, type: 'escape' })).toEqual({ cobrowse: 1, type: 'escape' });
+  });
+});

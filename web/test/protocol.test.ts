@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   type ClientMessage,
   ProtocolError,
+  act,
+  actResult,
+  chat,
   consent,
+  control,
   encode,
+  guide,
   end,
   events,
   hello,
@@ -33,6 +38,23 @@ function construct(obj: Record<string, unknown>): ClientMessage {
       return events(obj.events as never);
     case 'end':
       return end();
+    case 'guide':
+      return guide(obj.kind as never, obj.target as never, obj.points as never);
+    case 'chat':
+      return chat(obj.id as string, obj.text as string);
+    case 'control':
+      return control(obj.action as never);
+    case 'act':
+      return act(
+        obj.ref as string,
+        obj.kind as never,
+        obj.target as never,
+        obj.value as string,
+        obj.dx as number,
+        obj.dy as number,
+      );
+    case 'act_result':
+      return actResult(obj.ref as string, obj.ok as boolean, obj.reason as string | null);
     default:
       throw new Error(`no constructor for ${String(obj.t)}`);
   }
@@ -59,7 +81,9 @@ describe('golden fixtures', () => {
 
   it.each(clientFixtures.map((f) => [f.name, f.text]))('%s is not a server message', (_n, text) => {
     const t = (JSON.parse(text) as { t: string }).t;
-    if (t === 'events') return; // events is a valid frame in both directions
+    // Valid in both directions: events and act/act_result (relayed as sent); a guide
+    // without `agent` reads as one from an unnamed agent.
+    if (['events', 'act', 'act_result', 'guide'].includes(t)) return;
     expect(() => parseServerMessage(text)).toThrow(ProtocolError);
   });
 
@@ -92,6 +116,51 @@ describe('parseServerMessage', () => {
       t: 'ended',
       reason: 'new_reason',
     });
+  });
+});
+
+describe('guidance, chat, control and act', () => {
+  it('covers every new fixture', () => {
+    const names = messages.map((f) => f.name);
+    for (const t of ['guide', 'chat', 'control', 'act', 'act_result']) {
+      expect(names.some((n) => n.startsWith(`client.${t}.`) || n === `client.${t}.json`)).toBe(true);
+      expect(names.some((n) => n.startsWith(`server.${t}.`) || n === `server.${t}.json`)).toBe(true);
+    }
+    expect(names).toContain('server.chat_history.json');
+  });
+  it('checks guide targets and points like the server', () => {
+    const ok = guide('pointer', { id: 0, x: 0, y: 1 });
+    expect(parseClientMessage(encode(ok))).toEqual(ok);
+    expect(() => parseClientMessage(encode(guide('pointer', { id: -1, x: 0, y: 0 })))).toThrow(/node id/);
+    expect(() => parseClientMessage(encode(guide('pointer', { id: 1.5, x: 0, y: 0 })))).toThrow(/node id/);
+    expect(() => parseClientMessage(encode(guide('pointer', { id: 1, x: 0, y: -0.1 })))).toThrow(/0\.\.1/);
+    const many = Array.from({ length: 501 }, () => [0, 0] as const);
+    expect(() => parseClientMessage(encode(guide('draw', null, many)))).toThrow(/at most 500/);
+    expect(() => parseClientMessage('{"v":1,"t":"guide","kind":"draw","target":null,"points":[[1]]}')).toThrow(/pair/);
+    expect(() => parseClientMessage('{"v":1,"t":"guide","kind":"draw","target":null,"points":[[true,1]]}')).toThrow(/number/);
+    // points outside the box are fine (a stroke may leave its anchor element)
+    expect(parseClientMessage(encode(guide('draw', null, [[-2, 3.5]]))).t).toBe('guide');
+  });
+  it('checks chat, control and act like the server', () => {
+    expect(() => parseClientMessage(encode(chat('x', '   ')))).toThrow(/text/);
+    expect(() => parseClientMessage(encode(chat('x', 'a'.repeat(2001))))).toThrow(/text/);
+    expect(() => parseClientMessage(encode(chat('', 'hi')))).toThrow(/id/);
+    expect(() => parseClientMessage(encode(chat('i'.repeat(65), 'hi')))).toThrow(/id/);
+    expect(parseClientMessage(encode(control('revoke')))).toEqual(control('revoke'));
+    expect(() => parseClientMessage(encode(act('r', 'input', null, 'x'.repeat(10001))))).toThrow(/value/);
+    expect(() => parseClientMessage(encode(act('r', 'scroll', null, '', 0, 2e7)))).toThrow(/range/);
+    expect(parseClientMessage('{"v":1,"t":"act","ref":"r","kind":"navigate","target":null,"value":"back"}')).toEqual(
+      act('r', 'navigate', null, 'back'),
+    );
+    expect(() => parseClientMessage('{"v":1,"t":"act_result","ref":"r","ok":"yes","reason":null}')).toThrow(/ok/);
+  });
+  it('parses server chat, history and control', () => {
+    expect(() => parseServerMessage('{"v":1,"t":"chat","seq":0,"id":"a","from":"agent","name":"A","text":"x","at":1}')).toThrow(/seq/);
+    expect(() => parseServerMessage('{"v":1,"t":"chat","seq":1,"id":"a","from":"bot","name":"A","text":"x","at":1}')).toThrow(/from/);
+    expect(() => parseServerMessage('{"v":1,"t":"chat_history","messages":{}}')).toThrow(/list/);
+    expect(() => parseServerMessage('{"v":1,"t":"control","state":"owned"}')).toThrow(/state/);
+    const g = parseServerMessage('{"v":1,"t":"guide","kind":"clear","target":null,"points":[],"agent":null}');
+    expect(g).toEqual({ v: 1, t: 'guide', kind: 'clear', target: null, points: [], agent: null });
   });
 });
 

@@ -74,7 +74,8 @@ describe('widget ui', () => {
     const bar = shadow.querySelector('[role="region"]') as HTMLElement;
     expect(bar.getAttribute('aria-label')).toBe('Co-browsing');
     expect(bar.textContent).toContain('Asha Rao is viewing this tab');
-    (bar.querySelector('button') as HTMLButtonElement).click();
+    const stop = [...bar.querySelectorAll('button')].find((b) => b.textContent === 'Stop') as HTMLButtonElement;
+    stop.click();
     expect(handlers.stop).toHaveBeenCalledOnce();
     ui.render({ kind: 'ended', message: 'Co-browsing ended' }, 0);
     expect(shadow.querySelector('[role="status"]')?.textContent).toBe('Co-browsing ended');
@@ -88,5 +89,63 @@ describe('widget ui', () => {
     expect(buttons(shadow)).toEqual(['Close', 'New PIN']);
     (shadow.querySelectorAll('button')[1] as HTMLButtonElement).click();
     expect(handlers.newPin).toHaveBeenCalledOnce();
+  });
+});
+
+describe('widget ui: chat and control', () => {
+  function active() {
+    const handlers = {
+      press: vi.fn(), cancel: vi.fn(), newPin: vi.fn(), allow: vi.fn(), deny: vi.fn(), stop: vi.fn(), dismiss: vi.fn(),
+      chatSend: vi.fn(), allowControl: vi.fn(), denyControl: vi.fn(), takeBack: vi.fn(),
+    };
+    const ui = new WidgetUi(document, handlers);
+    ui.mount();
+    ui.render({ kind: 'active', agent: { name: 'Asha Rao' } }, 0);
+    const shadow = ui.host.shadowRoot as ShadowRoot;
+    const byText = (t: string) => [...shadow.querySelectorAll('button')].find((b) => b.textContent?.startsWith(t));
+    return { ui, shadow, handlers, byText };
+  }
+
+  it('shows a Chat button with the unread count and opens the panel', () => {
+    const { ui, shadow, byText } = active();
+    ui.setExtras({ unread: 2, control: 'view', chatOpen: false });
+    const chat = byText('Chat')!;
+    expect(chat.querySelector('.cb-badge')?.textContent).toBe('2');
+    expect(shadow.getElementById('cb-unread')?.textContent).toBe('2 unread');
+    expect(shadow.querySelector('[role="log"]')).toBeNull();
+    chat.click();
+    expect(shadow.querySelector('[role="log"]')).not.toBeNull();
+    expect(chat.getAttribute('aria-expanded')).toBe('true');
+    expect(byText('Send')).toBeDefined();
+  });
+
+  it('asks for control with Allow control / Deny and offers Take back control', () => {
+    const { ui, shadow, handlers, byText } = active();
+    expect(byText('Take back control')!.hidden).toBe(true);
+    ui.setExtras({ unread: 0, control: 'requested', chatOpen: false });
+    const dialog = shadow.querySelector('.cb-control[role="dialog"]') as HTMLElement;
+    expect(dialog.textContent).toContain('Asha Rao asks to control this tab');
+    byText('Allow control')!.click();
+    expect(handlers.allowControl).toHaveBeenCalledOnce();
+    byText('Deny')!.click();
+    expect(handlers.denyControl).toHaveBeenCalledOnce();
+    ui.setExtras({ unread: 0, control: 'control', chatOpen: false });
+    expect(shadow.querySelector('.cb-control')).toBeNull();
+    expect(byText('Take back control')!.hidden).toBe(false);
+    expect(shadow.querySelector('.cb-bar')?.textContent).toContain('Asha Rao is controlling this tab');
+    byText('Take back control')!.click();
+    expect(handlers.takeBack).toHaveBeenCalledOnce();
+  });
+
+  it('shows a passing toast for agent actions', () => {
+    vi.useFakeTimers();
+    const { ui, shadow } = active();
+    ui.toast('Asha Rao clicked “Save”');
+    const toast = shadow.querySelector('.cb-act-toast') as HTMLElement;
+    expect(toast.getAttribute('role')).toBe('status');
+    expect(toast.textContent).toBe('Asha Rao clicked “Save”');
+    vi.advanceTimersByTime(6000);
+    expect(toast.textContent).toBe('');
+    vi.useRealTimers();
   });
 });

@@ -76,7 +76,59 @@ class End:
     pass
 
 
-ClientMessage = Hello | Consent | Events | End
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A point relative to an element's box: rrweb node id, x and y in 0..1."""
+
+    id: int
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    kind: str
+    target: Target | None
+    points: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ControlMsg:
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    ref: str
+    kind: str
+    target: Target | None
+    value: str
+    dx: float
+    dy: float
+
+
+@dataclass(frozen=True, slots=True)
+class ActResult:
+    ref: str
+    ok: bool
+    reason: str | None
+
+
+ClientMessage = Hello | Consent | Events | End | Guide | Chat | ControlMsg | Act | ActResult
+
+GUIDE_KINDS = frozenset({"pointer", "highlight", "laser", "draw", "clear"})
+ACT_KINDS = frozenset({"click", "input", "scroll", "key", "navigate"})
+CONTROL_ACTIONS = frozenset({"request", "release", "grant", "deny", "revoke"})
+MAX_POINTS = 500
+MAX_CHAT = 2000
+MAX_ID = 64
+MAX_VALUE = 10_000
 
 MAX_TOKEN_LENGTH = 256
 
@@ -110,6 +162,36 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         return Events(events=_check_events(obj.get("events")))
     if kind == "end":
         return End()
+    if kind == "guide":
+        guide_kind = _choice(obj, "kind", GUIDE_KINDS)
+        return Guide(kind=guide_kind, target=_target(obj.get("target")), points=_points(obj))
+    if kind == "chat":
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHAT:
+            raise bad_message(f"chat text must be 1-{MAX_CHAT} characters")
+        return Chat(id=_ident(obj, "id"), text=text)
+    if kind == "control":
+        return ControlMsg(action=_choice(obj, "action", CONTROL_ACTIONS))
+    if kind == "act":
+        value = obj.get("value", "")
+        if not isinstance(value, str) or len(value) > MAX_VALUE:
+            raise bad_message(f"act value must be a string of at most {MAX_VALUE} characters")
+        return Act(
+            ref=_ident(obj, "ref"),
+            kind=_choice(obj, "kind", ACT_KINDS),
+            target=_target(obj.get("target")),
+            value=value,
+            dx=_number(obj.get("dx", 0), "dx"),
+            dy=_number(obj.get("dy", 0), "dy"),
+        )
+    if kind == "act_result":
+        ok = obj.get("ok")
+        reason = obj.get("reason")
+        if not isinstance(ok, bool) or not (reason is None or isinstance(reason, str)):
+            raise bad_message("act_result needs ok (bool) and reason (string or null)")
+        return ActResult(
+            ref=_ident(obj, "ref"), ok=ok, reason=None if reason is None else reason[:200]
+        )
     if isinstance(kind, str):
         raise bad_message(f"unknown message type {kind[:40]!r}")
     raise bad_message("missing message type t")
@@ -130,11 +212,63 @@ def _check_events(events: object) -> tuple[dict[str, Any], ...]:
     return tuple(events)
 
 
+def _choice(obj: dict[str, Any], key: str, allowed: frozenset[str]) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or value not in allowed:
+        raise bad_message(f"{key} must be one of {', '.join(sorted(allowed))}")
+    return value
+
+
+def _ident(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
+        raise bad_message(f"{key} must be a string of 1-{MAX_ID} characters")
+    return value
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise bad_message(f"{name} must be a number")
+    if abs(value) > 1e7:
+        raise bad_message(f"{name} is out of range")
+    return float(value)
+
+
+def _unit(value: object, name: str) -> float:
+    number = _number(value, name)
+    if not 0.0 <= number <= 1.0:
+        raise bad_message(f"{name} must be within 0..1")
+    return number
+
+
+def _target(value: object) -> Target | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise bad_message("target must be an object or null")
+    node = value.get("id")
+    if isinstance(node, bool) or not isinstance(node, int) or node < 0:
+        raise bad_message("target.id must be a node id")
+    return Target(id=node, x=_unit(value.get("x"), "target.x"), y=_unit(value.get("y"), "target.y"))
+
+
+def _points(obj: dict[str, Any]) -> tuple[tuple[float, float], ...]:
+    points = obj.get("points", [])
+    if not isinstance(points, list) or len(points) > MAX_POINTS:
+        raise bad_message(f"points must be a list of at most {MAX_POINTS} pairs")
+    out: list[tuple[float, float]] = []
+    for point in points:
+        if not isinstance(point, list) or len(point) != 2:
+            raise bad_message("each point is an [x, y] pair")
+        out.append((_number(point[0], "point x"), _number(point[1], "point y")))
+    return tuple(out)
+
+
 # --- server -> client -------------------------------------------------------
 
 
-def _frame(kind: str, **fields: Any) -> bytes:
-    return orjson.dumps({"v": VERSION, "t": kind, **fields})
+def _frame(message_type: str, /, **fields: Any) -> bytes:
+    return orjson.dumps({"v": VERSION, "t": message_type, **fields})
 
 
 def encode_welcome(
@@ -164,6 +298,54 @@ def encode_state(*, state: str, agent_name: str | None) -> bytes:
 def encode_events_raw(events_json: list[bytes]) -> bytes:
     """An `events` frame from already-encoded event objects (no re-encoding)."""
     return b'{"v":1,"t":"events","events":[' + b",".join(events_json) + b"]}"
+
+
+def _target_json(target: Target | None) -> dict[str, float] | None:
+    return None if target is None else {"id": target.id, "x": target.x, "y": target.y}
+
+
+def encode_guide(guide: Guide, *, agent_name: str | None) -> bytes:
+    return _frame(
+        "guide",
+        kind=guide.kind,
+        target=_target_json(guide.target),
+        points=[list(p) for p in guide.points],
+        agent=_agent(agent_name),
+    )
+
+
+def chat_entry(
+    *, seq: int, id: str, sender: Role, name: str, text: str, at: float
+) -> dict[str, Any]:
+    return {"seq": seq, "id": id, "from": sender, "name": name, "text": text, "at": at}
+
+
+def encode_chat(entry: dict[str, Any]) -> bytes:
+    return _frame("chat", **entry)
+
+
+def encode_chat_history(entries: list[dict[str, Any]]) -> bytes:
+    return _frame("chat_history", messages=entries)
+
+
+def encode_control(*, state: str) -> bytes:
+    return _frame("control", state=state)
+
+
+def encode_act(act: Act) -> bytes:
+    return _frame(
+        "act",
+        ref=act.ref,
+        kind=act.kind,
+        target=_target_json(act.target),
+        value=act.value,
+        dx=act.dx,
+        dy=act.dy,
+    )
+
+
+def encode_act_result(result: ActResult) -> bytes:
+    return _frame("act_result", ref=result.ref, ok=result.ok, reason=result.reason)
 
 
 def encode_snapshot_request() -> bytes:

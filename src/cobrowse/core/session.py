@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cobrowse.core.control import Control, next_control
+
 
 class State(StrEnum):
     CREATED = "created"
@@ -56,6 +58,14 @@ class Session:
     end_reason: EndReason | None = None
     visitor_left_at: float | None = None
     agent_left_at: float | None = None
+    control: Control = Control.VIEW
+
+    def apply_control(self, *, role: str, action: str) -> Control:
+        """Change who may act (ControlRefused if not allowed); only while active."""
+        if self.state is not State.ACTIVE:
+            raise InvalidTransition(f"no control while {self.state}")
+        self.control = next_control(self.control, role=role, action=action)
+        return self.control
 
     @property
     def pin_expires_at(self) -> float:

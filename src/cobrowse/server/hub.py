@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cobrowse.config import Config
 from cobrowse.core import messages as m
+from cobrowse.core.control import Control, ControlRefused
 from cobrowse.core.pin import display_pin
 from cobrowse.core.relay import ReplayBuffer
 from cobrowse.core.session import EndReason, InvalidTransition, Session, State, Timeouts
@@ -22,11 +24,17 @@ from cobrowse.store.memory import Grant, MemorySessionStore, NewSession
 log = logging.getLogger("cobrowse.hub")
 
 
+MAX_CHAT_HISTORY = 500
+
+
 @dataclass(slots=True)
 class Room:
     buffer: ReplayBuffer
     visitor: Peer | None = None
     agent: Peer | None = None
+    chat: list[dict[str, Any]] = field(default_factory=list)
+    chat_ids: set[tuple[str, str]] = field(default_factory=set)
+    chat_seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +139,10 @@ class Hub:
                 expires_at=session.pin_expires_at if session.state is State.CREATED else None,
             )
         )
+        if room.chat:
+            peer.send(m.encode_chat_history(room.chat))
+        if session.state is State.ACTIVE:
+            peer.send(m.encode_control(state=session.control))
         if grant.role == "agent" and session.state is State.ACTIVE:
             history = room.buffer.history()
             if history:
@@ -148,33 +160,98 @@ class Hub:
             reason = EndReason.VISITOR_STOPPED if att.role == "visitor" else EndReason.AGENT_LEFT
             await self.end(session, reason)
             return
-        if att.role != "visitor":
-            raise m.not_allowed("an agent may not send page data or consent")
         if isinstance(message, m.Consent):
-            if message.allow and session.state is State.ACTIVE:
-                return  # a repeated Allow changes nothing
-            overdue = session.due(self.clock())
-            if overdue is not None:  # e.g. an Allow after the consent timeout
-                await self.end(session, overdue)
-                return
-            try:
-                session.consent(allow=message.allow, now=self.clock())
-            except InvalidTransition as exc:
-                raise m.not_allowed(str(exc)) from None
-            if session.state is State.ENDED:
-                await self._finish(session)
-            else:
-                frame = m.encode_state(state=session.state, agent_name=session.agent_name)
-                self._broadcast(room, frame)
+            await self._consent(att, room, message)
             return
         if session.state is not State.ACTIVE:
-            raise m.not_allowed("no page data before the visitor allows the agent")
+            raise m.not_allowed(f"{message.__class__.__name__.lower()} before the visitor allows")
+        if isinstance(message, m.Events):
+            self._page_data(att, room, message)
+        elif isinstance(message, m.Chat):
+            self._chat(att, room, message)
+        elif isinstance(message, m.ControlMsg):
+            try:
+                state = session.apply_control(role=att.role, action=message.action)
+            except (ControlRefused, InvalidTransition) as exc:
+                if att.role == "visitor" and message.action in ("grant", "deny"):
+                    # A stale answer (the agent released meanwhile): say how things are.
+                    att.peer.send(m.encode_control(state=session.control))
+                    return
+                raise m.not_allowed(str(exc)) from None
+            self._broadcast(room, m.encode_control(state=state))
+        elif isinstance(message, m.Guide):
+            self._only(att, "agent", "guide")
+            if room.visitor is not None:
+                room.visitor.send(m.encode_guide(message, agent_name=session.agent_name))
+        elif isinstance(message, m.Act):
+            self._only(att, "agent", "act")
+            if session.control is not Control.CONTROL:
+                # Control may have been taken back while this act was on its way.
+                refused = m.ActResult(ref=message.ref, ok=False, reason="no control")
+                att.peer.send(m.encode_act_result(refused))
+                return
+            if room.visitor is not None:
+                room.visitor.send(m.encode_act(message))
+        elif isinstance(message, m.ActResult):
+            self._only(att, "visitor", "act_result")
+            if room.agent is not None:
+                room.agent.send(m.encode_act_result(message))
+
+    @staticmethod
+    def _only(att: Attachment, role: str, what: str) -> None:
+        if att.role != role:
+            raise m.not_allowed(f"only the {role} sends {what}")
+
+    async def _consent(self, att: Attachment, room: Room, message: m.Consent) -> None:
+        session = att.session
+        self._only(att, "visitor", "consent")
+        if message.allow and session.state is State.ACTIVE:
+            return  # a repeated Allow changes nothing
+        overdue = session.due(self.clock())
+        if overdue is not None:  # e.g. an Allow after the consent timeout
+            await self.end(session, overdue)
+            return
+        try:
+            session.consent(allow=message.allow, now=self.clock())
+        except InvalidTransition as exc:
+            raise m.not_allowed(str(exc)) from None
+        if session.state is State.ENDED:
+            await self._finish(session)
+        else:
+            self._broadcast(
+                room, m.encode_state(state=session.state, agent_name=session.agent_name)
+            )
+
+    def _page_data(self, att: Attachment, room: Room, message: m.Events) -> None:
+        self._only(att, "visitor", "page data")
+        session = att.session
         accepted = room.buffer.add(message.events)
         if room.agent is not None and accepted.events_json:
             frame = m.encode_events_raw(accepted.events_json)
             room.agent.send(self.agent_view(session.id, frame))
         if accepted.need_snapshot and room.visitor is not None:
             room.visitor.send(m.encode_snapshot_request())
+
+    def _chat(self, att: Attachment, room: Room, message: m.Chat) -> None:
+        key = (att.role, message.id)
+        if key in room.chat_ids:
+            return  # a resend after a reconnect: already numbered and delivered
+        room.chat_seq += 1
+        name = att.session.agent_name if att.role == "agent" else "Visitor"
+        entry = m.chat_entry(
+            seq=room.chat_seq,
+            id=message.id,
+            sender=att.role,
+            name=name or "Agent",
+            text=message.text,
+            at=self.clock(),
+        )
+        room.chat.append(entry)
+        room.chat_ids.add(key)
+        if len(room.chat) > MAX_CHAT_HISTORY:
+            dropped = room.chat.pop(0)
+            room.chat_ids.discard((dropped["from"], dropped["id"]))
+        self._broadcast(room, m.encode_chat(entry))
 
     def detach(self, att: Attachment) -> None:
         room = self.rooms.get(att.session.id)
@@ -188,6 +265,10 @@ class Hub:
             return  # replaced by a newer socket: still present
         if att.session.live:
             att.session.presence(role=att.role, connected=False, now=self.clock())
+            if att.role == "agent" and att.session.control is not Control.VIEW:
+                att.session.control = Control.VIEW  # no control without a present agent
+                if room.visitor is not None:
+                    room.visitor.send(m.encode_control(state=Control.VIEW))
 
     async def end(self, session: Session, reason: EndReason) -> None:
         if session.end(reason, now=self.clock()):

@@ -3,7 +3,9 @@
  * A reload during a session rejoins with the stored agent token; the server then
  * sends the last full snapshot and everything since, so the mirror is back at once.
  */
-import { type ServerMessage, end, resolveWsUrl } from '../protocol';
+import { type ClientMessage, type ServerMessage, chat, end, resolveWsUrl } from '../protocol';
+import { ChatLog, ChatView, newChatId } from '../chat';
+import { AgentTools } from './tools';
 import { SessionSocket } from '../socket';
 import { fetchMe, join } from './api';
 import { normalizePin, sessionEndedMessage } from './errors';
@@ -19,6 +21,81 @@ export class ConsoleController {
   private socket: SessionSocket | null = null;
   private mirror: LiveMirror | null = null;
   private joining = false;
+  private readonly tools: AgentTools;
+  private readonly chatView: ChatView;
+  private readonly chatAside: HTMLElement;
+  private readonly chatToggle: HTMLButtonElement;
+  private readonly chatBadge: HTMLElement;
+  private chatLog = new ChatLog('agent');
+  private chatOpen = true;
+
+  constructor() {
+    const doc = document;
+    this.tools = new AgentTools(doc, (m) => this.send(m));
+    this.chatView = new ChatView(doc, {
+      self: 'agent',
+      idPrefix: 'agent-chat',
+      send: (text) => {
+        const pending = this.chatLog.send(newChatId('a'), text);
+        if (pending) this.send(chat(pending.id, pending.text));
+      },
+    });
+    this.chatAside = doc.createElement('aside');
+    this.chatAside.className = 'chat-aside';
+    this.chatAside.id = 'chat-aside';
+    this.chatAside.append(this.chatView.root);
+    this.chatAside.addEventListener('focusin', () => this.readChat());
+    this.chatAside.addEventListener('pointerdown', () => this.readChat());
+    this.chatToggle = doc.createElement('button');
+    this.chatToggle.type = 'button';
+    this.chatToggle.className = 'button tool chat-toggle';
+    this.chatToggle.textContent = 'Chat';
+    this.chatToggle.setAttribute('aria-controls', 'chat-aside');
+    this.chatBadge = doc.createElement('span');
+    this.chatBadge.className = 'chat-badge';
+    this.chatToggle.append(this.chatBadge);
+    this.chatToggle.addEventListener('click', () => {
+      this.chatOpen = !this.chatOpen;
+      if (this.chatOpen) {
+        this.readChat();
+        this.chatView.input.focus();
+      }
+      this.renderChat();
+    });
+    this.tools.toolbar.insertBefore(this.chatToggle, this.tools.notice);
+    const bar = this.ui.views.session.querySelector('.session-bar');
+    bar?.after(this.tools.toolbar);
+    const body = doc.createElement('div');
+    body.className = 'session-body';
+    this.ui.area.replaceWith(body);
+    body.append(this.ui.area, this.chatAside);
+    this.renderChat();
+  }
+
+  private send(message: ClientMessage): boolean {
+    return this.socket?.send(message) ?? false;
+  }
+
+  private readChat(): void {
+    if (this.chatLog.unread === 0) return;
+    this.chatLog.markRead();
+    this.renderChat();
+  }
+
+  private renderChat(): void {
+    const n = this.chatOpen && this.doc().hasFocus() && this.chatAside.contains(document.activeElement)
+      ? 0
+      : this.chatLog.unread;
+    this.chatBadge.textContent = n > 0 ? String(n) : '';
+    this.chatBadge.hidden = n === 0;
+    this.chatToggle.setAttribute('aria-expanded', String(this.chatOpen));
+    this.chatToggle.setAttribute('aria-label', n > 0 ? `Chat, ${n} unread` : 'Chat');
+    this.chatAside.hidden = !this.chatOpen;
+  }
+
+  private doc(): Document {
+    return document;
+  }
 
   async start(): Promise<void> {
     this.ui.form.addEventListener('submit', (event) => {
@@ -89,6 +166,9 @@ export class ConsoleController {
     switch (message.t) {
       case 'welcome':
       case 'state':
+        if (message.t === 'welcome') {
+          for (const p of this.chatLog.pending) this.send(chat(p.id, p.text));
+        }
         if (message.state === 'ended') {
           this.finish(sessionEndedMessage(''));
           return;
@@ -97,7 +177,29 @@ export class ConsoleController {
         return;
       case 'events':
         this.ensureMirror().add(message.events);
-        if (this.mirror?.started) this.ui.session(this.activeStatus(), null);
+        if (this.mirror?.started) {
+          this.ui.session(this.activeStatus(), null);
+          this.tools.attach(this.mirror);
+        }
+        return;
+      case 'control':
+        this.tools.setControl(message.state);
+        return;
+      case 'act_result':
+        this.tools.actResult(message);
+        return;
+      case 'chat':
+      case 'chat_history': {
+        const added = this.chatLog.add(message.t === 'chat' ? [message] : message.messages);
+        if (added.length) {
+          this.chatView.render(this.chatLog.entries);
+          if (this.chatOpen && this.chatAside.contains(document.activeElement)) this.chatLog.markRead();
+        }
+        this.renderChat();
+        return;
+      }
+      case 'guide':
+      case 'act':
         return;
       case 'ended':
         this.finish(sessionEndedMessage(message.reason));
@@ -143,6 +245,11 @@ export class ConsoleController {
     socket?.close();
     this.mirror?.destroy();
     this.mirror = null;
+    this.tools.reset();
+    this.chatLog = new ChatLog('agent');
+    this.chatView.log.querySelectorAll('.cb-chat-msg').forEach((n) => n.remove());
+    this.chatView.reset();
+    this.renderChat();
     agentStore.clear();
     this.ui.visitorUrl(null);
     this.ui.joinForm({ notice: message, focus: true });

@@ -2,13 +2,13 @@
 import type { RecordedEvent } from '../protocol';
 import type { Size } from './scale';
 
+const MOUSE_DOWN = 0;
+const MOUSE_UP = 1;
 export const EVENT_FULL_SNAPSHOT = 2;
 export const EVENT_INCREMENTAL = 3;
 export const EVENT_META = 4;
 export const SOURCE_MOUSE_INTERACTION = 2;
 export const SOURCE_VIEWPORT_RESIZE = 4;
-const MOUSE_DOWN = 0;
-const MOUSE_UP = 1;
 
 export interface PageInfo {
   readonly href: string | null;
@@ -60,9 +60,9 @@ export function syntheticMeta(info: PageInfo, timestamp: number): RecordedEvent 
 
 /**
  * Whether the mirror should replay `event`. rrweb replays mouse-down/up by calling
- * `dispatchEvent` inside the mirror; in a document that runs no script that does
- * nothing but log "Blocked script execution" errors, so those two are left out
- * (clicks still move and flash the visitor's pointer).
+ * `dispatchEvent` inside the mirror; in a document that runs no script that can log
+ * "Blocked script execution" errors, so those two are left out. The visitor's clicks
+ * still show (rrweb's Click flashes the pointer), and so do focus and selection.
  */
 export function isReplayed(event: RecordedEvent): boolean {
   if (event.type !== EVENT_INCREMENTAL) return true;

@@ -30,7 +30,14 @@ const MASK_RULES = [
   `[${MASKED_ATTRIBUTE}]::placeholder { color: transparent !important; }`,
   // The visitor's own widget is recorded as an empty box; leave it out of the mirror.
   'cobrowse-widget { display: none !important; }',
+  // The visitor's focus (rrweb replays it as an interaction; the mirror never takes focus).
+  `[${'data-cobrowse-focus'}] { outline: 3px solid #f2b705 !important; outline-offset: 1px !important; }`,
 ];
+
+export const FOCUS_ATTRIBUTE = 'data-cobrowse-focus';
+/** rrweb's MouseInteractions: Focus and Blur. */
+const FOCUS = 5;
+const BLUR = 6;
 
 /**
  * rrweb records a blocked element as `{class, rr_width, rr_height}` and rebuilds it
@@ -42,6 +49,11 @@ const maskPlugin: ReplayPlugin = {
     // The node lives in the mirror iframe's realm: no `instanceof` across realms.
     const element = node as Element;
     if (element.nodeType !== 1 || typeof element.setAttribute !== 'function') return;
+    // Inline event handlers never run in the mirror (it runs no script) and a replayed
+    // mouse-down/up on them logs "Blocked script execution": drop them.
+    for (const name of element.getAttributeNames()) {
+      if (name.startsWith('on')) element.removeAttribute(name);
+    }
     const meta = replayer.getMirror().getMeta(element);
     if (meta && meta.type === 2 && 'rr_width' in meta.attributes) {
       element.setAttribute(MASKED_ATTRIBUTE, '');
@@ -55,6 +67,10 @@ export class LiveMirror {
   private readonly restamper = new Restamper(monotonicNow);
   private info: PageInfo = { href: null, viewport: null };
   private readonly resizeObserver: ResizeObserver;
+  private scale = 1;
+  private focused: Element | null = null;
+  /** A transparent layer over the mirror that takes the agent's pointer, wheel and keys. */
+  readonly layer: HTMLDivElement;
 
   /**
    * @param area the element whose size the mirror fits into
@@ -68,6 +84,44 @@ export class LiveMirror {
   ) {
     this.resizeObserver = new ResizeObserver(() => this.fit());
     this.resizeObserver.observe(area);
+    this.layer = document.createElement('div');
+    this.layer.className = 'mirror-capture';
+    this.layer.tabIndex = 0;
+    this.layer.setAttribute('role', 'application');
+    this.layer.setAttribute('aria-label', "Visitor's page: point, highlight or draw; with control, click, type and scroll");
+  }
+
+  get currentScale(): number {
+    return this.scale;
+  }
+
+  /** The mirror's document (the visitor's page as rebuilt), or null before the first snapshot. */
+  get document(): Document | null {
+    const iframe = this.stage.querySelector('iframe');
+    return iframe?.contentDocument ?? null;
+  }
+
+  /** The rrweb node id of a node in the mirror (-1 if it has none). */
+  idOf(node: Node): number {
+    return this.replayer ? this.replayer.getMirror().getId(node) : -1;
+  }
+
+  /**
+   * The element under a point of the agent's screen: its rrweb id and its box, both in
+   * the visitor's viewport coordinates (the mirror's scale-to-fit undone).
+   */
+  pick(clientX: number, clientY: number): { id: number; element: Element; x: number; y: number; box: DOMRect } | null {
+    const doc = this.document;
+    if (!doc || !this.replayer) return null;
+    const rect = this.stage.getBoundingClientRect();
+    const x = (clientX - rect.left) / this.scale;
+    const y = (clientY - rect.top) / this.scale;
+    let el: Element | null = doc.elementFromPoint(x, y);
+    while (el && this.idOf(el) < 0) el = el.parentElement;
+    if (!el) el = doc.documentElement;
+    const id = this.idOf(el);
+    if (id < 0) return null;
+    return { id, element: el, x, y, box: el.getBoundingClientRect() };
   }
 
   get started(): boolean {
@@ -122,7 +176,19 @@ export class LiveMirror {
       plugins: [maskPlugin],
     });
     replayer.startLive(this.restamper.start());
+    replayer.on('mouse-interaction', (payload) => {
+      const { type, target } = payload as { type: number; target: Element };
+      if (type === FOCUS && target && target.nodeType === 1) {
+        this.focused?.removeAttribute(FOCUS_ATTRIBUTE);
+        this.focused = target;
+        target.setAttribute(FOCUS_ATTRIBUTE, '');
+      } else if (type === BLUR && target === this.focused) {
+        this.focused?.removeAttribute(FOCUS_ATTRIBUTE);
+        this.focused = null;
+      }
+    });
     this.replayer = replayer;
+    this.stage.append(this.layer);
   }
 
   private feed(event: RecordedEvent): void {
@@ -141,6 +207,7 @@ export class LiveMirror {
       width: this.area.clientWidth - padX,
       height: this.area.clientHeight - padY,
     });
+    this.scale = fit.scale;
     wrapper.style.transform = `scale(${fit.scale})`;
     wrapper.style.transformOrigin = '0 0';
     this.stage.style.width = `${fit.width}px`;

@@ -7,7 +7,10 @@
  */
 import { type FrameMessage, type TopMessage, fromWindow, parseTopMessage } from '../bridge';
 import type { RecordedEvent } from '../protocol';
-import { Recorder } from '../widget/recorder';
+import { GuideLayer } from '../guidance/layer';
+import { type Win, applyAct } from '../guidance/act';
+import { FALLBACK_MASK_SELECTORS, Recorder, WIDGET_ATTRIBUTE } from '../widget/recorder';
+import { HOST_STYLE } from '../widget/styles';
 import type { RuntimeContext } from './context';
 
 const META = 4;
@@ -56,6 +59,7 @@ export class FrameBridge {
   private id = 0;
   private readySent = false;
   private lastHref = '';
+  private layer: GuideLayer | null = null;
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -76,6 +80,34 @@ export class FrameBridge {
       ready();
     }
     win.addEventListener('pagehide', () => this.stop());
+    // Escape inside the overlay takes back control (the widget decides whether it applies).
+    win.addEventListener(
+      'keydown',
+      (event) => {
+        if (event.key === 'Escape' && event.isTrusted) this.post({ cobrowse: 1, type: 'escape' });
+      },
+      true,
+    );
+  }
+
+  /** The guidance layer: a blocked host (never recorded) with its own shadow root. */
+  private guideLayer(): GuideLayer {
+    if (this.layer && this.layer.root.isConnected) return this.layer;
+    this.layer?.destroy();
+    const doc = this.ctx.win.document;
+    const host = doc.createElement('cobrowse-widget');
+    host.setAttribute(WIDGET_ATTRIBUTE, '');
+    host.setAttribute('style', HOST_STYLE);
+    const shadow = host.attachShadow({ mode: 'open' });
+    (doc.body ?? doc.documentElement).appendChild(host);
+    this.layer = new GuideLayer(this.ctx.win, shadow, (id) => this.element(id));
+    return this.layer;
+  }
+
+  private element(id: number): Element | null {
+    const node = this.recorder?.node(id) ?? null;
+    if (!node) return null;
+    return node.nodeType === 1 ? (node as Element) : node.parentElement;
   }
 
   /** In-page URL change: post `location` if the upstream href changed. */
@@ -149,6 +181,29 @@ export class FrameBridge {
       case 'stop':
         this.stop();
         return;
+      case 'guide': {
+        const g = message.guide;
+        this.guideLayer().apply(g.kind, g.target, g.points, g.name);
+        return;
+      }
+      case 'act': {
+        const { cfg, map, win } = this.ctx;
+        const outcome = applyAct(win as Win, message.act, (id) => this.recorder?.node(id) ?? null, {
+          mask: cfg.selectors.length ? cfg.selectors : FALLBACK_MASK_SELECTORS,
+          refuse: message.refuse,
+          mapUrl: (url) => map.toProxy(url),
+        });
+        if (outcome.element) this.guideLayer().flash(outcome.element);
+        this.post({
+          cobrowse: 1,
+          type: 'act_result',
+          ref: message.act.ref,
+          ok: outcome.ok,
+          reason: outcome.reason,
+          label: outcome.label,
+        });
+        return;
+      }
     }
   }
 

@@ -12,6 +12,17 @@ export interface WidgetOptions {
   readonly server?: string;
   /** Proxy mode: overlay this URL instead of the current page (the server's /start page). */
   readonly startUrl?: string;
+  /** Extra selectors of elements the agent may not press (beside `[data-cobrowse-no-agent]`). */
+  readonly refuse?: readonly string[];
+  /** Visitor-facing language: "en" or "hi" (default: the page's lang, then the browser's). */
+  readonly lang?: string;
+}
+
+/** The site's refuse list from `CoBrowse.options.refuse` (strings only). Pure. */
+export function refuseSelectors(options: WidgetOptions): string[] {
+  const list = (options as { refuse?: unknown }).refuse;
+  if (typeof list === 'string') return list ? [list] : [];
+  return Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string' && s !== '').slice(0, 50) : [];
 }
 
 /** The base URL of the server, ending in "/", or null if it cannot be known. */

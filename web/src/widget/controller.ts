@@ -12,15 +12,26 @@
  * page is recorded inline as in inline mode.
  */
 import {
+  type ActFields,
   type ClientMessage,
+  type ControlState,
   type CreatedSession,
+  type GuideKind,
+  type Point,
   type RecordedEvent,
   type ServerMessage,
+  type Target,
+  actResult,
+  chat,
   consent,
+  control,
   end,
   events,
   resolveWsUrl,
 } from '../protocol';
+import { ChatLog, newChatId } from '../chat';
+import { GuideLayer } from '../guidance/layer';
+import { DEFAULT_REFUSE_SELECTORS, type Win, applyAct, describeAct } from '../guidance/act';
 import { SessionSocket } from '../socket';
 import type { FrameMessage } from '../bridge';
 import type { OverlayAnswer } from '../protocol';
@@ -37,11 +48,21 @@ import {
 import { FALLBACK_MASK_SELECTORS, Recorder } from './recorder';
 import { IDLE, type WidgetAction, type WidgetState, inSession, mayRecord, reduce } from './state';
 import { OverlayHrefStore, SessionStore, type StoredSession } from './storage';
-import { WidgetUi } from './ui';
+import { TOAST_MS, WidgetUi } from './ui';
 
 const NOTICE_MS = 6000;
 /** A proxied page that has not said `ready` by then is not coming: record inline instead. */
 export const OVERLAY_READY_TIMEOUT_MS = 20000;
+
+/** An act the overlay frame has not answered by then failed (e.g. the page was loading). */
+export const ACT_TIMEOUT_MS = 5000;
+const READ_KEY = 'cobrowse:chat-read:';
+const TOAST_KEY = 'cobrowse:act-toast';
+
+export interface ControllerOptions {
+  /** Selectors of elements the agent may not press (default `[data-cobrowse-no-agent]`). */
+  readonly refuse?: readonly string[];
+}
 
 export class WidgetController {
   private state: WidgetState = IDLE;
@@ -58,13 +79,21 @@ export class WidgetController {
   private overlay: OverlayFrame | null = null;
   private overlayAnswer: OverlayAnswer | null = null;
   private overlayTimer: ReturnType<typeof setTimeout> | null = null;
+  private chatLog: ChatLog | null = null;
+  private chatOpen = false;
+  private controlState: ControlState = 'view';
+  private layer: GuideLayer | null = null;
+  private readonly pendingActs = new Map<string, { act: ActFields; timer: ReturnType<typeof setTimeout> }>();
+  private readonly refuse: readonly string[];
 
   constructor(
     private readonly base: string,
     private readonly doc: Document,
     /** Proxy mode: the page to overlay when it is not this one (the server's /start page). */
     private readonly startUrl: string | null = null,
+    options: ControllerOptions = {},
   ) {
+    this.refuse = [...DEFAULT_REFUSE_SELECTORS, ...(options.refuse ?? [])];
     this.store = new SessionStore(new URL(base).origin);
     this.hrefs = new OverlayHrefStore(new URL(base).origin);
     this.ui = new WidgetUi(doc, {
@@ -78,7 +107,172 @@ export class WidgetController {
       deny: () => this.finish({ type: 'deny' }, consent(false)),
       stop: () => this.finish({ type: 'stop' }, end()),
       dismiss: () => this.dispatch({ type: 'dismiss' }),
+      chatSend: (text) => this.sendChat(text),
+      chatToggle: (open) => {
+        this.chatOpen = open;
+        if (open) this.markRead();
+        this.renderExtras();
+      },
+      allowControl: () => this.socket?.send(control('grant')),
+      denyControl: () => this.socket?.send(control('deny')),
+      takeBack: () => this.takeBack(),
     });
+    doc.addEventListener(
+      'keydown',
+      (event) => {
+        if (event.key === 'Escape' && this.controlState === 'control') this.takeBack();
+      },
+      true,
+    );
+    // A hidden tab drops control; a page being unloaded (a navigation, inline mode) does not:
+    // pagehide comes before that visibilitychange.
+    let unloading = false;
+    (doc.defaultView ?? window).addEventListener('pagehide', () => {
+      unloading = true;
+    });
+    (doc.defaultView ?? window).addEventListener('pageshow', () => {
+      unloading = false;
+    });
+    doc.addEventListener('visibilitychange', () => {
+      if (doc.visibilityState === 'hidden' && !unloading && this.controlState !== 'view') this.takeBack();
+    });
+  }
+
+  // --- chat, guidance, control ---------------------------------------------------
+
+  private takeBack(): void {
+    if (this.controlState === 'view') return;
+    this.socket?.send(control('revoke'));
+    this.setControl('view'); // at once; the server confirms
+  }
+
+  private setControl(state: ControlState): void {
+    this.controlState = state;
+    this.renderExtras();
+  }
+
+  private renderExtras(): void {
+    const log = this.chatLog;
+    if (this.chatOpen && log && log.unread > 0) this.markRead();
+    this.ui.setExtras({
+      unread: log ? log.unread : 0,
+      control: this.controlState,
+      chatOpen: this.chatOpen,
+    });
+  }
+
+  private markRead(): void {
+    const log = this.chatLog;
+    const session = this.session;
+    if (!log || !session) return;
+    const seq = log.markRead();
+    try {
+      sessionStorage.setItem(READ_KEY + session.session_id, String(seq));
+    } catch {
+      /* unread counts restart after a page load */
+    }
+  }
+
+  private ensureChat(): ChatLog {
+    if (this.chatLog) return this.chatLog;
+    let read = 0;
+    try {
+      read = Number(sessionStorage.getItem(READ_KEY + (this.session?.session_id ?? ''))) || 0;
+    } catch {
+      read = 0;
+    }
+    this.chatLog = new ChatLog('visitor', read);
+    return this.chatLog;
+  }
+
+  private sendChat(text: string): void {
+    const pending = this.ensureChat().send(newChatId('v'), text);
+    if (pending) this.socket?.send(chat(pending.id, pending.text));
+  }
+
+  private agentName(fromFrame: { name: string } | null): string {
+    return fromFrame?.name ?? this.session?.agent?.name ?? 'The agent';
+  }
+
+  /** Whether the overlay's runtime records (guides and acts go to the frame). */
+  private framed(): boolean {
+    return this.session?.mode === 'proxy' && this.overlayState.phase !== 'failed';
+  }
+
+  private guideLayer(): GuideLayer {
+    if (!this.layer) {
+      this.layer = new GuideLayer(this.doc.defaultView ?? window, this.ui.guideRoot, (id) => {
+        const node = this.recorder?.node(id) ?? null;
+        if (!node) return null;
+        return node.nodeType === 1 ? (node as Element) : node.parentElement;
+      });
+    }
+    return this.layer;
+  }
+
+  private onGuide(kind: GuideKind, target: Target | null, points: readonly Point[], name: string): void {
+    if (this.state.kind !== 'active') return;
+    if (this.framed()) {
+      if (this.overlayState.phase === 'ready') {
+        this.overlay?.post({ cobrowse: 1, type: 'guide', guide: { kind, target, points, name } });
+      }
+      return;
+    }
+    this.guideLayer().apply(kind, target, points, name);
+  }
+
+  private onAct(act: ActFields): void {
+    if (this.state.kind !== 'active' || this.controlState !== 'control') {
+      this.socket?.send(actResult(act.ref, false, 'refused'));
+      return;
+    }
+    if (this.framed()) {
+      if (this.overlayState.phase !== 'ready' || !this.overlay) {
+        this.finishAct(act, { ok: false, reason: 'failed', label: '' });
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pendingActs.delete(act.ref);
+        this.finishAct(act, { ok: false, reason: 'failed', label: '' });
+      }, ACT_TIMEOUT_MS);
+      this.pendingActs.set(act.ref, { act, timer });
+      this.overlay.post({ cobrowse: 1, type: 'act', act, refuse: this.refuse });
+      return;
+    }
+    const win = (this.doc.defaultView ?? window) as Win;
+    const outcome = applyAct(win, act, (id) => this.recorder?.node(id) ?? null, {
+      mask: this.session?.selectors ?? FALLBACK_MASK_SELECTORS,
+      refuse: this.refuse,
+    });
+    if (outcome.element) this.guideLayer().flash(outcome.element);
+    this.finishAct(act, outcome);
+  }
+
+  /** Report an act to the agent and show it to the visitor. */
+  private finishAct(act: ActFields, outcome: { ok: boolean; reason: string | null; label: string }): void {
+    this.socket?.send(actResult(act.ref, outcome.ok, outcome.reason));
+    const message = describeAct(this.agentName(null), act, outcome);
+    this.ui.toast(message);
+    // A click may load a new page (inline mode): show the toast there too.
+    try {
+      sessionStorage.setItem(TOAST_KEY, JSON.stringify({ message, at: Date.now() }));
+    } catch {
+      /* shown on this page only */
+    }
+  }
+
+  /** The toast of an agent's action that loaded this page (inline mode). */
+  private restoreToast(): void {
+    try {
+      const raw = sessionStorage.getItem(TOAST_KEY);
+      sessionStorage.removeItem(TOAST_KEY);
+      const saved = raw ? (JSON.parse(raw) as { message?: unknown; at?: unknown }) : null;
+      if (saved && typeof saved.message === 'string' && typeof saved.at === 'number' && Date.now() - saved.at < TOAST_MS) {
+        this.ui.toast(saved.message);
+      }
+    } catch {
+      /* nothing to show */
+    }
   }
 
   /** Show the widget; resume a session stored by a previous page of this tab. */
@@ -87,6 +281,7 @@ export class WidgetController {
     if (stored) {
       this.dispatch({ type: 'resume' });
       this.connect(stored);
+      this.restoreToast();
     } else {
       this.render();
     }
@@ -243,6 +438,17 @@ export class WidgetController {
         if (!relayable(this.overlayState, message.id)) return;
         if (!this.sendEvents(message.events)) this.overlayDispatch({ type: 'send_failed' });
         return;
+      case 'act_result': {
+        const pending = this.pendingActs.get(message.ref);
+        if (!pending) return;
+        clearTimeout(pending.timer);
+        this.pendingActs.delete(message.ref);
+        this.finishAct(pending.act, message);
+        return;
+      }
+      case 'escape':
+        if (this.controlState === 'control') this.takeBack();
+        return;
     }
   }
 
@@ -342,6 +548,7 @@ export class WidgetController {
           expiresAt: message.expires_at,
         });
         this.syncRecording();
+        for (const p of this.chatLog?.pending ?? []) this.socket?.send(chat(p.id, p.text));
         return;
       case 'state':
         this.remember(message.agent);
@@ -356,6 +563,24 @@ export class WidgetController {
         this.teardown();
         this.render();
         return;
+      case 'guide':
+        this.onGuide(message.kind, message.target, message.points, this.agentName(message.agent));
+        return;
+      case 'chat':
+      case 'chat_history': {
+        const log = this.ensureChat();
+        const added = log.add(message.t === 'chat' ? [message] : message.messages);
+        if (added.length) this.ui.chatEntries(log.entries);
+        this.renderExtras();
+        return;
+      }
+      case 'control':
+        this.setControl(message.state);
+        return;
+      case 'act':
+        this.onAct(message);
+        return;
+      case 'act_result':
       case 'events':
       case 'error':
         return;
@@ -390,6 +615,13 @@ export class WidgetController {
     this.welcomed = false;
     this.session = null;
     this.store.clear();
+    for (const p of this.pendingActs.values()) clearTimeout(p.timer);
+    this.pendingActs.clear();
+    this.layer?.destroy();
+    this.layer = null;
+    this.chatLog = null;
+    this.chatOpen = false;
+    this.controlState = 'view';
   }
 
   private endOrphan(stored: StoredSession): void {

@@ -6,7 +6,7 @@
  * served by the co-browsing proxy (`window.CoBrowse.frame === true`).
  */
 import { VERSION } from '../version';
-import { type WidgetOptions, serverBase } from './config';
+import { type WidgetOptions, refuseSelectors, serverBase } from './config';
 import { WidgetController } from './controller';
 
 interface CoBrowseNamespace {
@@ -46,7 +46,7 @@ function main(): void {
   const start = (): void => {
     try {
       const startUrl = options.startUrl ?? script?.getAttribute('data-cobrowse-start-url') ?? null;
-      new WidgetController(base, document, startUrl).start();
+      new WidgetController(base, document, startUrl, { refuse: refuseSelectors(options) }).start();
     } catch {
       /* never break the page */
     }

@@ -102,6 +102,16 @@ export class Recorder {
     this.stopFn = stop ?? null;
   }
 
+  /** The page's node with rrweb id `id` (what the agent's guide and act frames name). */
+  node(id: number): Node | null {
+    if (!this.stopFn) return null;
+    try {
+      return record.mirror.getNode(id) as Node | null;
+    } catch {
+      return null;
+    }
+  }
+
   /** A fresh Meta + FullSnapshot (after a server snapshot_request). */
   snapshot(): void {
     if (this.stopFn) record.takeFullSnapshot(true);

@@ -83,4 +83,41 @@ button:disabled { opacity: .6; cursor: default; }
   box-shadow: 0 6px 24px rgba(0,0,0,.3);
 }
 .cb-toast:empty { display: none; }
+.cb-act-toast { bottom: auto; top: 20px; background: #0b2a5b; }
+
+.cb-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.cb-ghost { background: transparent; color: #fff; border-color: #8b949e; position: relative; }
+.cb-ghost:hover { background: #30363d; }
+.cb-warn { background: #f2b705; color: #1b1f24; }
+.cb-warn:hover { background: #d9a404; }
+.cb-badge {
+  display: inline-block; min-width: 1.4em; margin-left: .4em; padding: 0 .35em; border-radius: 999px;
+  background: #e5484d; color: #fff; font-size: .8em; line-height: 1.4em; text-align: center;
+}
+.cb-chat-box {
+  position: fixed; right: 20px; bottom: 84px; width: min(340px, calc(100vw - 40px));
+  background: #fff; border-radius: 14px; border: 1px solid #d0d7de; box-shadow: 0 10px 40px rgba(0,0,0,.3);
+  padding: 14px 16px;
+}
+.cb-chat { display: flex; flex-direction: column; gap: 8px; }
+.cb-chat-title { margin: 0; font-size: 1em; font-weight: 700; }
+.cb-chat-log {
+  max-height: min(40vh, 320px); min-height: 80px; overflow-y: auto; border: 1px solid #d0d7de;
+  border-radius: 8px; padding: 8px; background: #f6f8fa;
+}
+.cb-chat-log:focus-visible { outline: 3px solid #f2b705; outline-offset: 2px; }
+.cb-chat-empty { margin: 0; color: #4a5560; }
+.cb-chat-msg { margin: 0 0 6px; overflow-wrap: anywhere; }
+.cb-chat-msg[data-from="visitor"] { text-align: right; }
+.cb-chat-name { display: block; font-size: .8em; font-weight: 700; color: #4a5560; }
+.cb-chat-text { display: inline-block; background: #fff; border-radius: 8px; padding: 3px 9px; border: 1px solid #d0d7de; white-space: pre-wrap; }
+.cb-chat-msg[data-from="visitor"] .cb-chat-text { background: #0b57d0; color: #fff; border-color: #0b57d0; }
+.cb-chat-form { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+.cb-chat-label { flex-basis: 100%; font-size: .85em; font-weight: 600; }
+.cb-chat-form input {
+  flex: 1; min-width: 0; font: inherit; padding: .45em .6em; border: 2px solid #8b949e; border-radius: 8px;
+}
+.cb-chat-form input:focus-visible { outline: 3px solid #f2b705; outline-offset: 1px; border-color: #0b57d0; }
+.cb-chat-send { background: #0b57d0; color: #fff; }
+.cb-control { bottom: 84px; }
 `;

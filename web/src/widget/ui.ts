@@ -7,6 +7,8 @@
 import { HOST_STYLE, WIDGET_CSS } from './styles';
 import { WIDGET_ATTRIBUTE } from './recorder';
 import { type WidgetState, formatRemaining } from './state';
+import { ChatView } from '../chat';
+import type { ChatEntry, ControlState } from '../protocol';
 
 export interface UiHandlers {
   press(): void;
@@ -16,7 +18,22 @@ export interface UiHandlers {
   deny(): void;
   stop(): void;
   dismiss(): void;
+  /** Chat and control (optional so a bare UI can be built in tests). */
+  chatSend?(text: string): void;
+  chatToggle?(open: boolean): void;
+  allowControl?(): void;
+  denyControl?(): void;
+  takeBack?(): void;
 }
+
+/** What the session bar shows beside the state: chat and control. */
+export interface SessionExtras {
+  readonly unread: number;
+  readonly control: ControlState;
+  readonly chatOpen: boolean;
+}
+
+export const TOAST_MS = 5000;
 
 const ICON =
   '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" ' +
@@ -44,6 +61,20 @@ export class WidgetUi {
   private readonly live: HTMLDivElement;
   private countdown: HTMLElement | null = null;
   private viewKey = '';
+  /** Where the agent's guidance is drawn (under the widget's own UI). */
+  readonly guideRoot: HTMLDivElement;
+  readonly chat: ChatView;
+  private readonly chatBox: HTMLDivElement;
+  private readonly controlBox: HTMLDivElement;
+  private readonly toastEl: HTMLDivElement;
+  private toastTimer: ReturnType<typeof setTimeout> | null = null;
+  private extras: SessionExtras = { unread: 0, control: 'view', chatOpen: false };
+  private chatButton: HTMLButtonElement | null = null;
+  private unreadBadge: HTMLElement | null = null;
+  private unreadText: HTMLElement | null = null;
+  private takeBackButton: HTMLButtonElement | null = null;
+  private barText: HTMLElement | null = null;
+  private agentName = '';
 
   constructor(
     private readonly doc: Document,
@@ -58,9 +89,109 @@ export class WidgetUi {
     this.root = el(doc, 'div', { class: 'cb-root', lang: 'en', [WIDGET_ATTRIBUTE]: '' });
     this.view = el(doc, 'div', { class: 'cb-view' });
     this.live = el(doc, 'div', { class: 'cb-toast', role: 'status', 'aria-live': 'polite' });
-    this.root.append(this.view, this.live);
+    this.toastEl = el(doc, 'div', { class: 'cb-toast cb-act-toast', role: 'status', 'aria-live': 'polite' });
+    this.guideRoot = el(doc, 'div', { class: 'cb-guide' });
+    this.chat = new ChatView(doc, {
+      self: 'visitor',
+      idPrefix: 'cb-chat',
+      send: (text) => this.handlers.chatSend?.(text),
+    });
+    this.chatBox = el(doc, 'div', { class: 'cb-chat-box', id: 'cb-chat-box' });
+    this.chatBox.hidden = true;
+    this.controlBox = el(doc, 'div', { class: 'cb-control-box' });
+    this.root.append(this.guideRoot, this.view, this.chatBox, this.controlBox, this.live, this.toastEl);
     shadow.append(style, this.root);
     this.root.addEventListener('keydown', (event) => this.onKey(event));
+  }
+
+  /** Show a passing message (an agent's action) for a few seconds. */
+  toast(message: string): void {
+    this.toastEl.textContent = message;
+    if (this.toastTimer !== null) clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => {
+      this.toastTimer = null;
+      this.toastEl.textContent = '';
+    }, TOAST_MS);
+  }
+
+  /** Chat messages from the server (deduplicated by seq in the view). */
+  chatEntries(entries: readonly ChatEntry[]): void {
+    this.chat.render(entries);
+  }
+
+  /** Update the session bar's chat button, the control dialog and "Take back control". */
+  setExtras(extras: SessionExtras): void {
+    const before = this.extras;
+    this.extras = extras;
+    this.applyExtras(before);
+  }
+
+  private applyExtras(_before: SessionExtras | null): void {
+    const x = this.extras;
+    const active = this.viewKey.startsWith('active:');
+    if (this.chatButton) {
+      this.chatButton.setAttribute('aria-expanded', String(x.chatOpen));
+      const n = x.chatOpen ? 0 : x.unread;
+      if (this.unreadBadge) {
+        this.unreadBadge.textContent = n > 0 ? String(n) : '';
+        this.unreadBadge.hidden = n === 0;
+      }
+      if (this.unreadText) this.unreadText.textContent = n > 0 ? `${n} unread` : '';
+    }
+    const chatWasOpen = !this.chatBox.hidden;
+    const chatOpen = active && x.chatOpen;
+    this.chatBox.hidden = !chatOpen;
+    if (chatOpen && !chatWasOpen) {
+      this.chatBox.replaceChildren(this.chat.root);
+      this.chat.log.scrollTop = this.chat.log.scrollHeight;
+      this.chat.input.focus();
+    } else if (!chatOpen && chatWasOpen) {
+      this.chatBox.replaceChildren();
+    }
+    if (this.takeBackButton) this.takeBackButton.hidden = x.control !== 'control';
+    if (this.barText) {
+      this.barText.textContent =
+        x.control === 'control'
+          ? `${this.agentName} is controlling this tab`
+          : `${this.agentName} is viewing this tab`;
+    }
+    const wantDialog = active && x.control === 'requested';
+    const hasDialog = this.controlBox.childElementCount > 0;
+    if (wantDialog && !hasDialog) {
+      this.controlBox.replaceChildren(this.controlDialog());
+      this.controlBox.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    } else if (!wantDialog && hasDialog) {
+      const hadFocus = this.hasFocus() && this.controlBox.contains(this.host.shadowRoot?.activeElement ?? null);
+      this.controlBox.replaceChildren();
+      if (hadFocus) (this.takeBackButton && !this.takeBackButton.hidden ? this.takeBackButton : this.chatButton)?.focus();
+    }
+  }
+
+  private toggleChat(open: boolean): void {
+    if (this.handlers.chatToggle) this.handlers.chatToggle(open);
+    else this.setExtras({ ...this.extras, chatOpen: open });
+    if (!open) this.chatButton?.focus();
+  }
+
+  private controlDialog(): HTMLElement {
+    const d = this.doc;
+    const title = el(d, 'h2', { class: 'cb-title', id: 'cb-control-title' }, ['Control request']);
+    return el(
+      d,
+      'div',
+      { class: 'cb-dialog cb-control', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cb-control-title', tabindex: '-1' },
+      [
+        title,
+        el(d, 'p', { class: 'cb-text' }, [
+          `${this.agentName || 'The agent'} asks to control this tab: click, type and scroll for you. ` +
+            'Private fields stay blocked. You can take back control at any time (Escape).',
+        ]),
+        el(d, 'div', { class: 'cb-actions' }, [
+          this.button('Deny', 'cb-secondary', () => this.handlers.denyControl?.()),
+          this.button('Allow control', 'cb-primary', () => this.handlers.allowControl?.(), true),
+        ]),
+      ],
+    );
   }
 
   /** Put the host in the page (again, if a page script removed it). */
@@ -88,8 +219,15 @@ export class WidgetUi {
     const hadFocus = this.hasFocus();
     this.viewKey = key;
     this.countdown = null;
+    this.chatButton = null;
+    this.unreadBadge = null;
+    this.unreadText = null;
+    this.takeBackButton = null;
+    this.barText = null;
     const view = this.build(state, now);
     this.view.replaceChildren(...(view ? [view] : []));
+    if (!key.startsWith('active:')) this.extras = { unread: 0, control: 'view', chatOpen: false };
+    this.applyExtras(null);
     this.announce(state.kind === 'ended' ? state.message : '');
     this.placeFocus(state, hadFocus);
   }
@@ -116,6 +254,11 @@ export class WidgetUi {
   private onKey(event: KeyboardEvent): void {
     if (event.key !== 'Escape') return;
     const key = this.viewKey;
+    if (this.extras.chatOpen && !this.chatBox.hidden && this.chatBox.contains(this.host.shadowRoot?.activeElement ?? null) && this.extras.control !== 'control') {
+      event.stopPropagation();
+      this.toggleChat(false);
+      return;
+    }
     if (key.startsWith('pin:') || key === 'expired' || key === 'creating') {
       event.stopPropagation();
       this.handlers.cancel();
@@ -200,12 +343,28 @@ export class WidgetUi {
           el(d, 'div', { class: 'cb-actions' }, [deny, allow]),
         ]);
       }
-      case 'active':
+      case 'active': {
+        this.agentName = state.agent.name;
+        this.barText = el(d, 'p', {}, [`${state.agent.name} is viewing this tab`]);
+        this.unreadBadge = el(d, 'span', { class: 'cb-badge', 'aria-hidden': 'true' });
+        this.unreadBadge.hidden = true;
+        this.unreadText = el(d, 'span', { class: 'cb-sr', id: 'cb-unread' });
+        const chat = this.button('Chat', 'cb-ghost', () => this.toggleChat(!this.extras.chatOpen));
+        chat.setAttribute('aria-controls', 'cb-chat-box');
+        chat.setAttribute('aria-describedby', 'cb-unread');
+        chat.append(this.unreadBadge);
+        this.chatButton = chat;
+        this.takeBackButton = this.button('Take back control', 'cb-warn', () => this.handlers.takeBack?.());
+        this.takeBackButton.hidden = true;
         return el(d, 'div', { class: 'cb-bar', role: 'region', 'aria-label': 'Co-browsing' }, [
           el(d, 'span', { class: 'cb-dot', 'aria-hidden': 'true' }),
-          el(d, 'p', {}, [`${state.agent.name} is viewing this tab`]),
+          this.barText,
+          chat,
+          this.unreadText,
+          this.takeBackButton,
           this.button('Stop', 'cb-danger', h.stop, true),
         ]);
+      }
     }
   }
 }

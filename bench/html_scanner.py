@@ -1,9 +1,10 @@
 """HTML rewriter throughput: the streaming scanner against selectolax/Lexbor.
 
-Run: `.venv/bin/python -m tests.rewrite.bench_html`. Prints MB/s of both on generated
-pages (a big table, many links/images/srcset, inline-CSS heavy, a portal-like page) and
-the ratio. The Lexbor variant does the same attribute work through parse, mutate and
-serialize, which is what choosing it would mean; it is here only to be measured.
+Run: `PYTHONPATH=. .venv/bin/python bench/html_scanner.py` (part of `make bench`).
+Prints MB/s of both on generated pages (a big table, many links/images/srcset,
+inline-CSS heavy, a portal-like page) and the ratio. The Lexbor variant does the same
+attribute work through parse, mutate and serialize, which is what choosing it would
+mean; it is here only to be measured.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import time
 from collections.abc import Callable
 
 from selectolax.lexbor import LexborHTMLParser
+from tests.rewrite.urlmap import URL_MAP
 
 from cobrowse.rewrite.attributes import URL_ATTRIBUTES, rewrite_srcset, rewrite_urls
 from cobrowse.rewrite.css import rewrite_css
 from cobrowse.rewrite.html import rewrite_html
 from cobrowse.rewrite.urls import UrlMap, rewrite_url
-from tests.rewrite.urlmap import URL_MAP
 
 INJECT = '<script id="__cobrowse_config" type="application/json">{}</script>' + (
     '<script src="/__cobrowse/runtime.js"></script>'

@@ -1,0 +1,127 @@
+"""Guidance, chat and control in Chromium (issue 4), in both modes.
+
+The agent's console (1024x700) and the visitor's tab (1280x800) differ in size: every
+mark is placed relative to an element, so it lands on the same spot anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import Pair
+from tests.e2e.demo_process import Demo
+from tests.e2e.test_story import PAN, PASSWORD, mirror, start, surface
+
+pytestmark = pytest.mark.e2e
+
+
+def hover_mirror(agent: Page, target: Locator, fx: float = 0.5, fy: float = 0.5) -> None:
+    box = target.bounding_box()
+    assert box is not None
+    agent.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=3)
+
+
+def click_mirror(agent: Page, target: Locator) -> None:
+    hover_mirror(agent, target)
+    agent.mouse.down()
+    agent.mouse.up()
+
+
+def near(page: Page, locator: Locator, x: float, y: float, tolerance: float = 12) -> None:
+    """Wait until `locator`'s top-left corner is within `tolerance` px of (x, y)."""
+    deadline = time.monotonic() + 10
+    while True:
+        box = locator.bounding_box()
+        if box and abs(box["x"] - x) < tolerance and abs(box["y"] - y) < tolerance:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{box} is not near {(x, y)}")
+        page.wait_for_timeout(50)
+
+
+def test_guidance_chat_and_control(pair: Pair, demo: Demo) -> None:
+    visitor, agent = pair.visitor, pair.agent
+    start(pair, demo, "/")
+    page = surface(visitor, demo)
+    view = mirror(agent)
+    expect(view.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+
+    # The agent's pointer with the agent's name, on the same element of the page.
+    heading = view.get_by_role("heading", level=1)
+    hover_mirror(agent, heading, 0.1, 0.5)
+    pointer = page.get_by_role("img", name="Asha Rao's pointer")
+    expect(pointer).to_be_visible()
+    expect(pointer).to_contain_text("Asha Rao")
+    h1 = page.get_by_role("heading", level=1).bounding_box()
+    assert h1 is not None
+    # the arrow's tip is 3 px right of and 2 px below the pointer's corner
+    near(visitor, pointer, h1["x"] + h1["width"] * 0.1 - 3, h1["y"] + h1["height"] * 0.5 - 2)
+
+    # Highlight: an outline around the element the agent clicked.
+    agent.get_by_role("button", name="Highlight").click()
+    click_mirror(agent, heading)
+    box = page.locator(".cbg-box")
+    expect(box).to_be_visible()
+    # the outline is 4 px outside the element's box
+    near(visitor, box, h1["x"] - 4, h1["y"] - 4, tolerance=8)
+    agent.get_by_role("button", name="Clear").click()
+    expect(box).to_be_hidden()
+    agent.get_by_role("button", name="Pointer").click()
+
+    # Chat both ways, with an unread count on the visitor's side.
+    agent.get_by_label("Message").fill("Namaste, I am Asha.")
+    agent.get_by_role("button", name="Send").click()
+    chat_button = visitor.get_by_role("button", name="Chat")
+    expect(chat_button).to_contain_text("1")
+    chat_button.click()
+    log = visitor.get_by_role("log")
+    expect(log).to_contain_text("Namaste, I am Asha.")
+    visitor.get_by_label("Message").fill("Hello, I need help")
+    visitor.get_by_role("button", name="Send").click()
+    expect(agent.get_by_role("log")).to_contain_text("Hello, I need help")
+    expect(log).to_contain_text("Hello, I need help")
+    expect(log.locator(".cb-chat-msg")).to_have_count(2)
+    chat_button.click()  # close
+
+    # Control: request, allow, then the agent clicks, is refused on a masked field, types.
+    agent.get_by_role("button", name="Request control").click()
+    expect(agent.get_by_text("Waiting for the visitor…")).to_be_visible()
+    expect(visitor.get_by_role("button", name="Deny")).to_be_visible()
+    visitor.get_by_role("button", name="Allow control").click()
+    expect(agent.get_by_role("button", name="Release control")).to_be_visible()
+    expect(visitor.get_by_role("button", name="Take back control")).to_be_visible()
+
+    click_mirror(agent, view.get_by_role("link", name="Login").first)
+    expect(page.get_by_label("PAN")).to_be_visible()
+    expect(visitor.get_by_text(re.compile(r"Asha Rao clicked “Login”"))).to_be_visible()
+    expect(view.get_by_role("button", name="Login")).to_be_visible()
+
+    click_mirror(agent, view.locator("input[data-cobrowse-masked]").first)
+    refused = re.compile("Refused on the visitor.s side: this field is private")
+    expect(agent.get_by_text(refused)).to_be_visible()
+    expect(visitor.get_by_text(re.compile("could not use"))).to_be_visible()
+    expect(page.get_by_label("PAN")).to_have_value("")
+
+    # The visitor logs in; the agent types into the ITR form's Full name.
+    page.get_by_label("PAN").fill(PAN)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    expect(view.get_by_role("link", name="File ITR").first).to_be_visible()
+    click_mirror(agent, view.get_by_role("link", name="File ITR").first)
+    expect(page.get_by_label("Full name")).to_be_visible()
+    expect(view.get_by_label("Full name")).to_be_visible()
+    click_mirror(agent, view.get_by_label("Full name"))
+    agent.keyboard.press("Control+A")  # the field is prefilled: replace its text
+    agent.keyboard.type("Meera Iyer")
+    expect(page.get_by_label("Full name")).to_have_value("Meera Iyer")
+    expect(view.get_by_label("Full name")).to_have_value("Meera Iyer")
+
+    # Escape takes back control.
+    page.get_by_label("Email").click()
+    visitor.keyboard.press("Escape")
+    expect(visitor.get_by_role("button", name="Take back control")).to_be_hidden()
+    expect(agent.get_by_role("button", name="Request control")).to_be_visible()
