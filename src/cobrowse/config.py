@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cobrowse.core.files import DEFAULT_TYPES as DEFAULT_OFFER_TYPES
+from cobrowse.core.files import KNOWN_TYPES
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginError, OriginList
 
@@ -85,6 +87,8 @@ class LimitsConfig:
     join_max_delay_seconds: float = 2.0
     join_window_seconds: float = 900.0
     max_sessions: int = 10_000
+    offer_bytes: int = 10 * 1024 * 1024  # a file an agent offers to a visitor
+    offer_types: tuple[str, ...] = DEFAULT_OFFER_TYPES
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -264,6 +268,12 @@ def _validate_fields(config: Config, where: str) -> None:
         raise ConfigError(f"{where}proxy.allowed_networks: {exc}") from None
     if not p.max_body_bytes > 0 or not p.upstream_timeout_seconds > 0:
         raise ConfigError(f"{where}proxy.max_body_bytes and upstream_timeout_seconds: positive")
+    unknown = [t for t in lim.offer_types if t not in KNOWN_TYPES]
+    if unknown:
+        raise ConfigError(
+            f"{where}limits.offer_types: unknown {', '.join(unknown)}; "
+            f"known: {', '.join(KNOWN_TYPES)}"
+        )
     if not config.masking.selectors:
         raise ConfigError(f"{where}masking.selectors must not be empty")
 

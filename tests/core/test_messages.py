@@ -67,6 +67,7 @@ EXPECTED_CLIENT: dict[str, type] = {
     "control": m.ControlMsg,
     "act": m.Act,
     "act_result": m.ActResult,
+    "offer_answer": m.OfferAnswer,
 }
 
 
@@ -124,6 +125,7 @@ BAD_REASON_WORDS = {
     "chat_empty.json": "chat text",
     "control_unknown_action.json": "action",
     "act_unknown_kind.json": "kind",
+    "offer_answer_not_bool.json": "accept",
 }
 
 
@@ -342,8 +344,29 @@ def test_every_server_fixture_has_an_encoder_test() -> None:
         "server.control.json",
         "server.act.json",
         "server.act_result.json",
+        "server.offer.json",
+        "server.offer_answer.json",
+        "server.offer_ready.json",
     }
     assert set(SERVER_FIXTURES) == covered
+
+
+def test_offer_fixtures_match_their_encoders() -> None:
+    assert decode(json.dumps(load("client.offer_answer.json"))) == m.OfferAnswer("f_Zq81kP", True)
+    offer = m.encode_offer(
+        file_id="f_Zq81kP",
+        name="Form-16-guide.pdf",
+        size=48213,
+        type="application/pdf",
+        agent_name="Asha Rao",
+    )
+    assert orjson.loads(offer) == load("server.offer.json")
+    answer = m.encode_offer_answer(file_id="f_Zq81kP", accept=True)
+    assert orjson.loads(answer) == load("server.offer_answer.json")
+    ready = m.encode_offer_ready(
+        file_id="f_Zq81kP", url="http://127.0.0.1:8000/files/Ykq2Wc7xv0Hq9a8nLr3T5e1s"
+    )
+    assert orjson.loads(ready) == load("server.offer_ready.json")
 
 
 # --- guidance, chat, control -------------------------------------------------------

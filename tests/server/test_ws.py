@@ -424,3 +424,83 @@ def test_control_drops_when_the_agent_goes_away(server: Server, stack: ExitStack
     story = Story(server, stack).control()
     story.agent.close()
     assert story.visitor.receive_json() == {"v": 1, "t": "control", "state": "view"}
+
+
+# --- documents ----------------------------------------------------------------------
+
+PDF = b"%PDF-1.7\n% a guide\n"
+
+
+def offer(story: Story, name: str, data: bytes) -> Any:
+    return story.agent_browser.post(
+        f"/api/v1/sessions/{story.session_id}/files", files={"file": (name, data)}
+    )
+
+
+def test_a_file_offer_is_downloaded_once_and_only_after_accept(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).allow()
+    r = offer(story, "Form-16 guide.pdf", PDF)
+    assert r.status_code == 201, r.text
+    file_id = r.json()["file_id"]
+    assert r.json() == {
+        "file_id": file_id,
+        "name": "Form-16 guide.pdf",
+        "size": len(PDF),
+        "type": "application/pdf",
+    }
+    assert story.visitor.receive_json() == {
+        "v": 1,
+        "t": "offer",
+        "file_id": file_id,
+        "name": "Form-16 guide.pdf",
+        "size": len(PDF),
+        "type": "application/pdf",
+        "agent": {"name": "Asha Rao"},
+    }
+    story.visitor.send_text(frame("offer_answer", file_id=file_id, accept=True))
+    assert story.agent.receive_json() == {
+        "v": 1,
+        "t": "offer_answer",
+        "file_id": file_id,
+        "accept": True,
+    }
+    ready = story.visitor.receive_json()
+    assert ready["t"] == "offer_ready" and ready["url"].startswith("http://testserver/files/")
+    path = ready["url"].removeprefix("http://testserver")
+    got = server.browser().get(path)
+    assert got.content == PDF
+    assert got.headers["content-disposition"] == "attachment; filename*=UTF-8''Form-16%20guide.pdf"
+    assert server.browser().get(path).status_code == 404  # single use
+
+
+def test_a_declined_offer_gives_no_download(server: Server, stack: ExitStack) -> None:
+    story = Story(server, stack).allow()
+    file_id = offer(story, "guide.pdf", PDF).json()["file_id"]
+    story.visitor.receive_json()
+    story.visitor.send_text(frame("offer_answer", file_id=file_id, accept=False))
+    assert story.agent.receive_json()["accept"] is False
+    story.visitor.send_text(frame("offer_answer", file_id=file_id, accept=True))  # too late
+    story.visitor.send_text(frame("chat", id="c", text="ok"))
+    assert story.visitor.receive_json()["t"] == "chat"  # no offer_ready came first
+
+
+def test_offers_are_checked_and_only_from_the_session_s_agent(
+    make_server: Callable[..., Server], stack: ExitStack
+) -> None:
+    server = make_server(limits={"offer_bytes": 1024})
+    story = Story(server, stack).allow()
+    r = offer(story, "setup.exe", b"MZ\x90")
+    assert r.status_code == 415 and r.json()["error"]["code"] == "file_type_refused"
+    r = offer(story, "fake.pdf", b"<html>")
+    assert r.status_code == 415 and "does not contain" in r.json()["error"]["message"]
+    r = offer(story, "big.pdf", PDF + b"x" * 1024)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    other = server.agent_client("Someone Else")
+    r = other.post(f"/api/v1/sessions/{story.session_id}/files", files={"file": ("a.pdf", PDF)})
+    assert r.status_code == 404
+    r = server.browser().post(
+        f"/api/v1/sessions/{story.session_id}/files", files={"file": ("a.pdf", PDF)}
+    )
+    assert r.status_code == 401

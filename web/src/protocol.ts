@@ -131,7 +131,16 @@ export interface ActResultMessage {
   readonly reason: string | null;
 }
 
+/** The visitor's answer to a file offer (also relayed to the agent as is). */
+export interface OfferAnswerMessage {
+  readonly v: 1;
+  readonly t: 'offer_answer';
+  readonly file_id: string;
+  readonly accept: boolean;
+}
+
 export type ClientMessage =
+  | OfferAnswerMessage
   | HelloMessage
   | ConsentMessage
   | ClientEventsMessage
@@ -175,6 +184,13 @@ export const actResult = (ref: string, ok: boolean, reason: string | null = null
   ref,
   ok,
   reason,
+});
+
+export const offerAnswer = (fileId: string, accept: boolean): OfferAnswerMessage => ({
+  v: VERSION,
+  t: 'offer_answer',
+  file_id: fileId,
+  accept,
 });
 
 /** The text of one WebSocket frame for a client message. */
@@ -251,7 +267,27 @@ export interface ControlStateMessage {
   readonly t: 'control';
   readonly state: ControlState;
 }
+/** The agent offers a file to the visitor. */
+export interface OfferMessage {
+  readonly v: 1;
+  readonly t: 'offer';
+  readonly file_id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly type: string;
+  readonly agent: AgentInfo | null;
+}
+/** After the visitor accepted: where to download the file (absolute, single use). */
+export interface OfferReadyMessage {
+  readonly v: 1;
+  readonly t: 'offer_ready';
+  readonly file_id: string;
+  readonly url: string;
+}
 export type ServerMessage =
+  | OfferMessage
+  | OfferAnswerMessage
+  | OfferReadyMessage
   | WelcomeMessage
   | StateMessage
   | ServerEventsMessage
@@ -439,6 +475,43 @@ function chatEntry(value: unknown): ChatEntry {
   };
 }
 
+function offerAnswerOf(obj: JsonObject): OfferAnswerMessage {
+  if (typeof obj.accept !== 'boolean') throw new ProtocolError('offer_answer needs accept: true or false');
+  return offerAnswer(ident(obj, 'file_id', 'offer_answer'), obj.accept);
+}
+
+function offerOf(obj: JsonObject): OfferMessage {
+  const size = obj.size;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+    throw new ProtocolError('offer needs a non-negative integer size');
+  }
+  const name = str(obj, 'name', 'offer');
+  if (name === '') throw new ProtocolError('offer needs a file name');
+  return {
+    v: VERSION,
+    t: 'offer',
+    file_id: ident(obj, 'file_id', 'offer'),
+    name,
+    size,
+    type: str(obj, 'type', 'offer'),
+    agent: agent(obj, 'offer'),
+  };
+}
+
+function offerReadyOf(obj: JsonObject): OfferReadyMessage {
+  const url = str(obj, 'url', 'offer_ready');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ProtocolError('offer_ready url must be an absolute URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ProtocolError('offer_ready url must be http(s)');
+  }
+  return { v: VERSION, t: 'offer_ready', file_id: ident(obj, 'file_id', 'offer_ready'), url };
+}
+
 /** Check a list of rrweb events: objects with an integer `type` and a numeric `timestamp`. */
 export function checkEvents(value: unknown): RecordedEvent[] {
   if (!Array.isArray(value)) throw new ProtocolError('events must be a list');
@@ -506,6 +579,12 @@ export function parseServerMessage(text: string): ServerMessage {
       return { v: VERSION, t, ...checkActFields(obj) };
     case 'act_result':
       return actResultOf(obj);
+    case 'offer':
+      return offerOf(obj);
+    case 'offer_answer':
+      return offerAnswerOf(obj);
+    case 'offer_ready':
+      return offerReadyOf(obj);
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(t.slice(0, 40))}`);
   }
@@ -540,6 +619,8 @@ export function parseClientMessage(text: string): ClientMessage {
       return { v: VERSION, t, ...checkActFields(obj) };
     case 'act_result':
       return actResultOf(obj);
+    case 'offer_answer':
+      return offerAnswerOf(obj);
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(t.slice(0, 40))}`);
   }
@@ -567,6 +648,30 @@ export interface JoinedSession {
   readonly agent_token: string;
   readonly ws_url: string;
   readonly agent: AgentInfo | null;
+}
+
+/** The answer of `POST /api/v1/sessions/{id}/files`. */
+export interface OfferedFile {
+  readonly file_id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly type: string;
+}
+
+/** Validate the answer of `POST /api/v1/sessions/{id}/files`. */
+export function parseOfferedFile(body: unknown): OfferedFile {
+  if (!isObject(body)) throw new ProtocolError('file answer is not an object');
+  const kind = 'file answer';
+  const size = body.size;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+    throw new ProtocolError(`${kind} needs a non-negative integer size`);
+  }
+  return {
+    file_id: ident(body, 'file_id', kind),
+    name: str(body, 'name', kind),
+    size,
+    type: str(body, 'type', kind),
+  };
 }
 
 export interface ApiError {

@@ -12,6 +12,8 @@ import {
   end,
   events,
   hello,
+  offerAnswer,
+  parseOfferedFile,
   parseApiError,
   parseClientMessage,
   parseCreatedSession,
@@ -55,6 +57,8 @@ function construct(obj: Record<string, unknown>): ClientMessage {
       );
     case 'act_result':
       return actResult(obj.ref as string, obj.ok as boolean, obj.reason as string | null);
+    case 'offer_answer':
+      return offerAnswer(obj.file_id as string, obj.accept as boolean);
     default:
       throw new Error(`no constructor for ${String(obj.t)}`);
   }
@@ -83,7 +87,8 @@ describe('golden fixtures', () => {
     const t = (JSON.parse(text) as { t: string }).t;
     // Valid in both directions: events and act/act_result (relayed as sent); a guide
     // without `agent` reads as one from an unnamed agent.
-    if (['events', 'act', 'act_result', 'guide'].includes(t)) return;
+    // offer_answer is relayed to the agent as sent.
+    if (['events', 'act', 'act_result', 'guide', 'offer_answer'].includes(t)) return;
     expect(() => parseServerMessage(text)).toThrow(ProtocolError);
   });
 
@@ -161,6 +166,43 @@ describe('guidance, chat, control and act', () => {
     expect(() => parseServerMessage('{"v":1,"t":"control","state":"owned"}')).toThrow(/state/);
     const g = parseServerMessage('{"v":1,"t":"guide","kind":"clear","target":null,"points":[],"agent":null}');
     expect(g).toEqual({ v: 1, t: 'guide', kind: 'clear', target: null, points: [], agent: null });
+  });
+});
+
+describe('documents', () => {
+  it('covers the offer fixtures', () => {
+    const names = messages.map((f) => f.name);
+    for (const n of ['client.offer_answer.json', 'server.offer.json', 'server.offer_answer.json', 'server.offer_ready.json']) {
+      expect(names).toContain(n);
+    }
+    expect(badFixtures.map((f) => f.name)).toContain('offer_answer_not_bool.json');
+  });
+  it('checks offer_answer like the server', () => {
+    expect(parseClientMessage(encode(offerAnswer('f_1', false)))).toEqual(offerAnswer('f_1', false));
+    expect(() => parseClientMessage('{"v":1,"t":"offer_answer","file_id":"f_1","accept":1}')).toThrow(/accept/);
+    expect(() => parseClientMessage(encode(offerAnswer('', true)))).toThrow(/file_id/);
+    expect(() => parseClientMessage(encode(offerAnswer('f'.repeat(65), true)))).toThrow(/file_id/);
+    expect(() => parseClientMessage('{"v":1,"t":"offer","file_id":"f"}')).toThrow(/unknown message type/);
+  });
+  it('checks offer and offer_ready', () => {
+    const offer = { v: 1, t: 'offer', file_id: 'f', name: 'a.pdf', size: 10, type: 'application/pdf', agent: { name: 'A' } };
+    expect(parseServerMessage(JSON.stringify(offer))).toEqual(offer);
+    expect(() => parseServerMessage(JSON.stringify({ ...offer, size: -1 }))).toThrow(/size/);
+    expect(() => parseServerMessage(JSON.stringify({ ...offer, size: 1.5 }))).toThrow(/size/);
+    expect(() => parseServerMessage(JSON.stringify({ ...offer, size: '10' }))).toThrow(/size/);
+    expect(() => parseServerMessage(JSON.stringify({ ...offer, name: '' }))).toThrow(/name/);
+    expect(() => parseServerMessage(JSON.stringify({ ...offer, type: null }))).toThrow(/type/);
+    expect(parseServerMessage(JSON.stringify({ ...offer, agent: null }))).toEqual({ ...offer, agent: null });
+    const ready = { v: 1, t: 'offer_ready', file_id: 'f', url: 'https://cb.example/files/T' };
+    expect(parseServerMessage(JSON.stringify(ready))).toEqual(ready);
+    expect(() => parseServerMessage(JSON.stringify({ ...ready, url: '/files/T' }))).toThrow(/absolute/);
+    expect(() => parseServerMessage(JSON.stringify({ ...ready, url: 'javascript:alert(1)' }))).toThrow(/http/);
+  });
+  it('parses the upload answer', () => {
+    const body = { file_id: 'f_1', name: 'a.pdf', size: 3, type: 'application/pdf' };
+    expect(parseOfferedFile(body)).toEqual(body);
+    expect(() => parseOfferedFile({ ...body, size: 'x' })).toThrow(ProtocolError);
+    expect(() => parseOfferedFile(null)).toThrow(ProtocolError);
   });
 });
 

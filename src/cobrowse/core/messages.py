@@ -120,7 +120,15 @@ class ActResult:
     reason: str | None
 
 
-ClientMessage = Hello | Consent | Events | End | Guide | Chat | ControlMsg | Act | ActResult
+@dataclass(frozen=True, slots=True)
+class OfferAnswer:
+    file_id: str
+    accept: bool
+
+
+ClientMessage = (
+    Hello | Consent | Events | End | Guide | Chat | ControlMsg | Act | ActResult | OfferAnswer
+)
 
 GUIDE_KINDS = frozenset({"pointer", "highlight", "laser", "draw", "clear"})
 ACT_KINDS = frozenset({"click", "input", "scroll", "key", "navigate"})
@@ -192,6 +200,11 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         return ActResult(
             ref=_ident(obj, "ref"), ok=ok, reason=None if reason is None else reason[:200]
         )
+    if kind == "offer_answer":
+        accept = obj.get("accept")
+        if not isinstance(accept, bool):
+            raise bad_message("offer_answer needs accept: true or false")
+        return OfferAnswer(file_id=_ident(obj, "file_id"), accept=accept)
     if isinstance(kind, str):
         raise bad_message(f"unknown message type {kind[:40]!r}")
     raise bad_message("missing message type t")
@@ -346,6 +359,20 @@ def encode_act(act: Act) -> bytes:
 
 def encode_act_result(result: ActResult) -> bytes:
     return _frame("act_result", ref=result.ref, ok=result.ok, reason=result.reason)
+
+
+def encode_offer(*, file_id: str, name: str, size: int, type: str, agent_name: str | None) -> bytes:
+    return _frame(
+        "offer", file_id=file_id, name=name, size=size, type=type, agent=_agent(agent_name)
+    )
+
+
+def encode_offer_answer(*, file_id: str, accept: bool) -> bytes:
+    return _frame("offer_answer", file_id=file_id, accept=accept)
+
+
+def encode_offer_ready(*, file_id: str, url: str) -> bytes:
+    return _frame("offer_ready", file_id=file_id, url=url)
 
 
 def encode_snapshot_request() -> bytes:

@@ -6,9 +6,10 @@ import asyncio
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from cobrowse.core.files import FileRefused, check_offer
 from cobrowse.core.links import LinkError, agent_name_problem, sign_link
 from cobrowse.core.origins import origin_matches_host
 from cobrowse.core.pin import display_pin, normalize_pin
@@ -180,6 +181,41 @@ async def overlay(
     ticket = state.access.ticket(session_id, now=ctx.clock())
     src = f"{proxy_origin}/__cobrowse/enter?" + urlencode({"ticket": ticket, "to": rest})
     return OverlayOut(src=src, proxy_origin=proxy_origin)
+
+
+class OfferOut(BaseModel):
+    file_id: str
+    name: str
+    size: int
+    type: str
+
+
+@router.post(
+    "/sessions/{session_id}/files", status_code=201, response_model=OfferOut, responses=ERRORS
+)
+async def offer_file(
+    session_id: str, request: Request, agent: AgentDep, ctx: Ctx, file: UploadFile
+) -> OfferOut:
+    """The session's agent offers a file (multipart field `file`); the visitor is asked
+    and downloads it only after accepting. Type and size are checked here."""
+    if "origin" in request.headers:
+        _check_same_origin(request)
+    session = ctx.hub.store.get(session_id)
+    if session is None or session.agent_name != agent.name:
+        raise ApiError(404, "not_found", "No such session of yours.")
+    if session.state is not State.ACTIVE:
+        raise ApiError(409, "not_active", "The session is not active.")
+    limit = ctx.config.limits.offer_bytes
+    data = await file.read(limit + 1)
+    try:
+        checked = check_offer(
+            file.filename or "file", data, allowed=ctx.config.limits.offer_types, max_bytes=limit
+        )
+    except FileRefused as exc:
+        status, code = (413, "too_large") if len(data) > limit else (415, "file_type_refused")
+        raise ApiError(status, code, f"Refused: {exc}.") from None
+    offered = ctx.hub.offer(session, name=checked.name, type=checked.type, data=data)
+    return OfferOut(file_id=offered.id, name=offered.name, size=len(data), type=offered.type)
 
 
 @router.post("/join", response_model=JoinOut, responses=ERRORS)

@@ -49,6 +49,7 @@ class Context:
             clock=self.clock,
             agent_view=self._agent_view,
             on_end=self.proxy.forget,
+            files_url=self.config.base_url,
         )
         self.agents = AgentSessions(ttl=self.config.auth.agent_cookie_ttl_seconds)
         self.join_limiter = FailureLimiter(

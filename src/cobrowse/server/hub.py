@@ -8,6 +8,7 @@ The visitor's consent is enforced here: page data is refused before Allow.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,23 @@ log = logging.getLogger("cobrowse.hub")
 
 
 MAX_CHAT_HISTORY = 500
+MAX_FILES = 20  # offered files kept per session
+DOWNLOAD_TTL = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedFile:
+    id: str
+    name: str
+    type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    session_id: str
+    file: OfferedFile
+    expires_at: float
 
 
 @dataclass(slots=True)
@@ -35,6 +53,7 @@ class Room:
     chat: list[dict[str, Any]] = field(default_factory=list)
     chat_ids: set[tuple[str, str]] = field(default_factory=set)
     chat_seq: int = 0
+    files: dict[str, OfferedFile] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +85,11 @@ class Hub:
     agent_view: Callable[[str, bytes], bytes] = _same
     # Called once for every session that ends, after its sockets are told.
     on_end: Callable[[str], Awaitable[None]] = _nothing
+    # Where a visitor downloads an accepted file: base URL + "/files/" + ticket.
+    files_url: str = ""
     store: MemorySessionStore = field(init=False)
     rooms: dict[str, Room] = field(default_factory=dict)
+    downloads: dict[str, Download] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = MemorySessionStore(max_sessions=self.config.limits.max_sessions)
@@ -196,6 +218,52 @@ class Hub:
             self._only(att, "visitor", "act_result")
             if room.agent is not None:
                 room.agent.send(m.encode_act_result(message))
+        elif isinstance(message, m.OfferAnswer):
+            self._only(att, "visitor", "offer_answer")
+            self._offer_answer(att, room, message)
+
+    def offer(self, session: Session, *, name: str, type: str, data: bytes) -> OfferedFile:
+        """An agent offers a file (checked by the caller): keep it, ask the visitor."""
+        room = self.rooms[session.id]
+        offered = OfferedFile(id="f_" + secrets.token_urlsafe(9), name=name, type=type, data=data)
+        room.files[offered.id] = offered
+        while len(room.files) > MAX_FILES:
+            room.files.pop(next(iter(room.files)))
+        if room.visitor is not None:
+            room.visitor.send(
+                m.encode_offer(
+                    file_id=offered.id,
+                    name=name,
+                    size=len(data),
+                    type=type,
+                    agent_name=session.agent_name,
+                )
+            )
+        return offered
+
+    def _offer_answer(self, att: Attachment, room: Room, message: m.OfferAnswer) -> None:
+        offered = room.files.get(message.file_id)
+        if offered is None:
+            return  # an answer to a file that is gone: nothing to do
+        if room.agent is not None:
+            room.agent.send(m.encode_offer_answer(file_id=offered.id, accept=message.accept))
+        if not message.accept:
+            room.files.pop(offered.id, None)
+            return
+        now = self.clock()
+        self.downloads = {k: d for k, d in self.downloads.items() if d.expires_at > now}
+        ticket = secrets.token_urlsafe(24)
+        self.downloads[ticket] = Download(att.session.id, offered, now + DOWNLOAD_TTL)
+        url = f"{self.files_url}/files/{ticket}"
+        att.peer.send(m.encode_offer_ready(file_id=offered.id, url=url))
+
+    def download(self, ticket: str) -> OfferedFile | None:
+        """The file behind a download ticket, once, while its session lives."""
+        found = self.downloads.pop(ticket, None)
+        if found is None or found.expires_at <= self.clock():
+            return None
+        session = self.store.get(found.session_id)
+        return found.file if session is not None and session.live else None
 
     @staticmethod
     def _only(att: Attachment, role: str, what: str) -> None:
@@ -292,8 +360,10 @@ class Hub:
         log.info("session %s ended: %s", session.id, reason)
         self.store.forget(session, now=self.clock())
         room = self.rooms.pop(session.id, None)
+        self.downloads = {k: d for k, d in self.downloads.items() if d.session_id != session.id}
         if room is not None:
             room.buffer.clear()
+            room.files.clear()
             frame = m.encode_ended(reason=reason)
             for peer in (room.visitor, room.agent):
                 if peer is not None:

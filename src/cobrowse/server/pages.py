@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
@@ -120,6 +121,27 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
         headers={
             "Cache-Control": "private, max-age=300",
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        },
+    )
+
+
+@router.get("/files/{ticket}", include_in_schema=False)
+async def download(request: Request, ticket: str) -> Response:
+    """A file the visitor accepted: single use, five minutes, always a download."""
+    ctx = get_context(request)
+    offered = ctx.hub.download(ticket)
+    if offered is None:
+        return _message_page(
+            404, "This download link does not work", "It was used, expired, or the session ended."
+        )
+    disposition = f"attachment; filename*=UTF-8''{quote(offered.name)}"
+    return Response(
+        offered.data,
+        media_type=offered.type,
+        headers={
+            "Content-Disposition": disposition,
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
 
