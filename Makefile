@@ -60,6 +60,8 @@ test-py:
 
 bench: install
 	PYTHONPATH=. $(BIN)/python bench/latency.py
+	PYTHONPATH=. $(BIN)/python bench/rewrite.py
+	PYTHONPATH=. $(BIN)/python bench/pageload.py
 
 clean:
 	rm -rf src/cobrowse/server/static/dist src/cobrowse/demo/static/dist web/node_modules $(VENV)

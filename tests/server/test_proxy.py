@@ -296,3 +296,36 @@ def test_go_refuses_sites_outside_co_browsing(
         assert r.status_code == 403 and "outside co-browsing" in r.text
     r = ov.get("/__cobrowse/go", params={"url": upstream + "/x"}, follow_redirects=False)
     assert r.status_code == 302 and r.headers["location"] == ov.origin + "/x"
+
+
+def test_credential_less_cors_requests_of_the_session_go_out_without_cookies(
+    proxy_server: Server, stack: ExitStack, upstream: str
+) -> None:
+    """Fonts, crossorigin=anonymous and default fetches carry no cookie to another
+    proxy host; they get the public resource, never the session's jar."""
+    ov = open_overlay(proxy_server, stack, upstream)
+    ov.get("/set-cookie")
+    client = proxy_server.client
+    r = client.get(ov.origin + "/echo", headers={"Origin": ov.origin})
+    assert r.status_code == 200 and r.json()["cookies"] == {}
+    assert client.get(ov.origin + "/img.png", headers={"Origin": ov.origin}).status_code == 200
+    # Not for another origin, not for our own paths, not without an Origin.
+    assert client.get(ov.origin + "/echo", headers={"Origin": SITE}).status_code == 403
+    assert client.get(ov.origin + "/echo").status_code == 403
+    other = open_overlay(proxy_server, stack, upstream)
+    assert client.get(ov.origin + "/echo", headers={"Origin": other.origin}).status_code == 403
+    go = client.get(ov.origin + "/__cobrowse/go", headers={"Origin": ov.origin})
+    assert go.status_code == 403
+
+
+def test_cookies_deleted_with_an_epoch_expiry_are_gone(
+    proxy_server: Server, stack: ExitStack, upstream: str
+) -> None:
+    ov = open_overlay(proxy_server, stack, upstream)
+    ov.get("/set-cookie")
+    ov.post("/__cobrowse/cookie", json={"cookie": "theme=blue; Path=/", "url": upstream + "/"})
+    expired = "theme=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"
+    ov.post("/__cobrowse/cookie", json={"cookie": expired, "url": upstream + "/"})
+    assert "theme" not in ov.get("/echo").json()["cookies"]
+    ov.get("/forget")  # the site deletes one the same way
+    assert ov.get("/echo").json()["cookies"] == {"sid": "secret-session"}

@@ -70,6 +70,11 @@ def site(origin: str) -> Starlette:
         data = gzip.compress(b"<!doctype html><p>" + b"compressed " * 200 + b"</p>")
         return Response(data, media_type="text/html", headers={"content-encoding": "gzip"})
 
+    async def forget(request: Request) -> Response:
+        return Response(
+            "forgotten", headers={"set-cookie": "pref=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}
+        )
+
     async def loop(request: Request) -> RedirectResponse:
         return RedirectResponse("/loop", status_code=302)
 
@@ -95,6 +100,7 @@ def site(origin: str) -> Starlette:
             Route("/redirect", redirect),
             Route("/zipped", zipped),
             Route("/loop", loop),
+            Route("/forget", forget),
             Route("/huge-header", huge_header),
             Route("/big", big),
             WebSocketRoute("/ws", ws),

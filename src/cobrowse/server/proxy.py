@@ -76,17 +76,35 @@ class Proxy:
             raise ProxyError(404, "Unknown co-browse address", "This address is not in use.")
         return target
 
-    def authorize(self, scope: Scope, target: Target) -> None:
-        credential = _cookies(scope).get(COOKIE)
-        if self.state.access.session_of(credential) != target.session_id:
-            raise ProxyError(
-                403,
-                "Not available",
-                "This co-browse page only opens in the visitor's own browser, during the session.",
-            )
+    def authorize(self, scope: Scope, target: Target, *, anonymous_ok: bool = False) -> bool:
+        """Whether the request may use the session's cookie jar (the visitor's own
+        credential); False for an anonymous request, allowed only when `anonymous_ok`.
+
+        Browsers send no cookies with cross-origin requests in CORS mode without
+        credentials (web fonts, `crossorigin=anonymous`, a default fetch): such a
+        request from a page of the same session is forwarded without any cookie,
+        which gives nobody more than the public site would.
+        """
         session = self.ctx.hub.store.get(target.session_id)
-        if session is None or session.state is not State.ACTIVE:
-            raise ProxyError(410, "Co-browsing has ended", "This co-browse session is over.")
+        credential = _cookies(scope).get(COOKIE)
+        if self.state.access.session_of(credential) == target.session_id:
+            if session is None or session.state is not State.ACTIVE:
+                raise ProxyError(410, "Co-browsing has ended", "This co-browse session is over.")
+            return True
+        origin = _header(scope, "origin")
+        if (
+            anonymous_ok
+            and origin is not None
+            and session is not None
+            and session.state is State.ACTIVE
+            and self.state.hosts.upstream_of(target.session_id, origin) is not None
+        ):
+            return False
+        raise ProxyError(
+            403,
+            "Not available",
+            "This co-browse page only opens in the visitor's own browser, during the session.",
+        )
 
     # --- HTTP --------------------------------------------------------------------
 
@@ -99,13 +117,14 @@ class Proxy:
         if path == PREFIX + "enter":
             await self._enter(scope, send, target)
             return
-        self.authorize(scope, target)
+        special = path.startswith(PREFIX)
+        credentialed = self.authorize(scope, target, anonymous_ok=not special)
         if path == PREFIX + "go":
             await self._go(scope, send, target)
         elif path == PREFIX + "cookie" and scope["method"] == "POST":
             await self._cookie(scope, receive, send, target)
         else:
-            await self._forward(scope, receive, send, target)
+            await self._forward(scope, receive, send, target, credentialed=credentialed)
 
     async def _runtime(self, send: Send) -> None:
         if not RUNTIME.is_file():
@@ -169,7 +188,9 @@ class Proxy:
         self.state.upstream.jar(target.session_id).update_cookies(parsed, URL(url))
         await _respond(send, 204, [], b"")
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, target: Target) -> None:
+    async def _forward(
+        self, scope: Scope, receive: Receive, send: Send, target: Target, *, credentialed: bool
+    ) -> None:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         upstream_url = target.upstream_origin + raw_path.decode("latin-1")
@@ -178,7 +199,12 @@ class Proxy:
         m = self.state.url_map(target.session_id, base=upstream_url)
         headers = request_headers(_headers(scope), upstream_url=upstream_url, m=m)
         body = await _read_body(receive, limit=self.ctx.config.proxy.max_body_bytes)
-        client = self.state.upstream.client(target.session_id)
+        upstream_client = self.state.upstream
+        client = (
+            upstream_client.client(target.session_id)
+            if credentialed
+            else upstream_client.anonymous()
+        )
         try:
             check_literal_host(URL(upstream_url).host or "", self.state.policy)
             async with client.request(

@@ -38,7 +38,7 @@ async def proxy_websocket(proxy: Proxy, scope: Scope, receive: Receive, send: Se
         return
     try:
         target = proxy.target_of(scope)
-        proxy.authorize(scope, target)
+        proxy.authorize(scope, target)  # the visitor's own credential only
     except ProxyError:
         await send({"type": "websocket.close", "code": 4403, "reason": "not allowed"})
         return

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
+from yarl import URL
 
 from cobrowse.core.netcheck import AddressPolicy, AddressRefused, is_localhost_name
 
@@ -57,6 +61,62 @@ class CheckedResolver(AbstractResolver):
         await self._inner.close()
 
 
+class SessionCookieJar(aiohttp.CookieJar):
+    """aiohttp's jar, except that a cookie whose expiry is already past is deleted.
+
+    aiohttp ignores `expires` when it parses to the epoch (timestamp 0 is falsy), and
+    `expires=Thu, 01 Jan 1970 00:00:00 GMT` is how scripts and sites delete cookies.
+    """
+
+    def update_cookies(self, cookies: Any, response_url: URL = URL()) -> None:  # noqa: B008
+        items = cookies.items() if hasattr(cookies, "items") else cookies
+        fixed: list[tuple[str, Any]] = []
+        for name, morsel in items:
+            expires = getattr(morsel, "get", lambda key: None)("expires")
+            if expires and not morsel.get("max-age") and _in_the_past(expires):
+                morsel["max-age"] = "0"
+            fixed.append((name, morsel))
+        super().update_cookies(fixed, response_url)
+
+    def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
+        super().update_cookies_from_headers(headers, response_url)
+        host = (response_url.raw_host or "").lower()
+        for header in headers:
+            name, attributes = _expiry_of(header)
+            if name and attributes is not None and _in_the_past(attributes):
+                self.clear(
+                    lambda morsel, name=name: (
+                        morsel.key == name  # type: ignore[misc]
+                        and host.endswith(morsel["domain"].lstrip(".").lower() or host)
+                    )
+                )
+
+
+def _expiry_of(header: str) -> tuple[str, str | None]:
+    """(cookie name, its Expires value) when the header has Expires and no Max-Age."""
+    parts = [p.strip() for p in header.split(";")]
+    name = parts[0].split("=", 1)[0].strip()
+    expires: str | None = None
+    for part in parts[1:]:
+        key, _, value = part.partition("=")
+        key = key.strip().lower()
+        if key == "max-age":
+            return name, None
+        if key == "expires":
+            expires = value.strip()
+    return name, expires
+
+
+def _in_the_past(expires: str) -> bool:
+    try:
+        when = email.utils.parsedate_to_datetime(expires)
+    except (TypeError, ValueError):
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return when <= datetime.datetime.now(datetime.UTC)
+
+
 @dataclass(slots=True)
 class Upstream:
     """One connector for every session (connection reuse), one jar per session."""
@@ -65,31 +125,41 @@ class Upstream:
     timeout: float
     _connector: aiohttp.TCPConnector | None = None
     _clients: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
+    _anonymous: aiohttp.ClientSession | None = None
+
+    def anonymous(self) -> aiohttp.ClientSession:
+        """For requests a browser sends without credentials: no cookies at all."""
+        if self._anonymous is None:
+            self._anonymous = self._new_client(aiohttp.DummyCookieJar())
+        return self._anonymous
 
     def client(self, session_id: str) -> aiohttp.ClientSession:
         client = self._clients.get(session_id)
         if client is None:
-            if self._connector is None:
-                self._connector = aiohttp.TCPConnector(
-                    resolver=CheckedResolver(self.policy),
-                    limit=200,
-                    ttl_dns_cache=None,
-                    use_dns_cache=False,
-                )
-            client = aiohttp.ClientSession(
-                connector=self._connector,
-                connector_owner=False,
-                cookie_jar=aiohttp.CookieJar(unsafe=True),
-                timeout=aiohttp.ClientTimeout(
-                    total=None, sock_connect=self.timeout, sock_read=self.timeout
-                ),
-                auto_decompress=True,
-                max_line_size=16 * 1024,
-                max_field_size=16 * 1024,
-                skip_auto_headers=("User-Agent", "Accept-Encoding"),
-            )
+            client = self._new_client(SessionCookieJar(unsafe=True))
             self._clients[session_id] = client
         return client
+
+    def _new_client(self, jar: aiohttp.abc.AbstractCookieJar) -> aiohttp.ClientSession:
+        if self._connector is None:
+            self._connector = aiohttp.TCPConnector(
+                resolver=CheckedResolver(self.policy),
+                limit=200,
+                ttl_dns_cache=None,
+                use_dns_cache=False,
+            )
+        return aiohttp.ClientSession(
+            connector=self._connector,
+            connector_owner=False,
+            cookie_jar=jar,
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=self.timeout, sock_read=self.timeout
+            ),
+            auto_decompress=True,
+            max_line_size=16 * 1024,
+            max_field_size=16 * 1024,
+            skip_auto_headers=("User-Agent", "Accept-Encoding"),
+        )
 
     def jar(self, session_id: str) -> aiohttp.abc.AbstractCookieJar:
         return self.client(session_id).cookie_jar
@@ -102,6 +172,9 @@ class Upstream:
     async def close(self) -> None:
         for session_id in list(self._clients):
             await self.forget(session_id)
+        if self._anonymous is not None:
+            await self._anonymous.close()
+            self._anonymous = None
         if self._connector is not None:
             await self._connector.close()
             self._connector = None
@@ -119,8 +192,6 @@ def check_literal_host(host: str, policy: AddressPolicy) -> None:
 
 def document_cookies(jar: aiohttp.abc.AbstractCookieJar, url: str) -> str:
     """What `document.cookie` would show on `url`: the jar's non-HttpOnly cookies."""
-    from yarl import URL
-
     pairs: list[str] = []
     cookies: Any = jar.filter_cookies(URL(url))
     for name, morsel in cookies.items():

@@ -1,0 +1,1 @@
+window.gzipScript = 'gzip script ran';

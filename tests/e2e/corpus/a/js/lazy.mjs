@@ -1,0 +1,3 @@
+export function lazy() {
+  return 'dynamically imported';
+}

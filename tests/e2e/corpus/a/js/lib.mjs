@@ -1,0 +1,5 @@
+export const shared = { count: 0 };
+shared.count += 1;
+export function greet(who) {
+  return 'hello from ' + who;
+}

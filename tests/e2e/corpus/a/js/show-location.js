@@ -1,0 +1,1 @@
+document.getElementById('result').textContent = location.pathname + location.search;

@@ -1,0 +1,3 @@
+export function remote() {
+  return 'a module from the other origin';
+}
