@@ -486,6 +486,24 @@ def test_a_declined_offer_gives_no_download(server: Server, stack: ExitStack) ->
     assert story.visitor.receive_json()["t"] == "chat"  # no offer_ready came first
 
 
+def test_an_unanswered_offer_is_asked_again_on_the_next_page(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).allow()
+    file_id = offer(story, "guide.pdf", PDF).json()["file_id"]
+    assert story.visitor.receive_json()["t"] == "offer"
+    page2 = hello(server.client, story.visitor_token, stack, SITE)
+    frames = [page2.receive_json() for _ in range(3)]
+    assert [f["t"] for f in frames] == ["welcome", "control", "offer"]
+    assert frames[2]["file_id"] == file_id
+    page2.send_text(frame("offer_answer", file_id=file_id, accept=False))
+    assert story.agent.receive_json()["accept"] is False
+    page3 = hello(server.client, story.visitor_token, stack, SITE)
+    assert [page3.receive_json()["t"] for _ in range(2)] == ["welcome", "control"]
+    page3.send_text(frame("chat", id="c3", text="hi"))
+    assert page3.receive_json()["t"] == "chat"  # no offer this time
+
+
 def test_offers_are_checked_and_only_from_the_session_s_agent(
     make_server: Callable[..., Server], stack: ExitStack
 ) -> None:

@@ -27,6 +27,8 @@ export interface GuideFields {
   readonly target: Target | null;
   readonly points: readonly Point[];
   readonly name: string;
+  /** The pointer's accessible name in the visitor's language. */
+  readonly label?: string;
 }
 
 export const MAX_SELECTORS = 50;
@@ -144,11 +146,14 @@ export function parseTopMessage(data: unknown): TopMessage | null {
       if (!isObject(g) || typeof g.name !== 'string' || g.name.length > MAX_NAME) return null;
       if (typeof g.kind !== 'string' || !(GUIDE_KINDS as readonly string[]).includes(g.kind)) return null;
       try {
-        return {
-          cobrowse: 1,
-          type: 'guide',
-          guide: { kind: g.kind as GuideKind, target: checkTarget(g.target), points: checkPoints(g.points), name: g.name },
+        const guide: GuideFields = {
+          kind: g.kind as GuideKind,
+          target: checkTarget(g.target),
+          points: checkPoints(g.points),
+          name: g.name,
+          ...(typeof g.label === 'string' && g.label.length <= MAX_NAME ? { label: g.label } : {}),
         };
+        return { cobrowse: 1, type: 'guide', guide };
       } catch {
         return null;
       }

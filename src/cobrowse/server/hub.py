@@ -54,6 +54,7 @@ class Room:
     chat_ids: set[tuple[str, str]] = field(default_factory=set)
     chat_seq: int = 0
     files: dict[str, OfferedFile] = field(default_factory=dict)
+    unanswered: list[str] = field(default_factory=list)  # offers the visitor has not answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,9 @@ class Hub:
             peer.send(m.encode_chat_history(room.chat))
         if session.state is State.ACTIVE:
             peer.send(m.encode_control(state=session.control))
+        if grant.role == "visitor":
+            for file_id in room.unanswered:  # a new page of the visitor's asks again
+                peer.send(self._offer_frame(session, room.files[file_id]))
         if grant.role == "agent" and session.state is State.ACTIVE:
             history = room.buffer.history()
             if history:
@@ -227,24 +231,30 @@ class Hub:
         room = self.rooms[session.id]
         offered = OfferedFile(id="f_" + secrets.token_urlsafe(9), name=name, type=type, data=data)
         room.files[offered.id] = offered
+        room.unanswered.append(offered.id)
         while len(room.files) > MAX_FILES:
-            room.files.pop(next(iter(room.files)))
+            dropped = room.files.pop(next(iter(room.files)))
+            if dropped.id in room.unanswered:
+                room.unanswered.remove(dropped.id)
         if room.visitor is not None:
-            room.visitor.send(
-                m.encode_offer(
-                    file_id=offered.id,
-                    name=name,
-                    size=len(data),
-                    type=type,
-                    agent_name=session.agent_name,
-                )
-            )
+            room.visitor.send(self._offer_frame(session, offered))
         return offered
+
+    @staticmethod
+    def _offer_frame(session: Session, offered: OfferedFile) -> bytes:
+        return m.encode_offer(
+            file_id=offered.id,
+            name=offered.name,
+            size=len(offered.data),
+            type=offered.type,
+            agent_name=session.agent_name,
+        )
 
     def _offer_answer(self, att: Attachment, room: Room, message: m.OfferAnswer) -> None:
         offered = room.files.get(message.file_id)
-        if offered is None:
-            return  # an answer to a file that is gone: nothing to do
+        if offered is None or offered.id not in room.unanswered:
+            return  # an answer to a file that is gone or already answered: nothing to do
+        room.unanswered.remove(offered.id)
         if room.agent is not None:
             room.agent.send(m.encode_offer_answer(file_id=offered.id, accept=message.accept))
         if not message.accept:

@@ -6,6 +6,7 @@
 import { type ClientMessage, type ServerMessage, chat, end, resolveWsUrl } from '../protocol';
 import { ChatLog, ChatView, newChatId } from '../chat';
 import { AgentTools } from './tools';
+import { FileOffers } from './files';
 import { SessionSocket } from '../socket';
 import { fetchMe, join } from './api';
 import { normalizePin, sessionEndedMessage } from './errors';
@@ -22,6 +23,7 @@ export class ConsoleController {
   private mirror: LiveMirror | null = null;
   private joining = false;
   private readonly tools: AgentTools;
+  private readonly files: FileOffers;
   private readonly chatView: ChatView;
   private readonly chatAside: HTMLElement;
   private readonly chatToggle: HTMLButtonElement;
@@ -63,6 +65,8 @@ export class ConsoleController {
       this.renderChat();
     });
     this.tools.toolbar.insertBefore(this.chatToggle, this.tools.notice);
+    this.files = new FileOffers(doc);
+    this.tools.toolbar.insertBefore(this.files.root, this.tools.notice);
     const bar = this.ui.views.session.querySelector('.session-bar');
     bar?.after(this.tools.toolbar);
     const body = doc.createElement('div');
@@ -148,6 +152,7 @@ export class ConsoleController {
   private connect(session: AgentSession): void {
     this.ui.notice.textContent = '';
     this.ui.session('Connecting…', WAITING);
+    this.files.setSession(session.session_id);
     const socket = new SessionSocket(session.ws_url, session.agent_token, {
       message: (message) => this.onMessage(message),
       down: () => {
@@ -198,8 +203,13 @@ export class ConsoleController {
         this.renderChat();
         return;
       }
+      case 'offer_answer':
+        this.files.answer(message.file_id, message.accept);
+        return;
       case 'guide':
       case 'act':
+      case 'offer':
+      case 'offer_ready':
         return;
       case 'ended':
         this.finish(sessionEndedMessage(message.reason));
@@ -246,6 +256,7 @@ export class ConsoleController {
     this.mirror?.destroy();
     this.mirror = null;
     this.tools.reset();
+    this.files.reset();
     this.chatLog = new ChatLog('agent');
     this.chatView.log.querySelectorAll('.cb-chat-msg').forEach((n) => n.remove());
     this.chatView.reset();

@@ -59,8 +59,59 @@ const maskPlugin: ReplayPlugin = {
       element.setAttribute(MASKED_ATTRIBUTE, '');
       element.setAttribute('title', 'Hidden: personal data stays on the visitor’s side');
     }
+    if (isFileInput(element)) showFileName(element, element.getAttribute('value') ?? '');
+  },
+  // rrweb replays a file input's value ("C:\fakepath\name.pdf") by setting `.value`,
+  // which browsers refuse: show the file's name instead.
+  handler(event, _isSync, { replayer }) {
+    const e = event as { type: number; data?: { source?: number; id?: number; text?: unknown } };
+    if (e.type !== INCREMENTAL || e.data?.source !== INPUT_SOURCE || typeof e.data.id !== 'number') return;
+    const node = replayer.getMirror().getNode(e.data.id) as Element | null;
+    if (node && isFileInput(node)) showFileName(node, typeof e.data.text === 'string' ? e.data.text : '');
   },
 };
+
+/** Marks a file input of the mirror that shows the name of the file the visitor chose. */
+export const FILE_ATTRIBUTE = 'data-cobrowse-file';
+const INCREMENTAL = 3;
+const INPUT_SOURCE = 5;
+
+function isFileInput(el: Element): boolean {
+  return (
+    el.nodeType === 1 &&
+    el.tagName.toLowerCase() === 'input' &&
+    ((el.getAttribute('type') ?? '').toLowerCase() === 'file' || el.hasAttribute(FILE_ATTRIBUTE))
+  );
+}
+
+/** The file's name from a file input's value ("C:\\fakepath\\Form16.pdf" → "Form16.pdf"). Pure. */
+export function fileNameOf(value: string): string {
+  return value.split(/[\\/]/).pop() ?? '';
+}
+
+/** Show `value`'s file name in a mirror's file input (a read-only text box), or the empty input. */
+function showFileName(el: Element, value: string): void {
+  const input = el as HTMLInputElement;
+  const name = fileNameOf(value);
+  try {
+    if (!name) {
+      if (!input.hasAttribute(FILE_ATTRIBUTE)) return;
+      input.removeAttribute(FILE_ATTRIBUTE);
+      input.removeAttribute('readonly');
+      input.removeAttribute('value');
+      input.setAttribute('type', 'file');
+      return;
+    }
+    input.setAttribute(FILE_ATTRIBUTE, name);
+    input.setAttribute('type', 'text');
+    input.setAttribute('readonly', '');
+    input.setAttribute('title', `File chosen by the visitor: ${name}`);
+    input.setAttribute('value', name);
+    input.value = name;
+  } catch {
+    /* leave the mirror as rrweb built it */
+  }
+}
 
 export class LiveMirror {
   private replayer: Replayer | null = null;
@@ -175,6 +226,8 @@ export class LiveMirror {
       insertStyleRules: MASK_RULES,
       plugins: [maskPlugin],
     });
+    // The mirror's frame needs a name of its own (axe: frame-title).
+    replayer.iframe.setAttribute('title', 'Visitor’s page (live view)');
     replayer.startLive(this.restamper.start());
     replayer.on('mouse-interaction', (payload) => {
       const { type, target } = payload as { type: number; target: Element };

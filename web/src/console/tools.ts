@@ -22,7 +22,7 @@ import {
 import { Throttle, relative, targetAt } from '../guidance/geometry';
 import { reasonText } from '../guidance/act';
 import type { LiveMirror } from './mirror';
-import { MASKED_ATTRIBUTE } from './mirror';
+import { FILE_ATTRIBUTE, MASKED_ATTRIBUTE } from './mirror';
 
 export type Tool = 'pointer' | 'highlight' | 'laser' | 'draw';
 export const TOOLS: readonly { tool: Tool; label: string; hint: string }[] = [
@@ -49,6 +49,7 @@ const TEXT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', '
 /** How the agent edits an element of the mirror: a text field, a text area, a list, or not at all. Pure on the element. */
 export function editorKind(el: Element): 'input' | 'textarea' | 'select' | null {
   const tag = el.tagName.toLowerCase();
+  if (el.hasAttribute(FILE_ATTRIBUTE)) return null; // a file input showing the chosen file's name
   if (tag === 'input') return TEXT_TYPES.has((el.getAttribute('type') ?? '').toLowerCase()) ? 'input' : null;
   if (tag === 'textarea') return 'textarea';
   if (tag === 'select') return 'select';

@@ -6,12 +6,13 @@
  * native value setter plus `input`/`change`, real mouse/keyboard event sequences.
  */
 import type { ActFields } from '../protocol';
+import { type Translator, reasonKey, translator } from '../i18n';
 
 export type Win = Window & typeof globalThis;
 
 export const DEFAULT_REFUSE_SELECTORS: readonly string[] = ['[data-cobrowse-no-agent]'];
 
-export type RefusalCode = 'masked' | 'refused' | 'not_found' | 'not_editable' | 'bad_url' | 'failed';
+export type RefusalCode = 'masked' | 'refused' | 'not_found' | 'not_editable' | 'bad_url' | 'file_input' | 'failed';
 
 export interface ActOutcome {
   readonly ok: boolean;
@@ -42,6 +43,8 @@ export function reasonText(reason: string | null): string {
       return 'that element does not take text';
     case 'bad_url':
       return 'only web addresses (http or https) can be opened';
+    case 'file_input':
+      return 'only you can choose a file';
     case null:
     case '':
       return 'the action failed';
@@ -303,6 +306,23 @@ function navigate(win: Win, value: string, opts: ActOptions): RefusalCode | null
   return null;
 }
 
+/**
+ * The file input a click on `el` would open (the input itself, or a label for one), or
+ * null. A script's click cannot open the visitor's file chooser (it needs the visitor's
+ * own gesture), and only the visitor may choose a file: such clicks are refused.
+ */
+export function fileInputOf(el: Element): HTMLInputElement | null {
+  const isFile = (node: Element | null | undefined): node is HTMLInputElement =>
+    !!node && node.tagName.toLowerCase() === 'input' && ((node as HTMLInputElement).type || '').toLowerCase() === 'file';
+  if (isFile(el)) return el;
+  const label = el.closest('label');
+  if (label) {
+    const control = (label as HTMLLabelElement).control ?? label.querySelector('input');
+    if (isFile(control)) return control;
+  }
+  return null;
+}
+
 /** Apply `act` in `win`; `resolve` maps rrweb node ids to this page's nodes. Never throws. */
 export function applyAct(
   win: Win,
@@ -333,6 +353,10 @@ export function applyAct(
     if (refused) return fail(refused, el, refused === 'masked' ? 'a private field' : labelOf(el));
   }
   const label = el ? labelOf(el) : '';
+  if (act.kind === 'click' && el) {
+    const file = fileInputOf(el);
+    if (file) return fail('file_input', file, labelOf(file));
+  }
   try {
     switch (act.kind) {
       case 'click':
@@ -362,26 +386,35 @@ export function applyAct(
   return { ok: true, reason: null, label, element: el };
 }
 
-/** What the visitor reads about an action ("Asha Rao clicked “Save”"). */
-export function describeAct(name: string, act: ActFields, outcome: { readonly ok: boolean; readonly reason: string | null; readonly label: string }): string {
-  const on = outcome.label ? `“${outcome.label}”` : 'the page';
-  if (!outcome.ok) return `${name} could not use ${on}: ${reasonText(outcome.reason)}.`;
+/** What the visitor reads about an action ("Asha Rao clicked “Save”"), in the visitor's language. */
+export function describeAct(
+  name: string,
+  act: ActFields,
+  outcome: { readonly ok: boolean; readonly reason: string | null; readonly label: string },
+  tr: Translator = translator('en'),
+): string {
+  const on = outcome.label ? `“${outcome.label}”` : tr.s.thePage;
+  if (!outcome.ok) {
+    if (outcome.reason === 'file_input') return tr.t('chooseFile', { name, on });
+    const key = reasonKey(outcome.reason);
+    return tr.t('actFailed', { name, on, reason: key ? tr.s[key] : reasonText(outcome.reason) });
+  }
   switch (act.kind) {
     case 'click':
-      return `${name} clicked ${on}`;
+      return tr.t('actClicked', { name, on });
     case 'input':
-      return `${name} typed in ${on}`;
+      return tr.t('actTyped', { name, on });
     case 'key':
-      return `${name} pressed ${act.value === ' ' ? 'Space' : act.value}`;
+      return tr.t('actPressed', { name, key: act.value === ' ' ? 'Space' : act.value });
     case 'scroll':
-      return `${name} scrolled ${outcome.label && outcome.label !== 'the page' ? on : 'the page'}`;
+      return tr.t('actScrolled', { name, on: outcome.label && outcome.label !== 'the page' ? on : tr.s.thePage });
     case 'navigate':
       return act.value === 'back'
-        ? `${name} went back`
+        ? tr.t('actBack', { name })
         : act.value === 'forward'
-          ? `${name} went forward`
+          ? tr.t('actForward', { name })
           : act.value === 'reload'
-            ? `${name} reloaded the page`
-            : `${name} opened ${act.value}`;
+            ? tr.t('actReload', { name })
+            : tr.t('actOpened', { name, url: act.value });
   }
 }

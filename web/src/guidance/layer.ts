@@ -65,6 +65,8 @@ export class GuideLayer {
   private readonly box: HTMLDivElement;
   private pointerTarget: Target | null = null;
   private highlight: number | null = null;
+  /** An element outlined by the visitor's own page (a file input the agent pointed at). */
+  private highlightEl: Element | null = null;
   private strokes: Stroke[] = [];
   private flashes: { el: Element; node: HTMLDivElement }[] = [];
   private frame: number | null = null;
@@ -99,16 +101,20 @@ export class GuideLayer {
     win.addEventListener('resize', this.onMove, { passive: true });
   }
 
-  /** Apply one guide frame from the agent named `name`. */
-  apply(kind: GuideKind, target: Target | null, points: readonly Point[], name: string): void {
+  /**
+   * Apply one guide frame from the agent named `name`; `label` is the pointer's
+   * accessible name in the visitor's language (default "Asha's pointer").
+   */
+  apply(kind: GuideKind, target: Target | null, points: readonly Point[], name: string, label?: string): void {
     switch (kind) {
       case 'pointer':
         this.pointerTarget = target;
         this.pointerName.textContent = name;
-        this.pointer.setAttribute('aria-label', `${name}'s pointer`);
+        this.pointer.setAttribute('aria-label', label || `${name}'s pointer`);
         break;
       case 'highlight':
         this.highlight = target ? target.id : null;
+        this.highlightEl = null;
         break;
       case 'laser':
       case 'draw':
@@ -140,9 +146,18 @@ export class GuideLayer {
     }, FLASH_MS);
   }
 
+  /** Outline `el` until the next highlight or Clear (e.g. the file input the visitor should use). */
+  highlightElement(el: Element): void {
+    this.highlight = null;
+    this.highlightEl = el;
+    this.render();
+    this.watch();
+  }
+
   /** Remove highlight and strokes (the pointer stays). */
   clear(): void {
     this.highlight = null;
+    this.highlightEl = null;
     for (const s of this.strokes) s.node.remove();
     this.strokes = [];
     this.render();
@@ -166,7 +181,7 @@ export class GuideLayer {
 
   /** Whether anything is on screen (tests and the reflow check). */
   get busy(): boolean {
-    return this.pointerTarget !== null || this.highlight !== null || this.strokes.length > 0 || this.flashes.length > 0;
+    return this.pointerTarget !== null || this.highlight !== null || this.highlightEl !== null || this.strokes.length > 0 || this.flashes.length > 0;
   }
 
   private addStroke(kind: 'laser' | 'draw', id: number, points: readonly Point[]): void {
@@ -220,7 +235,7 @@ export class GuideLayer {
     } else {
       this.pointer.classList.add('cbg-hidden');
     }
-    const hBox = this.highlight !== null ? boxOf(this.resolve(this.highlight)) : null;
+    const hBox = this.highlight !== null ? boxOf(this.resolve(this.highlight)) : boxOf(this.highlightEl);
     this.place(this.box, hBox);
     for (const s of this.strokes) {
       const box = boxOf(this.resolve(s.id));

@@ -183,7 +183,7 @@ export class FrameBridge {
         return;
       case 'guide': {
         const g = message.guide;
-        this.guideLayer().apply(g.kind, g.target, g.points, g.name);
+        this.guideLayer().apply(g.kind, g.target, g.points, g.name, g.label);
         return;
       }
       case 'act': {
@@ -194,6 +194,8 @@ export class FrameBridge {
           mapUrl: (url) => map.toProxy(url),
         });
         if (outcome.element) this.guideLayer().flash(outcome.element);
+        // A file input: only the visitor can choose the file; show them where.
+        if (outcome.reason === 'file_input' && outcome.element) this.guideLayer().highlightElement(outcome.element);
         this.post({
           cobrowse: 1,
           type: 'act_result',

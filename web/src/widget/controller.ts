@@ -17,6 +17,7 @@ import {
   type ControlState,
   type CreatedSession,
   type GuideKind,
+  type OfferMessage,
   type Point,
   type RecordedEvent,
   type ServerMessage,
@@ -27,8 +28,10 @@ import {
   control,
   end,
   events,
+  offerAnswer,
   resolveWsUrl,
 } from '../protocol';
+import { type Translator, translator } from '../i18n';
 import { ChatLog, newChatId } from '../chat';
 import { GuideLayer } from '../guidance/layer';
 import { DEFAULT_REFUSE_SELECTORS, type Win, applyAct, describeAct } from '../guidance/act';
@@ -62,6 +65,8 @@ const TOAST_KEY = 'cobrowse:act-toast';
 export interface ControllerOptions {
   /** Selectors of elements the agent may not press (default `[data-cobrowse-no-agent]`). */
   readonly refuse?: readonly string[];
+  /** The visitor's language (see i18n.chooseLang); default English. */
+  readonly tr?: Translator;
 }
 
 export class WidgetController {
@@ -85,6 +90,9 @@ export class WidgetController {
   private layer: GuideLayer | null = null;
   private readonly pendingActs = new Map<string, { act: ActFields; timer: ReturnType<typeof setTimeout> }>();
   private readonly refuse: readonly string[];
+  private readonly tr: Translator;
+  /** File offers waiting for the visitor's answer (the first one is shown). */
+  private offers: OfferMessage[] = [];
 
   constructor(
     private readonly base: string,
@@ -94,6 +102,7 @@ export class WidgetController {
     options: ControllerOptions = {},
   ) {
     this.refuse = [...DEFAULT_REFUSE_SELECTORS, ...(options.refuse ?? [])];
+    this.tr = options.tr ?? translator('en');
     this.store = new SessionStore(new URL(base).origin);
     this.hrefs = new OverlayHrefStore(new URL(base).origin);
     this.ui = new WidgetUi(doc, {
@@ -116,7 +125,8 @@ export class WidgetController {
       allowControl: () => this.socket?.send(control('grant')),
       denyControl: () => this.socket?.send(control('deny')),
       takeBack: () => this.takeBack(),
-    });
+      offerAnswer: (fileId, accept) => this.answerOffer(fileId, accept),
+    }, this.tr);
     doc.addEventListener(
       'keydown',
       (event) => {
@@ -191,7 +201,32 @@ export class WidgetController {
   }
 
   private agentName(fromFrame: { name: string } | null): string {
-    return fromFrame?.name ?? this.session?.agent?.name ?? 'The agent';
+    return fromFrame?.name ?? this.session?.agent?.name ?? this.tr.s.theAgent;
+  }
+
+  // --- documents -------------------------------------------------------------------
+
+  private onOffer(offer: OfferMessage): void {
+    if (this.state.kind !== 'active') return;
+    if (!this.offers.some((o) => o.file_id === offer.file_id)) this.offers.push(offer);
+    this.ui.showOffer(this.offers[0] ?? null);
+  }
+
+  private answerOffer(fileId: string, accept: boolean): void {
+    this.offers = this.offers.filter((o) => o.file_id !== fileId);
+    this.socket?.send(offerAnswer(fileId, accept));
+    this.ui.showOffer(this.offers[0] ?? null);
+    if (!accept) this.ui.toast(this.tr.s.declined);
+  }
+
+  private onOfferReady(url: string): void {
+    if (this.state.kind !== 'active') return;
+    this.ui.toast(this.tr.s.downloading);
+    try {
+      this.ui.download(url);
+    } catch {
+      /* the browser refused; the visitor can ask the agent again */
+    }
   }
 
   /** Whether the overlay's runtime records (guides and acts go to the frame). */
@@ -214,11 +249,12 @@ export class WidgetController {
     if (this.state.kind !== 'active') return;
     if (this.framed()) {
       if (this.overlayState.phase === 'ready') {
-        this.overlay?.post({ cobrowse: 1, type: 'guide', guide: { kind, target, points, name } });
+        const label = this.tr.t('pointerLabel', { name });
+        this.overlay?.post({ cobrowse: 1, type: 'guide', guide: { kind, target, points, name, label } });
       }
       return;
     }
-    this.guideLayer().apply(kind, target, points, name);
+    this.guideLayer().apply(kind, target, points, name, this.tr.t('pointerLabel', { name }));
   }
 
   private onAct(act: ActFields): void {
@@ -245,13 +281,15 @@ export class WidgetController {
       refuse: this.refuse,
     });
     if (outcome.element) this.guideLayer().flash(outcome.element);
+    // A file input: only the visitor can choose the file; show them where.
+    if (outcome.reason === 'file_input' && outcome.element) this.guideLayer().highlightElement(outcome.element);
     this.finishAct(act, outcome);
   }
 
   /** Report an act to the agent and show it to the visitor. */
   private finishAct(act: ActFields, outcome: { ok: boolean; reason: string | null; label: string }): void {
     this.socket?.send(actResult(act.ref, outcome.ok, outcome.reason));
-    const message = describeAct(this.agentName(null), act, outcome);
+    const message = describeAct(this.agentName(null), act, outcome, this.tr);
     this.ui.toast(message);
     // A click may load a new page (inline mode): show the toast there too.
     try {
@@ -406,6 +444,8 @@ export class WidgetController {
         this.ui.host,
         (message) => this.onFrame(message),
       );
+      const win = this.doc.defaultView ?? window;
+      this.overlay.iframe.setAttribute('title', this.tr.t('overlayTitle', { page: this.doc.title || win.location.hostname }));
     } catch {
       this.overlayDispatch({ type: 'timeout' });
       return;
@@ -481,7 +521,7 @@ export class WidgetController {
     try {
       created = await createSession(this.base);
     } catch (error) {
-      const message = error instanceof ApiFailure ? error.message : 'Co-browsing failed to start.';
+      const message = this.tr.local(error instanceof ApiFailure ? error.message : this.tr.s.startFailed);
       this.dispatch({ type: 'create_failed', message });
       return;
     }
@@ -580,6 +620,13 @@ export class WidgetController {
       case 'act':
         this.onAct(message);
         return;
+      case 'offer':
+        this.onOffer(message);
+        return;
+      case 'offer_ready':
+        this.onOfferReady(message.url);
+        return;
+      case 'offer_answer':
       case 'act_result':
       case 'events':
       case 'error':
@@ -622,6 +669,8 @@ export class WidgetController {
     this.chatLog = null;
     this.chatOpen = false;
     this.controlState = 'view';
+    this.offers = [];
+    this.ui.showOffer(null);
   }
 
   private endOrphan(stored: StoredSession): void {

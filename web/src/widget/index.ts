@@ -8,6 +8,7 @@
 import { VERSION } from '../version';
 import { type WidgetOptions, refuseSelectors, serverBase } from './config';
 import { WidgetController } from './controller';
+import { chooseLang, translator } from '../i18n';
 
 interface CoBrowseNamespace {
   version: string;
@@ -46,7 +47,8 @@ function main(): void {
   const start = (): void => {
     try {
       const startUrl = options.startUrl ?? script?.getAttribute('data-cobrowse-start-url') ?? null;
-      new WidgetController(base, document, startUrl, { refuse: refuseSelectors(options) }).start();
+      const lang = chooseLang(options.lang, document.documentElement.getAttribute('lang'), navigator.language);
+      new WidgetController(base, document, startUrl, { refuse: refuseSelectors(options), tr: translator(lang) }).start();
     } catch {
       /* never break the page */
     }

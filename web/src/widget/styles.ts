@@ -120,4 +120,5 @@ button:disabled { opacity: .6; cursor: default; }
 .cb-chat-form input:focus-visible { outline: 3px solid #f2b705; outline-offset: 1px; border-color: #0b57d0; }
 .cb-chat-send { background: #0b57d0; color: #fff; }
 .cb-control { bottom: 84px; }
+.cb-offer { bottom: 84px; right: auto; left: 20px; }
 `;

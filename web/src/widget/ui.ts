@@ -8,7 +8,8 @@ import { HOST_STYLE, WIDGET_CSS } from './styles';
 import { WIDGET_ATTRIBUTE } from './recorder';
 import { type WidgetState, formatRemaining } from './state';
 import { ChatView } from '../chat';
-import type { ChatEntry, ControlState } from '../protocol';
+import type { ChatEntry, ControlState, OfferMessage } from '../protocol';
+import { EN, type Translator, translator } from '../i18n';
 
 export interface UiHandlers {
   press(): void;
@@ -24,6 +25,8 @@ export interface UiHandlers {
   allowControl?(): void;
   denyControl?(): void;
   takeBack?(): void;
+  /** The visitor's answer to a file offer. */
+  offerAnswer?(fileId: string, accept: boolean): void;
 }
 
 /** What the session bar shows beside the state: chat and control. */
@@ -75,10 +78,14 @@ export class WidgetUi {
   private takeBackButton: HTMLButtonElement | null = null;
   private barText: HTMLElement | null = null;
   private agentName = '';
+  private readonly offerBox: HTMLDivElement;
+  private offerShown = '';
 
   constructor(
     private readonly doc: Document,
     private readonly handlers: UiHandlers,
+    /** The visitor's language (all text of the widget). */
+    readonly tr: Translator = translator('en'),
   ) {
     this.host = doc.createElement('cobrowse-widget');
     this.host.setAttribute(WIDGET_ATTRIBUTE, '');
@@ -86,7 +93,7 @@ export class WidgetUi {
     const shadow = this.host.attachShadow({ mode: 'open' });
     const style = doc.createElement('style');
     style.textContent = WIDGET_CSS;
-    this.root = el(doc, 'div', { class: 'cb-root', lang: 'en', [WIDGET_ATTRIBUTE]: '' });
+    this.root = el(doc, 'div', { class: 'cb-root', lang: tr.lang, [WIDGET_ATTRIBUTE]: '' });
     this.view = el(doc, 'div', { class: 'cb-view' });
     this.live = el(doc, 'div', { class: 'cb-toast', role: 'status', 'aria-live': 'polite' });
     this.toastEl = el(doc, 'div', { class: 'cb-toast cb-act-toast', role: 'status', 'aria-live': 'polite' });
@@ -95,11 +102,20 @@ export class WidgetUi {
       self: 'visitor',
       idPrefix: 'cb-chat',
       send: (text) => this.handlers.chatSend?.(text),
+      strings: {
+        title: tr.s.chatTitle,
+        log: tr.s.chatLog,
+        message: tr.s.chatMessage,
+        send: tr.s.chatSend,
+        you: tr.s.chatYou,
+        empty: tr.s.chatEmpty,
+      },
     });
     this.chatBox = el(doc, 'div', { class: 'cb-chat-box', id: 'cb-chat-box' });
     this.chatBox.hidden = true;
     this.controlBox = el(doc, 'div', { class: 'cb-control-box' });
-    this.root.append(this.guideRoot, this.view, this.chatBox, this.controlBox, this.live, this.toastEl);
+    this.offerBox = el(doc, 'div', { class: 'cb-offer-box' });
+    this.root.append(this.guideRoot, this.view, this.chatBox, this.controlBox, this.offerBox, this.live, this.toastEl);
     shadow.append(style, this.root);
     this.root.addEventListener('keydown', (event) => this.onKey(event));
   }
@@ -136,7 +152,7 @@ export class WidgetUi {
         this.unreadBadge.textContent = n > 0 ? String(n) : '';
         this.unreadBadge.hidden = n === 0;
       }
-      if (this.unreadText) this.unreadText.textContent = n > 0 ? `${n} unread` : '';
+      if (this.unreadText) this.unreadText.textContent = n > 0 ? this.tr.t('unread', { n }) : '';
     }
     const chatWasOpen = !this.chatBox.hidden;
     const chatOpen = active && x.chatOpen;
@@ -152,8 +168,8 @@ export class WidgetUi {
     if (this.barText) {
       this.barText.textContent =
         x.control === 'control'
-          ? `${this.agentName} is controlling this tab`
-          : `${this.agentName} is viewing this tab`;
+          ? this.tr.t('controlling', { name: this.agentName })
+          : this.tr.t('viewing', { name: this.agentName });
     }
     const wantDialog = active && x.control === 'requested';
     const hasDialog = this.controlBox.childElementCount > 0;
@@ -175,23 +191,81 @@ export class WidgetUi {
 
   private controlDialog(): HTMLElement {
     const d = this.doc;
-    const title = el(d, 'h2', { class: 'cb-title', id: 'cb-control-title' }, ['Control request']);
+    const tr = this.tr;
+    const title = el(d, 'h2', { class: 'cb-title', id: 'cb-control-title' }, [tr.s.controlTitle]);
     return el(
       d,
       'div',
       { class: 'cb-dialog cb-control', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cb-control-title', tabindex: '-1' },
       [
         title,
-        el(d, 'p', { class: 'cb-text' }, [
-          `${this.agentName || 'The agent'} asks to control this tab: click, type and scroll for you. ` +
-            'Private fields stay blocked. You can take back control at any time (Escape).',
-        ]),
+        el(d, 'p', { class: 'cb-text' }, [tr.t('controlText', { name: this.agentName || tr.s.theAgent })]),
         el(d, 'div', { class: 'cb-actions' }, [
-          this.button('Deny', 'cb-secondary', () => this.handlers.denyControl?.()),
-          this.button('Allow control', 'cb-primary', () => this.handlers.allowControl?.(), true),
+          this.button(tr.s.denyControl, 'cb-secondary', () => this.handlers.denyControl?.()),
+          this.button(tr.s.allowControl, 'cb-primary', () => this.handlers.allowControl?.(), true),
         ]),
       ],
     );
+  }
+
+  /** The agent's name as shown (the state machine's placeholder name, translated). */
+  private agentLabel(name: string): string {
+    return name === EN.unknownAgent ? this.tr.s.unknownAgent : name;
+  }
+
+  /**
+   * Show the file offer dialog for `offer` (null hides it). "Asha Rao offers you a file:
+   * Form-16-guide.pdf (47 KB)" with Download and Decline.
+   */
+  showOffer(offer: OfferMessage | null): void {
+    const key = offer ? offer.file_id : '';
+    if (key === this.offerShown) return;
+    const hadFocus = this.hasFocus() && this.offerBox.contains(this.host.shadowRoot?.activeElement ?? null);
+    this.offerShown = key;
+    if (!offer) {
+      this.offerBox.replaceChildren();
+      if (hadFocus) this.view.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+      return;
+    }
+    const d = this.doc;
+    const tr = this.tr;
+    const name = offer.agent?.name || this.agentName || tr.s.theAgent;
+    const answer = (accept: boolean): void => this.handlers.offerAnswer?.(offer.file_id, accept);
+    const dialog = el(
+      d,
+      'div',
+      {
+        class: 'cb-dialog cb-offer',
+        role: 'dialog',
+        'aria-modal': 'false',
+        'aria-labelledby': 'cb-offer-title',
+        'aria-describedby': 'cb-offer-text',
+        tabindex: '-1',
+      },
+      [
+        el(d, 'h2', { class: 'cb-title', id: 'cb-offer-title' }, [tr.s.offerTitle]),
+        el(d, 'p', { class: 'cb-text', id: 'cb-offer-text' }, [
+          tr.t('offerText', { name, file: offer.name, size: tr.size(offer.size) }),
+        ]),
+        el(d, 'div', { class: 'cb-actions' }, [
+          this.button(tr.s.decline, 'cb-secondary', () => answer(false)),
+          this.button(tr.s.download, 'cb-primary', () => answer(true)),
+        ]),
+      ],
+    );
+    this.offerBox.replaceChildren(dialog);
+    dialog.focus();
+  }
+
+  /** Start a download in the visitor's browser (the server answers with an attachment). */
+  download(url: string): void {
+    const a = el(this.doc, 'a', { href: url, download: '', rel: 'noopener', hidden: '' });
+    this.root.append(a);
+    try {
+      a.click();
+    } finally {
+      a.remove();
+    }
   }
 
   /** Put the host in the page (again, if a page script removed it). */
@@ -228,14 +302,15 @@ export class WidgetUi {
     this.view.replaceChildren(...(view ? [view] : []));
     if (!key.startsWith('active:')) this.extras = { unread: 0, control: 'view', chatOpen: false };
     this.applyExtras(null);
-    this.announce(state.kind === 'ended' ? state.message : '');
+    if (!key.startsWith('active:')) this.showOffer(null);
+    this.announce(state.kind === 'ended' ? this.tr.local(state.message) : '');
     this.placeFocus(state, hadFocus);
   }
 
   /** Update the PIN countdown without rebuilding (keeps focus and screen reader position). */
   tick(state: WidgetState, now: number): void {
     if (state.kind === 'pin' && this.countdown) {
-      this.countdown.textContent = `Valid for ${formatRemaining(state.expiresAt, now)}`;
+      this.countdown.textContent = this.tr.t('validFor', { time: formatRemaining(state.expiresAt, now) });
     }
   }
 
@@ -295,74 +370,72 @@ export class WidgetUi {
   private build(state: WidgetState, now: number): HTMLElement | null {
     const d = this.doc;
     const h = this.handlers;
+    const tr = this.tr;
     switch (state.kind) {
       case 'resuming':
         return null;
       case 'idle':
       case 'ended': {
-        const b = this.button('Co-browse', 'cb-launch', h.press);
+        const b = this.button(tr.s.launch, 'cb-launch', h.press);
         b.insertAdjacentHTML('afterbegin', ICON);
         b.setAttribute('data-autofocus', '');
         return b;
       }
       case 'creating':
-        return this.dialog('Co-browse PIN', [
-          el(d, 'p', { class: 'cb-text' }, ['Getting a PIN…']),
-          el(d, 'div', { class: 'cb-actions' }, [this.button('Cancel', 'cb-secondary', h.cancel)]),
+        return this.dialog(tr.s.pinTitle, [
+          el(d, 'p', { class: 'cb-text' }, [tr.s.gettingPin]),
+          el(d, 'div', { class: 'cb-actions' }, [this.button(tr.s.cancel, 'cb-secondary', h.cancel)]),
         ]);
       case 'pin': {
         this.countdown = el(d, 'p', { class: 'cb-valid' }, [
-          `Valid for ${formatRemaining(state.expiresAt, now)}`,
+          tr.t('validFor', { time: formatRemaining(state.expiresAt, now) }),
         ]);
-        return this.dialog('Co-browse PIN', [
-          el(d, 'p', { class: 'cb-text' }, ['Read this PIN to the helpdesk agent']),
+        return this.dialog(tr.s.pinTitle, [
+          el(d, 'p', { class: 'cb-text' }, [tr.s.readPin]),
           el(d, 'p', { class: 'cb-pin' }, [state.pinDisplay]),
           this.countdown,
-          el(d, 'div', { class: 'cb-actions' }, [this.button('Cancel', 'cb-secondary', h.cancel)]),
+          el(d, 'div', { class: 'cb-actions' }, [this.button(tr.s.cancel, 'cb-secondary', h.cancel)]),
         ]);
       }
       case 'expired':
-        return this.dialog('Co-browse PIN', [
-          el(d, 'p', { class: 'cb-text' }, ['This PIN has expired']),
+        return this.dialog(tr.s.pinTitle, [
+          el(d, 'p', { class: 'cb-text' }, [tr.s.pinExpired]),
           el(d, 'div', { class: 'cb-actions' }, [
-            this.button('Close', 'cb-secondary', h.cancel),
-            this.button('New PIN', 'cb-primary', h.newPin),
+            this.button(tr.s.close, 'cb-secondary', h.cancel),
+            this.button(tr.s.newPin, 'cb-primary', h.newPin),
           ]),
         ]);
       case 'consent': {
-        const allow = this.button('Allow', 'cb-primary', h.allow);
-        const deny = this.button('Deny', 'cb-secondary', h.deny);
+        const allow = this.button(tr.s.allow, 'cb-primary', h.allow);
+        const deny = this.button(tr.s.deny, 'cb-secondary', h.deny);
         allow.disabled = state.answered;
         deny.disabled = state.answered;
-        return this.dialog('Co-browse request', [
-          el(d, 'p', { class: 'cb-text' }, [
-            `${state.agent.name} from the helpdesk wants to see this browser tab. ` +
-              'Fields with personal data stay hidden.',
-          ]),
-          ...(state.answered ? [el(d, 'p', { class: 'cb-text' }, ['Connecting…'])] : []),
+        return this.dialog(tr.s.consentTitle, [
+          el(d, 'p', { class: 'cb-text' }, [tr.t('consentText', { name: this.agentLabel(state.agent.name) })]),
+          ...(state.answered ? [el(d, 'p', { class: 'cb-text' }, [tr.s.connecting])] : []),
           el(d, 'div', { class: 'cb-actions' }, [deny, allow]),
         ]);
       }
       case 'active': {
-        this.agentName = state.agent.name;
-        this.barText = el(d, 'p', {}, [`${state.agent.name} is viewing this tab`]);
+        this.agentName = this.agentLabel(state.agent.name);
+        this.barText = el(d, 'p', {}, [tr.t('viewing', { name: this.agentName })]);
         this.unreadBadge = el(d, 'span', { class: 'cb-badge', 'aria-hidden': 'true' });
         this.unreadBadge.hidden = true;
         this.unreadText = el(d, 'span', { class: 'cb-sr', id: 'cb-unread' });
-        const chat = this.button('Chat', 'cb-ghost', () => this.toggleChat(!this.extras.chatOpen));
+        const chat = this.button(tr.s.chat, 'cb-ghost', () => this.toggleChat(!this.extras.chatOpen));
         chat.setAttribute('aria-controls', 'cb-chat-box');
         chat.setAttribute('aria-describedby', 'cb-unread');
         chat.append(this.unreadBadge);
         this.chatButton = chat;
-        this.takeBackButton = this.button('Take back control', 'cb-warn', () => this.handlers.takeBack?.());
+        this.takeBackButton = this.button(tr.s.takeBack, 'cb-warn', () => this.handlers.takeBack?.());
         this.takeBackButton.hidden = true;
-        return el(d, 'div', { class: 'cb-bar', role: 'region', 'aria-label': 'Co-browsing' }, [
+        return el(d, 'div', { class: 'cb-bar', role: 'region', 'aria-label': tr.s.barLabel }, [
           el(d, 'span', { class: 'cb-dot', 'aria-hidden': 'true' }),
           this.barText,
           chat,
           this.unreadText,
           this.takeBackButton,
-          this.button('Stop', 'cb-danger', h.stop, true),
+          this.button(tr.s.stop, 'cb-danger', h.stop, true),
         ]);
       }
     }
