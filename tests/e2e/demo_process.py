@@ -86,26 +86,40 @@ def start_demo(tmp: Path, env: dict[str, str], *, mode: str = "proxy") -> Demo:
         process=proc,
         mode=mode,
     )
+    wait_until_healthy(proc, [demo.server, demo.portal_loopback], what="cobrowse demo", log=log)
+    return demo
+
+
+def wait_until_healthy(
+    proc: subprocess.Popen[bytes], urls: list[str], *, what: str, log: Path
+) -> None:
+    """Wait for every URL's /healthz; stop the process and say why if it never comes."""
     deadline = time.monotonic() + 30
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"cobrowse demo exited:\n{demo.log_text()}")
+            raise RuntimeError(f"{what} exited:\n{log.read_text(errors='replace')}")
         try:
-            for url in (demo.server, demo.portal_loopback):
+            for url in urls:
                 urllib.request.urlopen(f"{url}/healthz", timeout=1).read()
-            return demo
+            return
         except OSError:
             if time.monotonic() > deadline:
-                stop_demo(demo)
-                raise RuntimeError(f"cobrowse demo did not start:\n{demo.log_text()}") from None
+                stop_process(proc)
+                text = log.read_text(errors="replace")
+                raise RuntimeError(f"{what} did not start:\n{text}") from None
             time.sleep(0.1)
 
 
-def stop_demo(demo: Demo) -> None:
-    if demo.process.poll() is None:
-        demo.process.send_signal(signal.SIGTERM)
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it does not go within ten seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
         try:
-            demo.process.wait(timeout=10)
+            proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            demo.process.kill()
-            demo.process.wait()
+            proc.kill()
+            proc.wait()
+
+
+def stop_demo(demo: Demo) -> None:
+    stop_process(demo.process)

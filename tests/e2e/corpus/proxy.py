@@ -11,11 +11,9 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -29,7 +27,7 @@ from cobrowse.config import load_config
 from cobrowse.core.links import sign_link
 from cobrowse.server.auth import load_link_secret
 from tests.e2e.corpus.site import Corpus
-from tests.e2e.demo_process import free_port
+from tests.e2e.demo_process import free_port, stop_process, wait_until_healthy
 
 PROXY_DOMAIN = "cobrowse.localhost"
 
@@ -166,28 +164,12 @@ def start_proxy(tmp: Path, corpus: Corpus) -> ProxyServer:
             env=env,
         )
     server = ProxyServer(url=f"http://127.0.0.1:{port}", data_dir=data_dir, log=log, process=proc)
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"cobrowse serve exited:\n{server.log_text()}")
-        try:
-            urllib.request.urlopen(f"{server.url}/healthz", timeout=1).read()
-            return server
-        except OSError:
-            if time.monotonic() > deadline:
-                stop_proxy(server)
-                raise RuntimeError(f"cobrowse serve did not start:\n{server.log_text()}") from None
-            time.sleep(0.1)
+    wait_until_healthy(proc, [server.url], what="cobrowse serve", log=log)
+    return server
 
 
 def stop_proxy(server: ProxyServer) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+    stop_process(server.process)
 
 
 @contextmanager
