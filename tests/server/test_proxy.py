@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -329,3 +329,20 @@ def test_cookies_deleted_with_an_epoch_expiry_are_gone(
     assert "theme" not in ov.get("/echo").json()["cookies"]
     ov.get("/forget")  # the site deletes one the same way
     assert ov.get("/echo").json()["cookies"] == {"sid": "secret-session"}
+
+
+@pytest.mark.parametrize(
+    "to", ["//evil.test/x", "/\\evil.test", "/\t/evil.test", "https://evil.test"]
+)
+def test_enter_never_redirects_to_another_host(
+    proxy_server: Server, stack: ExitStack, upstream: str, to: str
+) -> None:
+    story = Story(proxy_server, stack).allow()
+    r = proxy_server.client.post(
+        f"/api/v1/sessions/{story.session_id}/overlay",
+        json={"url": upstream + "/"},
+        headers={"Authorization": f"Bearer {story.visitor_token}", "Origin": SITE},
+    )
+    src = r.json()["src"].split("&to=")[0] + "&" + urlencode({"to": to})
+    entered = proxy_server.client.get(src, follow_redirects=False)
+    assert entered.status_code == 303 and entered.headers["location"] == "/"

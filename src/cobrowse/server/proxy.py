@@ -140,7 +140,7 @@ class Proxy:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         ticket = (query.get("ticket") or [""])[0]
         to = (query.get("to") or ["/"])[0]
-        if not to.startswith("/") or to.startswith("//") or "\\" in to:
+        if not _local_path(to):
             to = "/"
         redeemed = self.state.access.redeem(ticket, now=self.ctx.clock())
         if redeemed is None or redeemed[0] != target.session_id:
@@ -335,6 +335,17 @@ class Proxy:
 
 
 # --- small helpers -------------------------------------------------------------
+
+
+def _local_path(to: str) -> bool:
+    """A path on this host: never another host (`//x`, `/\\x`, or `/<tab>/x`, which
+    browsers read as `//x` once they drop the tab)."""
+    return (
+        to.startswith("/")
+        and "\\" not in to
+        and not any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in to)
+        and not to.startswith("//")
+    )
 
 
 def _headers(scope: Scope) -> list[tuple[str, str]]:
