@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,9 @@ class Demo:
         return self.log.read_text(errors="replace")
 
 
-def start_demo(tmp: Path, env: dict[str, str], *, mode: str = "proxy") -> Demo:
+def start_demo(
+    tmp: Path, env: dict[str, str], *, mode: str = "proxy", extra_args: Sequence[str] = ()
+) -> Demo:
     port, portal_port = free_port(), free_port()
     data_dir = tmp / "data"
     log = tmp / "demo.log"
@@ -72,6 +75,7 @@ def start_demo(tmp: Path, env: dict[str, str], *, mode: str = "proxy") -> Demo:
         str(portal_port),
         "--data-dir",
         str(data_dir),
+        *extra_args,
     ]
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:

@@ -1,0 +1,1 @@
+"""Framework test pages (a React app, an Angular-like one) and a small server for them."""
