@@ -132,7 +132,9 @@ def _run_demo(args: argparse.Namespace) -> int:
         f"  co-browse server:           {config.base_url}/  (API docs at /docs)\n"
         f"  agent sign-in (one use, 30 minutes):\n"
         f"    {config.base_url}/agent/signin?token={token}\n"
-        f"  another link: cobrowse agent-link --agent NAME --data-dir {args.data_dir}\n",
+        f"  another link: cobrowse agent-link --agent NAME --data-dir {args.data_dir}\n"
+        f"  for a page without the button, send the visitor:\n"
+        f"    {config.base_url}/start?url=http://{DEMO_PORTAL_HOST}:{portal_port}/login\n",
         flush=True,
     )
     servers = [
