@@ -135,3 +135,15 @@ def test_serve_runs_from_toml_and_environment(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
+
+
+def test_listening_sockets_are_tcp_so_asyncio_turns_nagle_off() -> None:
+    """A socket made with protocol 0 keeps Nagle on in asyncio's accepted connections:
+    a small frame right after another then waits for a delayed ack (about 40 ms)."""
+    from cobrowse.cli import _listen
+
+    sock = _listen("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()

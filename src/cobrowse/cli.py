@@ -224,7 +224,9 @@ class ListenError(Exception):
 def _listen(host: str, port: int) -> socket.socket:
     """Bind before starting anything, so a busy port is one clear line, not a traceback."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: only then does asyncio set TCP_NODELAY on accepted
+    # connections; without it, a small frame after another waits ~40 ms (Nagle + ack).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
