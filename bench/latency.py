@@ -138,7 +138,13 @@ def main() -> int:
         parser.error("--changes must be at least 200")
     echo_port, _ = start_echo_server()
     with tempfile.TemporaryDirectory() as tmp:
-        demo = start_demo(Path(tmp), {"COBROWSE_SERVER_LOG_LEVEL": "warning"})
+        # Inline mode: the probe goes into the visitor's own page (in proxy mode that page
+        # lies under the overlay and is not what is recorded).
+        demo = start_demo(
+            Path(tmp),
+            {"COBROWSE_SERVER_LOG_LEVEL": "warning", "COBROWSE_PROXY_MODE": "inline"},
+            mode="inline",
+        )
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(**CHROMIUM_ARGS)
