@@ -259,6 +259,8 @@ def test_angular_like_app(fpair: Pair, apps: AppsDemo) -> None:
     click_mirror(agent, view.get_by_role("button", name="Add item"))
     expect(items).to_have_text(["Alpha", "Beta", "Gamma"])
     expect(page.get_by_label("New item")).to_have_value("")
+    mirrored = view.get_by_role("list", name="Items").get_by_role("listitem").locator("span")
+    expect(mirrored).to_have_text(["Alpha", "Beta", "Gamma"])  # the mirror has redrawn too
     remove = view.get_by_role("button", name="Remove Alpha")
     click_mirror(agent, remove)
     expect(items).to_have_text(["Beta", "Gamma"])

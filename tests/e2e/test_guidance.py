@@ -20,6 +20,9 @@ pytestmark = pytest.mark.e2e
 
 
 def hover_mirror(agent: Page, target: Locator, fx: float = 0.5, fy: float = 0.5) -> None:
+    # The mirror may re-render the element (e.g. a list redrawn with innerHTML) between
+    # finding it and measuring it: wait until it is there to be measured.
+    expect(target).to_be_visible()
     box = target.bounding_box()
     assert box is not None
     agent.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=3)
