@@ -11,7 +11,8 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
+from typing import Any
 
 import uvicorn
 
@@ -141,7 +142,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         (_server(app, config, host="127.0.0.1", port=args.port), listeners[0]),
         (_server(portal, config, host="127.0.0.1", port=portal_port), listeners[1]),
     ]
-    asyncio.run(_serve_all(servers))
+    _run(_serve_all(servers))
     return 0
 
 
@@ -155,7 +156,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     listener = _listen(config.server.host, config.server.port)
     print(f"cobrowse serving on {config.base_url}", flush=True)
     server = _server(app, config, host=config.server.host, port=config.server.port)
-    asyncio.run(_serve_all([(server, listener)]))
+    _run(_serve_all([(server, listener)]))
     return 0
 
 
@@ -215,6 +216,16 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    """uvloop's event loop where installed (uvicorn[standard] brings it), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 class ListenError(Exception):
