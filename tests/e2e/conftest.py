@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,15 +94,16 @@ class Pair:
     agent_errors: list[str]
 
 
-@pytest.fixture
-def pair(browser: Browser) -> Iterator[Pair]:
-    """A taxpayer's tab and an agent's console, in separate contexts and viewports."""
+@contextmanager
+def open_pair(browser: Browser, *, agent_size: tuple[int, int]) -> Iterator[Pair]:
+    """A taxpayer's tab (1280x800) and an agent's console, in separate contexts."""
     contexts: list[BrowserContext] = []
 
     def new_page(width: int, height: int, frames: Frames, errors: list[str]) -> Page:
         ctx = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(ctx)
         page = ctx.new_page()
+        page.set_default_timeout(15_000)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         frames.attach(page)
@@ -110,16 +112,22 @@ def pair(browser: Browser) -> Iterator[Pair]:
     vf, af = Frames(), Frames()
     ve: list[str] = []
     ae: list[str] = []
-    p = Pair(
-        visitor=new_page(1280, 800, vf, ve),
-        agent=new_page(1024, 700, af, ae),
-        visitor_frames=vf,
-        agent_frames=af,
-        visitor_errors=ve,
-        agent_errors=ae,
-    )
-    p.visitor.set_default_timeout(15_000)
-    p.agent.set_default_timeout(15_000)
-    yield p
-    for ctx in contexts:
-        ctx.close()
+    try:
+        yield Pair(
+            visitor=new_page(1280, 800, vf, ve),
+            agent=new_page(*agent_size, af, ae),
+            visitor_frames=vf,
+            agent_frames=af,
+            visitor_errors=ve,
+            agent_errors=ae,
+        )
+    finally:
+        for ctx in contexts:
+            ctx.close()
+
+
+@pytest.fixture
+def pair(browser: Browser) -> Iterator[Pair]:
+    """The visitor and an agent whose window is a different size (1024x700)."""
+    with open_pair(browser, agent_size=(1024, 700)) as p:
+        yield p

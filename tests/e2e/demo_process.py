@@ -7,12 +7,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import uvicorn
 
 from cobrowse.config import load_config
 from cobrowse.core.links import sign_link
@@ -127,3 +131,23 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
 
 def stop_demo(demo: Demo) -> None:
     stop_process(demo.process)
+
+
+@contextmanager
+def serving_in_thread(app: Any, port: int, *, what: str) -> Iterator[None]:
+    """An ASGI app on 127.0.0.1:port under uvicorn in a thread, for the block."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, expect
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from tests.e2e.apps.server import build_react, running_apps
-from tests.e2e.conftest import Frames, Pair
+from tests.e2e.conftest import Pair, open_pair
 from tests.e2e.demo_process import Demo, free_port, start_demo, stop_demo
 from tests.e2e.test_guidance import click_mirror
 from tests.e2e.test_story import agent_joins, ask_for_pin, mirror, surface
@@ -89,33 +89,9 @@ def apps(request: pytest.FixtureRequest, apps_demos: Callable[[str], AppsDemo]) 
 @pytest.fixture
 def fpair(browser: Browser) -> Iterator[Pair]:
     """The visitor at 1280x800, the agent at 1000x650 (its sockets kept for the test)."""
-    contexts: list[BrowserContext] = []
-
-    def new_page(width: int, height: int, frames: Frames, errors: list[str]) -> Page:
-        ctx = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.set_default_timeout(15_000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        frames.attach(page)
-        return page
-
-    vf, af = Frames(), Frames()
-    ve: list[str] = []
-    ae: list[str] = []
-    p = Pair(
-        visitor=new_page(1280, 800, vf, ve),
-        agent=new_page(1000, 650, af, ae),
-        visitor_frames=vf,
-        agent_frames=af,
-        visitor_errors=ve,
-        agent_errors=ae,
-    )
-    p.agent.add_init_script(KEEP_SOCKETS)
-    yield p
-    for ctx in contexts:
-        ctx.close()
+    with open_pair(browser, agent_size=(1000, 650)) as p:
+        p.agent.add_init_script(KEEP_SOCKETS)
+        yield p
 
 
 def begin(pair: Pair, apps: AppsDemo, path: str) -> tuple[Page | FrameLocator, FrameLocator]:

@@ -99,9 +99,7 @@ def test_scroll_sync_both_ways(pair: Pair, demo: Demo) -> None:
     view = mirror(agent)
     expect(view.get_by_role("heading", level=1)).to_contain_text("e-Filing")
     page = surface_frame(visitor, demo)
-    page_range = int(
-        page.evaluate("() => document.scrollingElement.scrollHeight - innerHeight")
-    )
+    page_range = int(page.evaluate("() => document.scrollingElement.scrollHeight - innerHeight"))
     assert page_range >= 800, f"the home page is too short to scroll: {page_range}px"
 
     agent.get_by_role("button", name="Request control").click()

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import gzip
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import orjson
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from tests.e2e.demo_process import free_port
+from tests.e2e.demo_process import free_port, serving_in_thread
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -112,17 +109,5 @@ def site(origin: str) -> Starlette:
 def running_site() -> Iterator[str]:
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(
-        uvicorn.Config(site(origin), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "upstream site did not start"
-        time.sleep(0.02)
-    try:
+    with serving_in_thread(site(origin), port, what="upstream site"):
         yield origin
-    finally:
-        server.should_exit = True
-        thread.join(10)

@@ -14,19 +14,16 @@ import html
 import json
 import os
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from tests.e2e.demo_process import free_port
+from tests.e2e.demo_process import free_port, serving_in_thread
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -167,20 +164,6 @@ def apps_site(cobrowse: str, react_bundle: Path) -> Starlette:
 def running_apps(cobrowse: str, react_bundle: Path, port: int | None = None) -> Iterator[str]:
     """Serve the pages (embedding `cobrowse`'s widget); yield the site's origin."""
     port = port or free_port()
-    origin = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(
-        uvicorn.Config(
-            apps_site(cobrowse, react_bundle), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the framework apps' server did not start"
-        time.sleep(0.02)
-    try:
-        yield origin
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    app = apps_site(cobrowse, react_bundle)
+    with serving_in_thread(app, port, what="the framework apps' server"):
+        yield f"http://127.0.0.1:{port}"

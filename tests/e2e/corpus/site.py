@@ -22,16 +22,14 @@ import hashlib
 import re
 import struct
 import threading
-import time
 import zlib
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import brotli  # type: ignore[import-untyped]
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -46,7 +44,7 @@ from starlette.responses import (
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from tests.e2e.demo_process import free_port
+from tests.e2e.demo_process import free_port, serving_in_thread
 
 ROOT = Path(__file__).parent
 FONT_CANDIDATES = (
@@ -426,23 +424,8 @@ def site_b(corpus: Corpus) -> Starlette:
     )
 
 
-@contextmanager
-def _serve(app: Starlette, port: int) -> Iterator[None]:
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("a corpus site did not start")
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(10)
+def _serve(app: Starlette, port: int) -> AbstractContextManager[None]:
+    return serving_in_thread(app, port, what="a corpus site")
 
 
 @contextmanager
