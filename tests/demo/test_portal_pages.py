@@ -110,6 +110,10 @@ async def test_itr_form_contract(user: httpx.AsyncClient) -> None:
     assert forms[0].attrs["enctype"] == "multipart/form-data"
     buttons = [" ".join(b.text.split()) for b in page.find_all("button")]
     assert buttons.count("Save") == 1 and buttons.count("Submit") == 1
+    # Filing is the taxpayer's own act: the agent may press Save, never Submit.
+    by_text = {" ".join(b.text.split()): b for b in page.find_all("button")}
+    assert by_text["Submit"].has("data-cobrowse-no-agent")
+    assert not by_text["Save"].has("data-cobrowse-no-agent")
     # The dashboard's "File ITR" link is the only one so named (nav uses "e-File").
     dashboard = Page((await user.get("/dashboard")).text)
     assert [e.text.strip() for e in dashboard.find_all("a")].count("File ITR") == 1

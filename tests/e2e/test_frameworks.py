@@ -248,19 +248,6 @@ def test_angular_like_app(fpair: Pair, apps: AppsDemo) -> None:
     assert fpair.visitor_errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "act.ts click() dispatches on the target element itself (host.click()), and the "
-        "console's MirrorView.pick() hit-tests with document.elementFromPoint, which stops "
-        "at the shadow host: so the click's event path never enters the host's shadow tree "
-        "and a component listening on its own shadow <button> never hears it (a real click "
-        "on the same point goes through the button: the slotted text's flat-tree parent). "
-        "The shadow tree is in the mirror (rrweb records it), so either pick() descends "
-        "open shadow roots or act.ts re-hit-tests at the target point in the visitor's page, "
-        "through shadow roots and slots, and dispatches there."
-    ),
-)
 def test_a_click_reaches_a_button_inside_shadow_dom(fpair: Pair, apps: AppsDemo) -> None:
     """A web component whose own logic listens on the button in its shadow root."""
     page, view = begin(fpair, apps, "/angular")

@@ -14,7 +14,16 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo
-from tests.e2e.test_story import PAN, PASSWORD, mirror, start, surface
+from tests.e2e.test_story import (
+    PAN,
+    PASSWORD,
+    mirror,
+    mirror_frame,
+    start,
+    surface,
+    surface_frame,
+    wait_in_mirror,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -128,3 +137,64 @@ def test_guidance_chat_and_control(pair: Pair, demo: Demo) -> None:
     visitor.keyboard.press("Escape")
     expect(visitor.get_by_role("button", name="Take back control")).to_be_hidden()
     expect(agent.get_by_role("button", name="Request control")).to_be_visible()
+
+
+def test_the_agent_sees_the_visitor_s_pointer_clicks_selection_and_focus(
+    pair: Pair, demo: Demo
+) -> None:
+    visitor, agent = pair.visitor, pair.agent
+    start(pair, demo, "/")
+    page = surface(visitor, demo)
+    view = mirror(agent)
+    frame = mirror_frame(agent)
+    expect(view.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+
+    # The visitor's pointer: at the same spot of the same element in the mirror.
+    heading = page.get_by_role("heading", level=1)
+    box = heading.bounding_box()
+    assert box is not None
+    visitor.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5, steps=4)
+    cursor = agent.get_by_role("img", name=re.compile("Visitor.s pointer"))
+    mirrored = view.get_by_role("heading", level=1).bounding_box()
+    assert mirrored is not None
+    near(
+        agent,
+        cursor,
+        mirrored["x"] + mirrored["width"] * 0.25,
+        mirrored["y"] + mirrored["height"] * 0.5,
+        tolerance=6,
+    )
+
+    # A click: a ring where the visitor clicked.
+    lead = page.locator("p.lead")
+    lead.click()
+    agent.wait_for_function("() => document.querySelector('.mirror-stage .visitor-click') !== null")
+    ring = agent.locator(".mirror-stage .visitor-click").first.bounding_box()
+    target = view.locator("p.lead").bounding_box()
+    assert ring is not None and target is not None
+    cx, cy = ring["x"] + ring["width"] / 2, ring["y"] + ring["height"] / 2
+    assert target["x"] <= cx <= target["x"] + target["width"]
+    assert target["y"] <= cy <= target["y"] + target["height"]
+
+    # A selection: the same text is selected in the mirror.
+    surface_frame(visitor, demo).evaluate(
+        """() => {
+          const range = document.createRange();
+          range.selectNodeContents(document.querySelector('h1'));
+          const selection = document.getSelection();
+          selection.removeAllRanges();
+          selection.addRange(range);
+        }"""
+    )
+    selected = heading.inner_text().strip()
+    wait_in_mirror(frame, f"() => document.getSelection().toString().trim() === {selected!r}")
+
+    # Focus: the field the visitor is in is outlined in the mirror.
+    page.get_by_label("Annual salary (₹)").focus()
+    expect(view.get_by_label("Annual salary (₹)")).to_have_attribute("data-cobrowse-focus", "")
+    page.get_by_role("link", name="Track refund").focus()
+    expect(view.get_by_role("link", name="Track refund")).to_have_attribute(
+        "data-cobrowse-focus", ""
+    )
+    expect(view.get_by_label("Annual salary (₹)")).not_to_have_attribute("data-cobrowse-focus", "")
+    assert pair.visitor_errors == []

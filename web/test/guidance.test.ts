@@ -178,6 +178,14 @@ describe('applying acts', () => {
     expect(describeAct('Asha Rao', click, { ok: false, reason: 'refused', label: 'Pay' })).toContain('could not use “Pay”');
     expect(reasonText('masked')).toContain('private');
   });
+
+  it('names a control inside a shadow root by its host (slotted text lives in the light DOM)', () => {
+    page('<my-switch>Alerts</my-switch>');
+    const host = document.body.firstElementChild!;
+    const root = host.attachShadow({ mode: 'open' });
+    root.innerHTML = '<button role="switch"><slot></slot></button>';
+    expect(labelOf(root.querySelector('button')!)).toBe('Alerts');
+  });
 });
 
 describe('guide layer', () => {

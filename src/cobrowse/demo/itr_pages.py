@@ -142,7 +142,8 @@ def itr_page(
     <div class="form-actions">
       <p class="muted">Save keeps a draft you can finish later. Submit files the return.</p>
       <button type="submit" name="action" value="save" class="button secondary">Save</button>
-      <button type="submit" name="action" value="submit" class="button primary">Submit</button>
+      <button type="submit" name="action" value="submit" class="button primary"
+        data-cobrowse-no-agent>Submit</button>
     </div>
   </form>
 </div>"""

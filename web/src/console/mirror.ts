@@ -32,12 +32,17 @@ const MASK_RULES = [
   'cobrowse-widget { display: none !important; }',
   // The visitor's focus (rrweb replays it as an interaction; the mirror never takes focus).
   `[${'data-cobrowse-focus'}] { outline: 3px solid #f2b705 !important; outline-offset: 1px !important; }`,
+  // The visitor's text selection: the mirror never has focus, so make it stand out.
+  '::selection { background: rgba(242, 183, 5, 0.6) !important; color: inherit !important; }',
 ];
 
 export const FOCUS_ATTRIBUTE = 'data-cobrowse-focus';
 /** rrweb's MouseInteractions: Focus and Blur. */
+const CLICK = 2;
 const FOCUS = 5;
 const BLUR = 6;
+/** A ripple where the visitor clicked, shown this long (ms). */
+export const CLICK_MARK_MS = 2000;
 
 /**
  * rrweb records a blocked element as `{class, rr_width, rr_height}` and rebuilds it
@@ -167,12 +172,20 @@ export class LiveMirror {
     const rect = this.stage.getBoundingClientRect();
     const x = (clientX - rect.left) / this.scale;
     const y = (clientY - rect.top) / this.scale;
-    let el: Element | null = doc.elementFromPoint(x, y);
-    while (el && this.idOf(el) < 0) el = el.parentElement;
+    let el: Element | null = deepest(doc.elementFromPoint(x, y), x, y);
+    while (el && this.idOf(el) < 0) el = parentAcrossShadow(el);
     if (!el) el = doc.documentElement;
     const id = this.idOf(el);
     if (id < 0) return null;
     return { id, element: el, x, y, box: el.getBoundingClientRect() };
+  }
+
+  /** The element the visitor's focus is on in the mirror (rrweb id, element, box), or null. */
+  get visitorFocus(): { id: number; element: Element; box: DOMRect } | null {
+    const el = this.focused;
+    if (!el || !el.isConnected) return null;
+    const id = this.idOf(el);
+    return id < 0 ? null : { id, element: el, box: el.getBoundingClientRect() };
   }
 
   get started(): boolean {
@@ -231,7 +244,9 @@ export class LiveMirror {
     replayer.startLive(this.restamper.start());
     replayer.on('mouse-interaction', (payload) => {
       const { type, target } = payload as { type: number; target: Element };
-      if (type === FOCUS && target && target.nodeType === 1) {
+      if (type === CLICK) {
+        this.markClick(replayer);
+      } else if (type === FOCUS && target && target.nodeType === 1) {
         this.focused?.removeAttribute(FOCUS_ATTRIBUTE);
         this.focused = target;
         target.setAttribute(FOCUS_ATTRIBUTE, '');
@@ -240,8 +255,24 @@ export class LiveMirror {
         this.focused = null;
       }
     });
+    const cursor = replayer.wrapper.querySelector('.replayer-mouse');
+    cursor?.setAttribute('role', 'img');
+    cursor?.setAttribute('aria-label', 'Visitor’s pointer');
     this.replayer = replayer;
     this.stage.append(this.layer);
+  }
+
+  /** A fading ring at the visitor's pointer (rrweb moved it to the click's point first). */
+  private markClick(replayer: Replayer): void {
+    const cursor = replayer.wrapper.querySelector<HTMLElement>('.replayer-mouse');
+    if (!cursor) return;
+    const mark = document.createElement('div');
+    mark.className = 'visitor-click';
+    mark.setAttribute('aria-hidden', 'true');
+    mark.style.left = cursor.style.left;
+    mark.style.top = cursor.style.top;
+    replayer.wrapper.append(mark);
+    setTimeout(() => mark.remove(), CLICK_MARK_MS);
   }
 
   private feed(event: RecordedEvent): void {
@@ -266,4 +297,27 @@ export class LiveMirror {
     this.stage.style.width = `${fit.width}px`;
     this.stage.style.height = `${fit.height}px`;
   }
+}
+
+/**
+ * The element under (x, y) inside open shadow roots: document.elementFromPoint stops at
+ * a shadow host, and a shadow root's own elementFromPoint retargets slotted text back to
+ * the host, so take the first element of the root's hit list that lies in that root.
+ */
+export function deepest(el: Element | null, x: number, y: number): Element | null {
+  let current = el;
+  for (let depth = 0; current?.shadowRoot && depth < 32; depth++) {
+    const root = current.shadowRoot;
+    const inner = root.elementsFromPoint(x, y).find((e) => e !== current && e.getRootNode() === root);
+    if (!inner) break;
+    current = inner;
+  }
+  return current;
+}
+
+/** The parent element, stepping out of a shadow root to its host. */
+function parentAcrossShadow(el: Element): Element | null {
+  if (el.parentElement) return el.parentElement;
+  const root = el.getRootNode() as Partial<ShadowRoot>; // another realm: no instanceof
+  return root.host ?? null;
 }

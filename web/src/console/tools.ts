@@ -339,9 +339,31 @@ export class AgentTools {
   private onKey(e: KeyboardEvent): void {
     if (this.controlState !== 'control' || e.target !== this.mirror?.layer) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key.length === 1 && this.typeAtVisitorFocus(e.key)) {
+      e.preventDefault();
+      return;
+    }
     if (!ACT_KEYS.has(e.key)) return;
     e.preventDefault();
     this.act('key', null, e.key);
+  }
+
+  /**
+   * A character typed on the mirror while the visitor's focus is in a text field (the
+   * agent reached it with Tab): open the field's editor there and type into it, so the
+   * keyboard alone can fill a form. False if the focus is not in such a field.
+   */
+  private typeAtVisitorFocus(char: string): boolean {
+    const focus = this.mirror?.visitorFocus;
+    if (!focus || focus.element.hasAttribute(MASKED_ATTRIBUTE)) return false;
+    const kind = editorKind(focus.element);
+    if (kind !== 'input' && kind !== 'textarea') return false;
+    this.openEditor(focus.id, focus.element, focus.box);
+    const node = this.editor?.node;
+    if (!(node instanceof HTMLInputElement || node instanceof HTMLTextAreaElement)) return false;
+    node.setRangeText(char, node.selectionStart ?? node.value.length, node.selectionEnd ?? node.value.length, 'end');
+    node.dispatchEvent(new Event('input'));
+    return true;
   }
 
   // --- strokes ----------------------------------------------------------------

@@ -109,6 +109,8 @@ export function labelOf(el: Element): string {
   if (title) return clean(title);
   const alt = el.getAttribute('alt');
   if (alt) return clean(alt);
+  const host = (el.getRootNode() as Partial<ShadowRoot>).host; // another realm: no instanceof
+  if (host) return labelOf(host); // a component's inner control: slotted text names it
   return tag === 'a' ? 'a link' : tag === 'button' ? 'a button' : 'the page';
 }
 

@@ -85,7 +85,10 @@ export class Recorder {
       inlineStylesheet: true,
       inlineImages: false,
       recordCrossOriginIframes: false,
-      sampling: { mousemove: 50, mousemoveCallback: 100, scroll: 100 },
+      // Every pointer position is kept (rrweb's mousemove throttle drops the trailing
+      // event, so a pointer that stops within its window would stop short in the
+      // mirror); positions still go out batched, every 50 ms while it moves.
+      sampling: { mousemove: 0, mousemoveCallback: 50, scroll: 100 },
       slimDOMOptions: {
         script: true,
         comment: true,
