@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Pair
@@ -112,6 +113,13 @@ def test_guidance_chat_and_control(pair: Pair, demo: Demo) -> None:
     expect(visitor.get_by_text(re.compile(r"Asha Rao clicked “Login”"))).to_be_visible()
     expect(view.get_by_role("button", name="Login")).to_be_visible()
 
+    # The chat survived the page load (inline mode: a new widget), each message once.
+    chat_button.click()
+    expect(log.locator(".cb-chat-msg")).to_have_count(2)
+    expect(log).to_contain_text("Namaste, I am Asha.")
+    expect(log).to_contain_text("Hello, I need help")
+    chat_button.click()
+
     click_mirror(agent, view.locator("input[data-cobrowse-masked]").first)
     refused = re.compile("Refused on the visitor.s side: this field is private")
     expect(agent.get_by_text(refused)).to_be_visible()
@@ -197,4 +205,97 @@ def test_the_agent_sees_the_visitor_s_pointer_clicks_selection_and_focus(
         "data-cobrowse-focus", ""
     )
     expect(view.get_by_label("Annual salary (₹)")).not_to_have_attribute("data-cobrowse-focus", "")
+    assert pair.visitor_errors == []
+
+
+def test_laser_fades_and_drawings_follow_the_page(pair: Pair, demo: Demo) -> None:
+    visitor, agent = pair.visitor, pair.agent
+    start(pair, demo, "/")
+    page = surface(visitor, demo)
+    view = mirror(agent)
+    heading = view.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("e-Filing")
+
+    def drag(tool: str) -> None:
+        agent.get_by_role("button", name=tool, exact=True).click()
+        box = heading.bounding_box()
+        assert box is not None
+        agent.mouse.move(box["x"] + 5, box["y"] + 3)  # a diagonal: a box of some height
+        agent.mouse.down()
+        agent.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] - 3, steps=8)
+        agent.mouse.up()
+
+    # A laser stroke shows, then fades away by itself.
+    drag("Laser")
+    laser = page.locator(".cbg-laser")  # one polyline per streamed chunk
+    expect(laser.first).to_be_attached()
+    expect(laser).to_have_count(0, timeout=15_000)
+
+    # A drawing stays, on the heading, and moves with it when the visitor scrolls.
+    drag("Draw")
+    mark = page.locator(".cbg-draw").first
+    h1 = page.get_by_role("heading", level=1)
+
+    def offset() -> float:
+        m, h = mark.bounding_box(), h1.bounding_box()
+        assert m is not None and h is not None
+        return m["y"] - h["y"]
+
+    expect(mark).to_be_visible()
+    before = offset()
+    assert -2 <= before <= h1.bounding_box()["height"]  # type: ignore[index]
+    surface_frame(visitor, demo).evaluate("() => window.scrollTo(0, 120)")
+    deadline = time.monotonic() + 10
+    while abs(offset() - before) > 2:  # redrawn on the next frame after the scroll
+        assert time.monotonic() < deadline, f"the mark stayed behind: {offset()} vs {before}"
+        visitor.wait_for_timeout(50)
+    agent.get_by_role("button", name="Clear").click()
+    expect(page.locator(".cbg-draw")).to_have_count(0)
+
+
+def test_the_agent_navigates_the_visitor_s_tab(pair: Pair, demo: Demo) -> None:
+    visitor, agent = pair.visitor, pair.agent
+    start(pair, demo, "/")
+    page = surface(visitor, demo)
+    view = mirror(agent)
+    expect(view.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+    agent.get_by_role("button", name="Request control").click()
+    visitor.get_by_role("button", name="Allow control").click()
+    expect(agent.get_by_role("button", name="Release control")).to_be_visible()
+    address = agent.get_by_label("Address")
+
+    # An address of the site, relative to the visitor's page.
+    address.fill("/login")
+    agent.get_by_role("button", name="Open").click()
+    expect(page.get_by_label("PAN")).to_be_visible()
+    expect(view.get_by_role("button", name="Login")).to_be_visible()
+
+    # Back, Forward, Reload.
+    agent.get_by_role("button", name="Back").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+    agent.get_by_role("button", name="Forward").click()
+    expect(page.get_by_label("PAN")).to_be_visible()
+    surface_frame(visitor, demo).evaluate("() => { window.beforeReload = true; }")
+    agent.get_by_role("button", name="Reload").click()
+    deadline = time.monotonic() + 15
+    while True:  # the page was loaded again: its script state is gone
+        try:
+            if surface_frame(visitor, demo).evaluate("() => window.beforeReload !== true"):
+                break
+        except PlaywrightError:  # the frame is being replaced
+            pass
+        assert time.monotonic() < deadline, "the visitor's page was not reloaded"
+        visitor.wait_for_timeout(100)
+    expect(page.get_by_label("PAN")).to_be_visible()
+
+    # An absolute address of the site works; another site is refused on both sides.
+    address.fill(demo.portal + "/")
+    agent.get_by_role("button", name="Open").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+    address.fill("https://elsewhere.example/phish")
+    agent.get_by_role("button", name="Open").click()
+    refused = re.compile("Refused on the visitor.s side: only pages of this site can be opened")
+    expect(agent.get_by_text(refused)).to_be_visible()
+    expect(visitor.get_by_text(re.compile("only pages of this site can be opened"))).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("e-Filing")
     assert pair.visitor_errors == []

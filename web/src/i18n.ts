@@ -68,6 +68,7 @@ export const EN = {
   reasonNotFound: 'that element is not on the page any more',
   reasonNotEditable: 'that element does not take text',
   reasonBadUrl: 'only web addresses (http or https) can be opened',
+  reasonOtherSite: 'only pages of this site can be opened',
   reasonFileInput: 'only you can choose a file',
   reasonFailed: 'the action failed',
   // documents
@@ -151,6 +152,7 @@ export const HI: Strings = {
   reasonNotFound: 'वह तत्व अब पृष्ठ पर नहीं है',
   reasonNotEditable: 'उस तत्व में टेक्स्ट नहीं लिखा जा सकता',
   reasonBadUrl: 'केवल वेब पते (http या https) खोले जा सकते हैं',
+  reasonOtherSite: 'केवल इसी साइट के पेज खोले जा सकते हैं',
   reasonFileInput: 'फ़ाइल केवल आप ही चुन सकते हैं',
   reasonFailed: 'कार्रवाई पूरी नहीं हो सकी',
   offerTitle: 'आपके लिए एक फ़ाइल',
@@ -247,6 +249,8 @@ export function reasonKey(reason: string | null): Key | null {
       return 'reasonNotEditable';
     case 'bad_url':
       return 'reasonBadUrl';
+    case 'other_site':
+      return 'reasonOtherSite';
     case 'file_input':
       return 'reasonFileInput';
     case null:

@@ -165,6 +165,22 @@ describe('applying acts', () => {
     expect(applyAct(win, act('b', 'navigate', null, 'javascript:alert(1)'), () => null, opts)).toMatchObject({ ok: false, reason: 'bad_url' });
   });
 
+  it('opens only pages of the allowed sites', () => {
+    page('<p>x</p>');
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    const other = act('a', 'navigate', null, 'https://elsewhere.example/login');
+    expect(applyAct(win, other, () => null, opts)).toMatchObject({ ok: false, reason: 'other_site' });
+    // Proxy mode: an origin the proxy maps is allowed, and opened through the proxy.
+    const mapUrl = (u: string): string => u.replace('https://elsewhere.example/', 'https://x1.cobrowse.example/');
+    expect(applyAct(win, other, () => null, { ...opts, mapUrl }).ok).toBe(true);
+    expect(assign).toHaveBeenCalledWith('https://x1.cobrowse.example/login');
+    expect(applyAct(win, act('b', 'navigate', null, 'https://third.example/'), () => null, { ...opts, mapUrl })).toMatchObject({
+      ok: false,
+      reason: 'other_site',
+    });
+    expect(reasonText('other_site')).toBe('only pages of this site can be opened');
+  });
+
   it('names elements and describes actions for the visitor', () => {
     page('<button aria-label="Close dialog">×</button><input type="submit" value="Save"><a href="/x"></a>');
     const [b, s, a] = [...document.body.children];

@@ -164,6 +164,7 @@ export class AgentTools {
       b.addEventListener('click', () => this.act('navigate', null, value));
       this.navButtons.append(b);
     }
+    this.navButtons.append(this.addressForm(doc));
     ctl.append(this.requestButton, this.waitingText, this.releaseButton, this.navButtons);
     this.notice = doc.createElement('p');
     this.notice.className = 'agent-notice';
@@ -171,6 +172,32 @@ export class AgentTools {
     bar.append(tools, ctl, this.notice);
     this.toolbar = bar;
     this.renderControl();
+  }
+
+  /** "Address" + "Open": the visitor's tab opens a page of the site (relative or absolute). */
+  private addressForm(doc: Document): HTMLFormElement {
+    const form = doc.createElement('form');
+    form.className = 'tool-address';
+    const label = doc.createElement('label');
+    label.textContent = 'Address';
+    const input = doc.createElement('input');
+    input.type = 'text';
+    input.name = 'address';
+    input.placeholder = '/path or https://…';
+    input.autocomplete = 'off';
+    input.spellcheck = false;
+    label.append(input);
+    const open = button(doc, 'Open');
+    open.type = 'submit';
+    form.append(label, open);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const value = input.value.trim();
+      if (!value) return;
+      this.act('navigate', null, value);
+      input.value = '';
+    });
+    return form;
   }
 
   get control(): ControlState {

@@ -12,7 +12,15 @@ export type Win = Window & typeof globalThis;
 
 export const DEFAULT_REFUSE_SELECTORS: readonly string[] = ['[data-cobrowse-no-agent]'];
 
-export type RefusalCode = 'masked' | 'refused' | 'not_found' | 'not_editable' | 'bad_url' | 'file_input' | 'failed';
+export type RefusalCode =
+  | 'masked'
+  | 'refused'
+  | 'not_found'
+  | 'not_editable'
+  | 'bad_url'
+  | 'other_site'
+  | 'file_input'
+  | 'failed';
 
 export interface ActOutcome {
   readonly ok: boolean;
@@ -43,6 +51,8 @@ export function reasonText(reason: string | null): string {
       return 'that element does not take text';
     case 'bad_url':
       return 'only web addresses (http or https) can be opened';
+    case 'other_site':
+      return 'only pages of this site can be opened';
     case 'file_input':
       return 'only you can choose a file';
     case null:
@@ -304,7 +314,11 @@ function navigate(win: Win, value: string, opts: ActOptions): RefusalCode | null
     return 'bad_url';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'bad_url';
-  win.location.assign(opts.mapUrl ? opts.mapUrl(url.href) : url.href);
+  // Within the allowed sites only: this page's origin, or (proxy mode) an origin the
+  // proxy maps, which is one the server allows.
+  const target = opts.mapUrl ? opts.mapUrl(url.href) : url.href;
+  if (target === url.href && url.origin !== win.location.origin) return 'other_site';
+  win.location.assign(target);
   return null;
 }
 
