@@ -299,3 +299,16 @@ def test_the_agent_navigates_the_visitor_s_tab(pair: Pair, demo: Demo) -> None:
     expect(visitor.get_by_text(re.compile("only pages of this site can be opened"))).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("e-Filing")
     assert pair.visitor_errors == []
+
+
+def test_a_notice_does_not_move_the_mirror(pair: Pair, demo: Demo) -> None:
+    """A notice line appearing above the mirror must not rescale it under the agent's aim."""
+    visitor, agent = pair.visitor, pair.agent
+    start(pair, demo, "/")
+    expect(mirror(agent).get_by_role("heading", level=1)).to_contain_text("e-Filing")
+    stage = agent.locator(".mirror-stage")
+    before = stage.bounding_box()
+    agent.get_by_role("button", name="Request control").click()
+    visitor.get_by_role("button", name="Deny").click()
+    expect(agent.get_by_role("status").filter(has_text="did not give control")).to_be_visible()
+    assert stage.bounding_box() == before
