@@ -19,14 +19,25 @@ from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo
 from tests.e2e.test_documents import PDF, payload
 from tests.e2e.test_guidance import click_mirror, hover_mirror
-from tests.e2e.test_story import AADHAAR, ACCOUNT, PAN, PASSWORD, mirror, start, surface
+from tests.e2e.test_story import (
+    AADHAAR,
+    ACCOUNT,
+    PAN,
+    PASSWORD,
+    mirror,
+    mirror_frame,
+    start,
+    surface,
+    wait_in_mirror,
+)
 
 pytestmark = pytest.mark.e2e
 
 
 def told(visitor: Page, text: str) -> None:
     """The visitor is told of the agent's action (it has been applied by then)."""
-    expect(visitor.get_by_text(re.compile(re.escape(f"Asha Rao {text}")))).to_be_visible()
+    toast = visitor.locator(".cb-act-toast")
+    expect(toast).to_contain_text(f"Asha Rao {text}")  # on failure: what it said instead
 
 
 def test_an_agent_guides_the_whole_file_itr_flow(pair: Pair, demo: Demo) -> None:
@@ -35,6 +46,8 @@ def test_an_agent_guides_the_whole_file_itr_flow(pair: Pair, demo: Demo) -> None
     page = surface(visitor, demo)
     view = mirror(agent)
     expect(view.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+    # Aim only once the mirror's web font is in: its arrival reflows the header's links.
+    wait_in_mirror(mirror_frame(agent), "() => document.fonts.status === 'loaded'")
 
     # Nothing happens on the agent's click before the visitor allows control.
     agent.get_by_role("button", name="Request control").click()

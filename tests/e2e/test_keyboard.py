@@ -99,6 +99,8 @@ def test_widget_and_console_with_the_keyboard_alone(pair: Pair, demo: Demo) -> N
         # each Tab is applied (and the visitor told) before the next one is judged
         expect(view.locator("[data-cobrowse-focus]")).to_have_count(1)
     focused(salary)
+    # The agent types once the live view shows the visitor's focus in the field.
+    expect(view.get_by_label("Annual salary (₹)")).to_have_attribute("data-cobrowse-focus", "")
     agent.keyboard.type("1250000")
     expect(salary).to_have_value("1250000")
     expect(page.locator("#calc-result")).to_contain_text("₹")
