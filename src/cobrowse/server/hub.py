@@ -7,6 +7,7 @@ The visitor's consent is enforced here: page data is refused before Allow.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -119,7 +120,11 @@ class Hub:
         """Admit an agent by PIN; None for any PIN that is not usable right now."""
         now = self.clock()
         session = self.store.by_pin(pin)
-        if session is None or not session.pin_usable(now):
+        # The index is a dict (SipHash with a per-process random key, so where a guess
+        # lands says nothing about the PIN); the final comparison is constant-time.
+        if session is None or not hmac.compare_digest(session.pin, pin):
+            return None
+        if not session.pin_usable(now):  # expired, used, denied or ended
             return None
         session.join(agent_name=agent_name, now=now)
         self.store.retire_pin(session)

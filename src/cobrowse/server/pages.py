@@ -83,7 +83,7 @@ async def agent_signin(request: Request, token: str = "") -> Response:
     ctx = get_context(request)
     now = ctx.clock()
     try:
-        link = verify_link(token, secret=ctx.link_secret, now=now)
+        link = verify_link(token, secret=ctx.link_secret, keys=ctx.link_keys, now=now)
     except LinkError as exc:
         return _message_page(401, "This sign-in link does not work", str(exc))
     if not ctx.links.use(link, now=now):
