@@ -11,6 +11,7 @@ id_token is checked (core/oidc.py) and the agent is signed in.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -147,7 +148,8 @@ class OidcClient:
         if self.auth.oidc_client_secret:  # client_secret_basic, RFC 6749 section 2.3.1
             user = quote(self.auth.oidc_client_id, safe="")
             password = quote(self.auth.oidc_client_secret, safe="")
-            headers["Authorization"] = aiohttp.BasicAuth(user, password).encode()
+            pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+            headers["Authorization"] = f"Basic {pair}"
         else:  # a public client: PKCE alone
             form["client_id"] = self.auth.oidc_client_id
         try:
