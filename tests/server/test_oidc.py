@@ -283,3 +283,16 @@ def test_without_oidc_the_routes_say_so(make_server: Callable[..., Server]) -> N
     assert server.browser().get("/agent/oidc/start").status_code == 404
     assert server.browser().get("/agent/oidc/callback?code=x&state=y").status_code == 404
     assert "Sign in with SSO" not in server.browser().get("/agent/login").text
+
+
+def test_pending_sign_ins_are_bounded(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cobrowse.server import oidc
+
+    monkeypatch.setattr(oidc, "MAX_PENDING", 3)
+    browser = server.browser()
+    first = log_in_at_provider(to_provider(browser), "asha", "idp password 1")
+    for _ in range(3):
+        to_provider(server.browser())  # three more starts push the first out
+    assert back_to_us(browser, first).status_code == 401
+    browser, r = full_login(server)
+    assert r.status_code == 303

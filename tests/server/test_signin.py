@@ -192,3 +192,14 @@ def test_console_and_join_errors_point_to_the_sign_in_page(server: Server) -> No
     r = server.browser().get("/api/v1/me")
     assert r.status_code == 401 and "/agent/login" in r.json()["error"]["message"]
     assert 'href="/agent/login"' in server.browser().get("/console").text
+
+
+def test_the_log_names_real_accounts_only(
+    accounts_server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="cobrowse.signin"):
+        sign_in(accounts_server.browser(), "my-secret-passphrase", "x")
+        sign_in(accounts_server.browser(), "asha", "wrong password!")
+    text = caplog.text
+    assert "my-secret-passphrase" not in text and "an unknown username" in text
+    assert "'asha'" in text and "wrong password!" not in text

@@ -34,6 +34,8 @@ from cobrowse.core.oidc import (
 )
 
 PENDING_TTL = 600.0
+# Anyone may start a sign-in, so the table is bounded; filling it to push out a real
+# agent's pending login takes MAX_PENDING starts within the minute that agent needs.
 MAX_PENDING = 10_000
 DOCUMENT_TTL = 3600.0
 JWKS_REFETCH_INTERVAL = 60.0  # an unknown kid refetches the JWKS at most this often
@@ -62,8 +64,8 @@ class OidcClient:
         """(the provider's authorization URL, the state to bind to this browser)."""
         discovery = await self.discovery(now=now)
         self._pending = {s: p for s, p in self._pending.items() if p.expires_at > now}
-        if len(self._pending) >= MAX_PENDING:
-            raise OidcError("busy", "Too many sign-ins are under way; try again in a minute.")
+        while len(self._pending) >= MAX_PENDING:  # bounded: the oldest make room
+            del self._pending[next(iter(self._pending))]
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier, challenge = pkce_pair()
         self._pending[state] = Pending(nonce, verifier, now + PENDING_TTL)

@@ -208,7 +208,11 @@ async def login_submit(request: Request) -> Response:
         await asyncio.sleep(verdict.delay * ctx.sleep_scale)
     account = await asyncio.to_thread(ctx.accounts.verify, username, password)
     if account is None:
-        log.info("sign-in failed for %r from %s", username[:64], address)
+        # Only names of real accounts go to the log: people type passwords into the
+        # username field.
+        known = username.strip().lower() in ctx.accounts.accounts()
+        who = repr(username.strip().lower()) if known else "an unknown username"
+        log.info("sign-in failed for %s from %s", who, address)
         return login_page(
             ctx, error="Wrong username or password.", username=username, status=401
         )
@@ -299,6 +303,6 @@ def _sso_message(exc: OidcError) -> str:
         return "Your account is not allowed to use the co-browse console."
     if exc.code == "bad_state":
         return "This sign-in expired or was started elsewhere. Please try again."
-    if exc.code in ("provider_unreachable", "provider_error", "bad_discovery", "busy"):
+    if exc.code in ("provider_unreachable", "provider_error", "bad_discovery"):
         return "The identity provider cannot be reached just now. Try again in a minute."
     return f"Single sign-on failed: {exc.message}"
