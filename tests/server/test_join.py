@@ -147,7 +147,9 @@ def test_every_attempt_reaches_the_audit_hook_without_the_pin(
         "locked_out",
         "joined",
     ]
-    assert all("agent='Asha Rao'" in line and "address=testclient" in line for line in lines)
+    assert all(
+        "agent='Asha Rao' via=link address=testclient" in line for line in lines
+    ), lines
     assert f"session={session_id}" in lines[-1]
     for text in (pin, *bad):
         assert all(text not in line for line in lines)

@@ -82,7 +82,9 @@ def full_login(server: Server, username: str = "asha", password: str = "idp pass
     return browser, back_to_us(browser, location)
 
 
-def test_the_whole_code_flow_signs_the_agent_in(idp: Provider, server: Server) -> None:
+def test_the_whole_code_flow_signs_the_agent_in(
+    idp: Provider, server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
     browser = server.browser()
     authorize = to_provider(browser)
     query = parse_qs(urlsplit(authorize).query)
@@ -99,9 +101,11 @@ def test_the_whole_code_flow_signs_the_agent_in(idp: Provider, server: Server) -
     assert token_request["grant_type"] == "authorization_code"
     assert token_request["redirect_uri"] == CALLBACK and len(token_request["code_verifier"]) >= 43
     assert "client_secret" not in token_request  # sent as HTTP Basic, not in the body
-    # The agent can join with that identity.
+    # The agent can join with that identity, and the audit hook says how they signed in.
     pin = server.create_session()["pin"]
-    assert server.join(browser, pin)["agent"] == {"name": "Asha Rao"}
+    with caplog.at_level("INFO", logger="cobrowse.audit"):
+        assert server.join(browser, pin)["agent"] == {"name": "Asha Rao"}
+    assert "join joined agent='Asha Rao' via=sso" in caplog.text
 
 
 def test_discovery_and_keys_are_cached(idp: Provider, server: Server) -> None:

@@ -146,7 +146,7 @@ class AccountStore:
     def verify(self, username: str, password: str) -> Account | None:
         """The account if the password is right; the same work whether or not it exists.
 
-        CPU-bound (tens of milliseconds): call it from a worker thread.
+        CPU-bound (about 0.1 s on one core): call it from a worker thread.
         """
         dummy = self._dummy_hash()  # made on the first call of any kind, then cached
         try:

@@ -234,12 +234,12 @@ async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> Joi
     now = ctx.clock()
     verdict = ctx.join_limiter.attempt(keys, now=now)
     if verdict.refused:
-        ctx.join_attempted(agent=agent.name, address=address, outcome="locked_out")
+        ctx.join_attempted(agent=agent.name, via=agent.via, address=address, outcome="locked_out")
         raise _too_many(verdict.retry_after, "Too many wrong PINs. Wait before trying again.")
     paused = ctx.join_global.attempt(now=now)
     if paused:
         ctx.join_limiter.forgive(keys, now=now)  # not this agent's fault: do not count it
-        ctx.join_attempted(agent=agent.name, address=address, outcome="paused")
+        ctx.join_attempted(agent=agent.name, via=agent.via, address=address, outcome="paused")
         raise _too_many(
             paused,
             "Too many wrong PINs on this server just now; joining is paused.",
@@ -250,12 +250,16 @@ async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> Joi
     pin = normalize_pin(body.pin)
     joined = ctx.hub.join(pin, agent_name=agent.name) if pin else None
     if joined is None:
-        ctx.join_attempted(agent=agent.name, address=address, outcome="wrong_pin")
+        ctx.join_attempted(agent=agent.name, via=agent.via, address=address, outcome="wrong_pin")
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")
     ctx.join_limiter.forgive(keys, now=ctx.clock())
     ctx.join_global.forgive(now=ctx.clock())
     ctx.join_attempted(
-        agent=agent.name, address=address, outcome="joined", session_id=joined.session.id
+        agent=agent.name,
+        via=agent.via,
+        address=address,
+        outcome="joined",
+        session_id=joined.session.id,
     )
     return JoinOut(
         session_id=joined.session.id,

@@ -102,13 +102,25 @@ class Context:
         )
 
     def join_attempted(
-        self, *, agent: str, address: str, outcome: str, session_id: str | None = None
+        self,
+        *,
+        agent: str,
+        via: str,
+        address: str,
+        outcome: str,
+        session_id: str | None = None,
     ) -> None:
         """Every join attempt, once, with its outcome: "joined", "wrong_pin",
         "locked_out" (this agent or address is throttled) or "paused" (the global
-        ceiling). The hook for the audit log; the PIN typed is never passed on."""
+        ceiling); `via` is how the agent signed in ("link", "account", "sso").
+        The hook for the audit log; the PIN typed is never passed on."""
         audit_log.info(
-            "join %s agent=%r address=%s session=%s", outcome, agent, address, session_id or "-"
+            "join %s agent=%r via=%s address=%s session=%s",
+            outcome,
+            agent,
+            via,
+            address,
+            session_id or "-",
         )
 
     def _agent_view(self, session_id: str, frame: bytes) -> bytes:
