@@ -41,6 +41,10 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoDemo]:
             mode="inline",
         )
         try:
+            # The login page on another site than the console (idp.localhost resolves to
+            # loopback in Chromium): the way back to the callback is a cross-site
+            # navigation, as in production, so the SameSite=Lax state cookie is tested.
+            idp.front_url = idp.issuer.replace("127.0.0.1", "idp.localhost")
             idp.redirect_uris.append(f"{demo.server}/agent/oidc/callback")
             # What `cobrowse user add` writes; the running server picks it up.
             AccountStore(demo.data_dir / "accounts.json").add(
@@ -81,7 +85,7 @@ def test_sso_sign_in_then_join_then_sign_out(sso: SsoDemo, page: Page) -> None:
 
     # The provider's own page.
     expect(page.get_by_role("heading", name="Test identity provider")).to_be_visible()
-    assert page.url.startswith(sso.idp.issuer + "/authorize?")
+    assert page.url.startswith(sso.idp.front_url + "/authorize?")
     page.get_by_label("Username").fill("asha")
     page.get_by_label("Password").fill("idp password 1")
     page.get_by_role("button", name="Sign in").click()

@@ -66,6 +66,10 @@ class Code:
 class Provider:
     issuer: str
     clock: Callable[[], float] = time.time
+    # Where browsers reach the login page, if not at the issuer's host: the tests in
+    # Chromium use another site's name for it (front channel) while the server talks
+    # to the issuer's address (back channel), as Keycloak's separate hostnames allow.
+    front_url: str = ""
     redirect_uris: list[str] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     key: rsa.RSAPrivateKey = field(default_factory=new_key)
@@ -86,7 +90,7 @@ class Provider:
     def discovery(self) -> dict[str, Any]:
         return {
             "issuer": self.issuer,
-            "authorization_endpoint": f"{self.issuer}/authorize",
+            "authorization_endpoint": f"{self.front_url or self.issuer}/authorize",
             "token_endpoint": f"{self.issuer}/token",
             "jwks_uri": f"{self.issuer}/jwks",
             "response_types_supported": ["code"],
