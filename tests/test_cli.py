@@ -164,6 +164,19 @@ def test_serve_rejects_an_unknown_setting(
     assert "unknown setting session.pin_ttl" in capsys.readouterr().err
 
 
+def test_serve_refuses_an_unreadable_crm_key_before_listening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "cobrowse.toml"
+    missing = tmp_path / "crm.pem"
+    config.write_text(
+        f'[server]\ndata_dir = "{tmp_path}"\nport = {free_port()}\n'
+        f'[auth]\nlink_public_keys = ["crm={missing}"]\n'
+    )
+    assert main(["serve", "--config", str(config)]) == 2
+    assert f"auth.link_public_keys: cannot read {missing}" in capsys.readouterr().err
+
+
 def test_serve_runs_from_toml_and_environment(tmp_path: Path) -> None:
     port = free_port()
     config = tmp_path / "cobrowse.toml"
