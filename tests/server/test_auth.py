@@ -133,3 +133,30 @@ def test_configuration_errors_name_the_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="KID=PATH"):
         keys(f"={good}")
     keys(good)  # one key needs no id
+
+
+def test_agents_sharing_a_display_name_are_still_different_agents(
+    make_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    """Admission is by who signed in (account, SSO subject), not by the name shown."""
+    from contextlib import ExitStack
+
+    from cobrowse.server.accounts import AccountStore
+    from tests.server.test_signin import sign_in
+    from tests.server.test_ws import PDF, Story
+
+    server = make_server()
+    accounts = AccountStore(tmp_path / "data" / "accounts.json")
+    accounts.add("asha.rao", name="Asha Rao", password="first password!")
+    accounts.add("asha.r", name="Asha Rao", password="second password!")
+    with ExitStack() as stack:
+        story = Story(server, stack)
+        story.agent_browser = server.browser()
+        assert sign_in(story.agent_browser, "asha.rao", "first password!").status_code == 303
+        story.allow()
+        namesake = server.browser()
+        assert sign_in(namesake, "asha.r", "second password!").status_code == 303
+        assert namesake.get("/api/v1/me").json() == {"agent": {"name": "Asha Rao"}}
+        url = f"/api/v1/sessions/{story.session_id}/files"
+        assert namesake.post(url, files={"file": ("a.pdf", PDF)}).status_code == 404
+        assert story.agent_browser.post(url, files={"file": ("a.pdf", PDF)}).status_code == 201

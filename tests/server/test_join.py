@@ -111,7 +111,7 @@ def test_a_paused_join_does_not_count_against_the_agent(make_server: Callable[..
     assert refused(attacker.post("/api/v1/join", json={"pin": wrong(pin)}))
     for _ in range(5):
         assert honest.post("/api/v1/join", json={"pin": pin}).status_code == 429
-    assert server.ctx.join_limiter.failures("agent:Honest", now=server.clock()) == 0
+    assert server.ctx.join_limiter.failures("agent:link:Honest", now=server.clock()) == 0
 
 
 def test_per_agent_lockout_has_its_code_and_retry_after(make_server: Callable[..., Server]) -> None:
@@ -148,7 +148,8 @@ def test_every_attempt_reaches_the_audit_hook_without_the_pin(
         "joined",
     ]
     assert all(
-        "agent='Asha Rao' via=link address=testclient" in line for line in lines
+        "agent='Asha Rao' id='link:Asha Rao' via=link address=testclient" in line
+        for line in lines
     ), lines
     assert f"session={session_id}" in lines[-1]
     for text in (pin, *bad):

@@ -105,7 +105,7 @@ def test_the_whole_code_flow_signs_the_agent_in(
     pin = server.create_session()["pin"]
     with caplog.at_level("INFO", logger="cobrowse.audit"):
         assert server.join(browser, pin)["agent"] == {"name": "Asha Rao"}
-    assert "join joined agent='Asha Rao' via=sso" in caplog.text
+    assert "join joined agent='Asha Rao' id='sso:sub-asha' via=sso" in caplog.text
 
 
 def test_discovery_and_keys_are_cached(idp: Provider, server: Server) -> None:

@@ -204,7 +204,7 @@ async def offer_file(
     if "origin" in request.headers:
         _check_same_origin(request)
     session = ctx.hub.store.get(session_id)
-    if session is None or session.agent_name != agent.name:
+    if session is None or session.agent_id != agent.id:
         raise ApiError(404, "not_found", "No such session of yours.")
     if session.state is not State.ACTIVE:
         raise ApiError(409, "not_active", "The session is not active.")
@@ -230,16 +230,27 @@ async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> Joi
     if "origin" in request.headers:
         _check_same_origin(request)
     address = client_address(request)
-    keys = [f"agent:{agent.name}", f"addr:{address}"]
+    keys = [f"agent:{agent.id}", f"addr:{address}"]
     now = ctx.clock()
+
+    def attempted(outcome: str, session_id: str | None = None) -> None:
+        ctx.join_attempted(
+            agent=agent.name,
+            agent_id=agent.id,
+            via=agent.via,
+            address=address,
+            outcome=outcome,
+            session_id=session_id,
+        )
+
     verdict = ctx.join_limiter.attempt(keys, now=now)
     if verdict.refused:
-        ctx.join_attempted(agent=agent.name, via=agent.via, address=address, outcome="locked_out")
+        attempted("locked_out")
         raise _too_many(verdict.retry_after, "Too many wrong PINs. Wait before trying again.")
     paused = ctx.join_global.attempt(now=now)
     if paused:
         ctx.join_limiter.forgive(keys, now=now)  # not this agent's fault: do not count it
-        ctx.join_attempted(agent=agent.name, via=agent.via, address=address, outcome="paused")
+        attempted("paused")
         raise _too_many(
             paused,
             "Too many wrong PINs on this server just now; joining is paused.",
@@ -248,19 +259,13 @@ async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> Joi
     if verdict.delay:
         await asyncio.sleep(verdict.delay * ctx.sleep_scale)
     pin = normalize_pin(body.pin)
-    joined = ctx.hub.join(pin, agent_name=agent.name) if pin else None
+    joined = ctx.hub.join(pin, agent_name=agent.name, agent_id=agent.id) if pin else None
     if joined is None:
-        ctx.join_attempted(agent=agent.name, via=agent.via, address=address, outcome="wrong_pin")
+        attempted("wrong_pin")
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")
     ctx.join_limiter.forgive(keys, now=ctx.clock())
     ctx.join_global.forgive(now=ctx.clock())
-    ctx.join_attempted(
-        agent=agent.name,
-        via=agent.via,
-        address=address,
-        outcome="joined",
-        session_id=joined.session.id,
-    )
+    attempted("joined", joined.session.id)
     return JoinOut(
         session_id=joined.session.id,
         agent_token=joined.agent_token,

@@ -57,9 +57,10 @@ def load_link_keys(config: Config) -> list[LinkKey]:
 
 @dataclass(frozen=True, slots=True)
 class Agent:
-    name: str
+    name: str  # what the visitor sees; two agents may share one
     expires_at: float
     via: str = "link"  # how they signed in: "link", "account" or "sso"
+    id: str = ""  # who they are: "link:<name>", "account:<username>", "sso:<sub>"
 
 
 @dataclass(slots=True)
@@ -69,10 +70,15 @@ class AgentSessions:
     ttl: float
     _agents: dict[str, Agent] = field(default_factory=dict)
 
-    def sign_in(self, name: str, *, now: float, via: str = "link") -> str:
+    def sign_in(
+        self, name: str, *, now: float, via: str = "link", subject: str | None = None
+    ) -> str:
+        """A new cookie for an agent. `subject` is their stable id within `via` (the
+        account's username, the SSO `sub`); a CRM link vouches for the name alone."""
         self._agents = {k: a for k, a in self._agents.items() if a.expires_at > now}
         cookie = secrets.token_urlsafe(32)
-        self._agents[cookie] = Agent(name=name, expires_at=now + self.ttl, via=via)
+        agent_id = f"{via}:{subject if subject is not None else name}"
+        self._agents[cookie] = Agent(name=name, expires_at=now + self.ttl, via=via, id=agent_id)
         return cookie
 
     def agent(self, cookie: str | None, *, now: float) -> Agent | None:

@@ -105,6 +105,7 @@ class Context:
         self,
         *,
         agent: str,
+        agent_id: str,
         via: str,
         address: str,
         outcome: str,
@@ -112,12 +113,14 @@ class Context:
     ) -> None:
         """Every join attempt, once, with its outcome: "joined", "wrong_pin",
         "locked_out" (this agent or address is throttled) or "paused" (the global
-        ceiling); `via` is how the agent signed in ("link", "account", "sso").
+        ceiling); `agent_id` is who they are ("account:asha", "sso:<sub>",
+        "link:<name>"), `via` how they signed in ("link", "account", "sso").
         The hook for the audit log; the PIN typed is never passed on."""
         audit_log.info(
-            "join %s agent=%r via=%s address=%s session=%s",
+            "join %s agent=%r id=%r via=%s address=%s session=%s",
             outcome,
             agent,
+            agent_id,
             via,
             address,
             session_id or "-",

@@ -82,8 +82,8 @@ class OidcClient:
 
     async def finish(
         self, *, state: str, code: str, browser_state: str | None, now: float
-    ) -> str:
-        """The agent's display name once every check passed; OidcError otherwise."""
+    ) -> tuple[str, str]:
+        """(display name, `sub`) once every check passed; OidcError otherwise."""
         if not browser_state or not hmac.compare_digest(state.encode(), browser_state.encode()):
             raise OidcError("bad_state", "This sign-in was not started in this browser.")
         pending = self._pending.pop(state, None)
@@ -94,12 +94,16 @@ class OidcClient:
         discovery = await self.discovery(now=now)
         id_token = await self._exchange(discovery, code=code, verifier=pending.verifier)
         claims = await self._verify(id_token, nonce=pending.nonce, now=now)
-        return agent_name(
+        name = agent_name(
             claims,
             name_claim=self.auth.oidc_name_claim,
             groups_claim=self.auth.oidc_groups_claim,
             allowed_groups=self.auth.oidc_allowed_groups,
         )
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject or len(subject) > 255:
+            raise OidcError("bad_id_token", "the id_token's sub is not a usable string")
+        return name, subject
 
     def finish_abandoned(self, state: str) -> None:
         """The provider sent an error instead of a code: forget that login."""

@@ -219,7 +219,8 @@ async def login_submit(request: Request) -> Response:
     ctx.login_limiter.forgive(keys, now=ctx.clock())
     log.info("agent %r signed in with a local account from %s", account.username, address)
     response = RedirectResponse("/console", status_code=303)
-    set_agent_cookie(response, ctx, ctx.agents.sign_in(account.name, now=now, via="account"))
+    cookie = ctx.agents.sign_in(account.name, now=now, via="account", subject=account.username)
+    set_agent_cookie(response, ctx, cookie)
     response.delete_cookie(LOGIN_COOKIE, path="/agent/login")
     return response
 
@@ -278,7 +279,7 @@ async def oidc_callback(
         log.info("SSO refused by the provider: %s", error[:100])
         return _sso_failed(ctx, "The identity provider did not sign you in.", status=401)
     try:
-        name = await ctx.oidc.finish(
+        name, subject = await ctx.oidc.finish(
             state=state, code=code, browser_state=request.cookies.get(OIDC_COOKIE), now=ctx.clock()
         )
     except OidcError as exc:
@@ -287,7 +288,8 @@ async def oidc_callback(
         return _sso_failed(ctx, _sso_message(exc), status=status)
     log.info("agent %r signed in through SSO from %s", name, client_address(request))
     response = RedirectResponse("/console", status_code=303)
-    set_agent_cookie(response, ctx, ctx.agents.sign_in(name, now=ctx.clock(), via="sso"))
+    cookie = ctx.agents.sign_in(name, now=ctx.clock(), via="sso", subject=subject)
+    set_agent_cookie(response, ctx, cookie)
     response.delete_cookie(OIDC_COOKIE, path="/agent/oidc")
     return response
 
