@@ -16,7 +16,8 @@ import pytest
 from cobrowse.cli import main
 from cobrowse.config import load_config
 from cobrowse.core.links import verify_link
-from cobrowse.server.auth import api_key_valid, load_link_secret
+from cobrowse.server.api_keys import ApiKeyStore
+from cobrowse.server.auth import load_link_secret
 from tests.e2e.demo_process import free_port
 
 
@@ -52,13 +53,78 @@ def test_agent_link_refuses_a_bad_name(tmp_path: Path, capsys: pytest.CaptureFix
     assert "agent name is empty" in capsys.readouterr().err
 
 
-def test_api_key_prints_a_key_and_its_config_entry(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["api-key"]) == 0
+def test_api_key_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert main(["api-key", "--label", "CRM prod", *data]) == 0  # create is the default
     out = capsys.readouterr().out
-    key = out.split("):")[1].split()[0]
-    entry = out.split('api_keys = ["')[1].split('"')[0]
-    assert api_key_valid(key, (entry,))
-    assert not api_key_valid(key + "x", (entry,))
+    key = out.splitlines()[1]
+    key_id = out.split()[2]
+    assert key.startswith(f"cbk_{key_id}_")
+    store = ApiKeyStore(tmp_path / "api-keys.json")
+    assert store.valid(key) and not store.valid(key + "x")
+    stored = (tmp_path / "api-keys.json").read_text()
+    assert key not in stored and key.split("_", 2)[2] not in stored  # only the hash is kept
+    assert (tmp_path / "api-keys.json").stat().st_mode & 0o777 == 0o600
+
+    assert main(["api-key", "list", *data]) == 0
+    listing = capsys.readouterr().out
+    assert key_id in listing and "active" in listing and "CRM prod" in listing
+    assert key not in listing
+
+    assert main(["api-key", "revoke", key_id, *data]) == 0
+    capsys.readouterr()
+    assert not store.valid(key)  # the same store object sees the change at once
+    assert main(["api-key", "list", *data]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert main(["api-key", "revoke", "nosuchid", *data]) == 2
+    assert "no API key" in capsys.readouterr().err
+
+
+def test_user_add_list_reset_remove(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import StringIO
+
+    from cobrowse.server.accounts import AccountStore
+
+    data = ["--data-dir", str(tmp_path)]
+
+    def run(*args: str, stdin: str = "") -> int:
+        monkeypatch.setattr("sys.stdin", StringIO(stdin))
+        return main([*args, *data])
+
+    assert (
+        run(
+            "user",
+            "add",
+            "asha",
+            "--name",
+            "Asha Rao",
+            "--password-stdin",
+            stdin="correct horse battery\n",
+        )
+        == 0
+    )
+    store = AccountStore(tmp_path / "accounts.json")
+    assert store.verify("asha", "correct horse battery") is not None
+    assert (tmp_path / "accounts.json").stat().st_mode & 0o777 == 0o600
+    assert "correct horse" not in (tmp_path / "accounts.json").read_text()
+    assert "$argon2id$" in (tmp_path / "accounts.json").read_text()
+    capsys.readouterr()
+    assert run("user", "list") == 0
+    assert "asha  Asha Rao" in capsys.readouterr().out
+    assert run("user", "add", "asha", "--password-stdin", stdin="another long one\n") == 2
+    assert "exists already" in capsys.readouterr().err
+    assert run("user", "add", "Bad Name!", "--password-stdin", stdin="long enough pass\n") == 2
+    assert "username" in capsys.readouterr().err
+    assert run("user", "add", "ravi", "--password-stdin", stdin="short\n") == 2
+    assert "shorter than 12" in capsys.readouterr().err
+    assert run("user", "reset-password", "asha", "--password-stdin", stdin="a new password!\n") == 0
+    assert store.verify("asha", "correct horse battery") is None
+    assert store.verify("asha", "a new password!") is not None
+    assert run("user", "remove", "asha") == 0
+    assert store.verify("asha", "a new password!") is None
+    assert run("user", "remove", "asha") == 2
 
 
 def test_demo_on_a_busy_port_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -96,6 +162,19 @@ def test_serve_rejects_an_unknown_setting(
     config.write_text("[session]\npin_ttl = 60\n")
     assert main(["serve", "--config", str(config)]) == 2
     assert "unknown setting session.pin_ttl" in capsys.readouterr().err
+
+
+def test_serve_refuses_an_unreadable_crm_key_before_listening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "cobrowse.toml"
+    missing = tmp_path / "crm.pem"
+    config.write_text(
+        f'[server]\ndata_dir = "{tmp_path}"\nport = {free_port()}\n'
+        f'[auth]\nlink_public_keys = ["crm={missing}"]\n'
+    )
+    assert main(["serve", "--config", str(config)]) == 2
+    assert f"auth.link_public_keys: cannot read {missing}" in capsys.readouterr().err
 
 
 def test_serve_runs_from_toml_and_environment(tmp_path: Path) -> None:

@@ -1,10 +1,11 @@
-"""The `cobrowse` command: demo, serve, agent-link, api-key."""
+"""The `cobrowse` command: demo, serve, agent-link, api-key, user."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import getpass
 import logging
 import os
 import signal
@@ -19,7 +20,10 @@ import uvicorn
 from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core.links import LinkError, sign_link
 from cobrowse.core.origins import OriginError, OriginPattern
-from cobrowse.server.auth import load_link_secret, new_api_key
+from cobrowse.server.accounts import AccountError, AccountStore, accounts_path
+from cobrowse.server.api_keys import ApiKeyError, ApiKeyStore, api_keys_path
+from cobrowse.server.auth import load_link_secret
+from cobrowse.server.datafiles import DataFileError
 
 DEMO_LINK_TTL = 1800.0
 # Site and proxy share the parent demo.localhost: the production shape (same-site overlay).
@@ -33,7 +37,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.run(args)
         return result
-    except (ConfigError, LinkError, OriginError, ListenError) as exc:
+    except (
+        ConfigError,
+        LinkError,
+        OriginError,
+        ListenError,
+        AccountError,
+        ApiKeyError,
+        DataFileError,
+    ) as exc:
         print(f"cobrowse: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -69,9 +81,37 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("--ttl", type=float, default=None, help="seconds the link is valid")
     link.set_defaults(run=_run_agent_link)
 
-    key = sub.add_parser("api-key", help="make a CRM API key and its auth.api_keys entry")
+    key = sub.add_parser(
+        "api-key", help="CRM API keys: create (the default), list, revoke ID"
+    )
+    key.add_argument("action", nargs="?", default="create", choices=["create", "list", "revoke"])
+    key.add_argument("key_id", nargs="?", help="the key's id (revoke)")
+    key.add_argument("--label", default="", help="what the key is for (create)")
+    _data_options(key)
     key.set_defaults(run=_run_api_key)
+
+    user = sub.add_parser("user", help="local agent accounts: add, remove, reset-password, list")
+    user.add_argument("action", choices=["add", "remove", "reset-password", "list"])
+    user.add_argument("username", nargs="?")
+    user.add_argument("--name", help="the display name the visitor sees (add)")
+    user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    _data_options(user)
+    user.set_defaults(run=_run_user)
     return parser
+
+
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=os.environ.get("COBROWSE_CONFIG"), help="TOML file")
+    parser.add_argument("--data-dir", default=None, help="the server's data directory")
+
+
+def _data_config(args: argparse.Namespace) -> Config:
+    config = _config(args.config)
+    if args.data_dir:
+        config = config.with_changes(server={"data_dir": args.data_dir})
+    return config
 
 
 def _port(text: str) -> int:
@@ -182,10 +222,61 @@ def _run_agent_link(args: argparse.Namespace) -> int:
 
 
 def _run_api_key(args: argparse.Namespace) -> int:
-    key, entry = new_api_key()
-    print(f"API key (give it to the CRM; it is not stored):  {key}")
-    print(f'Add to the server configuration:  [auth] api_keys = ["{entry}"]')
+    config = _data_config(args)
+    store = ApiKeyStore(api_keys_path(config), configured=config.auth.api_keys)
+    if args.action == "create":
+        key, record = store.create(label=args.label)
+        print(f"API key {record.id} (give it to the CRM; shown once, stored as a hash):")
+        print(key)
+        print(f"(revoke with: cobrowse api-key revoke {record.id})", file=sys.stderr)
+    elif args.action == "list":
+        for k in store.records():
+            when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(k.created_at))
+            state = (
+                "revoked " + time.strftime("%Y-%m-%d %H:%M", time.gmtime(k.revoked_at))
+                if k.revoked_at is not None
+                else "active"
+            )
+            print(f"{k.id}  created {when} UTC  {state}  {k.label}")
+        if config.auth.api_keys:
+            print(f"(and {len(config.auth.api_keys)} key(s) in auth.api_keys of the configuration)")
+    else:
+        if not args.key_id:
+            raise ApiKeyError("which key? cobrowse api-key revoke ID (see cobrowse api-key list)")
+        store.revoke(args.key_id)
+        print(f"API key {args.key_id} revoked; it stops working at once.")
     return 0
+
+
+def _run_user(args: argparse.Namespace) -> int:
+    store = AccountStore(accounts_path(_data_config(args)))
+    if args.action == "list":
+        for a in sorted(store.accounts().values(), key=lambda a: a.username):
+            print(f"{a.username}  {a.name}")
+        return 0
+    if not args.username:
+        raise AccountError(f"which user? cobrowse user {args.action} USERNAME")
+    if args.action == "remove":
+        store.remove(args.username)
+        print(f"user {args.username} removed; they can no longer sign in.")
+        return 0
+    password = _read_password(args.password_stdin)
+    if args.action == "add":
+        account = store.add(args.username, name=args.name or args.username, password=password)
+        print(f"user {account.username} added (shown to visitors as {account.name!r}).")
+    else:
+        store.set_password(args.username, password)
+        print(f"password of {args.username} changed.")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise AccountError("the passwords differ")
+    return first
 
 
 def _logging(level: str) -> None:

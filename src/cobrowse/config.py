@@ -57,6 +57,20 @@ class AuthConfig:
     agent_cookie_ttl_seconds: float = 8 * 3600.0
     api_keys: tuple[str, ...] = ()  # "sha256:<hex>" of each key (`cobrowse api-key`)
     secure_cookies: bool = False  # set true behind HTTPS
+    # CRM public keys for RS256/ES256 links: "PATH" or "KID=PATH" (PEM files).
+    link_public_keys: tuple[str, ...] = ()
+    link_issuer: str = ""  # when set, public-key links must carry this `iss`
+    accounts_file: str = ""  # local agent accounts; default data_dir/accounts.json
+    # OpenID Connect sign-in (SSO); on when oidc_issuer is set.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_redirect_url: str = ""  # default: <public_url>/agent/oidc/callback
+    oidc_scopes: str = "openid profile email"
+    oidc_name_claim: str = "name"  # the claim that becomes the agent's display name
+    oidc_groups_claim: str = "groups"
+    oidc_allowed_groups: tuple[str, ...] = ()  # empty: every user of the issuer may sign in
+    oidc_button_label: str = "Sign in with SSO"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +100,11 @@ class LimitsConfig:
     join_base_delay_seconds: float = 0.25
     join_max_delay_seconds: float = 2.0
     join_window_seconds: float = 900.0
+    # Wrong PINs per minute from everyone together; past it every join waits (docs/security.md).
+    join_global_failures_per_minute: int = 60
+    login_free_failures: int = 3  # local account sign-in, per username and per address
+    login_lockout_failures: int = 10
+    login_window_seconds: float = 900.0
     max_sessions: int = 10_000
     offer_bytes: int = 10 * 1024 * 1024  # a file an agent offers to a visitor
     offer_types: tuple[str, ...] = DEFAULT_OFFER_TYPES
@@ -232,6 +251,9 @@ def _validate_fields(config: Config, where: str) -> None:
         ("auth", "agent_cookie_ttl_seconds"),
         ("limits", "join_lockout_failures"),
         ("limits", "join_window_seconds"),
+        ("limits", "join_global_failures_per_minute"),
+        ("limits", "login_lockout_failures"),
+        ("limits", "login_window_seconds"),
         ("limits", "max_sessions"),
     ]
     for section, key in positive:
@@ -249,6 +271,8 @@ def _validate_fields(config: Config, where: str) -> None:
             raise ConfigError(
                 f"{where}auth.api_keys entries are 'sha256:<64 hex>' (see `cobrowse api-key`)"
             )
+    if lim.login_free_failures < 0 or lim.login_free_failures > lim.login_lockout_failures:
+        raise ConfigError(f"{where}limits.login_free_failures must be 0..login_lockout_failures")
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{where}server.port must be 1-65535")
     if lim.visitor_message_bytes < 1024 or lim.agent_message_bytes < 1024:
@@ -278,8 +302,33 @@ def _validate_fields(config: Config, where: str) -> None:
         raise ConfigError(f"{where}masking.selectors must not be empty")
 
 
+def _validate_auth(auth: AuthConfig, where: str) -> None:
+    for entry in auth.link_public_keys:
+        kid, sep, path = entry.partition("=")
+        if not (path if sep else kid).strip() or (sep and not kid.strip()):
+            raise ConfigError(f"{where}auth.link_public_keys entries are 'PATH' or 'KID=PATH'")
+    kids = [e.partition("=")[0] if "=" in e else "" for e in auth.link_public_keys]
+    if len(set(kids)) != len(kids):
+        raise ConfigError(
+            f"{where}auth.link_public_keys: give each key its own id ('KID=PATH') "
+            "when there are several"
+        )
+    if auth.oidc_issuer:
+        if not auth.oidc_issuer.startswith(("https://", "http://")):
+            raise ConfigError(f"{where}auth.oidc_issuer must be an http(s) URL")
+        if not auth.oidc_client_id:
+            raise ConfigError(f"{where}auth.oidc_client_id is needed with auth.oidc_issuer")
+        if "openid" not in auth.oidc_scopes.split():
+            raise ConfigError(f"{where}auth.oidc_scopes must include 'openid'")
+        if not auth.oidc_name_claim:
+            raise ConfigError(f"{where}auth.oidc_name_claim must not be empty")
+    if auth.oidc_redirect_url and not auth.oidc_redirect_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}auth.oidc_redirect_url must be an http(s) URL")
+
+
 def _validate_relations(config: Config) -> None:
     """Checks between values, on the merged result of every layer."""
+    _validate_auth(config.auth, "")
     lim = config.limits
     if lim.replay_buffer_bytes < lim.visitor_message_bytes:
         raise ConfigError("limits.replay_buffer_bytes must be >= limits.visitor_message_bytes")

@@ -11,6 +11,8 @@ from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cobrowse.core.links import (
     AUDIENCE,
@@ -18,8 +20,10 @@ from cobrowse.core.links import (
     MAX_LIFETIME,
     AgentLink,
     LinkError,
+    LinkKey,
     ReplayCache,
     agent_name_problem,
+    public_key,
     sign_link,
     verify_link,
 )
@@ -276,3 +280,123 @@ def test_cache_with_verified_links() -> None:
     assert cache.use(first, now=T0 + 1)
     again = verify_link(tok, secret=SECRET, now=T0 + 2)  # still valid as a token
     assert not cache.use(again, now=T0 + 2)
+
+
+# --- public-key links (RS256, ES256), kid, issuer, algorithm pinning -----------------
+
+RSA_PRIVATE = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_PRIVATE = ec.generate_private_key(ec.SECP256R1())
+OTHER_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def pem(private: Any) -> bytes:
+    return bytes(
+        private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+def signed(private: Any, alg: str, *, kid: str | None = None, **over: Any) -> str:
+    headers = {"kid": kid} if kid else None
+    return jwt.encode(claims(**over), private, algorithm=alg, headers=headers)
+
+
+def test_public_key_algorithm_comes_from_the_key() -> None:
+    assert public_key(pem(RSA_PRIVATE)).alg == "RS256"
+    assert public_key(pem(EC_PRIVATE), kid="crm-ec").alg == "ES256"
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    with pytest.raises(LinkError, match="2048"):
+        public_key(pem(small))
+    with pytest.raises(LinkError, match="P-256"):
+        public_key(pem(ec.generate_private_key(ec.SECP384R1())))
+    with pytest.raises(LinkError, match="PEM"):
+        public_key(b"not a key")
+
+
+def test_rs256_and_es256_links_verify_with_the_public_key() -> None:
+    keys = [public_key(pem(RSA_PRIVATE), kid="rsa-1"), public_key(pem(EC_PRIVATE), kid="ec-1")]
+    got = verify_link(signed(RSA_PRIVATE, "RS256", kid="rsa-1"), keys=keys, now=T0)
+    assert got.agent == "Asha Rao"
+    assert verify_link(signed(EC_PRIVATE, "ES256", kid="ec-1"), keys=keys, now=T0).jti == JTI
+
+
+def test_a_single_public_key_needs_no_kid() -> None:
+    keys = [public_key(pem(RSA_PRIVATE))]
+    assert verify_link(signed(RSA_PRIVATE, "RS256"), keys=keys, secret=SECRET, now=T0)
+    # ... and the shared secret still works beside it.
+    assert verify_link(token(), keys=keys, secret=SECRET, now=T0)
+
+
+def test_kid_selects_the_key_and_an_unknown_kid_is_refused() -> None:
+    keys = [public_key(pem(RSA_PRIVATE), kid="a"), public_key(pem(OTHER_RSA), kid="b")]
+    assert verify_link(signed(OTHER_RSA, "RS256", kid="b"), keys=keys, now=T0)
+    with pytest.raises(LinkError, match="Signature verification failed"):
+        verify_link(signed(OTHER_RSA, "RS256", kid="a"), keys=keys, now=T0)
+    with pytest.raises(LinkError, match="unknown key id"):
+        verify_link(signed(RSA_PRIVATE, "RS256", kid="c"), keys=keys, now=T0)
+
+
+def test_signed_by_another_private_key_is_refused() -> None:
+    keys = [public_key(pem(RSA_PRIVATE))]
+    with pytest.raises(LinkError, match="Signature verification failed"):
+        verify_link(signed(OTHER_RSA, "RS256"), keys=keys, now=T0)
+
+
+@pytest.mark.parametrize("kid", [None, "rsa-1"])
+def test_hs256_signed_with_the_public_key_as_secret_is_refused(kid: str | None) -> None:
+    # The RS256/HS256 confusion: the attacker knows the public key (it is public) and
+    # signs an HS256 token using its PEM text as the HMAC secret.
+    keys = [public_key(pem(RSA_PRIVATE), kid=kid)]
+    header = {"alg": "HS256", "typ": "JWT", **({"kid": kid} if kid else {})}
+    tok = forged(header, claims(), pem(RSA_PRIVATE))
+    with pytest.raises(LinkError, match="invalid link"):
+        verify_link(tok, keys=keys, now=T0)
+    # Even with a shared secret configured too, the secret is what HS256 is checked with.
+    with pytest.raises(LinkError, match="invalid link"):
+        verify_link(tok, keys=keys, secret=SECRET, now=T0)
+
+
+def test_a_public_key_is_never_used_with_another_algorithm() -> None:
+    keys = [public_key(pem(RSA_PRIVATE), kid="k")]
+    ps256 = signed(RSA_PRIVATE, "PS256", kid="k")  # same key, other algorithm
+    with pytest.raises(LinkError, match="no key for algorithm"):
+        verify_link(ps256, keys=keys, now=T0)
+    rs512 = signed(RSA_PRIVATE, "RS512", kid="k")
+    with pytest.raises(LinkError, match="no key for algorithm"):
+        verify_link(rs512, keys=keys, now=T0)
+
+
+def test_issuer_is_required_when_configured() -> None:
+    keys = [LinkKey(alg="RS256", key=public_key(pem(RSA_PRIVATE)).key, issuer="https://crm")]
+    assert verify_link(signed(RSA_PRIVATE, "RS256", iss="https://crm"), keys=keys, now=T0)
+    with pytest.raises(LinkError, match="iss"):
+        verify_link(signed(RSA_PRIVATE, "RS256"), keys=keys, now=T0)
+    with pytest.raises(LinkError, match="issuer"):
+        verify_link(signed(RSA_PRIVATE, "RS256", iss="https://other"), keys=keys, now=T0)
+
+
+def test_public_key_links_get_the_same_claim_checks() -> None:
+    keys = [public_key(pem(RSA_PRIVATE))]
+    with pytest.raises(LinkError, match="expired"):
+        verify_link(signed(RSA_PRIVATE, "RS256"), keys=keys, now=T0 + 300 + LEEWAY)
+    with pytest.raises(LinkError, match="too long"):
+        verify_link(signed(RSA_PRIVATE, "RS256", exp=int(T0) + 3601), keys=keys, now=T0)
+    with pytest.raises(LinkError, match="Audience"):
+        verify_link(signed(RSA_PRIVATE, "RS256", aud="other"), keys=keys, now=T0)
+    with pytest.raises(LinkError, match="jti"):
+        verify_link(signed(RSA_PRIVATE, "RS256", jti="short"), keys=keys, now=T0)
+
+
+def test_no_keys_at_all_refuses_everything() -> None:
+    with pytest.raises(LinkError, match="invalid link"):
+        verify_link(token(), now=T0)
+
+
+def test_replay_cache_is_bounded_and_fails_closed() -> None:
+    cache = ReplayCache(max_entries=2)
+    assert cache.use(link("a" * 16), now=T0)
+    assert cache.use(link("b" * 16), now=T0)
+    assert not cache.use(link("c" * 16), now=T0)  # full: refused, nothing forgotten
+    assert not cache.use(link("a" * 16), now=T0)
+    assert cache.use(link("c" * 16), now=T0 + 300 + LEEWAY)  # the others expired

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cobrowse.core.ratelimit import FailureLimiter, Policy, Verdict
+from cobrowse.core.ratelimit import FailureLimiter, Policy, Verdict, WindowCounter
 
 T0 = 10_000.0
 POLICY = Policy(free_failures=3, lockout_failures=10, base_delay=0.25, max_delay=2.0, window=900.0)
@@ -230,3 +230,39 @@ def test_verdict_bounds(ops: list[tuple[str, str, float]]) -> None:
             assert 0.0 <= verdict.retry_after <= POLICY.window
         assert lim.failures(key, now=now) >= 0
         assert lim.failures(key, now=now) <= len(ops)
+
+
+# --- the global ceiling -----------------------------------------------------------
+
+
+def test_window_counter_allows_limit_per_window() -> None:
+    c = WindowCounter(limit=3, window=60)
+    assert [c.attempt(now=T0 + i) for i in range(3)] == [0.0, 0.0, 0.0]
+    assert c.attempt(now=T0 + 10) == pytest.approx(50.0)  # the first falls out at T+60
+    assert c.count(now=T0 + 10) == 3  # a refused attempt is not counted
+    assert c.attempt(now=T0 + 60) == 0.0
+    assert c.attempt(now=T0 + 60.5) == pytest.approx(0.5)
+
+
+def test_window_counter_forgive_takes_back_the_latest() -> None:
+    c = WindowCounter(limit=2, window=60)
+    c.attempt(now=T0)
+    c.attempt(now=T0 + 1)
+    c.forgive(now=T0 + 1)
+    assert c.count(now=T0 + 1) == 1
+    assert c.attempt(now=T0 + 2) == 0.0
+    c.forgive(now=T0 + 500)  # nothing left: a no-op
+    assert c.count(now=T0 + 500) == 0
+
+
+@given(st.lists(st.floats(min_value=0, max_value=5), min_size=1, max_size=300))
+def test_window_counter_never_passes_more_than_limit_in_a_window(gaps: list[float]) -> None:
+    c = WindowCounter(limit=7, window=60)
+    now = T0
+    passed: list[float] = []
+    for gap in gaps:
+        now += gap
+        if c.attempt(now=now) == 0.0:
+            passed.append(now)
+    for i, t in enumerate(passed):
+        assert sum(1 for u in passed[i:] if u < t + 60) <= 7

@@ -79,6 +79,15 @@ def test_join_moves_to_pending() -> None:
     assert s.live
 
 
+def test_join_records_who_was_admitted() -> None:
+    s = new()
+    s.join(agent_name="Asha Rao", agent_id="account:asha.rao", now=T0 + 10)
+    assert (s.agent_name, s.agent_id) == ("Asha Rao", "account:asha.rao")
+    plain = new()
+    plain.join(agent_name="Asha", now=T0 + 10)  # no id given: the name is the id
+    assert plain.agent_id == "Asha"
+
+
 def test_allow_moves_to_active() -> None:
     s = pending()
     s.consent(allow=True, now=T0 + 20)

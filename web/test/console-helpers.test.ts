@@ -40,6 +40,10 @@ describe('join errors', () => {
     );
     expect(joinErrorMessage(429, null, '1')).toBe('Too many attempts. Try again in 1 second.');
     expect(joinErrorMessage(429, null, null)).toMatch(/Too many attempts/);
+    expect(joinErrorMessage(429, { code: 'joins_paused', message: 'x' }, '42')).toBe(
+      'Too many wrong PINs on this server just now, so joining is paused. Try again in 42 seconds.',
+    );
+    expect(joinErrorMessage(429, { code: 'joins_paused', message: 'x' }, null)).toMatch(/in a moment/);
     expect(joinErrorMessage(401, { code: 'not_signed_in', message: '' }, null)).toMatch(
       /not signed in/,
     );

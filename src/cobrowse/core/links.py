@@ -1,23 +1,38 @@
-"""CRM-signed agent sign-in links: a short-lived, single-use HS256 JWT.
+"""CRM-signed agent sign-in links: a short-lived, single-use JWT.
 
 The recipe a CRM follows (README, "CRM integration"):
-    header  {"alg": "HS256", "typ": "JWT"}
+    header  {"alg": "HS256", "typ": "JWT"}                 shared secret (auth.link_secret)
+         or {"alg": "RS256" | "ES256", "kid": "<key id>"}   the CRM's private key, whose
+                                                            public half is configured here
     claims  {"aud": "cobrowse:agent-link", "sub": "<agent display name>",
              "iat": <now>, "exp": <now + at most 3600>, "jti": "<random, >= 16 chars>"}
+            (+ "iss" when auth.link_issuer is set, for public-key links)
     link    <server>/agent/signin?token=<jwt>
+
+Every configured key is pinned to one algorithm, chosen from the key itself: the
+shared secret to HS256, an RSA key to RS256, a P-256 key to ES256. A token's
+header picks a key (by `kid`, or among the keys without one by `alg`) and is then
+verified with that key's algorithm only, so a token can never make us use a
+public key as an HMAC secret (the classic RS256/HS256 confusion).
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 AUDIENCE = "cobrowse:agent-link"
 MAX_LIFETIME = 3600.0
 LEEWAY = 30.0
 MAX_NAME_LENGTH = 80
+MIN_RSA_BITS = 2048
+MAX_REPLAY_ENTRIES = 200_000
 
 
 class LinkError(Exception):
@@ -29,6 +44,35 @@ class AgentLink:
     agent: str
     jti: str
     expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LinkKey:
+    """One key links may be signed with, pinned to one algorithm."""
+
+    alg: str  # "HS256" (key: the shared secret, str) or "RS256" / "ES256" (a public key)
+    key: Any = field(repr=False)
+    kid: str | None = None
+    issuer: str | None = None  # when set, the token's `iss` must equal it
+
+
+def secret_key(secret: str) -> LinkKey:
+    return LinkKey(alg="HS256", key=secret)
+
+
+def public_key(pem: bytes, *, kid: str | None = None, issuer: str | None = None) -> LinkKey:
+    """A CRM's public key from PEM; RSA (2048+ bits) means RS256, P-256 means ES256."""
+    try:
+        key = load_pem_public_key(pem)
+    except (ValueError, TypeError) as exc:
+        raise LinkError(f"not a PEM public key: {exc}") from None
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise LinkError(f"RSA keys must have at least {MIN_RSA_BITS} bits")
+        return LinkKey(alg="RS256", key=key, kid=kid, issuer=issuer)
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        return LinkKey(alg="ES256", key=key, kid=kid, issuer=issuer)
+    raise LinkError("only RSA (RS256) and P-256 (ES256) public keys are supported")
 
 
 def agent_name_problem(name: str) -> str | None:
@@ -61,18 +105,45 @@ def sign_link(*, secret: str, agent: str, now: float, ttl: float) -> tuple[str, 
     return jwt.encode(claims, secret, algorithm="HS256"), float(expires_at)
 
 
-def verify_link(token: str, *, secret: str, now: float) -> AgentLink:
-    """Check signature, audience, times and shape; replay is the caller's cache."""
+def choose_key(token: str, keys: Sequence[LinkKey]) -> LinkKey:
+    """The one configured key this token may be verified with (see the module doc)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise LinkError(f"invalid link: {exc}") from None
+    alg, kid = header.get("alg"), header.get("kid")
+    if kid is not None and not isinstance(kid, str):
+        raise LinkError("invalid link: kid must be a string")
+    for key in keys:
+        if key.kid == kid and key.alg == alg:
+            return key
+    if kid is not None and not any(key.kid == kid for key in keys):
+        raise LinkError("invalid link: unknown key id")
+    raise LinkError(f"invalid link: no key for algorithm {str(alg)[:16]!r}")
+
+
+def verify_link(
+    token: str,
+    *,
+    now: float,
+    secret: str | None = None,
+    keys: Sequence[LinkKey] = (),
+) -> AgentLink:
+    """Check signature, audience, issuer, times and shape; replay is the caller's cache."""
     if len(token) > 4096:
         raise LinkError("token too long")
+    candidates = [*keys, *([secret_key(secret)] if secret else [])]
+    key = choose_key(token, candidates)
+    require = ["aud", "sub", "iat", "exp", "jti"] + (["iss"] if key.issuer else [])
     try:
         claims = jwt.decode(
             token,
-            secret,
-            algorithms=["HS256"],
+            key.key,
+            algorithms=[key.alg],
             audience=AUDIENCE,
+            issuer=key.issuer,
             options={
-                "require": ["aud", "sub", "iat", "exp", "jti"],
+                "require": require,
                 "verify_exp": False,  # checked below against our clock
                 "verify_iat": False,
                 "verify_nbf": False,
@@ -89,7 +160,7 @@ def verify_link(token: str, *, secret: str, now: float) -> AgentLink:
         raise LinkError("the link was issued in the future")
     if exp - iat > MAX_LIFETIME:
         raise LinkError("the link lives too long (at most one hour)")
-    if not isinstance(jti, str) or len(jti) < 16:
+    if not isinstance(jti, str) or len(jti) < 16 or len(jti) > 256:
         raise LinkError("invalid link: jti must be a random string of 16+ characters")
     if not isinstance(sub, str) or agent_name_problem(sub):
         raise LinkError("invalid link: bad agent name")
@@ -98,14 +169,19 @@ def verify_link(token: str, *, secret: str, now: float) -> AgentLink:
 
 @dataclass(slots=True)
 class ReplayCache:
-    """Remembers used link ids until they expire, so each link works once."""
+    """Remembers used link ids until they expire, so each link works once.
 
+    Bounded: when full, new links are refused (fail closed) rather than old
+    entries dropped, since dropping one would let its link be used again.
+    """
+
+    max_entries: int = MAX_REPLAY_ENTRIES
     _seen: dict[str, float] = field(default_factory=dict)
 
     def use(self, link: AgentLink, *, now: float) -> bool:
-        """True the first time a link id is used; False on replay."""
+        """True the first time a link id is used; False on replay (or when full)."""
         self._seen = {k: exp for k, exp in self._seen.items() if exp + LEEWAY > now}
-        if link.jti in self._seen:
+        if link.jti in self._seen or len(self._seen) >= self.max_entries:
             return False
         self._seen[link.jti] = link.expires_at
         return True

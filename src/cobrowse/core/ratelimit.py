@@ -10,6 +10,7 @@ not help an attacker.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 
@@ -110,3 +111,39 @@ class FailureLimiter:
             del self._records[key]
             return None
         return rec
+
+
+@dataclass(slots=True)
+class WindowCounter:
+    """At most `limit` counted events in any `window` seconds, all callers together.
+
+    The global ceiling on wrong PINs: however many agents and addresses an attacker
+    spreads guesses over, the server as a whole answers at most `limit` wrong PINs
+    per window. Memory is bounded by `limit` timestamps.
+    """
+
+    limit: int
+    window: float = 60.0
+    _times: deque[float] = field(default_factory=deque)
+
+    def attempt(self, *, now: float) -> float:
+        """Count an attempt up front and return 0, or return the seconds to wait."""
+        self._expire(now)
+        if len(self._times) >= self.limit:
+            return self._times[0] + self.window - now
+        self._times.append(now)
+        return 0.0
+
+    def forgive(self, *, now: float) -> None:
+        """Take back the latest attempt (it turned out to be a success)."""
+        self._expire(now)
+        if self._times:
+            self._times.pop()
+
+    def count(self, *, now: float) -> int:
+        self._expire(now)
+        return len(self._times)
+
+    def _expire(self, now: float) -> None:
+        while self._times and self._times[0] + self.window <= now:
+            self._times.popleft()

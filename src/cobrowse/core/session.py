@@ -53,6 +53,7 @@ class Session:
     timeouts: Timeouts
     state: State = State.CREATED
     agent_name: str | None = None
+    agent_id: str | None = None  # who was admitted (names are not unique)
     joined_at: float | None = None
     ended_at: float | None = None
     end_reason: EndReason | None = None
@@ -78,12 +79,13 @@ class Session:
     def pin_usable(self, now: float) -> bool:
         return self.state is State.CREATED and now < self.pin_expires_at
 
-    def join(self, *, agent_name: str, now: float) -> None:
+    def join(self, *, agent_name: str, now: float, agent_id: str | None = None) -> None:
         """An agent entered the PIN: ask the visitor."""
         if not self.pin_usable(now):
             raise InvalidTransition(f"cannot join a session that is {self.state}")
         self.state = State.PENDING
         self.agent_name = agent_name
+        self.agent_id = agent_id or agent_name
         self.joined_at = now
 
     def consent(self, *, allow: bool, now: float) -> None:

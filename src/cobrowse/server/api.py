@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,12 +16,14 @@ from cobrowse.core.origins import origin_matches_host
 from cobrowse.core.pin import display_pin, normalize_pin
 from cobrowse.core.session import State
 from cobrowse.rewrite.urls import origin_of
-from cobrowse.server.auth import AGENT_COOKIE, Agent, api_key_valid
+from cobrowse.server.auth import AGENT_COOKIE, Agent
 from cobrowse.server.context import Context, client_address, get_context
+from cobrowse.server.datafiles import DataFileError
 from cobrowse.server.errors import ApiError
 from cobrowse.store.memory import CapacityError
 
 router = APIRouter(prefix="/api/v1")
+log = logging.getLogger("cobrowse.api")
 
 Ctx = Annotated[Context, Depends(get_context)]
 
@@ -102,7 +105,7 @@ def ws_url(ctx: Context) -> str:
 def signed_in_agent(request: Request, ctx: Ctx) -> Agent:
     agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     if agent is None:
-        raise ApiError(401, "not_signed_in", "Sign in through your CRM's co-browse link first.")
+        raise ApiError(401, "not_signed_in", "Sign in first (/agent/login, or your CRM's link).")
     return agent
 
 
@@ -201,7 +204,7 @@ async def offer_file(
     if "origin" in request.headers:
         _check_same_origin(request)
     session = ctx.hub.store.get(session_id)
-    if session is None or session.agent_name != agent.name:
+    if session is None or session.agent_id != agent.id:
         raise ApiError(404, "not_found", "No such session of yours.")
     if session.state is not State.ACTIVE:
         raise ApiError(409, "not_active", "The session is not active.")
@@ -221,20 +224,48 @@ async def offer_file(
 @router.post("/join", response_model=JoinOut, responses=ERRORS)
 async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> JoinOut:
     """An agent enters the visitor's PIN. Every wrong PIN gets the same answer;
-    repeated failures per agent and per address are slowed down, then refused."""
+    repeated failures per agent and per address are slowed down, then refused
+    (`too_many_attempts`), and past a ceiling of wrong PINs per minute from everyone
+    together every join waits (`joins_paused`). Both are 429 with Retry-After."""
     if "origin" in request.headers:
         _check_same_origin(request)
-    keys = [f"agent:{agent.name}", f"addr:{client_address(request)}"]
-    verdict = ctx.join_limiter.attempt(keys, now=ctx.clock())
+    address = client_address(request)
+    keys = [f"agent:{agent.id}", f"addr:{address}"]
+    now = ctx.clock()
+
+    def attempted(outcome: str, session_id: str | None = None) -> None:
+        ctx.join_attempted(
+            agent=agent.name,
+            agent_id=agent.id,
+            via=agent.via,
+            address=address,
+            outcome=outcome,
+            session_id=session_id,
+        )
+
+    verdict = ctx.join_limiter.attempt(keys, now=now)
     if verdict.refused:
+        attempted("locked_out")
         raise _too_many(verdict.retry_after, "Too many wrong PINs. Wait before trying again.")
+    paused = ctx.join_global.attempt(now=now)
+    if paused:
+        ctx.join_limiter.forgive(keys, now=now)  # not this agent's fault: do not count it
+        attempted("paused")
+        raise _too_many(
+            paused,
+            "Too many wrong PINs on this server just now; joining is paused.",
+            code="joins_paused",
+        )
     if verdict.delay:
         await asyncio.sleep(verdict.delay * ctx.sleep_scale)
     pin = normalize_pin(body.pin)
-    joined = ctx.hub.join(pin, agent_name=agent.name) if pin else None
+    joined = ctx.hub.join(pin, agent_name=agent.name, agent_id=agent.id) if pin else None
     if joined is None:
+        attempted("wrong_pin")
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")
     ctx.join_limiter.forgive(keys, now=ctx.clock())
+    ctx.join_global.forgive(now=ctx.clock())
+    attempted("joined", joined.session.id)
     return JoinOut(
         session_id=joined.session.id,
         agent_token=joined.agent_token,
@@ -257,7 +288,12 @@ async def agent_link(
 ) -> LinkOut:
     """For a CRM: a one-time agent sign-in URL. `Authorization: Bearer <api key>`."""
     scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key or not api_key_valid(key, ctx.config.auth.api_keys):
+    try:
+        valid = bool(key) and scheme.lower() == "bearer" and ctx.api_keys.valid(key)
+    except DataFileError as exc:
+        log.error("API keys cannot be checked: %s", exc)
+        raise ApiError(503, "misconfigured", "API keys cannot be checked just now.") from None
+    if not valid:
         raise ApiError(
             401, "bad_api_key", "A valid API key is required (Authorization: Bearer ...)."
         )
@@ -276,9 +312,9 @@ async def agent_link(
     return LinkOut(url=f"{ctx.config.base_url}/agent/signin?token={token}", expires_at=expires_at)
 
 
-def _too_many(retry_after: float, message: str) -> ApiError:
+def _too_many(retry_after: float, message: str, *, code: str = "too_many_attempts") -> ApiError:
     seconds = max(1, int(retry_after + 0.999))
-    return ApiError(429, "too_many_attempts", message, headers={"Retry-After": str(seconds)})
+    return ApiError(429, code, message, headers={"Retry-After": str(seconds)})
 
 
 def _check_same_origin(request: Request) -> None:

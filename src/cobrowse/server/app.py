@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cobrowse import __version__
 from cobrowse.config import Config
-from cobrowse.server import api, pages
+from cobrowse.server import api, pages, signin
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.errors import install_error_handlers
 from cobrowse.server.proxy import Proxy
@@ -58,6 +58,8 @@ def create_app(
                 await sweeper
             await ctx.hub.shutdown()
             await ctx.proxy.upstream.close()
+            if ctx.oidc is not None:
+                await ctx.oidc.close()
 
     app = FastAPI(
         title="cobrowse",
@@ -69,6 +71,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(signin.router)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 

@@ -1,15 +1,14 @@
-"""Who an agent is: the link secret, signed-in agent cookies, CRM API keys."""
+"""Who an agent is: the link secret and CRM keys, signed-in agent cookies."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cobrowse.config import Config
+from cobrowse.config import Config, ConfigError
+from cobrowse.core.links import LinkError, LinkKey, public_key
 
 AGENT_COOKIE = "cobrowse_agent"
 SECRET_FILE = "link-secret"
@@ -35,28 +34,33 @@ def load_link_secret(config: Config) -> str:
     return secret
 
 
-def hash_api_key(key: str) -> str:
-    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def new_api_key() -> tuple[str, str]:
-    """(key, the line for auth.api_keys)."""
-    key = "cbk_" + secrets.token_urlsafe(32)
-    return key, hash_api_key(key)
-
-
-def api_key_valid(presented: str, configured: tuple[str, ...]) -> bool:
-    digest = hash_api_key(presented)
-    ok = False
-    for entry in configured:
-        ok |= hmac.compare_digest(digest, entry)
-    return ok
+def load_link_keys(config: Config) -> list[LinkKey]:
+    """The CRM public keys of `auth.link_public_keys` ("PATH" or "KID=PATH", PEM)."""
+    keys = []
+    for entry in config.auth.link_public_keys:
+        kid, sep, path = entry.partition("=")
+        if not sep:
+            kid, path = "", entry
+        try:
+            pem = Path(path.strip()).read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                f"auth.link_public_keys: cannot read {path}: {exc.strerror}"
+            ) from None
+        try:
+            key = public_key(pem, kid=kid.strip() or None, issuer=config.auth.link_issuer or None)
+        except LinkError as exc:
+            raise ConfigError(f"auth.link_public_keys: {path}: {exc}") from None
+        keys.append(key)
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
 class Agent:
-    name: str
+    name: str  # what the visitor sees; two agents may share one
     expires_at: float
+    via: str = "link"  # how they signed in: "link", "account" or "sso"
+    id: str = ""  # who they are: "link:<name>", "account:<username>", "sso:<sub>"
 
 
 @dataclass(slots=True)
@@ -66,10 +70,15 @@ class AgentSessions:
     ttl: float
     _agents: dict[str, Agent] = field(default_factory=dict)
 
-    def sign_in(self, name: str, *, now: float) -> str:
+    def sign_in(
+        self, name: str, *, now: float, via: str = "link", subject: str | None = None
+    ) -> str:
+        """A new cookie for an agent. `subject` is their stable id within `via` (the
+        account's username, the SSO `sub`); a CRM link vouches for the name alone."""
         self._agents = {k: a for k, a in self._agents.items() if a.expires_at > now}
         cookie = secrets.token_urlsafe(32)
-        self._agents[cookie] = Agent(name=name, expires_at=now + self.ttl)
+        agent_id = f"{via}:{subject if subject is not None else name}"
+        self._agents[cookie] = Agent(name=name, expires_at=now + self.ttl, via=via, id=agent_id)
         return cookie
 
     def agent(self, cookie: str | None, *, now: float) -> Agent | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,12 +13,17 @@ from fastapi import Request
 from starlette.requests import HTTPConnection
 
 from cobrowse.config import Config
-from cobrowse.core.links import ReplayCache
+from cobrowse.core.links import LinkKey, ReplayCache
 from cobrowse.core.origins import OriginList
-from cobrowse.core.ratelimit import FailureLimiter, Policy
-from cobrowse.server.auth import AgentSessions, load_link_secret
+from cobrowse.core.ratelimit import FailureLimiter, Policy, WindowCounter
+from cobrowse.server.accounts import AccountStore, accounts_path
+from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
+from cobrowse.server.auth import AgentSessions, load_link_keys, load_link_secret
 from cobrowse.server.hub import Hub
+from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
+
+audit_log = logging.getLogger("cobrowse.audit")
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -34,14 +41,22 @@ class Context:
     hub: Hub = field(init=False)
     agents: AgentSessions = field(init=False)
     join_limiter: FailureLimiter = field(init=False)
+    join_global: WindowCounter = field(init=False)
     create_limiter: FailureLimiter = field(init=False)
+    login_limiter: FailureLimiter = field(init=False)
     links: ReplayCache = field(default_factory=ReplayCache)
     link_secret: str = field(init=False)
+    link_keys: list[LinkKey] = field(init=False)
+    accounts: AccountStore = field(init=False)
+    api_keys: ApiKeyStore = field(init=False)
+    oidc: OidcClient | None = field(init=False)
+    form_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.config.limits
+        auth = self.config.auth
         self.site_origins = self.config.allowed_origins
         self.proxy = ProxyState(config=self.config, sites=self.site_origins)
         self.hub = Hub(
@@ -61,8 +76,55 @@ class Context:
                 window=lim.join_window_seconds,
             )
         )
+        self.join_global = WindowCounter(limit=lim.join_global_failures_per_minute, window=60.0)
         self.create_limiter = FailureLimiter(CREATE_POLICY)
+        self.login_limiter = FailureLimiter(
+            Policy(
+                free_failures=lim.login_free_failures,
+                lockout_failures=lim.login_lockout_failures,
+                base_delay=lim.join_base_delay_seconds,
+                max_delay=lim.join_max_delay_seconds,
+                window=lim.login_window_seconds,
+            )
+        )
         self.link_secret = load_link_secret(self.config)
+        self.link_keys = load_link_keys(self.config)
+        self.accounts = AccountStore(accounts_path(self.config))
+        self.api_keys = ApiKeyStore(api_keys_path(self.config), configured=auth.api_keys)
+        self.oidc = (
+            OidcClient(
+                auth=auth,
+                redirect_uri=auth.oidc_redirect_url
+                or f"{self.config.base_url}/agent/oidc/callback",
+            )
+            if auth.oidc_issuer
+            else None
+        )
+
+    def join_attempted(
+        self,
+        *,
+        agent: str,
+        agent_id: str,
+        via: str,
+        address: str,
+        outcome: str,
+        session_id: str | None = None,
+    ) -> None:
+        """Every join attempt, once, with its outcome: "joined", "wrong_pin",
+        "locked_out" (this agent or address is throttled) or "paused" (the global
+        ceiling); `agent_id` is who they are ("account:asha", "sso:<sub>",
+        "link:<name>"), `via` how they signed in ("link", "account", "sso").
+        The hook for the audit log; the PIN typed is never passed on."""
+        audit_log.info(
+            "join %s agent=%r id=%r via=%s address=%s session=%s",
+            outcome,
+            agent,
+            agent_id,
+            via,
+            address,
+            session_id or "-",
+        )
 
     def _agent_view(self, session_id: str, frame: bytes) -> bytes:
         for old, new in self.proxy.agent_view(session_id, self.config.base_url):

@@ -7,6 +7,7 @@ The visitor's consent is enforced here: page data is refused before Allow.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -115,13 +116,17 @@ class Hub:
         )
         return created
 
-    def join(self, pin: str, *, agent_name: str) -> Joined | None:
+    def join(self, pin: str, *, agent_name: str, agent_id: str | None = None) -> Joined | None:
         """Admit an agent by PIN; None for any PIN that is not usable right now."""
         now = self.clock()
         session = self.store.by_pin(pin)
-        if session is None or not session.pin_usable(now):
+        # The index is a dict (SipHash with a per-process random key, so where a guess
+        # lands says nothing about the PIN); the final comparison is constant-time.
+        if session is None or not hmac.compare_digest(session.pin, pin):
             return None
-        session.join(agent_name=agent_name, now=now)
+        if not session.pin_usable(now):  # expired, used, denied or ended
+            return None
+        session.join(agent_name=agent_name, agent_id=agent_id, now=now)
         self.store.retire_pin(session)
         token = self.store.issue_agent_token(session)
         room = self.rooms[session.id]

@@ -83,7 +83,7 @@ async def agent_signin(request: Request, token: str = "") -> Response:
     ctx = get_context(request)
     now = ctx.clock()
     try:
-        link = verify_link(token, secret=ctx.link_secret, now=now)
+        link = verify_link(token, secret=ctx.link_secret, keys=ctx.link_keys, now=now)
     except LinkError as exc:
         return _message_page(401, "This sign-in link does not work", str(exc))
     if not ctx.links.use(link, now=now):
@@ -93,7 +93,7 @@ async def agent_signin(request: Request, token: str = "") -> Response:
             "Each link works once. Open the co-browse console from your CRM again.",
         )
     response = RedirectResponse("/console", status_code=303)
-    set_agent_cookie(response, ctx, ctx.agents.sign_in(link.agent, now=now))
+    set_agent_cookie(response, ctx, ctx.agents.sign_in(link.agent, now=now, via="link"))
     return response
 
 
@@ -106,7 +106,7 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     session_id = ctx.proxy.asset_tokens.get(token)
     session = ctx.hub.store.get(session_id) if session_id else None
-    if agent is None or session is None or session.agent_name != agent.name:
+    if agent is None or session is None or session.agent_id != agent.id:
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
     key = "/" + path + (f"?{query}" if query else "")

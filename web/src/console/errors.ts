@@ -19,6 +19,11 @@ export function joinErrorMessage(
   if (code === 'invalid_pin' || status === 404) {
     return 'That PIN is not valid. Check it with the caller.';
   }
+  if (code === 'joins_paused') {
+    const seconds = retryAfterSeconds(retryAfter);
+    const wait = seconds === null ? 'a moment' : `${seconds} second${seconds === 1 ? '' : 's'}`;
+    return `Too many wrong PINs on this server just now, so joining is paused. Try again in ${wait}.`;
+  }
   if (code === 'too_many_attempts' || status === 429) {
     const seconds = retryAfterSeconds(retryAfter);
     return seconds === null
@@ -26,7 +31,7 @@ export function joinErrorMessage(
       : `Too many attempts. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;
   }
   if (code === 'not_signed_in' || status === 401) {
-    return 'You are not signed in. Open the console from your CRM\'s co-browse link.';
+    return 'You are not signed in any more. Reload the page to sign in again.';
   }
   if (code === 'bad_request' || status === 400 || status === 422) {
     return 'Enter the 6-digit PIN the caller reads to you.';
