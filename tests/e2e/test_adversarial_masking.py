@@ -115,6 +115,11 @@ def test_no_secret_leaves_the_visitors_browser(pair: Pair, masked_demo: Demo, si
     frame = surface_frame(visitor, demo)
     view = mirror(agent)
     expect(view.locator("#control")).to_have_text(CONTROL)
+    # The agent sees a same-size placeholder; the visitor sees a dashed outline there.
+    expect(view.locator("[data-cobrowse-masked]").first).to_be_attached()
+    outline = "el => getComputedStyle(el).outlineStyle"
+    assert page.locator("#masked").evaluate(outline) == "dashed"
+    assert page.locator("#control").evaluate(outline) != "dashed"
 
     # The secrets really are on the visitor's page (else finding none proves nothing).
     shown = frame.evaluate(
