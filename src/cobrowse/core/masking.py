@@ -416,6 +416,15 @@ def _strings(raw: Any, where: str) -> tuple[str, ...]:
     raise MaskingError(f"{where} must be a list of strings")
 
 
+def _selectors(raw: Any, where: str) -> tuple[str, ...]:
+    try:
+        return tuple(check_selector(s) for s in _strings(raw, where))
+    except MaskingError as exc:
+        if str(exc).startswith(where):
+            raise
+        raise MaskingError(f"{where}: {exc}") from None
+
+
 def _rule_set(raw: Mapping[str, Any], where: str, known: set[str], *, site: bool) -> RuleSet:
     allowed = {"selectors", "private_by_default", "allow", "patterns"}
     if site:
@@ -437,10 +446,8 @@ def _rule_set(raw: Mapping[str, Any], where: str, known: set[str], *, site: bool
     for url in urls:
         if not url.startswith("/") or any(ch.isspace() for ch in url) or len(url) > 500:
             raise MaskingError(f"{where}.urls: {url!r} must be a path starting with '/'")
-    selectors = tuple(
-        check_selector(s) for s in _strings(raw.get("selectors", ()), f"{where}.selectors")
-    )
-    allow = tuple(check_selector(s) for s in _strings(raw.get("allow", ()), f"{where}.allow"))
+    selectors = _selectors(raw.get("selectors", ()), f"{where}.selectors")
+    allow = _selectors(raw.get("allow", ()), f"{where}.allow")
     private = raw.get("private_by_default", False)
     if isinstance(private, str) and private.lower() in ("true", "false", "1", "0", "yes", "no"):
         private = private.lower() in ("true", "1", "yes")

@@ -126,7 +126,7 @@ export class Masker {
    * alone (they carry images and fonts, not typed text).
    */
   string(value: string): string {
-    if (value.length < 6) return value;
+    if (value === '') return value;
     const keep: Array<[number, number]> = [];
     if (value.includes(';base64,')) {
       for (const m of value.matchAll(DATA_BASE64)) keep.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);

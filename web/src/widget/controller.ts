@@ -87,6 +87,7 @@ export class WidgetController {
   private overlayAnswer: OverlayAnswer | null = null;
   private overlayTimer: ReturnType<typeof setTimeout> | null = null;
   private chatLog: ChatLog | null = null;
+  private maskerCache: { rules: MaskRules; href: string; masker: Masker } | null = null;
   private chatOpen = false;
   private controlState: ControlState = 'view';
   private layer: GuideLayer | null = null;
@@ -202,9 +203,16 @@ export class WidgetController {
     return this.session?.masking ?? selectorsOnly(this.session?.selectors ?? FALLBACK_MASK_SELECTORS);
   }
 
-  /** The masker of the page the visitor is on now. */
+  /** The masker of the page the visitor is on now (kept while rules and URL stay). */
   private pageMasker(): Masker {
-    return maskerFor(this.maskRules(), this.doc.defaultView ?? window);
+    const win = this.doc.defaultView ?? window;
+    const rules = this.maskRules();
+    const href = win.location.href;
+    const cached = this.maskerCache;
+    if (cached && cached.rules === rules && cached.href === href) return cached.masker;
+    const masker = maskerFor(rules, win);
+    this.maskerCache = { rules, href, masker };
+    return masker;
   }
 
   private sendChat(text: string): void {
