@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from cobrowse.core.masking import luhn_valid, verhoeff_digit
+from cobrowse.core.masking_checks import luhn_valid, verhoeff_digit
 from tests.e2e.demo_process import free_port, serving_in_thread
 
 
