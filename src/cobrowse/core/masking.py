@@ -13,7 +13,7 @@ TypeScript side (web/src/masking/) is tested against the same golden cases
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,6 +191,21 @@ def mask_text(text: str, patterns: Iterable[Pattern]) -> str:
     return "".join(out)
 
 
+# Assets the agent's mirror loads by URL (proxy mode) that can carry readable text.
+MASKED_ASSET_TYPES = ("text/css", "image/svg+xml")
+
+
+def mask_asset(body: bytes, content_type: str, patterns: Sequence[Pattern]) -> bytes:
+    """A stylesheet or SVG with the value patterns masked (other types unchanged).
+    Read as Latin-1, which maps every byte to one character and back: the patterns
+    match ASCII, so any encoding of the text keeps its bytes except the masked ones."""
+    if not patterns or not content_type.lower().startswith(MASKED_ASSET_TYPES):
+        return body
+    text = body.decode("latin-1")
+    masked = mask_text(text, patterns)
+    return body if masked == text else masked.encode("latin-1")
+
+
 # --- rules -------------------------------------------------------------------------
 
 
@@ -214,6 +229,14 @@ class MaskingRules:
 
     def pattern(self, name: str) -> Pattern:
         return self.custom.get(name) or BUILTIN_PATTERNS[name]
+
+    def patterns_for(self, origins: Iterable[str]) -> list[Pattern]:
+        """Every pattern in force on any page of any of `origins` (or globally)."""
+        names: list[str] = list(self.base.patterns)
+        for origin in origins:
+            for scope in self.for_origin(origin):
+                names += [n for n in scope.patterns if n not in names]
+        return [self.pattern(n) for n in names]
 
     def for_origin(self, origin: str | None) -> list[RuleSet]:
         """The rule sets that apply to pages of `origin` (the global one first)."""
