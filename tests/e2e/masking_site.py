@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from cobrowse.core.masking_checks import luhn_valid, verhoeff_digit
@@ -58,6 +58,7 @@ SECRETS: dict[str, str] = {
     "canvas_pan": "CANVS5678U",
     "css_pan": "CSSCN6789V",
     "generated_css_pan": "GENCS7890W",
+    "stylesheet_pan": "EXTCS2345B",
     "shadow_email": "leak.shadow@example.in",
     "shadow_input_pan": "SHDIN8901X",
     "frame_pan": "FRAME9012Y",
@@ -96,6 +97,7 @@ def _page(server: str) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Your account</title>
 <script src="{server}/cobrowse.js" async></script>
+<link rel="stylesheet" href="/style.css">
 <style id="pagestyle">
   body {{ font: 16px sans-serif; margin: 16px; }}
   .css-secret::after {{ content: "{s["css_pan"]}"; }}
@@ -117,7 +119,7 @@ def _page(server: str) -> str:
   <input type="hidden" id="hidden" value="{s["hidden_pan"]}"></p>
 <p><a id="link" href="/next?pan={s["href_pan"]}">next page</a></p>
 <canvas id="canvas" width="300" height="40"></canvas>
-<div class="css-secret"></div><div class="gen"></div><div class="gen2"></div>
+<div class="css-secret"></div><div class="ext"></div><div class="gen"></div><div class="gen2"></div>
 <div id="host"></div>
 <iframe id="frame" src="/frame" width="400" height="90" title="frame"></iframe>
 <div id="masked" data-cobrowse-mask>{s["selector_words"]}</div>
@@ -187,12 +189,17 @@ def masking_site() -> Iterator[Site]:
     async def frame(request: Request) -> HTMLResponse:
         return HTMLResponse(_frame(), headers={"cache-control": "no-store"})
 
+    async def stylesheet(request: Request) -> Response:
+        css = f'.ext::after {{ content: "{SECRETS["stylesheet_pan"]}"; }}'
+        return Response(css, media_type="text/css", headers={"cache-control": "no-store"})
+
     async def healthz(request: Request) -> HTMLResponse:
         return HTMLResponse("ok")
 
     app = Starlette(
         routes=[
             Route("/frame", frame),
+            Route("/style.css", stylesheet),
             Route("/healthz", healthz),
             Route("/{path:path}", page),
         ]

@@ -4,13 +4,13 @@ A page (tests/e2e/masking_site.py) puts a known secret in every place a page can
 one: typed, prefilled and script-filled inputs, a textarea, contenteditable, text
 nodes, attributes (title, aria-label, alt, placeholder, data-*, hidden value, link
 href), the page URL's query string, a pushState URL, a canvas, CSS content from a
-stylesheet and from insertRule, a shadow root, a same-origin iframe, late mutations,
-a chat message, a password field before and after a "show password" toggle, and a
-private-by-default page reached by pushState. A session runs through it in both modes
-while every WebSocket frame of both pages is recorded; then every frame, the server's
-log and every file in its data directory are searched for every secret in plain form
-and in simple encodings. None may be found. The non-secret controls must be found:
-the search sees what reaches the agent, so a leak would show.
+stylesheet file, an inline stylesheet and insertRule, a shadow root, a same-origin
+iframe, late mutations, a chat message, a password field before and after a "show
+password" toggle, and a private-by-default page reached by pushState. A session runs
+through it in both modes while every WebSocket frame of both pages is recorded; then
+every frame, the server's log and every file in its data directory are searched for
+every secret in plain form and in simple encodings. None may be found. The non-secret
+controls must be found: the search sees what reaches the agent, so a leak would show.
 """
 
 from __future__ import annotations
@@ -132,6 +132,10 @@ def test_no_secret_leaves_the_visitors_browser(pair: Pair, masked_demo: Demo, si
     for key in ("text_pan", "autofill_card", "prefilled_aadhaar", "shadow_email", "title_pan"):
         assert SECRETS[key] in shown, key
     assert SECRETS["frame_pan"] in shown and SECRETS["url_account"] in shown
+    rules = frame.evaluate(
+        "() => [...document.styleSheets].flatMap(s => [...s.cssRules].map(r => r.cssText))"
+    )
+    assert any(SECRETS["stylesheet_pan"] in r for r in rules)
 
     # The visitor types: a PAN in a plain field, a password, shown, then typed again.
     page.locator("#typed").press_sequentially(SECRETS["typed_pan"])
