@@ -50,6 +50,33 @@ TEXTS = [
 ]
 
 
+# Custom-pattern sources in the regex subset, each with texts: the browser must find the
+# same spans as Python for the canonical source Python emits.
+REGEX_CASES = [
+    (r"EMP-\d{6}", ["EMP-123456 EMP-12345 xEMP-654321", "EMP-1234567"]),
+    (r"(ab|cd){2,3}x?", ["ababx cdab abcdcdx abx", ""]),
+    (r"[^a-z ]{3,5}", ["abc DEF 12345678 !@#$%^", "ñññ ü 😀😀"]),
+    (r"\w{2}\s\d{1,3}", ["ab 1 cd\t22 x_ 333 y 4444", "é 12"]),
+    (r"a.c", ["abc a\nc a c a-c"]),
+    (r"[\-.+]{2}[0-9]", ["--1 .+2 ++ 3 -.4"]),
+    (r"(?:x|y)(?:1|22)?z", ["xz y22z x1z y2z"]),
+    (r"[A-Z]{2}[0-9]{2}(?: [A-Z0-9]{4}){2,3}", ["GB82 WEST 1234 5698 X", "DE89 3704 0044"]),
+]
+
+
+def regex_cases() -> list[dict[str, Any]]:
+    import re
+
+    from cobrowse.core.masking_regex import parse
+
+    out = []
+    for text, samples in REGEX_CASES:
+        source = parse(text).source
+        found = [[m[0] for m in re.finditer(source, t, re.ASCII)] for t in samples]
+        out.append({"pattern": text, "source": source, "texts": samples, "matches": found})
+    return out
+
+
 def build() -> dict[str, Any]:
     rules = compile_rules(**SAMPLE_CONFIG)
     browser = {
@@ -58,7 +85,7 @@ def build() -> dict[str, Any]:
     }
     patterns = [rules.pattern(n) for n in (*BUILTIN_PATTERNS, "employee_id")]
     cases = [{"text": t, "masked": mask_text(t, patterns)} for t in TEXTS]
-    return {"config": SAMPLE_CONFIG, "rules": browser, "cases": cases}
+    return {"config": SAMPLE_CONFIG, "rules": browser, "cases": cases, "regex": regex_cases()}
 
 
 def dump() -> str:

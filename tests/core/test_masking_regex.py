@@ -15,7 +15,8 @@ from cobrowse.core.masking_regex import MAX_COST, RegexError, parse
     ("text", "source"),
     [
         (r"\d{3}", "[0-9]{3}"),
-        (r"EMP-\d{6}", r"EMP\-[0-9]{6}"),
+        (r"EMP-\d{6}", r"EMP-[0-9]{6}"),
+        (r"a\-b\@c[\-@]", r"a-b@c[\-@]"),
         (r"(ab|cd)?x", r"(?:ab|cd)?x"),
         (r"[a-c\d_]{1,4}", r"[a-c0-9_]{1,4}"),
         (r"a.b", "a[^\\n\\r]b"),

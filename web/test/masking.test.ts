@@ -21,6 +21,7 @@ import { REPO } from './fixtures';
 interface Golden {
   rules: { global: unknown; site: unknown };
   cases: Array<{ text: string; masked: string }>;
+  regex: Array<{ pattern: string; source: string; texts: string[]; matches: string[][] }>;
 }
 
 // Written by Python (tests/core/masking_fixture.py); Python checks it is current.
@@ -41,6 +42,19 @@ describe('golden cases shared with Python', () => {
   for (const c of golden.cases) {
     it(`masks ${JSON.stringify(c.text).slice(0, 50)} as Python does`, () => {
       expect(maskText(c.text, ALL)).toBe(c.masked);
+    });
+  }
+});
+
+describe('custom pattern sources, as Python emits them', () => {
+  for (const c of golden.regex) {
+    it(`finds what Python finds for ${c.pattern}`, () => {
+      const p = compilePattern({ name: 'x', source: c.source, flags: '', check: 'none', boundary: 'none' });
+      expect(p).not.toBeNull();
+      c.texts.forEach((text, i) => {
+        const found = [...text.matchAll(p!.search)].map((m) => m[0]);
+        expect(found).toEqual(c.matches[i]);
+      });
     });
   }
 });

@@ -152,7 +152,7 @@ class _Parser:
         if ch in "]}":
             raise self.fail(f"{ch!r} must be escaped")
         self.pos += 1
-        return Chars(_literal(ch))
+        return Chars(_literal(ch, in_class=False))
 
     def escape(self, *, in_class: bool) -> str:
         self.pos += 1
@@ -168,7 +168,7 @@ class _Parser:
             raise self.fail(f"\\{ch} is not allowed: write a class like [^0-9]")
         if ch.isascii() and (ch.isalnum() or ch == "_"):
             raise self.fail(f"\\{ch} is not allowed (only \\d, \\w, \\s and escaped punctuation)")
-        return _literal(ch)
+        return _literal(ch, in_class=in_class)
 
     def char_class(self) -> Chars:
         self.pos += 1
@@ -205,7 +205,7 @@ class _Parser:
         if ch == "\\":
             return self.escape(in_class=True)
         self.pos += 1
-        return _literal(ch)
+        return _literal(ch, in_class=True)
 
     def quantified(self, atom: Node) -> Node:
         ch = self.peek()
@@ -235,10 +235,12 @@ class _Parser:
         return node
 
 
-def _literal(ch: str) -> str:
+def _literal(ch: str, *, in_class: bool) -> str:
+    """`ch` as a literal, escaped only where the browser's Unicode mode allows it
+    (outside a class `\\-` is an error there, and `-` needs no escape)."""
     if ch == "\n":
         return "\\n"
-    if ch in _SPECIAL:
+    if ch in _SPECIAL and (in_class or ch != "-"):
         return "\\" + ch
     return ch
 

@@ -126,8 +126,9 @@ export function compilePattern(raw: unknown): CompiledPattern | null {
       flags: f,
       check: c,
       boundary: b,
-      search: new RegExp(source, `g${f}`),
-      whole: new RegExp(`^(?:${source})$`, f),
+      // Unicode mode: a character is a code point, as in Python.
+      search: new RegExp(source, `gu${f}`),
+      whole: new RegExp(`^(?:${source})$`, `u${f}`),
     };
   } catch {
     return null;
