@@ -36,6 +36,7 @@ from tests.e2e.masking_site import (
     masking_env,
     masking_site,
 )
+from tests.e2e.test_guidance import click_mirror
 from tests.e2e.test_story import agent_joins, ask_for_pin, mirror, surface, surface_frame
 
 pytestmark = pytest.mark.e2e
@@ -157,6 +158,16 @@ def test_no_secret_leaves_the_visitors_browser(pair: Pair, masked_demo: Demo, si
     visitor.get_by_role("button", name="Send").click()
     expect(agent.get_by_role("log")).to_contain_text("my card is")
     expect(agent.get_by_role("log")).to_contain_text("ok")
+
+    # The agent, given control, cannot type into a field holding a value that is masked.
+    agent.get_by_role("button", name="Request control").click()
+    visitor.get_by_role("button", name="Allow control").click()
+    expect(agent.get_by_role("button", name="Release control")).to_be_visible()
+    click_mirror(agent, view.locator("#prefilled"))
+    agent.keyboard.type("9")
+    refused = re.compile("Refused on the visitor.s side: this field is private")
+    expect(agent.get_by_text(refused)).to_be_visible()
+    expect(page.locator("#prefilled")).to_have_value(SECRETS["prefilled_aadhaar"])
 
     # A private-by-default page (by URL scope), reached in-page: only the <h1> is readable.
     frame.evaluate("() => window.goPrivate()")
