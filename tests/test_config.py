@@ -356,3 +356,59 @@ def test_with_changes_validates() -> None:
 def test_with_changes_coerces() -> None:
     c = load_config().with_changes(proxy={"allowed_origins": "https://a.test, https://b.test"})
     assert c.proxy.allowed_origins == ("https://a.test", "https://b.test")
+
+
+MASKING_TOML = """
+[masking]
+patterns = ["pan", "aadhaar"]
+private_by_default = false
+
+[[masking.custom_patterns]]
+name = "employee_id"
+regex = 'EMP-\\d{6}'
+
+[[masking.sites]]
+origin = "https://portal.example.in"
+urls = ["/itr/*"]
+selectors = [".salary"]
+private_by_default = true
+allow = ["h1"]
+patterns = ["employee_id"]
+"""
+
+
+def test_masking_rules_from_toml() -> None:
+    c = load_config(toml(MASKING_TOML))
+    rules = c.masking_rules.browser_rules("https://portal.example.in")
+    assert [p["name"] for p in rules["patterns"]] == ["pan", "aadhaar", "employee_id"]
+    assert rules["scopes"][1]["private"] is True
+    assert c.masking_rules.browser_rules("https://other.in")["scopes"][1:] == []
+
+
+def test_masking_sites_from_env_json() -> None:
+    env = {"COBROWSE_MASKING_SITES": '[{"origin": "https://a.in", "selectors": [".x"]}]'}
+    c = load_config(None, env)
+    assert ".x" in c.masking_rules.browser_rules("https://a.in")["selectors"]
+    assert "JSON array" in error(None, {"COBROWSE_MASKING_SITES": "[{"})
+    assert "list of tables" in error(None, {"COBROWSE_MASKING_SITES": '["x"]'})
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"masking": {"selectors": ["div >> p"]}}, ["masking.selectors", "div >> p"]),
+        ({"masking": {"patterns": ["passport"]}}, ["masking.patterns", "passport"]),
+        (
+            {"masking": {"custom_patterns": [{"name": "x", "regex": "a+"}]}},
+            ["masking.custom_patterns[0]", "unbounded"],
+        ),
+        ({"masking": {"sites": [{"origin": "nope"}]}}, ["masking.sites[0].origin"]),
+        ({"masking": {"sites": "x"}}, ["masking.sites", "JSON array"]),
+        ({"masking": {"sites": [1]}}, ["masking.sites", "list of tables"]),
+    ],
+)
+def test_masking_errors_name_the_entry(data: dict[str, Any], words: list[str]) -> None:
+    message = error(data)
+    assert message.startswith("config file: ")
+    for word in words:
+        assert word in message

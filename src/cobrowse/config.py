@@ -7,6 +7,8 @@ returns a validated, frozen `Config`, or raises `ConfigError` naming the key.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import math
 import tomllib
 from collections.abc import Mapping
@@ -16,15 +18,19 @@ from typing import Any
 
 from cobrowse.core.files import DEFAULT_TYPES as DEFAULT_OFFER_TYPES
 from cobrowse.core.files import KNOWN_TYPES
+from cobrowse.core.masking import (
+    DEFAULT_PATTERNS,
+    DEFAULT_SELECTORS,
+    MaskingError,
+    MaskingRules,
+)
+from cobrowse.core.masking import compile_rules as compile_masking
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginError, OriginList
 
-DEFAULT_MASK_SELECTORS = (
-    "input[type=password]",
-    "[data-cobrowse-mask]",
-    "[autocomplete^=cc-]",
-    'input[autocomplete="one-time-code"]',
-)
+DEFAULT_MASK_SELECTORS = DEFAULT_SELECTORS
+# Settings that are lists of tables (TOML `[[masking.sites]]`; JSON in the environment).
+TABLE_LISTS = {("masking", "sites"), ("masking", "custom_patterns")}
 
 
 class ConfigError(ValueError):
@@ -87,7 +93,17 @@ class ProxyConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class MaskingConfig:
+    """docs/masking.md. Site rules only ever add masking to these global ones."""
+
     selectors: tuple[str, ...] = DEFAULT_MASK_SELECTORS
+    patterns: tuple[str, ...] = DEFAULT_PATTERNS  # built-in value patterns in use
+    private_by_default: bool = False  # mask all text and values except under `allow`
+    allow: tuple[str, ...] = ()
+    custom_patterns: tuple[Mapping[str, Any], ...] = ()  # [[masking.custom_patterns]]
+    sites: tuple[Mapping[str, Any], ...] = ()  # [[masking.sites]]: per origin and URL
+
+    def rules(self) -> MaskingRules:
+        return _masking_rules(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,6 +140,10 @@ class Config:
         return (self.server.public_url or f"http://{self.server.host}:{self.server.port}").rstrip(
             "/"
         )
+
+    @property
+    def masking_rules(self) -> MaskingRules:
+        return self.masking.rules()
 
     @property
     def allowed_origins(self) -> OriginList:
@@ -191,8 +211,44 @@ def _apply_section(current: Any, section: str, values: dict[str, Any], where: st
         if key not in fields:
             raise ConfigError(f"{where}unknown setting {section}.{key}")
         default = getattr(type(current)(), key)
-        updates[key] = _coerce(raw, default, f"{where}{section}.{key}")
+        if (section, key) in TABLE_LISTS:
+            updates[key] = _tables(raw, f"{where}{section}.{key}")
+        else:
+            updates[key] = _coerce(raw, default, f"{where}{section}.{key}")
     return dataclasses.replace(current, **updates)
+
+
+def _tables(raw: Any, name: str) -> tuple[Mapping[str, Any], ...]:
+    """A list of tables; from the environment, as a JSON array of objects."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a JSON array of objects") from None
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ConfigError(f"{name} must be a list of tables ([[{name.split(': ')[-1]}]])")
+    return tuple(raw)
+
+
+@functools.lru_cache(maxsize=16)
+def _masking_rules_cached(key: str) -> MaskingRules:
+    data = json.loads(key)
+    return compile_masking(**data)
+
+
+def _masking_rules(m: MaskingConfig) -> MaskingRules:
+    key = json.dumps(
+        {
+            "selectors": list(m.selectors),
+            "patterns": list(m.patterns),
+            "private_by_default": m.private_by_default,
+            "allow": list(m.allow),
+            "custom_patterns": [dict(p) for p in m.custom_patterns],
+            "sites": [dict(s) for s in m.sites],
+        },
+        sort_keys=True,
+    )
+    return _masking_rules_cached(key)
 
 
 def _coerce(raw: Any, default: Any, name: str) -> Any:
@@ -300,6 +356,10 @@ def _validate_fields(config: Config, where: str) -> None:
         )
     if not config.masking.selectors:
         raise ConfigError(f"{where}masking.selectors must not be empty")
+    try:
+        config.masking.rules()
+    except MaskingError as exc:
+        raise ConfigError(f"{where}{exc}") from None
 
 
 def _validate_auth(auth: AuthConfig, where: str) -> None:

@@ -219,6 +219,22 @@ def test_the_agent_gets_assets_through_its_own_route(
     assert proxy_server.agent_client("Someone Else").get(img_url).status_code == 404
 
 
+def test_stylesheets_reach_the_agent_with_value_patterns_masked(
+    proxy_server: Server, stack: ExitStack, upstream: str
+) -> None:
+    ov = open_overlay(proxy_server, stack, upstream)
+    assert "ABCDE1234F" in ov.get("/secret.css").text  # the visitor's own page is unchanged
+    ov.story.visitor.send_text(
+        frame(
+            "events",
+            events=[{"type": 2, "timestamp": 1, "data": {"css": ov.origin + "/secret.css"}}],
+        )
+    )
+    css_url = ov.story.agent.receive_json()["events"][0]["data"]["css"]
+    got = ov.story.agent_browser.get(css_url.removeprefix("http://testserver"))
+    assert got.text == 'p::after { content: "**********" } .x { width: 100px }'
+
+
 def test_after_the_end_the_proxy_refuses(
     proxy_server: Server, stack: ExitStack, upstream: str
 ) -> None:

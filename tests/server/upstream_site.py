@@ -37,6 +37,11 @@ def site(origin: str) -> Starlette:
     async def style(request: Request) -> Response:
         return Response(f"body {{ background: url({origin}/img.png) }}", media_type="text/css")
 
+    async def secret_css(request: Request) -> Response:
+        return Response(
+            'p::after { content: "ABCDE1234F" } .x { width: 100px }', media_type="text/css"
+        )
+
     async def img(request: Request) -> Response:
         return Response(PNG, media_type="image/png")
 
@@ -91,6 +96,7 @@ def site(origin: str) -> Starlette:
         routes=[
             Route("/", home),
             Route("/style.css", style),
+            Route("/secret.css", secret_css),
             Route("/img.png", img),
             Route("/set-cookie", set_cookie),
             Route("/echo", echo, methods=["GET", "POST"]),

@@ -7,6 +7,7 @@
  * events are checked only for their envelope (object, integer `type`, numeric
  * `timestamp`); their payload is passed on as is.
  */
+import { type MaskRules, parseMaskRules } from './masking/rules';
 
 export const VERSION = 1 as const;
 export const MAX_TOKEN_LENGTH = 256;
@@ -635,7 +636,8 @@ export interface CreatedSession {
   readonly expires_at: number;
   readonly visitor_token: string;
   readonly ws_url: string;
-  readonly masking: { readonly selectors: readonly string[] };
+  /** The site's masking rules (src/cobrowse/core/masking.py browser_rules). */
+  readonly masking: MaskRules;
   readonly grace_seconds: number;
   /** proxy: show the page through the co-browsing proxy in an overlay; inline: record the page. */
   readonly mode: SessionMode;
@@ -683,11 +685,6 @@ export interface ApiError {
 export function parseCreatedSession(body: unknown): CreatedSession {
   if (!isObject(body)) throw new ProtocolError('session answer is not an object');
   const kind = 'session answer';
-  const masking = body.masking;
-  let selectors: string[] = [];
-  if (isObject(masking) && Array.isArray(masking.selectors)) {
-    selectors = masking.selectors.filter((s): s is string => typeof s === 'string' && s !== '');
-  }
   const expires = nullableNumber(body, 'expires_at', kind);
   if (expires === null) throw new ProtocolError(`${kind} needs expires_at`);
   const grace = body.grace_seconds;
@@ -698,7 +695,7 @@ export function parseCreatedSession(body: unknown): CreatedSession {
     expires_at: expires,
     visitor_token: str(body, 'visitor_token', kind),
     ws_url: str(body, 'ws_url', kind),
-    masking: { selectors },
+    masking: parseMaskRules(body.masking),
     grace_seconds: typeof grace === 'number' && Number.isFinite(grace) ? grace : 0,
     mode: body.mode === 'proxy' ? 'proxy' : 'inline',
   };

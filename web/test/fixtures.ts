@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const MESSAGES_DIR = join(repo, 'tests', 'fixtures', 'messages');
-export const BAD_DIR = join(repo, 'tests', 'fixtures', 'bad_messages');
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MESSAGES_DIR = join(REPO, 'tests', 'fixtures', 'messages');
+export const BAD_DIR = join(REPO, 'tests', 'fixtures', 'bad_messages');
 
 export interface Fixture {
   readonly name: string;

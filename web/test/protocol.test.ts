@@ -229,7 +229,11 @@ describe('REST answers', () => {
     grace_seconds: 30,
   };
   it('parses a created session', () => {
-    expect(parseCreatedSession(created)).toEqual({ ...created, mode: 'inline' });
+    expect(parseCreatedSession(created)).toEqual({
+      ...created,
+      masking: { ...created.masking, scopes: [], patterns: [] },
+      mode: 'inline',
+    });
     expect(parseCreatedSession({ ...created, mode: 'proxy' }).mode).toBe('proxy');
     expect(parseCreatedSession({ ...created, mode: 'other' }).mode).toBe('inline');
     expect(() => parseCreatedSession({ ...created, visitor_token: 1 })).toThrow(ProtocolError);

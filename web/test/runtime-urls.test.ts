@@ -177,6 +177,7 @@ describe('runtime config', () => {
       go: '/__cobrowse/go?url=',
       parentOrigin: 'https://site.example',
       selectors: ['.secret'],
+      masking: { selectors: ['.secret'], scopes: [], patterns: [] },
       cookies: 'a=1',
       storage: 'emulated',
     });

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Request, Response, UploadFile
@@ -37,7 +37,12 @@ class CreateSessionIn(Strict):
 
 
 class Masking(BaseModel):
-    selectors: list[str]
+    """What the visitor's browser masks on this site (docs/masking.md)."""
+
+    v: int = 1
+    selectors: list[str] = Field(description="Selectors masked on every page of the site")
+    scopes: list[dict[str, Any]] = Field(default_factory=list)
+    patterns: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class CreateSessionOut(BaseModel):
@@ -135,7 +140,7 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
         expires_at=s.pin_expires_at,
         visitor_token=created.visitor_token,
         ws_url=ws_url(ctx),
-        masking=Masking(selectors=list(ctx.config.masking.selectors)),
+        masking=Masking(**ctx.config.masking_rules.browser_rules(origin)),
         grace_seconds=ctx.config.session.visitor_grace_seconds,
     )
 

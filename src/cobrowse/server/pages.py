@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from pathlib import Path
 from urllib.parse import quote
@@ -11,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Red
 from starlette.responses import Response
 
 from cobrowse.core.links import LinkError, verify_link
+from cobrowse.core.masking import mask_asset
 from cobrowse.rewrite.urls import origin_of
 from cobrowse.server.api import set_agent_cookie
 from cobrowse.server.auth import AGENT_COOKIE
@@ -115,8 +117,11 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     )
     if item is None:
         raise ApiError(404, "not_found", "No such asset.")
+    # A stylesheet or SVG is text the agent reads: the value patterns apply (docs/masking.md).
+    patterns = ctx.config.masking_rules.patterns_for(ctx.proxy.hosts.origins(session.id))
+    body = await asyncio.to_thread(mask_asset, item.body, item.content_type, patterns)
     return Response(
-        item.body,
+        body,
         media_type=item.content_type,
         headers={
             "Cache-Control": "private, max-age=300",

@@ -311,7 +311,7 @@ class Proxy:
             "origins": state.hosts.origins(target.session_id),
             "go": PREFIX + "go?url=",
             "parent_origin": state.parent_origins.get(target.session_id, ""),
-            "masking": {"selectors": list(self.ctx.config.masking.selectors)},
+            "masking": self.ctx.config.masking_rules.browser_rules(target.upstream_origin),
             "cookies": document_cookies(jar, upstream_url),
             "storage": "native",
         }

@@ -6,6 +6,7 @@
  * native value setter plus `input`/`change`, real mouse/keyboard event sequences.
  */
 import type { ActFields } from '../protocol';
+import type { Masker } from '../masking/masker';
 import { type Translator, reasonKey, translator } from '../i18n';
 
 export type Win = Window & typeof globalThis;
@@ -33,6 +34,8 @@ export interface ActOutcome {
 
 export interface ActOptions {
   readonly mask: readonly string[];
+  /** The page's masking rules: masked elements, private-by-default areas, values matching a pattern. */
+  readonly masker?: Masker | null;
   readonly refuse: readonly string[];
   /** Map a URL the agent asked to open to the one this page navigates to (proxy mode). */
   readonly mapUrl?: (url: string) => string;
@@ -74,9 +77,20 @@ function matchesAny(el: Element, selectors: readonly string[]): boolean {
   return false;
 }
 
-/** Refusal code for acting on `el`, or null if it is allowed. */
-export function refusal(el: Element, opts: ActOptions): RefusalCode | null {
+/**
+ * Refusal code for acting on `el`, or null if it is allowed. Masked elements take no
+ * action at all; on a private-by-default page, and in a field whose value matches a
+ * value pattern, the agent may not type (nor read what typing would reveal).
+ */
+export function refusal(el: Element, opts: ActOptions, kind: ActFields['kind'] = 'click'): RefusalCode | null {
   if (matchesAny(el, opts.mask)) return 'masked';
+  const m = opts.masker;
+  if (m) {
+    if (m.blocked(el)) return 'masked';
+    if ((kind === 'input' || kind === 'key') && isEditable(el) && (m.private(el) || m.holdsPattern(el))) {
+      return 'masked';
+    }
+  }
   if (matchesAny(el, opts.refuse)) return 'refused';
   return null;
 }
@@ -365,7 +379,7 @@ export function applyAct(
     el = active && active !== win.document.body ? active : win.document.body;
   }
   if (el) {
-    const refused = refusal(el, opts);
+    const refused = refusal(el, opts, act.kind);
     if (refused) return fail(refused, el, refused === 'masked' ? 'a private field' : labelOf(el));
   }
   const label = el ? labelOf(el) : '';

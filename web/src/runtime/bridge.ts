@@ -9,7 +9,7 @@ import { type FrameMessage, type TopMessage, fromWindow, parseTopMessage } from 
 import type { RecordedEvent } from '../protocol';
 import { GuideLayer } from '../guidance/layer';
 import { type Win, applyAct } from '../guidance/act';
-import { FALLBACK_MASK_SELECTORS, Recorder, WIDGET_ATTRIBUTE } from '../widget/recorder';
+import { FALLBACK_MASK_SELECTORS, Recorder, WIDGET_ATTRIBUTE, maskerFor } from '../widget/recorder';
 import { HOST_STYLE } from '../widget/styles';
 import type { RuntimeContext } from './context';
 
@@ -162,15 +162,19 @@ export class FrameBridge {
         this.stop();
         const id = message.id;
         this.id = id;
-        const recorder = new Recorder(this.ctx.cfg.selectors, (batch) => {
-          if (this.recorder !== recorder) return;
-          this.post({
+        const recorder = new Recorder(
+          this.ctx.cfg.masking,
+          (batch) => {
+            if (this.recorder !== recorder) return;
+            this.post({
             cobrowse: 1,
             type: 'events',
             id,
-            events: upstreamMeta(batch, (u) => this.ctx.map.toUpstream(u)),
-          });
-        });
+              events: upstreamMeta(batch, (u) => this.ctx.map.toUpstream(u)),
+            });
+          },
+          this.ctx.win,
+        );
         this.recorder = recorder;
         recorder.start();
         return;
@@ -190,6 +194,7 @@ export class FrameBridge {
         const { cfg, map, win } = this.ctx;
         const outcome = applyAct(win as Win, message.act, (id) => this.recorder?.node(id) ?? null, {
           mask: cfg.selectors.length ? cfg.selectors : FALLBACK_MASK_SELECTORS,
+          masker: this.recorder?.masker() ?? maskerFor(cfg.masking, win),
           refuse: message.refuse,
           mapUrl: (url) => map.toProxy(url),
         });

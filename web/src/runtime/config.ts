@@ -3,6 +3,7 @@
  * `<script id="__cobrowse_config" type="application/json">` (docs/proxy.md). Pure parse.
  */
 import type { OriginMap } from './urls';
+import { type MaskRules, parseMaskRules } from '../masking/rules';
 
 export const CONFIG_ID = '__cobrowse_config';
 
@@ -16,6 +17,8 @@ export interface RuntimeConfig {
   /** The top page's origin (the widget), for postMessage. */
   readonly parentOrigin: string;
   readonly selectors: readonly string[];
+  /** The site's masking rules (src/cobrowse/core/masking.py browser_rules). */
+  readonly masking: MaskRules;
   /** Non-HttpOnly cookies of the server-side jar for this URL, `document.cookie` style. */
   readonly cookies: string;
   readonly storage: 'native' | 'emulated';
@@ -71,6 +74,7 @@ export function parseConfig(text: string | null | undefined): RuntimeConfig | nu
     go: typeof raw.go === 'string' && raw.go.startsWith('/') ? raw.go : '/__cobrowse/go?url=',
     parentOrigin,
     selectors,
+    masking: isObject(masking) ? parseMaskRules(masking) : parseMaskRules(null),
     cookies: typeof raw.cookies === 'string' ? raw.cookies : '',
     storage: raw.storage === 'emulated' ? 'emulated' : 'native',
   };

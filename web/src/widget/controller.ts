@@ -48,7 +48,9 @@ import {
   returnUrl,
   stepOverlay,
 } from './overlay-state';
-import { FALLBACK_MASK_SELECTORS, Recorder } from './recorder';
+import { FALLBACK_MASK_SELECTORS, Recorder, maskerFor } from './recorder';
+import type { Masker } from '../masking/masker';
+import { type MaskRules, selectorsOnly } from '../masking/rules';
 import { IDLE, type WidgetAction, type WidgetState, inSession, mayRecord, reduce } from './state';
 import { OverlayHrefStore, SessionStore, type StoredSession } from './storage';
 import { TOAST_MS, WidgetUi } from './ui';
@@ -85,6 +87,7 @@ export class WidgetController {
   private overlayAnswer: OverlayAnswer | null = null;
   private overlayTimer: ReturnType<typeof setTimeout> | null = null;
   private chatLog: ChatLog | null = null;
+  private maskerCache: { rules: MaskRules; href: string; masker: Masker } | null = null;
   private chatOpen = false;
   private controlState: ControlState = 'view';
   private layer: GuideLayer | null = null;
@@ -195,8 +198,26 @@ export class WidgetController {
     return this.chatLog;
   }
 
+  /** The site's masking rules for this session. */
+  private maskRules(): MaskRules {
+    return this.session?.masking ?? selectorsOnly(this.session?.selectors ?? FALLBACK_MASK_SELECTORS);
+  }
+
+  /** The masker of the page the visitor is on now (kept while rules and URL stay). */
+  private pageMasker(): Masker {
+    const win = this.doc.defaultView ?? window;
+    const rules = this.maskRules();
+    const href = win.location.href;
+    const cached = this.maskerCache;
+    if (cached && cached.rules === rules && cached.href === href) return cached.masker;
+    const masker = maskerFor(rules, win);
+    this.maskerCache = { rules, href, masker };
+    return masker;
+  }
+
   private sendChat(text: string): void {
-    const pending = this.ensureChat().send(newChatId('v'), text);
+    // What the visitor types in the chat goes through the same value patterns.
+    const pending = this.ensureChat().send(newChatId('v'), this.pageMasker().text(text, null));
     if (pending) this.socket?.send(chat(pending.id, pending.text));
   }
 
@@ -278,6 +299,7 @@ export class WidgetController {
     const win = (this.doc.defaultView ?? window) as Win;
     const outcome = applyAct(win, act, (id) => this.recorder?.node(id) ?? null, {
       mask: this.session?.selectors ?? FALLBACK_MASK_SELECTORS,
+      masker: this.recorder?.recording ? this.recorder.masker() : this.pageMasker(),
       refuse: this.refuse,
     });
     if (outcome.element) this.guideLayer().flash(outcome.element);
@@ -365,8 +387,10 @@ export class WidgetController {
       return;
     }
     if (should && !this.recorder?.recording) {
-      this.recorder ??= new Recorder(this.session?.selectors ?? FALLBACK_MASK_SELECTORS, (batch) =>
-        this.sendEvents(batch),
+      this.recorder ??= new Recorder(
+        this.maskRules(),
+        (batch) => this.sendEvents(batch),
+        this.doc.defaultView ?? window,
       );
       this.recorder.start();
     } else if (!should && this.recorder?.recording) {
@@ -474,10 +498,14 @@ export class WidgetController {
       case 'location':
         if (this.session) this.hrefs.save(this.session.session_id, message.href);
         return;
-      case 'events':
+      case 'events': {
         if (!relayable(this.overlayState, message.id)) return;
-        if (!this.sendEvents(message.events)) this.overlayDispatch({ type: 'send_failed' });
+        // Masked in the overlay already; the value patterns once more, here, before sending.
+        const masker = this.pageMasker();
+        const batch = message.events.map((e) => masker.event(e, () => null));
+        if (!this.sendEvents(batch)) this.overlayDispatch({ type: 'send_failed' });
         return;
+      }
       case 'act_result': {
         const pending = this.pendingActs.get(message.ref);
         if (!pending) return;
@@ -532,6 +560,7 @@ export class WidgetController {
       selectors: created.masking.selectors.length
         ? created.masking.selectors
         : FALLBACK_MASK_SELECTORS,
+      masking: created.masking,
       agent: null,
       mode: created.mode,
     };

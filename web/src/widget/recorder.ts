@@ -3,28 +3,53 @@
  * events to `send`. Events emitted in the same task go out as one frame, flushed in
  * a microtask (no timers delaying anything).
  *
- * Masking happens here, in the visitor's browser: every element matching the
- * server's masking selectors (and the widget itself) is recorded by rrweb as a
- * same-size empty box: no value, no children, no input events (rrweb 2.2.2:
+ * Masking happens here, in the visitor's browser, with the rules of the page being
+ * recorded (../masking/): elements matching the masking selectors (and the widget
+ * itself) are recorded by rrweb as same-size empty boxes (rrweb 2.2.2:
  * serializeElementNode replaces a blocked element's attributes with
- * {class, rr_width, rr_height}; the mutation and input observers skip it via isBlocked).
+ * {class, rr_width, rr_height}; the mutation and input observers skip it via
+ * isBlocked); text and input values go through the masker (value patterns, private
+ * by default); and every event passes the masker once more before it leaves
+ * (attributes, styles, URLs). Canvas content is never recorded.
  */
 import { record } from 'rrweb';
 import type { RecordedEvent } from '../protocol';
+import { Masker, WIDGET_ATTRIBUTE, WIDGET_SELECTOR } from '../masking/masker';
+import { FALLBACK_MASK_SELECTORS, type MaskRules, effective, selectorsOnly } from '../masking/rules';
 
-export const FALLBACK_MASK_SELECTORS: readonly string[] = [
-  'input[type=password]',
-  '[data-cobrowse-mask]',
-];
-
-/** The attribute on the widget's host and root; always blocked from recording. */
-export const WIDGET_ATTRIBUTE = 'data-cobrowse-ui';
-export const WIDGET_SELECTOR = `[${WIDGET_ATTRIBUTE}]`;
+export { FALLBACK_MASK_SELECTORS, WIDGET_ATTRIBUTE, WIDGET_SELECTOR };
 
 /** rrweb's blockSelector for the given server selectors (pure). */
 export function blockSelector(selectors: readonly string[]): string {
   const base = selectors.length > 0 ? selectors : FALLBACK_MASK_SELECTORS;
   return [...base, WIDGET_SELECTOR].join(',');
+}
+
+/** The masker for the page `win` shows now. */
+export function maskerFor(rules: MaskRules, win: Window): Masker {
+  let where = '/';
+  try {
+    where = win.location.pathname + win.location.search;
+  } catch {
+    /* keep "/" */
+  }
+  return new Masker(effective(rules, where, win.document));
+}
+
+/** The marker's CSS for a block selector (pure). `:is()` forgives a selector the page's browser lacks. */
+export function markerCss(selector: string): string {
+  return (
+    `:is(${selector}):not(:focus-visible) { outline: 2px dashed rgba(146, 64, 14, 0.55) !important; ` +
+    'outline-offset: 1px !important; }'
+  );
+}
+
+function lookupNode(id: number): Node | null {
+  try {
+    return record.mirror.getNode(id) as Node | null;
+  } catch {
+    return null;
+  }
 }
 
 /** Collects events into per-task batches. Pure apart from queueMicrotask. */
@@ -58,10 +83,18 @@ export class Batcher {
 export class Recorder {
   private stopFn: (() => void) | null = null;
   private readonly batcher: Batcher;
-  private selector: string;
+  private rules: MaskRules;
+  private current: Masker | null = null;
+  private href = '';
+  private restarting = false;
+  private marker: HTMLStyleElement | null = null;
 
-  constructor(selectors: readonly string[], send: (events: RecordedEvent[]) => void) {
-    this.selector = blockSelector(selectors);
+  constructor(
+    rules: MaskRules | readonly string[],
+    send: (events: RecordedEvent[]) => void,
+    private readonly win: Window = window,
+  ) {
+    this.rules = Array.isArray(rules) ? selectorsOnly(rules as readonly string[]) : (rules as MaskRules);
     this.batcher = new Batcher(send);
   }
 
@@ -69,17 +102,66 @@ export class Recorder {
     return this.stopFn !== null;
   }
 
-  setSelectors(selectors: readonly string[]): void {
-    this.selector = blockSelector(selectors);
+  /** The masker of the page now (what act.ts and the visitor's marker use). */
+  masker(): Masker {
+    return this.current ?? maskerFor(this.rules, this.win);
+  }
+
+  setRules(rules: MaskRules): void {
+    this.rules = rules;
+  }
+
+  private currentHref(): string {
+    try {
+      return this.win.location.href;
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * An event about to leave: masked by the rules of the page now. If an in-page
+   * navigation (pushState) brought other rules, events masked by the old ones are
+   * dropped and recording restarts with a fresh snapshot under the new ones.
+   */
+  private emit(event: RecordedEvent): void {
+    if (this.restarting) return;
+    const href = this.currentHref();
+    if (href !== this.href && this.current) {
+      this.href = href;
+      const next = maskerFor(this.rules, this.win);
+      if (next.key !== this.current.key) {
+        this.current = next;
+        this.restarting = true;
+        this.batcher.drop();
+        queueMicrotask(() => {
+          this.restarting = false;
+          if (!this.stopFn) return;
+          this.stop();
+          this.start();
+        });
+        return;
+      }
+    }
+    const masker = this.current;
+    if (!masker) return;
+    this.batcher.push(masker.event(event, (id) => lookupNode(id)));
   }
 
   /** Start recording: rrweb emits a Meta and a FullSnapshot first. */
   start(): void {
     if (this.stopFn) return;
+    const masker = maskerFor(this.rules, this.win);
+    this.current = masker;
+    this.href = this.currentHref();
     const stop = record({
-      emit: (event) => this.batcher.push(event as unknown as RecordedEvent),
-      blockSelector: this.selector,
-      maskInputOptions: { password: true },
+      emit: (event) => this.emit(event as unknown as RecordedEvent),
+      blockSelector: masker.blockSelector,
+      // Every text node and field value goes through the masker (patterns, private pages).
+      maskTextSelector: '*',
+      maskTextFn: (text, element) => (this.current ?? masker).textIn(text, element),
+      maskAllInputs: true,
+      maskInputFn: (text, element) => (this.current ?? masker).input(text, element),
       recordCanvas: false,
       collectFonts: false,
       inlineStylesheet: true,
@@ -103,6 +185,26 @@ export class Recorder {
       errorHandler: () => true,
     });
     this.stopFn = stop ?? null;
+    this.showMarker(masker);
+  }
+
+  /**
+   * The visitor's marker of what the agent cannot see: a dashed outline (no layout
+   * change) on masked elements, from a style element the recorder never records.
+   */
+  private showMarker(masker: Masker): void {
+    this.marker?.remove();
+    this.marker = null;
+    const doc = this.win.document;
+    try {
+      const style = doc.createElement('style');
+      style.setAttribute(WIDGET_ATTRIBUTE, '');
+      style.textContent = markerCss(masker.maskSelector);
+      (doc.head ?? doc.documentElement).appendChild(style);
+      this.marker = style;
+    } catch {
+      /* no marker on this page; masking itself is unaffected */
+    }
   }
 
   /** The page's node with rrweb id `id` (what the agent's guide and act frames name). */
@@ -123,6 +225,10 @@ export class Recorder {
   stop(): void {
     const stop = this.stopFn;
     this.stopFn = null;
+    this.current = null;
+    this.restarting = false;
+    this.marker?.remove();
+    this.marker = null;
     this.batcher.drop();
     if (stop) {
       try {

@@ -4,12 +4,15 @@
  * (blocked third-party storage, private modes): then it degrades to this page only.
  */
 import type { AgentInfo, SessionMode } from '../protocol';
+import { type MaskRules, parseMaskRules, selectorsOnly } from '../masking/rules';
 
 export interface StoredSession {
   readonly session_id: string;
   readonly visitor_token: string;
   readonly ws_url: string;
   readonly selectors: readonly string[];
+  /** The site's masking rules (older stored sessions: built from `selectors`). */
+  readonly masking?: MaskRules;
   readonly agent: AgentInfo | null;
   readonly mode: SessionMode;
 }
@@ -41,11 +44,13 @@ export function decodeStored(text: string | null): StoredSession | null {
     typeof o.agent === 'object' && o.agent !== null && typeof (o.agent as AgentInfo).name === 'string'
       ? { name: (o.agent as AgentInfo).name }
       : null;
+  const selectors = o.selectors.filter((s): s is string => typeof s === 'string');
   return {
     session_id: o.session_id,
     visitor_token: o.visitor_token,
     ws_url: o.ws_url,
-    selectors: o.selectors.filter((s): s is string => typeof s === 'string'),
+    selectors,
+    masking: typeof o.masking === 'object' && o.masking !== null ? parseMaskRules(o.masking) : selectorsOnly(selectors),
     agent,
     mode: o.mode === 'proxy' ? 'proxy' : 'inline',
   };

@@ -1,0 +1,193 @@
+"""Masked data never leaves the visitor's browser (issue 5), attacked in Chromium.
+
+A page (tests/e2e/masking_site.py) puts a known secret in every place a page can hold
+one: typed, prefilled and script-filled inputs, a textarea, contenteditable, text
+nodes, attributes (title, aria-label, alt, placeholder, data-*, hidden value, link
+href), the page URL's query string, a pushState URL, a canvas, CSS content from a
+stylesheet file, an inline stylesheet and insertRule, a shadow root, a same-origin
+iframe, late mutations, a chat message, a password field before and after a "show
+password" toggle, and a private-by-default page reached by pushState. A session runs
+through it in both modes while every WebSocket frame of both pages is recorded; then
+every frame, the server's log and every file in its data directory are searched for
+every secret in plain form and in simple encodings. None may be found. The non-secret
+controls must be found: the search sees what reaches the agent, so a leak would show.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Pair
+from tests.e2e.demo_process import Demo, start_demo, stop_demo
+from tests.e2e.masking_site import (
+    CONTROL,
+    LATE_CONTROL,
+    PRIVATE_CONTROL,
+    SECRETS,
+    Site,
+    masking_env,
+    masking_site,
+)
+from tests.e2e.test_guidance import click_mirror
+from tests.e2e.test_story import agent_joins, ask_for_pin, mirror, surface, surface_frame
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with masking_site() as s:
+        yield s
+
+
+@pytest.fixture(scope="module", params=["inline", "proxy"])
+def masked_demo(
+    request: pytest.FixtureRequest, site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    """A demo server that allows the site and has masking rules for it."""
+    mode = request.param
+    demo = start_demo(
+        tmp_path_factory.mktemp(f"masking-{mode}"),
+        {
+            "COBROWSE_PROXY_MODE": mode,
+            "COBROWSE_SESSION_VISITOR_GRACE_SECONDS": "5",
+            **masking_env(site.origin),
+        },
+        mode=mode,
+        extra_args=["--allow-origin", site.origin],
+    )
+    site.server = demo.server
+    yield demo
+    stop_demo(demo)
+
+
+def encodings(secret: str) -> set[str]:
+    """The secret as a leak could carry it."""
+    compact = re.sub(r"[\s-]", "", secret)
+    forms = {secret, compact, quote(secret), quote_plus(secret), json.dumps(secret)[1:-1]}
+    for form in (secret, compact):
+        forms.add(base64.b64encode(form.encode()).decode().rstrip("="))
+    forms.add(secret.lower())
+    return {f for f in forms if len(f) >= 6}
+
+
+def haystacks(pair: Pair, demo: Demo) -> dict[str, bytes]:
+    out = {
+        "visitor sent": "\n".join(pair.visitor_frames.sent).encode(),
+        "visitor received": "\n".join(pair.visitor_frames.received).encode(),
+        "agent sent": "\n".join(pair.agent_frames.sent).encode(),
+        "agent received": "\n".join(pair.agent_frames.received).encode(),
+        "server log": demo.log.read_bytes(),
+    }
+    for path in sorted(Path(demo.data_dir).rglob("*")):
+        if path.is_file():
+            out[f"file {path.relative_to(demo.data_dir)}"] = path.read_bytes()
+    return out
+
+
+def wait_for_frames(pair: Pair, text: str, page: Page) -> None:
+    """Until the agent has received `text` (polled: frames arrive on their own)."""
+    for _ in range(300):
+        if text in "\n".join(pair.agent_frames.received):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the agent never received {text!r}")
+
+
+def test_no_secret_leaves_the_visitors_browser(pair: Pair, masked_demo: Demo, site: Site) -> None:
+    demo, visitor, agent = masked_demo, pair.visitor, pair.agent
+    query = f"?acct={SECRETS['url_account']}&mail={quote(SECRETS['url_email'])}"
+    visitor.goto(site.origin + "/" + query)
+    pin = ask_for_pin(visitor)
+    agent_joins(agent, demo, pin)
+    expect(visitor.get_by_role("dialog")).to_contain_text("Asha Rao")
+    visitor.get_by_role("button", name="Allow").click()
+    expect(visitor.get_by_role("button", name="Stop")).to_be_visible()
+
+    page = surface(visitor, demo)
+    frame = surface_frame(visitor, demo)
+    view = mirror(agent)
+    expect(view.locator("#control")).to_have_text(CONTROL)
+    # The agent sees a same-size placeholder; the visitor sees a dashed outline there.
+    expect(view.locator("[data-cobrowse-masked]").first).to_be_attached()
+    outline = "el => getComputedStyle(el).outlineStyle"
+    assert page.locator("#masked").evaluate(outline) == "dashed"
+    assert page.locator("#control").evaluate(outline) != "dashed"
+
+    # The secrets really are on the visitor's page (else finding none proves nothing).
+    shown = frame.evaluate(
+        """() => [document.body.innerText, document.getElementById('autofilled').value,
+                  document.getElementById('prefilled').value,
+                  document.getElementById('host').shadowRoot.innerHTML,
+                  document.getElementById('attrs').outerHTML, location.href,
+                  document.getElementById('frame').contentDocument.body.innerHTML].join('\\n')"""
+    )
+    for key in ("text_pan", "autofill_card", "prefilled_aadhaar", "shadow_email", "title_pan"):
+        assert SECRETS[key] in shown, key
+    assert SECRETS["frame_pan"] in shown and SECRETS["url_account"] in shown
+    rules = frame.evaluate(
+        "() => [...document.styleSheets].flatMap(s => [...s.cssRules].map(r => r.cssText))"
+    )
+    assert any(SECRETS["stylesheet_pan"] in r for r in rules)
+
+    # The visitor types: a PAN in a plain field, a password, shown, then typed again.
+    page.locator("#typed").press_sequentially(SECRETS["typed_pan"])
+    page.locator("#pw").press_sequentially(SECRETS["password_typed"])
+    page.locator("#show").click()
+    expect(page.locator("#pw")).to_have_attribute("type", "text")
+    page.locator("#pw").fill("")
+    page.locator("#pw").press_sequentially(SECRETS["password_shown"])
+    page.locator("#editable").click()
+    visitor.keyboard.type(" more")
+
+    # Late mutations: text, attributes, new elements, a new CSS rule; and a pushState URL.
+    frame.evaluate("() => { window.lateMutation(); window.pushSecret(); }")
+    wait_for_frames(pair, LATE_CONTROL, visitor)
+
+    # Chat from the visitor.
+    visitor.get_by_role("button", name="Chat").click()
+    visitor.get_by_label("Message").fill(f"my card is {SECRETS['chat_card']} ok")
+    visitor.get_by_role("button", name="Send").click()
+    expect(agent.get_by_role("log")).to_contain_text("my card is")
+    expect(agent.get_by_role("log")).to_contain_text("ok")
+
+    # The agent, given control, cannot type into a field holding a value that is masked.
+    agent.get_by_role("button", name="Request control").click()
+    visitor.get_by_role("button", name="Allow control").click()
+    expect(agent.get_by_role("button", name="Release control")).to_be_visible()
+    click_mirror(agent, view.locator("#prefilled"))
+    agent.keyboard.type("9")
+    refused = re.compile("Refused on the visitor.s side: this field is private")
+    expect(agent.get_by_text(refused)).to_be_visible()
+    expect(page.locator("#prefilled")).to_have_value(SECRETS["prefilled_aadhaar"])
+
+    # A private-by-default page (by URL scope), reached in-page: only the <h1> is readable.
+    frame.evaluate("() => window.goPrivate()")
+    wait_for_frames(pair, PRIVATE_CONTROL, visitor)
+    expect(view.get_by_role("heading", name=PRIVATE_CONTROL)).to_be_visible()
+
+    visitor.get_by_role("button", name="Stop").click()
+    expect(agent.get_by_text(re.compile("ended"))).to_be_visible()
+
+    found = haystacks(pair, demo)
+    # The search sees what reaches the agent and what the server logs.
+    for control in (CONTROL, LATE_CONTROL, PRIVATE_CONTROL):
+        assert control.encode() in found["agent received"], control
+        assert control.encode() in found["visitor sent"], control
+    assert b"POST /api/v1/sessions" in found["server log"]
+    leaks = [
+        f"{key} ({form!r}) in {where}"
+        for key, secret in SECRETS.items()
+        for form in encodings(secret)
+        for where, data in found.items()
+        if form.encode() in data
+    ]
+    assert not leaks, "secrets left the visitor's browser:\n" + "\n".join(leaks)
