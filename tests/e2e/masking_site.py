@@ -22,7 +22,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from cobrowse.core.masking import BUILTIN_PATTERNS
-
 from cobrowse.core.masking_checks import luhn_valid, verhoeff_digit
 from tests.e2e.demo_process import free_port, serving_in_thread
 

@@ -271,10 +271,15 @@ def test_the_agent_navigates_the_visitor_s_tab(pair: Pair, demo: Demo) -> None:
     expect(view.get_by_role("button", name="Login")).to_be_visible()
 
     # Back, Forward, Reload.
+    # (Each next step waits for the mirror: after a page load the visitor's page is back
+    # on the line only once its snapshot arrives; an act sent before is answered
+    # "visitor away", not queued.)
     agent.get_by_role("button", name="Back").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+    expect(view.get_by_role("heading", level=1)).to_contain_text("e-Filing")
     agent.get_by_role("button", name="Forward").click()
     expect(page.get_by_label("PAN")).to_be_visible()
+    expect(view.get_by_role("button", name="Login")).to_be_visible()
     surface_frame(visitor, demo).evaluate("() => { window.beforeReload = true; }")
     agent.get_by_role("button", name="Reload").click()
     deadline = time.monotonic() + 15

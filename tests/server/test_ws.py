@@ -426,6 +426,25 @@ def test_control_drops_when_the_agent_goes_away(server: Server, stack: ExitStack
     assert story.visitor.receive_json() == {"v": 1, "t": "control", "state": "view"}
 
 
+def test_an_act_while_the_visitor_is_between_pages_is_answered_not_dropped(
+    server: Server, stack: ExitStack
+) -> None:
+    story = Story(server, stack).control()
+    story.visitor.close()  # a page load: control stays, the visitor's socket is gone
+    act = {"ref": "r1", "kind": "navigate", "target": None, "value": "reload", "dx": 0, "dy": 0}
+    story.agent.send_text(frame("act", **act))
+    frames = [story.agent.receive_json() for _ in range(1)]
+    while frames[-1]["t"] != "act_result" and len(frames) < 5:  # presence news first
+        frames.append(story.agent.receive_json())
+    assert frames[-1] == {
+        "v": 1,
+        "t": "act_result",
+        "ref": "r1",
+        "ok": False,
+        "reason": "visitor away",
+    }
+
+
 # --- documents ----------------------------------------------------------------------
 
 PDF = b"%PDF-1.7\n% a guide\n"

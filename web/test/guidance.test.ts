@@ -4,7 +4,7 @@ import { Throttle, absolute, relative, targetAt, unscale } from '../src/guidance
 import { applyAct, describeAct, isEditable, labelOf, reasonText, refusal } from '../src/guidance/act';
 import { GuideLayer } from '../src/guidance/layer';
 import { act } from '../src/protocol';
-import { chunkStroke, editorKind } from '../src/console/tools';
+import { chunkStroke, editorKind, refusedText } from '../src/console/tools';
 
 type Win = Window & typeof globalThis;
 const win = window as unknown as Win;
@@ -163,6 +163,12 @@ describe('applying acts', () => {
     expect(applyAct(win, act('a', 'scroll', null, '', 0, 400), () => null, opts).ok).toBe(true);
     expect(scrollBy).toHaveBeenCalledWith({ left: 0, top: 400, behavior: 'instant' });
     expect(applyAct(win, act('b', 'navigate', null, 'javascript:alert(1)'), () => null, opts)).toMatchObject({ ok: false, reason: 'bad_url' });
+  });
+
+  it('tells the agent why an action was not done', () => {
+    expect(refusedText('visitor away')).toContain('loading or offline');
+    expect(refusedText('no control')).toContain('you do not have control');
+    expect(refusedText('masked')).toBe('Refused on the visitor’s side: this field is private (masked), so the agent cannot use it.');
   });
 
   it('opens only pages of the allowed sites', () => {

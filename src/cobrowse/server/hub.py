@@ -221,8 +221,11 @@ class Hub:
                 refused = m.ActResult(ref=message.ref, ok=False, reason="no control")
                 att.peer.send(m.encode_act_result(refused))
                 return
-            if room.visitor is not None:
-                room.visitor.send(m.encode_act(message))
+            if room.visitor is None:  # between two pages, or offline: say so, never drop it
+                away = m.ActResult(ref=message.ref, ok=False, reason="visitor away")
+                att.peer.send(m.encode_act_result(away))
+                return
+            room.visitor.send(m.encode_act(message))
         elif isinstance(message, m.ActResult):
             self._only(att, "visitor", "act_result")
             if room.agent is not None:

@@ -46,6 +46,13 @@ export const ACT_KEYS = new Set([
 
 const TEXT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'password', '', 'date', 'time', 'month', 'week', 'datetime-local']);
 
+/** What the agent reads when an action was not done. Pure. */
+export function refusedText(reason: string | null): string {
+  if (reason === 'visitor away') return 'Not done: the visitor’s page is loading or offline. Try again in a moment.';
+  if (reason === 'no control') return 'Not done: you do not have control of the visitor’s page.';
+  return `Refused on the visitor’s side: ${reasonText(reason)}.`;
+}
+
 /** How the agent edits an element of the mirror: a text field, a text area, a list, or not at all. Pure on the element. */
 export function editorKind(el: Element): 'input' | 'textarea' | 'select' | null {
   const tag = el.tagName.toLowerCase();
@@ -227,7 +234,7 @@ export class AgentTools {
 
   /** What became of an act: refusals are shown. */
   actResult(message: Pick<ActResultMessage, 'ok' | 'reason'>): void {
-    if (!message.ok) this.say(`Refused on the visitor’s side: ${reasonText(message.reason)}.`);
+    if (!message.ok) this.say(refusedText(message.reason));
   }
 
   /** Bind to a (new) mirror: its capture layer takes the agent's input. */
