@@ -1,4 +1,4 @@
-"""The `cobrowse` command: demo, serve, agent-link, api-key."""
+"""The `cobrowse` command: demo, serve, agent-link, api-key, audit."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 
 import uvicorn
 
+from cobrowse import audit_cli
 from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core.links import LinkError, sign_link
 from cobrowse.core.origins import OriginError, OriginPattern
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
     key = sub.add_parser("api-key", help="make a CRM API key and its auth.api_keys entry")
     key.set_defaults(run=_run_api_key)
+    audit_cli.add_parser(sub)
     return parser
 
 

@@ -27,6 +27,9 @@ DEFAULT_MASK_SELECTORS = (
 )
 
 
+AUDIT_SCHEMES = ("sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg")
+
+
 class ConfigError(ValueError):
     pass
 
@@ -92,6 +95,12 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AuditConfig:
+    url: str = ""  # default: sqlite:///<server.data_dir>/audit.db; or postgresql://...
+    retention_days: float = 365.0  # entries older than this are purged; 0 keeps them all
+
+
+@dataclass(frozen=True, kw_only=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
@@ -99,12 +108,17 @@ class Config:
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
     masking: MaskingConfig = field(default_factory=MaskingConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
 
     @property
     def base_url(self) -> str:
         return (self.server.public_url or f"http://{self.server.host}:{self.server.port}").rstrip(
             "/"
         )
+
+    @property
+    def audit_url(self) -> str:
+        return self.audit.url or f"sqlite:///{self.server.data_dir.rstrip('/')}/audit.db"
 
     @property
     def allowed_origins(self) -> OriginList:
@@ -274,6 +288,14 @@ def _validate_fields(config: Config, where: str) -> None:
             f"{where}limits.offer_types: unknown {', '.join(unknown)}; "
             f"known: {', '.join(KNOWN_TYPES)}"
         )
+    scheme = config.audit.url.partition("://")[0]
+    if config.audit.url and scheme not in AUDIT_SCHEMES:
+        raise ConfigError(
+            f"{where}audit.url must be sqlite:///<path> or postgresql://user@host/db, "
+            f"not {scheme or config.audit.url!r}"
+        )
+    if not config.audit.retention_days >= 0:
+        raise ConfigError(f"{where}audit.retention_days must not be negative (0 keeps all)")
     if not config.masking.selectors:
         raise ConfigError(f"{where}masking.selectors must not be empty")
 

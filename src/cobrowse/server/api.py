@@ -9,13 +9,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Header, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from cobrowse.core import audit as a
 from cobrowse.core.files import FileRefused, check_offer
 from cobrowse.core.links import LinkError, agent_name_problem, sign_link
 from cobrowse.core.origins import origin_matches_host
 from cobrowse.core.pin import display_pin, normalize_pin
-from cobrowse.core.session import State
+from cobrowse.core.session import Session, State
 from cobrowse.rewrite.urls import origin_of
-from cobrowse.server.auth import AGENT_COOKIE, Agent, api_key_valid
+from cobrowse.server.auth import AGENT_COOKIE, Agent, api_key_valid, hash_api_key
 from cobrowse.server.context import Context, client_address, get_context
 from cobrowse.server.errors import ApiError
 from cobrowse.store.memory import CapacityError
@@ -124,6 +125,17 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
     except CapacityError:
         raise ApiError(503, "at_capacity", "The co-browse service is busy; try again.") from None
     s = created.session
+    ctx.audit.record(
+        a.AuditEntry(
+            at=ctx.clock(),
+            kind=a.Kind.SESSION_CREATED,
+            actor=a.VISITOR,
+            session_id=s.id,
+            address=client_address(request),
+            detail="created" + (f" from {a.safe_url(origin)}" if origin else ""),
+            data={"origin": a.safe_url(origin) if origin else None},
+        )
+    )
     return CreateSessionOut(
         mode=ctx.config.proxy.mode,
         session_id=s.id,
@@ -224,14 +236,19 @@ async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> Joi
     repeated failures per agent and per address are slowed down, then refused."""
     if "origin" in request.headers:
         _check_same_origin(request)
-    keys = [f"agent:{agent.name}", f"addr:{client_address(request)}"]
+    address = client_address(request)
+    keys = [f"agent:{agent.name}", f"addr:{address}"]
     verdict = ctx.join_limiter.attempt(keys, now=ctx.clock())
     if verdict.refused:
+        _audit_join(ctx, agent.name, address, "throttled", None)
         raise _too_many(verdict.retry_after, "Too many wrong PINs. Wait before trying again.")
     if verdict.delay:
         await asyncio.sleep(verdict.delay * ctx.sleep_scale)
     pin = normalize_pin(body.pin)
+    known = ctx.hub.store.by_pin(pin) if pin else None  # for the audit: expired or wrong
     joined = ctx.hub.join(pin, agent_name=agent.name) if pin else None
+    outcome = "ok" if joined else ("expired" if known is not None else "wrong_pin")
+    _audit_join(ctx, agent.name, address, outcome, (joined.session if joined else known))
     if joined is None:
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")
     ctx.join_limiter.forgive(keys, now=ctx.clock())
@@ -273,7 +290,33 @@ async def agent_link(
         )
     except LinkError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
+    ctx.audit.record(
+        a.AuditEntry(
+            at=ctx.clock(),
+            kind=a.Kind.AGENT_LINK_ISSUED,
+            actor=a.crm_actor(hash_api_key(key)[7:19]),
+            target=a.agent_actor(body.agent),
+            detail=f"sign-in link for {body.agent}",
+            data={"agent": body.agent},
+        )
+    )
     return LinkOut(url=f"{ctx.config.base_url}/agent/signin?token={token}", expires_at=expires_at)
+
+
+def _audit_join(
+    ctx: Context, agent: str, address: str, outcome: str, session: Session | None
+) -> None:
+    ctx.audit.record(
+        a.AuditEntry(
+            at=ctx.clock(),
+            kind=a.Kind.JOIN_ATTEMPTED,
+            actor=a.agent_actor(agent),
+            session_id=session.id if session is not None else None,
+            address=address,
+            outcome=outcome,
+            detail=f"join attempt: {outcome.replace('_', ' ')}",
+        )
+    )
 
 
 def _too_many(retry_after: float, message: str) -> ApiError:

@@ -14,9 +14,11 @@ from cobrowse.config import Config
 from cobrowse.core.links import ReplayCache
 from cobrowse.core.origins import OriginList
 from cobrowse.core.ratelimit import FailureLimiter, Policy
+from cobrowse.server.audit import AuditLog
 from cobrowse.server.auth import AgentSessions, load_link_secret
 from cobrowse.server.hub import Hub
 from cobrowse.server.proxy_state import ProxyState
+from cobrowse.store.audit import SqlAuditStore
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -39,9 +41,15 @@ class Context:
     link_secret: str = field(init=False)
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
+    audit: AuditLog = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.config.limits
+        self.audit = AuditLog(
+            SqlAuditStore(self.config.audit_url),
+            clock=self.clock,
+            retention_days=self.config.audit.retention_days,
+        )
         self.site_origins = self.config.allowed_origins
         self.proxy = ProxyState(config=self.config, sites=self.site_origins)
         self.hub = Hub(
@@ -50,6 +58,7 @@ class Context:
             agent_view=self._agent_view,
             on_end=self.proxy.forget,
             files_url=self.config.base_url,
+            audit=self.audit.record,
         )
         self.agents = AgentSessions(ttl=self.config.auth.agent_cookie_ttl_seconds)
         self.join_limiter = FailureLimiter(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cobrowse.config import Config
+from cobrowse.core import audit as a
 from cobrowse.core import messages as m
 from cobrowse.core.control import Control, ControlRefused
 from cobrowse.core.pin import display_pin
@@ -28,6 +29,7 @@ log = logging.getLogger("cobrowse.hub")
 MAX_CHAT_HISTORY = 500
 MAX_FILES = 20  # offered files kept per session
 DOWNLOAD_TTL = 300.0
+MAX_PENDING_ACTS = 256  # acts waiting for the visitor's act_result (for the audit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class Room:
     chat_seq: int = 0
     files: dict[str, OfferedFile] = field(default_factory=dict)
     unanswered: list[str] = field(default_factory=list)  # offers the visitor has not answered
+    acts: dict[str, a.PendingAct] = field(default_factory=dict)  # by ref, until act_result
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,10 @@ async def _nothing(session_id: str) -> None:
     return None
 
 
+def _discard(entry: a.AuditEntry) -> None:
+    return None
+
+
 @dataclass(slots=True)
 class Hub:
     config: Config
@@ -88,6 +95,8 @@ class Hub:
     on_end: Callable[[str], Awaitable[None]] = _nothing
     # Where a visitor downloads an accepted file: base URL + "/files/" + ticket.
     files_url: str = ""
+    # Where audit entries go (AuditLog.record: queued, never blocks).
+    audit: Callable[[a.AuditEntry], None] = _discard
     store: MemorySessionStore = field(init=False)
     rooms: dict[str, Room] = field(default_factory=dict)
     downloads: dict[str, Download] = field(default_factory=dict)
@@ -196,6 +205,7 @@ class Hub:
         elif isinstance(message, m.Chat):
             self._chat(att, room, message)
         elif isinstance(message, m.ControlMsg):
+            before = session.control
             try:
                 state = session.apply_control(role=att.role, action=message.action)
             except (ControlRefused, InvalidTransition) as exc:
@@ -204,22 +214,56 @@ class Hub:
                     att.peer.send(m.encode_control(state=session.control))
                     return
                 raise m.not_allowed(str(exc)) from None
+            if state is not before:
+                self._audit_control(att, message)
             self._broadcast(room, m.encode_control(state=state))
         elif isinstance(message, m.Guide):
             self._only(att, "agent", "guide")
+            target = message.target.id if message.target else None
+            self.audit(
+                a.guide_entry(
+                    at=self.clock(),
+                    session_id=session.id,
+                    agent=session.agent_name,
+                    kind=message.kind,
+                    node=target,
+                )
+            )
             if room.visitor is not None:
                 room.visitor.send(m.encode_guide(message, agent_name=session.agent_name))
         elif isinstance(message, m.Act):
             self._only(att, "agent", "act")
+            pending = a.pending_act(
+                kind=message.kind,
+                node=message.target.id if message.target else None,
+                value=message.value,
+                dx=message.dx,
+                dy=message.dy,
+            )
             if session.control is not Control.CONTROL:
                 # Control may have been taken back while this act was on its way.
                 refused = m.ActResult(ref=message.ref, ok=False, reason="no control")
                 att.peer.send(m.encode_act_result(refused))
+                self._audit_act(session, pending, ok=False, reason="no_control")
                 return
+            room.acts.pop(message.ref, None)
+            room.acts[message.ref] = pending
+            while len(room.acts) > MAX_PENDING_ACTS:
+                ref = next(iter(room.acts))
+                self._audit_act(session, room.acts.pop(ref), ok=False, reason="unanswered")
             if room.visitor is not None:
                 room.visitor.send(m.encode_act(message))
         elif isinstance(message, m.ActResult):
             self._only(att, "visitor", "act_result")
+            asked = room.acts.pop(message.ref, None)
+            if asked is not None:  # an answer to no act of this agent is not audited
+                self._audit_act(
+                    session,
+                    asked,
+                    ok=message.ok,
+                    reason=message.reason,
+                    description=message.description,
+                )
             if room.agent is not None:
                 room.agent.send(m.encode_act_result(message))
         elif isinstance(message, m.OfferAnswer):
@@ -238,7 +282,39 @@ class Hub:
                 room.unanswered.remove(dropped.id)
         if room.visitor is not None:
             room.visitor.send(self._offer_frame(session, offered))
+        self._audit_file(a.Kind.FILE_OFFERED, session, offered, a.agent_actor(session.agent_name))
         return offered
+
+    # --- the audit trail ----------------------------------------------------------
+
+    def _audit_control(self, att: Attachment, message: m.ControlMsg) -> None:
+        actor = a.VISITOR if att.role == "visitor" else a.agent_actor(att.session.agent_name)
+        why = (message.reason or "button") if message.action == "revoke" else None
+        self.audit(
+            a.control_entry(
+                at=self.clock(), session_id=att.session.id, actor=actor,
+                action=message.action, reason=why,
+            )
+        )
+
+    def _audit_act(
+        self, session: Session, act: a.PendingAct, *, ok: bool, reason: str | None,
+        description: str | None = None,
+    ) -> None:
+        self.audit(
+            a.act_entry(
+                at=self.clock(), session_id=session.id, agent=session.agent_name, act=act,
+                ok=ok, reason=reason, description=description,
+            )
+        )
+
+    def _audit_file(self, kind: a.Kind, session: Session, f: OfferedFile, actor: str) -> None:
+        self.audit(
+            a.file_entry(
+                at=self.clock(), kind=kind, session_id=session.id, actor=actor,
+                file_id=f.id, name=f.name, size=len(f.data), type=f.type,
+            )
+        )
 
     @staticmethod
     def _offer_frame(session: Session, offered: OfferedFile) -> bytes:
@@ -257,6 +333,8 @@ class Hub:
         room.unanswered.remove(offered.id)
         if room.agent is not None:
             room.agent.send(m.encode_offer_answer(file_id=offered.id, accept=message.accept))
+        answer = a.Kind.FILE_ACCEPTED if message.accept else a.Kind.FILE_DECLINED
+        self._audit_file(answer, att.session, offered, a.VISITOR)
         if not message.accept:
             room.files.pop(offered.id, None)
             return
@@ -273,7 +351,10 @@ class Hub:
         if found is None or found.expires_at <= self.clock():
             return None
         session = self.store.get(found.session_id)
-        return found.file if session is not None and session.live else None
+        if session is None or not session.live:
+            return None
+        self._audit_file(a.Kind.FILE_DOWNLOADED, session, found.file, a.VISITOR)
+        return found.file
 
     @staticmethod
     def _only(att: Attachment, role: str, what: str) -> None:
@@ -293,6 +374,7 @@ class Hub:
             session.consent(allow=message.allow, now=self.clock())
         except InvalidTransition as exc:
             raise m.not_allowed(str(exc)) from None
+        self.audit(a.consent_entry(at=self.clock(), session_id=session.id, allow=message.allow))
         if session.state is State.ENDED:
             await self._finish(session)
         else:
@@ -326,6 +408,10 @@ class Hub:
         )
         room.chat.append(entry)
         room.chat_ids.add(key)
+        actor = a.VISITOR if att.role == "visitor" else a.agent_actor(name)
+        self.audit(
+            a.chat_entry(at=entry["at"], session_id=att.session.id, actor=actor, text=message.text)
+        )
         if len(room.chat) > MAX_CHAT_HISTORY:
             dropped = room.chat.pop(0)
             room.chat_ids.discard((dropped["from"], dropped["id"]))
@@ -345,6 +431,12 @@ class Hub:
             att.session.presence(role=att.role, connected=False, now=self.clock())
             if att.role == "agent" and att.session.control is not Control.VIEW:
                 att.session.control = Control.VIEW  # no control without a present agent
+                self.audit(
+                    a.control_entry(
+                        at=self.clock(), session_id=att.session.id, actor=a.SYSTEM,
+                        action="revoke", reason="agent_left",
+                    )
+                )
                 if room.visitor is not None:
                     room.visitor.send(m.encode_control(state=Control.VIEW))
 
@@ -370,6 +462,13 @@ class Hub:
         log.info("session %s ended: %s", session.id, reason)
         self.store.forget(session, now=self.clock())
         room = self.rooms.pop(session.id, None)
+        for act in room.acts.values() if room is not None else ():
+            self._audit_act(session, act, ok=False, reason="unanswered")
+        self.audit(
+            a.ended_entry(
+                at=self.clock(), session_id=session.id, reason=reason, agent=session.agent_name
+            )
+        )
         self.downloads = {k: d for k, d in self.downloads.items() if d.session_id != session.id}
         if room is not None:
             room.buffer.clear()

@@ -203,6 +203,7 @@ export class FrameBridge {
           ok: outcome.ok,
           reason: outcome.reason,
           label: outcome.label,
+          description: outcome.description,
         });
         return;
       }
