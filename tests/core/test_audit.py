@@ -181,3 +181,28 @@ def test_entries_without_a_session_are_never_held() -> None:
     c = Coalescer()
     e = AuditEntry(at=T, kind=Kind.AGENT_LINK_ISSUED, actor="crm:abc")
     assert c.add(e, now=0) == [e]
+
+
+def join(outcome: str, *, actor: str = "Asha Rao", address: str = "10.0.0.9") -> AuditEntry:
+    return AuditEntry(
+        at=T,
+        kind=Kind.JOIN_ATTEMPTED,
+        actor=actor,
+        address=address,
+        outcome=outcome,
+        session_id="s_1" if outcome == "ok" else None,
+    )
+
+
+def test_a_burst_of_wrong_pins_is_one_entry_ended_by_the_right_one() -> None:
+    c = Coalescer()
+    for _ in range(50):
+        assert c.add(join("wrong_pin"), now=0) == []
+    assert c.add(join("wrong_pin", address="10.0.0.10"), now=0) == []  # another address
+    out = c.add(join("ok"), now=0.5)
+    assert [(e.outcome, e.data.get("count")) for e in out] == [("wrong_pin", 50), ("ok", None)]
+    (other,) = c.drain()
+    assert other.address == "10.0.0.10" and "count" not in other.data
+    c.add(join("wrong_pin"), now=0)
+    out = c.add(join("throttled"), now=0.1)  # the outcome changes: a new run
+    assert [e.outcome for e in out] == ["wrong_pin"]

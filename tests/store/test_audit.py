@@ -3,6 +3,7 @@ every filter, cursor order, purge, and the database itself refusing UPDATE/DELET
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -185,3 +186,28 @@ def test_engine_urls() -> None:
     for bad in ("mysql://db/x", "audit.db", "sqlite+pysqlite:///x"):
         with pytest.raises(AuditUrlError):
             engine_url(bad)
+
+
+async def test_postgres_role_that_may_only_select_and_insert(pg_database: str) -> None:
+    """The deployment docs/audit.md suggests: the server's role owns nothing."""
+    owner = SqlAuditStore(pg_database)
+    await owner.open()
+    await owner.append([entry(1)])
+    await owner.close()
+    role = "app_" + secrets.token_hex(4)  # roles belong to the whole (shared) server
+    admin = await asyncpg.connect(pg_database)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN")
+        await admin.execute(f"GRANT SELECT, INSERT ON audit_log TO {role}")
+        await admin.execute(f"GRANT USAGE ON SEQUENCE audit_log_id_seq TO {role}")
+    finally:
+        await admin.close()
+    app = SqlAuditStore(pg_database.replace("postgres@", f"{role}@"))
+    try:
+        await app.open()  # finds the table and its guards: starts
+        await app.append([entry(2)])
+        assert [e.detail for e in await app.query(AuditQuery())] == ["entry 1", "entry 2"]
+        with pytest.raises(Exception, match="permission denied"):
+            await app.purge(before=T0 + 100)
+    finally:
+        await app.close()

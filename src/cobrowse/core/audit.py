@@ -310,8 +310,18 @@ _RUN_ACTS = frozenset({"input", "scroll"})
 _RUN_GUIDES = frozenset({"pointer", "laser", "draw"})
 
 
+def holder(entry: AuditEntry) -> str | None:
+    """Whose runs an entry continues or ends: its session's, or for join attempts the
+    agent's at that address (a burst of wrong PINs is one entry with a count)."""
+    if entry.kind is Kind.JOIN_ATTEMPTED:
+        return f"join\x00{entry.actor}\x00{entry.address}"
+    return entry.session_id
+
+
 def run_key(entry: AuditEntry) -> tuple[str, ...] | None:
     """Entries with the same key, one right after the other, are one run."""
+    if entry.kind is Kind.JOIN_ATTEMPTED and entry.session_id is None:
+        return ("join", entry.outcome or "")  # wrong or throttled: no session to order by
     if entry.session_id is None:
         return None
     if entry.kind is Kind.AGENT_ACT and entry.data.get("act") in _RUN_ACTS:
@@ -344,8 +354,8 @@ def _num(value: Scalar) -> float:
 
 @dataclass(slots=True)
 class Coalescer:
-    """Holds the latest entry of a run per session until the run ends: the next entry
-    of that session, `due` after `idle` seconds, or `drain` at shutdown."""
+    """Holds the latest entry of a run per holder (a session; an agent's join attempts)
+    until the run ends: the holder's next entry, `due` after `idle` seconds, or `drain`."""
 
     idle: float = 2.0
     _held: dict[str, tuple[tuple[str, ...], AuditEntry, float]] = field(default_factory=dict)
@@ -354,7 +364,7 @@ class Coalescer:
         """The entries ready to be written, in order, after `entry` happened."""
         out: list[AuditEntry] = []
         key = run_key(entry)
-        sid = entry.session_id
+        sid = holder(entry)
         held = self._held.pop(sid, None) if sid is not None else None
         if held is not None:
             if key is not None and sid is not None and held[0] == key:

@@ -123,7 +123,7 @@ class AuditLog:
         return await self._write_all()
 
     async def query(self, q: AuditQuery) -> list[AuditEntry]:
-        await self.flush()  # read what was recorded before the question
+        await self.flush(runs=True)  # read everything recorded before the question
         await self._open()
         return await self.store.query(q)
 

@@ -87,6 +87,11 @@ POSTGRES_GUARDS = (
 )
 
 
+POSTGRES_READY = """SELECT to_regclass('audit_log') IS NOT NULL AND (
+    SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('audit_log')
+    AND tgname IN ('audit_log_append_only', 'audit_log_no_truncate')) = 2"""
+
+
 class AuditUrlError(ValueError):
     pass
 
@@ -155,6 +160,11 @@ class SqlAuditStore:
             _make_parent(self.url)
         async with self.engine.begin() as conn:
             if self.dialect == "postgresql":
+                # Made already (maybe by another role, the server's own owning nothing):
+                # a role that may only SELECT and INSERT must still start.
+                found = await conn.execute(text(POSTGRES_READY))
+                if found.scalar():
+                    return
                 await conn.execute(text(POSTGRES_GUARDS[0]))
             await conn.run_sync(metadata.create_all)
             guards = SQLITE_GUARDS if self.dialect == "sqlite" else POSTGRES_GUARDS[1:]
