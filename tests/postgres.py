@@ -19,7 +19,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("COBROWSE_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _pg_bin() -> Path:
+    """COBROWSE_PG_BIN, else the newest Debian PostgreSQL (15 on bookworm)."""
+    if os.environ.get("COBROWSE_PG_BIN"):
+        return Path(os.environ["COBROWSE_PG_BIN"])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 
 def _free_port() -> int:
@@ -27,10 +39,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def available() -> bool:
-    return (PG_BIN / "initdb").exists()
 
 
 @contextlib.contextmanager

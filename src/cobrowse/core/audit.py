@@ -405,9 +405,7 @@ def parse_time(text: str) -> float:
 
 
 def iso_time(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_kinds(text: str | None) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from cobrowse.core.pin import display_pin
 from cobrowse.core.relay import ReplayBuffer
 from cobrowse.core.session import EndReason, InvalidTransition, Session, State, Timeouts
 from cobrowse.server.peer import Peer
+from cobrowse.server.trail import Trail
 from cobrowse.store.memory import Grant, MemorySessionStore, NewSession
 
 log = logging.getLogger("cobrowse.hub")
@@ -81,10 +82,6 @@ async def _nothing(session_id: str) -> None:
     return None
 
 
-def _discard(entry: a.AuditEntry) -> None:
-    return None
-
-
 @dataclass(slots=True)
 class Hub:
     config: Config
@@ -96,13 +93,17 @@ class Hub:
     # Where a visitor downloads an accepted file: base URL + "/files/" + ticket.
     files_url: str = ""
     # Where audit entries go (AuditLog.record: queued, never blocks).
-    audit: Callable[[a.AuditEntry], None] = _discard
+    audit: Callable[[a.AuditEntry], None] | None = None
     store: MemorySessionStore = field(init=False)
+    trail: Trail = field(init=False)
     rooms: dict[str, Room] = field(default_factory=dict)
     downloads: dict[str, Download] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = MemorySessionStore(max_sessions=self.config.limits.max_sessions)
+        self.trail = Trail(clock=self.clock)
+        if self.audit is not None:
+            self.trail.record = self.audit
 
     @property
     def timeouts(self) -> Timeouts:
@@ -215,55 +216,37 @@ class Hub:
                     return
                 raise m.not_allowed(str(exc)) from None
             if state is not before:
-                self._audit_control(att, message)
+                why = (message.reason or "button") if message.action == "revoke" else None
+                actor = self.trail.actor(session, att.role)
+                self.trail.control(session, actor=actor, action=message.action, reason=why)
             self._broadcast(room, m.encode_control(state=state))
         elif isinstance(message, m.Guide):
             self._only(att, "agent", "guide")
-            target = message.target.id if message.target else None
-            self.audit(
-                a.guide_entry(
-                    at=self.clock(),
-                    session_id=session.id,
-                    agent=session.agent_name,
-                    kind=message.kind,
-                    node=target,
-                )
-            )
+            self.trail.guide(session, message)
             if room.visitor is not None:
                 room.visitor.send(m.encode_guide(message, agent_name=session.agent_name))
         elif isinstance(message, m.Act):
             self._only(att, "agent", "act")
-            pending = a.pending_act(
-                kind=message.kind,
-                node=message.target.id if message.target else None,
-                value=message.value,
-                dx=message.dx,
-                dy=message.dy,
-            )
+            pending = self.trail.pending(message)
             if session.control is not Control.CONTROL:
                 # Control may have been taken back while this act was on its way.
                 refused = m.ActResult(ref=message.ref, ok=False, reason="no control")
                 att.peer.send(m.encode_act_result(refused))
-                self._audit_act(session, pending, ok=False, reason="no_control")
+                self.trail.act(session, pending, ok=False, reason="no_control")
                 return
             room.acts.pop(message.ref, None)
             room.acts[message.ref] = pending
             while len(room.acts) > MAX_PENDING_ACTS:
                 ref = next(iter(room.acts))
-                self._audit_act(session, room.acts.pop(ref), ok=False, reason="unanswered")
+                self.trail.act(session, room.acts.pop(ref), ok=False, reason="unanswered")
             if room.visitor is not None:
                 room.visitor.send(m.encode_act(message))
         elif isinstance(message, m.ActResult):
             self._only(att, "visitor", "act_result")
             asked = room.acts.pop(message.ref, None)
             if asked is not None:  # an answer to no act of this agent is not audited
-                self._audit_act(
-                    session,
-                    asked,
-                    ok=message.ok,
-                    reason=message.reason,
-                    description=message.description,
-                )
+                ok, why, described = message.ok, message.reason, message.description
+                self.trail.act(session, asked, ok=ok, reason=why, description=described)
             if room.agent is not None:
                 room.agent.send(m.encode_act_result(message))
         elif isinstance(message, m.OfferAnswer):
@@ -282,39 +265,13 @@ class Hub:
                 room.unanswered.remove(dropped.id)
         if room.visitor is not None:
             room.visitor.send(self._offer_frame(session, offered))
-        self._audit_file(a.Kind.FILE_OFFERED, session, offered, a.agent_actor(session.agent_name))
+        self._file_entry(a.Kind.FILE_OFFERED, session, offered, "agent")
         return offered
 
-    # --- the audit trail ----------------------------------------------------------
-
-    def _audit_control(self, att: Attachment, message: m.ControlMsg) -> None:
-        actor = a.VISITOR if att.role == "visitor" else a.agent_actor(att.session.agent_name)
-        why = (message.reason or "button") if message.action == "revoke" else None
-        self.audit(
-            a.control_entry(
-                at=self.clock(), session_id=att.session.id, actor=actor,
-                action=message.action, reason=why,
-            )
-        )
-
-    def _audit_act(
-        self, session: Session, act: a.PendingAct, *, ok: bool, reason: str | None,
-        description: str | None = None,
-    ) -> None:
-        self.audit(
-            a.act_entry(
-                at=self.clock(), session_id=session.id, agent=session.agent_name, act=act,
-                ok=ok, reason=reason, description=description,
-            )
-        )
-
-    def _audit_file(self, kind: a.Kind, session: Session, f: OfferedFile, actor: str) -> None:
-        self.audit(
-            a.file_entry(
-                at=self.clock(), kind=kind, session_id=session.id, actor=actor,
-                file_id=f.id, name=f.name, size=len(f.data), type=f.type,
-            )
-        )
+    def _file_entry(self, kind: a.Kind, session: Session, f: OfferedFile, role: str) -> None:
+        actor = self.trail.actor(session, role)
+        size = len(f.data)
+        self.trail.file(kind, session, actor=actor, id=f.id, name=f.name, type=f.type, size=size)
 
     @staticmethod
     def _offer_frame(session: Session, offered: OfferedFile) -> bytes:
@@ -334,7 +291,7 @@ class Hub:
         if room.agent is not None:
             room.agent.send(m.encode_offer_answer(file_id=offered.id, accept=message.accept))
         answer = a.Kind.FILE_ACCEPTED if message.accept else a.Kind.FILE_DECLINED
-        self._audit_file(answer, att.session, offered, a.VISITOR)
+        self._file_entry(answer, att.session, offered, "visitor")
         if not message.accept:
             room.files.pop(offered.id, None)
             return
@@ -353,7 +310,7 @@ class Hub:
         session = self.store.get(found.session_id)
         if session is None or not session.live:
             return None
-        self._audit_file(a.Kind.FILE_DOWNLOADED, session, found.file, a.VISITOR)
+        self._file_entry(a.Kind.FILE_DOWNLOADED, session, found.file, "visitor")
         return found.file
 
     @staticmethod
@@ -374,7 +331,7 @@ class Hub:
             session.consent(allow=message.allow, now=self.clock())
         except InvalidTransition as exc:
             raise m.not_allowed(str(exc)) from None
-        self.audit(a.consent_entry(at=self.clock(), session_id=session.id, allow=message.allow))
+        self.trail.consent(session, allow=message.allow)
         if session.state is State.ENDED:
             await self._finish(session)
         else:
@@ -408,10 +365,8 @@ class Hub:
         )
         room.chat.append(entry)
         room.chat_ids.add(key)
-        actor = a.VISITOR if att.role == "visitor" else a.agent_actor(name)
-        self.audit(
-            a.chat_entry(at=entry["at"], session_id=att.session.id, actor=actor, text=message.text)
-        )
+        actor = self.trail.actor(att.session, att.role)
+        self.trail.chat(att.session, actor=actor, text=message.text, at=entry["at"])
         if len(room.chat) > MAX_CHAT_HISTORY:
             dropped = room.chat.pop(0)
             room.chat_ids.discard((dropped["from"], dropped["id"]))
@@ -431,11 +386,8 @@ class Hub:
             att.session.presence(role=att.role, connected=False, now=self.clock())
             if att.role == "agent" and att.session.control is not Control.VIEW:
                 att.session.control = Control.VIEW  # no control without a present agent
-                self.audit(
-                    a.control_entry(
-                        at=self.clock(), session_id=att.session.id, actor=a.SYSTEM,
-                        action="revoke", reason="agent_left",
-                    )
+                self.trail.control(
+                    att.session, actor=a.SYSTEM, action="revoke", reason="agent_left"
                 )
                 if room.visitor is not None:
                     room.visitor.send(m.encode_control(state=Control.VIEW))
@@ -463,12 +415,8 @@ class Hub:
         self.store.forget(session, now=self.clock())
         room = self.rooms.pop(session.id, None)
         for act in room.acts.values() if room is not None else ():
-            self._audit_act(session, act, ok=False, reason="unanswered")
-        self.audit(
-            a.ended_entry(
-                at=self.clock(), session_id=session.id, reason=reason, agent=session.agent_name
-            )
-        )
+            self.trail.act(session, act, ok=False, reason="unanswered")
+        self.trail.ended(session, reason)
         self.downloads = {k: d for k, d in self.downloads.items() if d.session_id != session.id}
         if room is not None:
             room.buffer.clear()

@@ -1,4 +1,4 @@
-"""A whole session through the real app leaves exactly this audit trail, read back
+"""The hub's audit trail (server/trail.py): a whole session through the real app leaves
 through the API; and nothing typed or said is in it, or in the database file."""
 
 from __future__ import annotations
