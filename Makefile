@@ -63,6 +63,7 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/rewrite.py
 	PYTHONPATH=. $(BIN)/python bench/pageload.py
 	PYTHONPATH=. $(BIN)/python bench/control_latency.py
+	PYTHONPATH=. $(BIN)/python bench/audit.py
 
 clean:
 	rm -rf src/cobrowse/server/static/dist src/cobrowse/demo/static/dist web/node_modules $(VENV)

@@ -1,5 +1,6 @@
 """The hub's audit trail (server/trail.py): a whole session through the real app leaves
-through the API; and nothing typed or said is in it, or in the database file."""
+exactly this trail, read back through the API; and nothing typed or said is in it, or
+in the database file."""
 
 from __future__ import annotations
 
