@@ -12,6 +12,12 @@ import pytest
 from tests.postgres import postgres_server
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API leaves an event loop running in the main
+    thread for the rest of the session, where asyncio.run (the CLI, async tests) fails."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """One real PostgreSQL server for the whole run, started on first use."""
