@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core
+APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
@@ -64,6 +64,7 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/pageload.py
 	PYTHONPATH=. $(BIN)/python bench/control_latency.py
 	PYTHONPATH=. $(BIN)/python bench/masking.py
+	PYTHONPATH=. $(BIN)/python bench/audit.py
 
 clean:
 	rm -rf src/cobrowse/server/static/dist src/cobrowse/demo/static/dist web/node_modules $(VENV)

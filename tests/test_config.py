@@ -412,3 +412,36 @@ def test_masking_errors_name_the_entry(data: dict[str, Any], words: list[str]) -
     assert message.startswith("config file: ")
     for word in words:
         assert word in message
+
+
+def test_audit_defaults_to_sqlite_in_the_data_dir() -> None:
+    c = load_config({"server": {"data_dir": "/var/lib/cobrowse"}}, {})
+    assert c.audit.url == "" and c.audit.retention_days == 365.0
+    assert c.audit_url == "sqlite:////var/lib/cobrowse/audit.db"
+    assert load_config({}, {}).audit_url == "sqlite:///./cobrowse-data/audit.db"
+
+
+def test_audit_settings_from_toml_and_env() -> None:
+    c = load_config(
+        {"audit": {"url": "postgresql://cobrowse@db/audit", "retention_days": 90}},
+        {"COBROWSE_AUDIT_RETENTION_DAYS": "30"},
+    )
+    assert c.audit_url == "postgresql://cobrowse@db/audit" and c.audit.retention_days == 30.0
+    assert load_config({}, {"COBROWSE_AUDIT_RETENTION_DAYS": "0"}).audit.retention_days == 0
+
+
+@pytest.mark.parametrize(
+    ("audit", "words"),
+    [
+        ({"url": "mysql://db/audit"}, ["audit.url", "mysql"]),
+        ({"url": "audit.db"}, ["audit.url"]),
+        ({"retention_days": -1}, ["audit.retention_days", "negative"]),
+        ({"retention_days": "forever"}, ["audit.retention_days", "number"]),
+        ({"keep": 1}, ["unknown setting audit.keep"]),
+    ],
+)
+def test_audit_validation(audit: dict[str, Any], words: list[str]) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config({"audit": audit}, {})
+    for word in words:
+        assert word in str(info.value)

@@ -1,4 +1,4 @@
-"""The `cobrowse` command: demo, serve, agent-link, api-key, user."""
+"""The `cobrowse` command: demo, serve, agent-link, api-key, user, audit."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from cobrowse import audit_cli
 from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core.links import LinkError, sign_link
 from cobrowse.core.origins import OriginError, OriginPattern
@@ -99,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _data_options(user)
     user.set_defaults(run=_run_user)
+    audit_cli.add_parser(sub)
     return parser
 
 

@@ -33,6 +33,9 @@ DEFAULT_MASK_SELECTORS = DEFAULT_SELECTORS
 TABLE_LISTS = {("masking", "sites"), ("masking", "custom_patterns")}
 
 
+AUDIT_SCHEMES = ("sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg")
+
+
 class ConfigError(ValueError):
     pass
 
@@ -127,6 +130,12 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AuditConfig:
+    url: str = ""  # default: sqlite:///<server.data_dir>/audit.db; or postgresql://...
+    retention_days: float = 365.0  # entries older than this are purged; 0 keeps them all
+
+
+@dataclass(frozen=True, kw_only=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
@@ -134,6 +143,7 @@ class Config:
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
     masking: MaskingConfig = field(default_factory=MaskingConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
 
     @property
     def base_url(self) -> str:
@@ -144,6 +154,10 @@ class Config:
     @property
     def masking_rules(self) -> MaskingRules:
         return self.masking.rules()
+
+    @property
+    def audit_url(self) -> str:
+        return self.audit.url or f"sqlite:///{self.server.data_dir.rstrip('/')}/audit.db"
 
     @property
     def allowed_origins(self) -> OriginList:
@@ -354,6 +368,14 @@ def _validate_fields(config: Config, where: str) -> None:
             f"{where}limits.offer_types: unknown {', '.join(unknown)}; "
             f"known: {', '.join(KNOWN_TYPES)}"
         )
+    scheme = config.audit.url.partition("://")[0]
+    if config.audit.url and scheme not in AUDIT_SCHEMES:
+        raise ConfigError(
+            f"{where}audit.url must be sqlite:///<path> or postgresql://user@host/db, "
+            f"not {scheme or config.audit.url!r}"
+        )
+    if not config.audit.retention_days >= 0:
+        raise ConfigError(f"{where}audit.retention_days must not be negative (0 keeps all)")
     if not config.masking.selectors:
         raise ConfigError(f"{where}masking.selectors must not be empty")
     try:

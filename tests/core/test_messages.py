@@ -126,6 +126,9 @@ BAD_REASON_WORDS = {
     "control_unknown_action.json": "action",
     "act_unknown_kind.json": "kind",
     "offer_answer_not_bool.json": "accept",
+    "act_result_description_too_long.json": "description",
+    "control_unknown_reason.json": "reason",
+    "control_reason_not_revoke.json": "only a revoke",
 }
 
 
@@ -387,7 +390,35 @@ def test_guidance_chat_and_control_fixtures_decode_to_their_fields() -> None:
     assert act == m.Act(
         ref="a2", kind="input", target=m.Target(91, 0.5, 0.5), value="Meera Iyer", dx=0, dy=0
     )
-    assert decode(json.dumps(load("client.act_result.json"))) == m.ActResult("a2", False, "masked")
+    assert decode(json.dumps(load("client.act_result.json"))) == m.ActResult(
+        "a2", False, "masked", description="masked field"
+    )
+
+
+def test_audit_fields_revoke_reason_and_act_description() -> None:
+    assert decode(json.dumps(load("client.control.revoke.json"))) == m.ControlMsg(
+        "revoke", reason="escape"
+    )
+    assert decode(json.dumps(load("client.act_result.described.json"))) == m.ActResult(
+        "a3", True, None, description="text field “Full name”"
+    )
+    # Both are optional: older clients send neither.
+    assert decode('{"v":1,"t":"control","action":"revoke"}') == m.ControlMsg("revoke")
+    plain = decode('{"v":1,"t":"act_result","ref":"r","ok":true,"reason":null}')
+    assert plain == m.ActResult("r", True, None)
+    longest = "d" * m.MAX_DESCRIPTION
+    described = decode(
+        json.dumps({"v": 1, "t": "act_result", "ref": "r", "ok": True, "description": longest})
+    )
+    assert isinstance(described, m.ActResult) and described.description == longest
+    # Relayed to the agent without it: the description is for the audit log only.
+    assert b"description" not in m.encode_act_result(described)
+    for frame_text, word in (
+        ('{"v":1,"t":"act_result","ref":"r","ok":true,"description":7}', "description"),
+        ('{"v":1,"t":"control","action":"request","reason":"escape"}', "only a revoke"),
+        ('{"v":1,"t":"control","action":"revoke","reason":"x"}', "reason"),
+    ):
+        assert word in bad(frame_text).reason
 
 
 def test_new_server_fixtures_match_their_encoders() -> None:

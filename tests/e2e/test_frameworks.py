@@ -151,7 +151,9 @@ def take_back_and_check_refused(pair: Pair, press: object) -> None:
         json.dumps(worked),
     )
     assert sent
-    expect(agent.get_by_text("Not done: you do not have control of the visitor\u2019s page.")).to_be_visible()
+    expect(
+        agent.get_by_text("Not done: you do not have control of the visitor\u2019s page.")
+    ).to_be_visible()
     results = [json.loads(f) for f in pair.agent_frames.received]
     refused = [r for r in results if r.get("t") == "act_result" and r.get("ref") == worked["ref"]]
     assert refused and refused[0]["ok"] is False and refused[0]["reason"] == "no control"

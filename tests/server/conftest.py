@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from starlette.testclient import TestClient
 
 from cobrowse.config import Config, load_config
 from cobrowse.core.links import sign_link
+from cobrowse.server.api_keys import hash_api_key
 from cobrowse.server.app import create_app
 from cobrowse.server.context import Context
 
@@ -102,3 +104,9 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached")
         time.sleep(0.005)
+
+
+def new_api_key() -> tuple[str, str]:
+    """A key and its `auth.api_keys` entry (the configuration way)."""
+    key = "cbk_" + secrets.token_urlsafe(32)
+    return key, hash_api_key(key)

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 
 import jwt
 
 from cobrowse.core.links import AUDIENCE, sign_link
-from cobrowse.server.api_keys import hash_api_key
-from tests.server.conftest import SITE, Server
-
-
-def new_api_key() -> tuple[str, str]:
-    """A key and its `auth.api_keys` entry (the configuration way)."""
-    key = "cbk_" + secrets.token_urlsafe(32)
-    return key, hash_api_key(key)
+from tests.server.conftest import SITE, Server, new_api_key
 
 
 def test_create_session_gives_pin_token_and_masking(server: Server) -> None:

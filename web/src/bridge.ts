@@ -51,6 +51,8 @@ export type FrameMessage =
       readonly ok: boolean;
       readonly reason: string | null;
       readonly label: string;
+      /** For the audit log: the element's role and label, never a value. */
+      readonly description: string;
     }
   /** The visitor pressed Escape inside the frame (takes back control). */
   | { readonly cobrowse: 1; readonly type: 'escape' };
@@ -108,7 +110,7 @@ export function parseFrameMessage(data: unknown): FrameMessage | null {
       }
     }
     case 'act_result': {
-      const { ref, ok, reason, label } = data;
+      const { ref, ok, reason, label, description } = data;
       if (typeof ref !== 'string' || ref.length === 0 || ref.length > 64 || typeof ok !== 'boolean') return null;
       if (reason !== null && typeof reason !== 'string') return null;
       return {
@@ -118,6 +120,7 @@ export function parseFrameMessage(data: unknown): FrameMessage | null {
         ok,
         reason: reason === null ? null : reason.slice(0, MAX_REASON),
         label: typeof label === 'string' ? label.slice(0, 80) : '',
+        description: typeof description === 'string' ? description.slice(0, 80) : '',
       };
     }
     case 'escape':

@@ -84,6 +84,9 @@ export type ActKind = 'click' | 'input' | 'scroll' | 'key' | 'navigate';
 export const ACT_KINDS: readonly ActKind[] = ['click', 'input', 'scroll', 'key', 'navigate'];
 export type ControlAction = 'request' | 'release' | 'grant' | 'deny' | 'revoke';
 export const CONTROL_ACTIONS: readonly ControlAction[] = ['request', 'release', 'grant', 'deny', 'revoke'];
+/** Why the visitor took control back (kept in the audit log). */
+export type RevokeReason = 'button' | 'escape' | 'hidden';
+export const REVOKE_REASONS: readonly RevokeReason[] = ['button', 'escape', 'hidden'];
 export type ControlState = 'view' | 'requested' | 'control';
 export const CONTROL_STATES: readonly ControlState[] = ['view', 'requested', 'control'];
 export type ChatSender = Role;
@@ -93,6 +96,8 @@ export const MAX_CHAT = 2000;
 export const MAX_ID = 64;
 export const MAX_VALUE = 10_000;
 export const MAX_REASON = 200;
+/** An act_result's element description (the server refuses longer ones). */
+export const MAX_DESCRIPTION = 120;
 
 export interface GuideMessage {
   readonly v: 1;
@@ -111,6 +116,8 @@ export interface ControlMessage {
   readonly v: 1;
   readonly t: 'control';
   readonly action: ControlAction;
+  /** Only on a revoke: why (for the audit log). */
+  readonly reason?: RevokeReason;
 }
 export interface ActFields {
   readonly ref: string;
@@ -130,6 +137,11 @@ export interface ActResultMessage {
   readonly ref: string;
   readonly ok: boolean;
   readonly reason: string | null;
+  /**
+   * The element acted on, from its role and label ("button “Save”", "masked field"),
+   * never a value: for the audit log (the server keeps it and does not relay it).
+   */
+  readonly description?: string;
 }
 
 /** The visitor's answer to a file offer (also relayed to the agent as is). */
@@ -166,11 +178,8 @@ export const guide = (
   points: readonly Point[] = [],
 ): GuideMessage => ({ v: VERSION, t: 'guide', kind, target, points });
 export const chat = (id: string, text: string): ChatMessage => ({ v: VERSION, t: 'chat', id, text });
-export const control = (action: ControlAction): ControlMessage => ({
-  v: VERSION,
-  t: 'control',
-  action,
-});
+export const control = (action: ControlAction, reason?: RevokeReason): ControlMessage =>
+  reason === undefined ? { v: VERSION, t: 'control', action } : { v: VERSION, t: 'control', action, reason };
 export const act = (
   ref: string,
   kind: ActKind,
@@ -179,13 +188,15 @@ export const act = (
   dx = 0,
   dy = 0,
 ): ActMessage => ({ v: VERSION, t: 'act', ref, kind, target, value, dx, dy });
-export const actResult = (ref: string, ok: boolean, reason: string | null = null): ActResultMessage => ({
-  v: VERSION,
-  t: 'act_result',
-  ref,
-  ok,
-  reason,
-});
+export const actResult = (
+  ref: string,
+  ok: boolean,
+  reason: string | null = null,
+  description?: string,
+): ActResultMessage =>
+  description === undefined
+    ? { v: VERSION, t: 'act_result', ref, ok, reason }
+    : { v: VERSION, t: 'act_result', ref, ok, reason, description };
 
 export const offerAnswer = (fileId: string, accept: boolean): OfferAnswerMessage => ({
   v: VERSION,
@@ -453,7 +464,17 @@ function actResultOf(obj: JsonObject): ActResultMessage {
   if (typeof ok !== 'boolean' || !(reason === null || reason === undefined || typeof reason === 'string')) {
     throw new ProtocolError('act_result needs ok (bool) and reason (string or null)');
   }
-  return actResult(ident(obj, 'ref', 'act_result'), ok, typeof reason === 'string' ? reason : null);
+  const { description } = obj;
+  if (description !== undefined && description !== null &&
+    (typeof description !== 'string' || description.length > MAX_DESCRIPTION)) {
+    throw new ProtocolError(`act_result description: a string of at most ${MAX_DESCRIPTION}`);
+  }
+  return actResult(
+    ident(obj, 'ref', 'act_result'),
+    ok,
+    typeof reason === 'string' ? reason : null,
+    typeof description === 'string' ? description : undefined,
+  );
 }
 
 function chatEntry(value: unknown): ChatEntry {
@@ -614,8 +635,12 @@ export function parseClientMessage(text: string): ClientMessage {
       return guide(choice(obj, 'kind', GUIDE_KINDS, t), checkTarget(obj.target), checkPoints(obj.points));
     case 'chat':
       return chat(ident(obj, 'id', t), chatText(obj, t));
-    case 'control':
-      return control(choice(obj, 'action', CONTROL_ACTIONS, t));
+    case 'control': {
+      const action = choice(obj, 'action', CONTROL_ACTIONS, t);
+      if (obj.reason === undefined || obj.reason === null) return control(action);
+      if (action !== 'revoke') throw new ProtocolError('only a revoke carries a reason');
+      return control(action, choice(obj, 'reason', REVOKE_REASONS, t));
+    }
     case 'act':
       return { v: VERSION, t, ...checkActFields(obj) };
     case 'act_result':

@@ -129,7 +129,14 @@ describe('guidance over the bridge', () => {
       ok: false,
       reason: 'masked',
       label: 'PAN',
+      description: '',
     });
+    // The audit description comes along, bounded (the server checks it again).
+    const described = parseFrameMessage({
+      cobrowse: 1, type: 'act_result', ref: 'r', ok: true, reason: null, label: 'Save', description: `button “${'S'.repeat(200)}”`,
+    });
+    expect(described).toMatchObject({ type: 'act_result', description: `button “${'S'.repeat(72)}` });
+    expect(parseFrameMessage({ cobrowse: 1, type: 'act_result', ref: 'r', ok: true, reason: null, description: 7 })).toMatchObject({ description: '' });
     expect(parseFrameMessage({ cobrowse: 1, type: 'act_result', ref: '', ok: true, reason: null })).toBeNull();
     expect(parseFrameMessage({ cobrowse: 1, type: 'act_result', ref: 'r', ok: 'yes', reason: null })).toBeNull();
     expect(parseFrameMessage({ cobrowse: 1, type: 'escape' })).toEqual({ cobrowse: 1, type: 'escape' });

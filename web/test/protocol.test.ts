@@ -45,7 +45,7 @@ function construct(obj: Record<string, unknown>): ClientMessage {
     case 'chat':
       return chat(obj.id as string, obj.text as string);
     case 'control':
-      return control(obj.action as never);
+      return control(obj.action as never, obj.reason as never);
     case 'act':
       return act(
         obj.ref as string,
@@ -56,7 +56,7 @@ function construct(obj: Record<string, unknown>): ClientMessage {
         obj.dy as number,
       );
     case 'act_result':
-      return actResult(obj.ref as string, obj.ok as boolean, obj.reason as string | null);
+      return actResult(obj.ref as string, obj.ok as boolean, obj.reason as string | null, obj.description as never);
     case 'offer_answer':
       return offerAnswer(obj.file_id as string, obj.accept as boolean);
     default:

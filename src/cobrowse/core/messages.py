@@ -101,6 +101,7 @@ class Chat:
 @dataclass(frozen=True, slots=True)
 class ControlMsg:
     action: str
+    reason: str | None = None  # a revoke's why: button, escape or hidden (for the audit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,9 @@ class ActResult:
     ref: str
     ok: bool
     reason: str | None
+    # The element acted on, from its role and label, as the visitor's browser names it
+    # ("button “Save”", "masked field"); never a value. Kept for the audit, not relayed.
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,8 @@ ClientMessage = (
 GUIDE_KINDS = frozenset({"pointer", "highlight", "laser", "draw", "clear"})
 ACT_KINDS = frozenset({"click", "input", "scroll", "key", "navigate"})
 CONTROL_ACTIONS = frozenset({"request", "release", "grant", "deny", "revoke"})
+REVOKE_REASONS = frozenset({"button", "escape", "hidden"})
+MAX_DESCRIPTION = 120
 MAX_POINTS = 500
 MAX_CHAT = 2000
 MAX_ID = 64
@@ -179,7 +185,12 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
             raise bad_message(f"chat text must be 1-{MAX_CHAT} characters")
         return Chat(id=_ident(obj, "id"), text=text)
     if kind == "control":
-        return ControlMsg(action=_choice(obj, "action", CONTROL_ACTIONS))
+        action = _choice(obj, "action", CONTROL_ACTIONS)
+        if obj.get("reason") is None:
+            return ControlMsg(action=action)
+        if action != "revoke":
+            raise bad_message("only a revoke carries a reason")
+        return ControlMsg(action=action, reason=_choice(obj, "reason", REVOKE_REASONS))
     if kind == "act":
         value = obj.get("value", "")
         if not isinstance(value, str) or len(value) > MAX_VALUE:
@@ -197,8 +208,16 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         reason = obj.get("reason")
         if not isinstance(ok, bool) or not (reason is None or isinstance(reason, str)):
             raise bad_message("act_result needs ok (bool) and reason (string or null)")
+        description = obj.get("description")
+        if description is not None and (
+            not isinstance(description, str) or len(description) > MAX_DESCRIPTION
+        ):
+            raise bad_message(f"act_result description: a string of at most {MAX_DESCRIPTION}")
         return ActResult(
-            ref=_ident(obj, "ref"), ok=ok, reason=None if reason is None else reason[:200]
+            ref=_ident(obj, "ref"),
+            ok=ok,
+            reason=None if reason is None else reason[:200],
+            description=description,
         )
     if kind == "offer_answer":
         accept = obj.get("accept")

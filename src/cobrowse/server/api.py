@@ -10,12 +10,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Header, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from cobrowse.core import audit as a
 from cobrowse.core.files import FileRefused, check_offer
 from cobrowse.core.links import LinkError, agent_name_problem, sign_link
 from cobrowse.core.origins import origin_matches_host
 from cobrowse.core.pin import display_pin, normalize_pin
 from cobrowse.core.session import State
 from cobrowse.rewrite.urls import origin_of
+from cobrowse.server.api_keys import key_id_of
 from cobrowse.server.auth import AGENT_COOKIE, Agent
 from cobrowse.server.context import Context, client_address, get_context
 from cobrowse.server.datafiles import DataFileError
@@ -132,6 +134,17 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
     except CapacityError:
         raise ApiError(503, "at_capacity", "The co-browse service is busy; try again.") from None
     s = created.session
+    ctx.audit.record(
+        a.AuditEntry(
+            at=ctx.clock(),
+            kind=a.Kind.SESSION_CREATED,
+            actor=a.VISITOR,
+            session_id=s.id,
+            address=client_address(request),
+            detail="created" + (f" from {a.safe_url(origin)}" if origin else ""),
+            data={"origin": a.safe_url(origin) if origin else None},
+        )
+    )
     return CreateSessionOut(
         mode=ctx.config.proxy.mode,
         session_id=s.id,
@@ -264,7 +277,11 @@ async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> Joi
     if verdict.delay:
         await asyncio.sleep(verdict.delay * ctx.sleep_scale)
     pin = normalize_pin(body.pin)
+    known = ctx.hub.store.by_pin(pin) if pin else None  # for the audit: expired or wrong
     joined = ctx.hub.join(pin, agent_name=agent.name, agent_id=agent.id) if pin else None
+    if joined is None and known is not None:
+        attempted("expired", known.id)
+        raise ApiError(404, "invalid_pin", "That PIN is not valid.")
     if joined is None:
         attempted("wrong_pin")
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")
@@ -314,6 +331,16 @@ async def agent_link(
         )
     except LinkError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
+    ctx.audit.record(
+        a.AuditEntry(
+            at=ctx.clock(),
+            kind=a.Kind.AGENT_LINK_ISSUED,
+            actor=a.crm_actor(key_id_of(key)),
+            target=a.agent_actor(body.agent),
+            detail=f"sign-in link for {body.agent}",
+            data={"agent": body.agent},
+        )
+    )
     return LinkOut(url=f"{ctx.config.base_url}/agent/signin?token={token}", expires_at=expires_at)
 
 

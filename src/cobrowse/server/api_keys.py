@@ -50,6 +50,15 @@ def hash_api_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
+def key_id_of(presented: str) -> str:
+    """Who a (valid) key is, for the audit log: its id (`cbk_<id>_<secret>`), or for a
+    key configured only by its hash, the first 12 hex digits of that hash."""
+    parts = presented.split("_", 2)
+    if len(parts) == 3 and parts[0] == "cbk" and len(parts[1]) == 10:
+        return parts[1]
+    return hash_api_key(presented)[7:19]
+
+
 def api_keys_path(config: Config) -> Path:
     return Path(config.server.data_dir) / API_KEYS_FILE
 

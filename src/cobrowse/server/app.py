@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cobrowse import __version__
 from cobrowse.config import Config
-from cobrowse.server import api, pages, signin
+from cobrowse.server import api, audit_api, pages, signin
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.errors import install_error_handlers
 from cobrowse.server.proxy import Proxy
@@ -49,6 +49,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await ctx.audit.start()
         sweeper = asyncio.create_task(_sweep_forever(ctx))
         try:
             yield
@@ -60,6 +61,7 @@ def create_app(
             await ctx.proxy.upstream.close()
             if ctx.oidc is not None:
                 await ctx.oidc.close()
+            await ctx.audit.stop()  # after the last session's end was recorded
 
     app = FastAPI(
         title="cobrowse",
@@ -70,6 +72,7 @@ def create_app(
     app.state.ctx = ctx
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(audit_api.router)
     app.include_router(pages.router)
     app.include_router(signin.router)
     app.add_api_websocket_route("/ws", websocket_endpoint)

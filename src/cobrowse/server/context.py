@@ -13,17 +13,23 @@ from fastapi import Request
 from starlette.requests import HTTPConnection
 
 from cobrowse.config import Config
+from cobrowse.core import audit as a
 from cobrowse.core.links import LinkKey, ReplayCache
 from cobrowse.core.origins import OriginList
 from cobrowse.core.ratelimit import FailureLimiter, Policy, WindowCounter
 from cobrowse.server.accounts import AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
+from cobrowse.server.audit import AuditLog
 from cobrowse.server.auth import AgentSessions, load_link_keys, load_link_secret
 from cobrowse.server.hub import Hub
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
+from cobrowse.store.audit import SqlAuditStore
 
 audit_log = logging.getLogger("cobrowse.audit")
+
+# Join outcomes as the audit log names them (docs/audit.md).
+JOIN_OUTCOMES = {"joined": "ok", "locked_out": "throttled"}
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -53,10 +59,16 @@ class Context:
     form_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
+    audit: AuditLog = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.config.limits
         auth = self.config.auth
+        self.audit = AuditLog(
+            SqlAuditStore(self.config.audit_url),
+            clock=self.clock,
+            retention_days=self.config.audit.retention_days,
+        )
         self.site_origins = self.config.allowed_origins
         self.proxy = ProxyState(config=self.config, sites=self.site_origins)
         self.hub = Hub(
@@ -65,6 +77,7 @@ class Context:
             agent_view=self._agent_view,
             on_end=self.proxy.forget,
             files_url=self.config.base_url,
+            audit=self.audit.record,
         )
         self.agents = AgentSessions(ttl=self.config.auth.agent_cookie_ttl_seconds)
         self.join_limiter = FailureLimiter(
@@ -115,7 +128,19 @@ class Context:
         "locked_out" (this agent or address is throttled) or "paused" (the global
         ceiling); `agent_id` is who they are ("account:asha", "sso:<sub>",
         "link:<name>"), `via` how they signed in ("link", "account", "sso").
-        The hook for the audit log; the PIN typed is never passed on."""
+        Logged, and kept in the audit log; the PIN typed is never passed on."""
+        self.audit.record(
+            a.AuditEntry(
+                at=self.clock(),
+                kind=a.Kind.JOIN_ATTEMPTED,
+                actor=a.agent_actor(agent),
+                session_id=session_id,
+                address=address,
+                outcome=JOIN_OUTCOMES.get(outcome, outcome),
+                detail=f"join attempt: {JOIN_OUTCOMES.get(outcome, outcome).replace('_', ' ')}",
+                data={"agent_id": agent_id, "via": via},
+            )
+        )
         audit_log.info(
             "join %s agent=%r id=%r via=%s address=%s session=%s",
             outcome,

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cobrowse.config import Config
+from cobrowse.core import audit as a
 from cobrowse.core import messages as m
 from cobrowse.core.control import Control, ControlRefused
 from cobrowse.core.pin import display_pin
 from cobrowse.core.relay import ReplayBuffer
 from cobrowse.core.session import EndReason, InvalidTransition, Session, State, Timeouts
 from cobrowse.server.peer import Peer
+from cobrowse.server.trail import Trail
 from cobrowse.store.memory import Grant, MemorySessionStore, NewSession
 
 log = logging.getLogger("cobrowse.hub")
@@ -29,6 +31,7 @@ log = logging.getLogger("cobrowse.hub")
 MAX_CHAT_HISTORY = 500
 MAX_FILES = 20  # offered files kept per session
 DOWNLOAD_TTL = 300.0
+MAX_PENDING_ACTS = 256  # acts waiting for the visitor's act_result (for the audit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class Room:
     chat_seq: int = 0
     files: dict[str, OfferedFile] = field(default_factory=dict)
     unanswered: list[str] = field(default_factory=list)  # offers the visitor has not answered
+    acts: dict[str, a.PendingAct] = field(default_factory=dict)  # by ref, until act_result
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +93,18 @@ class Hub:
     on_end: Callable[[str], Awaitable[None]] = _nothing
     # Where a visitor downloads an accepted file: base URL + "/files/" + ticket.
     files_url: str = ""
+    # Where audit entries go (AuditLog.record: queued, never blocks).
+    audit: Callable[[a.AuditEntry], None] | None = None
     store: MemorySessionStore = field(init=False)
+    trail: Trail = field(init=False)
     rooms: dict[str, Room] = field(default_factory=dict)
     downloads: dict[str, Download] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = MemorySessionStore(max_sessions=self.config.limits.max_sessions)
+        self.trail = Trail(clock=self.clock)
+        if self.audit is not None:
+            self.trail.record = self.audit
 
     @property
     def timeouts(self) -> Timeouts:
@@ -201,6 +211,7 @@ class Hub:
         elif isinstance(message, m.Chat):
             self._chat(att, room, message)
         elif isinstance(message, m.ControlMsg):
+            before = session.control
             try:
                 state = session.apply_control(role=att.role, action=message.action)
             except (ControlRefused, InvalidTransition) as exc:
@@ -209,25 +220,42 @@ class Hub:
                     att.peer.send(m.encode_control(state=session.control))
                     return
                 raise m.not_allowed(str(exc)) from None
+            if state is not before:
+                why = (message.reason or "button") if message.action == "revoke" else None
+                actor = self.trail.actor(session, att.role)
+                self.trail.control(session, actor=actor, action=message.action, reason=why)
             self._broadcast(room, m.encode_control(state=state))
         elif isinstance(message, m.Guide):
             self._only(att, "agent", "guide")
+            self.trail.guide(session, message)
             if room.visitor is not None:
                 room.visitor.send(m.encode_guide(message, agent_name=session.agent_name))
         elif isinstance(message, m.Act):
             self._only(att, "agent", "act")
+            pending = self.trail.pending(message)
             if session.control is not Control.CONTROL:
                 # Control may have been taken back while this act was on its way.
                 refused = m.ActResult(ref=message.ref, ok=False, reason="no control")
                 att.peer.send(m.encode_act_result(refused))
+                self.trail.act(session, pending, ok=False, reason="no_control")
                 return
             if room.visitor is None:  # between two pages, or offline: say so, never drop it
                 away = m.ActResult(ref=message.ref, ok=False, reason="visitor away")
                 att.peer.send(m.encode_act_result(away))
+                self.trail.act(session, pending, ok=False, reason="visitor_away")
                 return
+            room.acts.pop(message.ref, None)
+            room.acts[message.ref] = pending
+            while len(room.acts) > MAX_PENDING_ACTS:
+                ref = next(iter(room.acts))
+                self.trail.act(session, room.acts.pop(ref), ok=False, reason="unanswered")
             room.visitor.send(m.encode_act(message))
         elif isinstance(message, m.ActResult):
             self._only(att, "visitor", "act_result")
+            asked = room.acts.pop(message.ref, None)
+            if asked is not None:  # an answer to no act of this agent is not audited
+                ok, why, described = message.ok, message.reason, message.description
+                self.trail.act(session, asked, ok=ok, reason=why, description=described)
             if room.agent is not None:
                 room.agent.send(m.encode_act_result(message))
         elif isinstance(message, m.OfferAnswer):
@@ -246,7 +274,13 @@ class Hub:
                 room.unanswered.remove(dropped.id)
         if room.visitor is not None:
             room.visitor.send(self._offer_frame(session, offered))
+        self._file_entry(a.Kind.FILE_OFFERED, session, offered, "agent")
         return offered
+
+    def _file_entry(self, kind: a.Kind, session: Session, f: OfferedFile, role: str) -> None:
+        actor = self.trail.actor(session, role)
+        size = len(f.data)
+        self.trail.file(kind, session, actor=actor, id=f.id, name=f.name, type=f.type, size=size)
 
     @staticmethod
     def _offer_frame(session: Session, offered: OfferedFile) -> bytes:
@@ -265,6 +299,8 @@ class Hub:
         room.unanswered.remove(offered.id)
         if room.agent is not None:
             room.agent.send(m.encode_offer_answer(file_id=offered.id, accept=message.accept))
+        answer = a.Kind.FILE_ACCEPTED if message.accept else a.Kind.FILE_DECLINED
+        self._file_entry(answer, att.session, offered, "visitor")
         if not message.accept:
             room.files.pop(offered.id, None)
             return
@@ -281,7 +317,10 @@ class Hub:
         if found is None or found.expires_at <= self.clock():
             return None
         session = self.store.get(found.session_id)
-        return found.file if session is not None and session.live else None
+        if session is None or not session.live:
+            return None
+        self._file_entry(a.Kind.FILE_DOWNLOADED, session, found.file, "visitor")
+        return found.file
 
     @staticmethod
     def _only(att: Attachment, role: str, what: str) -> None:
@@ -301,6 +340,7 @@ class Hub:
             session.consent(allow=message.allow, now=self.clock())
         except InvalidTransition as exc:
             raise m.not_allowed(str(exc)) from None
+        self.trail.consent(session, allow=message.allow)
         if session.state is State.ENDED:
             await self._finish(session)
         else:
@@ -334,6 +374,8 @@ class Hub:
         )
         room.chat.append(entry)
         room.chat_ids.add(key)
+        actor = self.trail.actor(att.session, att.role)
+        self.trail.chat(att.session, actor=actor, text=message.text, at=entry["at"])
         if len(room.chat) > MAX_CHAT_HISTORY:
             dropped = room.chat.pop(0)
             room.chat_ids.discard((dropped["from"], dropped["id"]))
@@ -353,6 +395,9 @@ class Hub:
             att.session.presence(role=att.role, connected=False, now=self.clock())
             if att.role == "agent" and att.session.control is not Control.VIEW:
                 att.session.control = Control.VIEW  # no control without a present agent
+                self.trail.control(
+                    att.session, actor=a.SYSTEM, action="revoke", reason="agent_left"
+                )
                 if room.visitor is not None:
                     room.visitor.send(m.encode_control(state=Control.VIEW))
 
@@ -378,6 +423,9 @@ class Hub:
         log.info("session %s ended: %s", session.id, reason)
         self.store.forget(session, now=self.clock())
         room = self.rooms.pop(session.id, None)
+        for act in room.acts.values() if room is not None else ():
+            self.trail.act(session, act, ok=False, reason="unanswered")
+        self.trail.ended(session, reason)
         self.downloads = {k: d for k, d in self.downloads.items() if d.session_id != session.id}
         if room is not None:
             room.buffer.clear()

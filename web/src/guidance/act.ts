@@ -8,6 +8,7 @@
 import type { ActFields } from '../protocol';
 import type { Masker } from '../masking/masker';
 import { type Translator, reasonKey, translator } from '../i18n';
+import { describeElement } from './describe';
 
 export type Win = Window & typeof globalThis;
 
@@ -30,6 +31,8 @@ export interface ActOutcome {
   readonly label: string;
   /** The element acted on (for the visitor's brief highlight). */
   readonly element: Element | null;
+  /** For the audit log: role and label of the element ("button “Save”"); never a value. */
+  readonly description: string;
 }
 
 export interface ActOptions {
@@ -360,7 +363,23 @@ export function applyAct(
   resolve: (id: number) => Node | null,
   opts: ActOptions,
 ): ActOutcome {
-  const fail = (reason: RefusalCode, element: Element | null = null, label = ''): ActOutcome => ({
+  const outcome = apply(win, act, resolve, opts);
+  let description = '';
+  try {
+    description = outcome.element ? describeElement(outcome.element, opts.mask) : '';
+  } catch {
+    description = 'element';
+  }
+  return { ...outcome, description };
+}
+
+function apply(
+  win: Win,
+  act: ActFields,
+  resolve: (id: number) => Node | null,
+  opts: ActOptions,
+): Omit<ActOutcome, 'description'> {
+  const fail = (reason: RefusalCode, element: Element | null = null, label = ''): Omit<ActOutcome, 'description'> => ({
     ok: false,
     reason,
     label,

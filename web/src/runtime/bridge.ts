@@ -208,6 +208,7 @@ export class FrameBridge {
           ok: outcome.ok,
           reason: outcome.reason,
           label: outcome.label,
+          description: outcome.description,
         });
         return;
       }

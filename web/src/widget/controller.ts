@@ -20,6 +20,7 @@ import {
   type OfferMessage,
   type Point,
   type RecordedEvent,
+  type RevokeReason,
   type ServerMessage,
   type Target,
   actResult,
@@ -133,7 +134,7 @@ export class WidgetController {
     doc.addEventListener(
       'keydown',
       (event) => {
-        if (event.key === 'Escape' && this.controlState === 'control') this.takeBack();
+        if (event.key === 'Escape' && this.controlState === 'control') this.takeBack('escape');
       },
       true,
     );
@@ -147,15 +148,15 @@ export class WidgetController {
       unloading = false;
     });
     doc.addEventListener('visibilitychange', () => {
-      if (doc.visibilityState === 'hidden' && !unloading && this.controlState !== 'view') this.takeBack();
+      if (doc.visibilityState === 'hidden' && !unloading && this.controlState !== 'view') this.takeBack('hidden');
     });
   }
 
   // --- chat, guidance, control ---------------------------------------------------
 
-  private takeBack(): void {
+  private takeBack(why: RevokeReason = 'button'): void {
     if (this.controlState === 'view') return;
-    this.socket?.send(control('revoke'));
+    this.socket?.send(control('revoke', why));
     this.setControl('view'); // at once; the server confirms
   }
 
@@ -285,12 +286,12 @@ export class WidgetController {
     }
     if (this.framed()) {
       if (this.overlayState.phase !== 'ready' || !this.overlay) {
-        this.finishAct(act, { ok: false, reason: 'failed', label: '' });
+        this.finishAct(act, { ok: false, reason: 'failed', label: '', description: '' });
         return;
       }
       const timer = setTimeout(() => {
         this.pendingActs.delete(act.ref);
-        this.finishAct(act, { ok: false, reason: 'failed', label: '' });
+        this.finishAct(act, { ok: false, reason: 'failed', label: '', description: '' });
       }, ACT_TIMEOUT_MS);
       this.pendingActs.set(act.ref, { act, timer });
       this.overlay.post({ cobrowse: 1, type: 'act', act, refuse: this.refuse });
@@ -309,8 +310,11 @@ export class WidgetController {
   }
 
   /** Report an act to the agent and show it to the visitor. */
-  private finishAct(act: ActFields, outcome: { ok: boolean; reason: string | null; label: string }): void {
-    this.socket?.send(actResult(act.ref, outcome.ok, outcome.reason));
+  private finishAct(
+    act: ActFields,
+    outcome: { ok: boolean; reason: string | null; label: string; description: string },
+  ): void {
+    this.socket?.send(actResult(act.ref, outcome.ok, outcome.reason, outcome.description || undefined));
     const message = describeAct(this.agentName(null), act, outcome, this.tr);
     this.ui.toast(message);
     // A click may load a new page (inline mode): show the toast there too.
@@ -515,7 +519,7 @@ export class WidgetController {
         return;
       }
       case 'escape':
-        if (this.controlState === 'control') this.takeBack();
+        if (this.controlState === 'control') this.takeBack('escape');
         return;
     }
   }

@@ -1,0 +1,136 @@
+"""`cobrowse audit export` and `cobrowse audit purge`: the audit log from a shell,
+straight from the database the configuration names (the server may be running)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+from cobrowse.config import Config, ConfigError, load_config, read_toml
+from cobrowse.core.audit import parse_kinds, parse_time
+from cobrowse.server.audit import DAY
+from cobrowse.server.audit_api import CSV_COLUMNS, csv_line, csv_row, jsonl_line
+from cobrowse.store.audit import AuditQuery, SqlAuditStore
+
+BATCH = 1000
+
+
+def add_parser(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="export or purge the audit log")
+    commands = audit.add_subparsers(required=True, metavar="ACTION")
+
+    export = commands.add_parser("export", help="print entries as CSV or JSON Lines")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
+    export.add_argument("--output", "-o", default="-", help="a file (default: standard output)")
+    export.add_argument("--session", default=None, help="one session id")
+    export.add_argument("--kind", default=None, help="comma-separated kinds (docs/audit.md)")
+    export.add_argument("--actor", default=None, help="an agent's name, visitor, system...")
+    export.add_argument("--since", default=None, help="ISO 8601 or epoch seconds (inclusive)")
+    export.add_argument("--until", default=None, help="ISO 8601 or epoch seconds (exclusive)")
+    _common(export)
+    export.set_defaults(run=run_export)
+
+    purge = commands.add_parser("purge", help="delete entries older than the retention period")
+    purge.add_argument(
+        "--older-than-days", type=float, default=None, help="default: audit.retention_days"
+    )
+    _common(purge)
+    purge.set_defaults(run=run_purge)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=os.environ.get("COBROWSE_CONFIG"), help="TOML file")
+    parser.add_argument("--data-dir", default=None, help="the server's data directory")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(read_toml(args.config) if args.config else None, os.environ)
+    if args.data_dir:
+        config = config.with_changes(server={"data_dir": args.data_dir})
+    return config
+
+
+def _query(args: argparse.Namespace) -> AuditQuery:
+    try:
+        kinds = parse_kinds(args.kind)
+        since = parse_time(args.since) if args.since else None
+        until = parse_time(args.until) if args.until else None
+    except ValueError as exc:
+        raise ConfigError(f"audit export: {exc}") from None
+    return AuditQuery(
+        session_id=args.session,
+        kinds=kinds,
+        actor=args.actor,
+        since=since,
+        until=until,
+        limit=BATCH,
+    )
+
+
+def run_export(args: argparse.Namespace) -> int:
+    config = _config(args)
+    query = _query(args)
+    if args.output == "-":
+        count = asyncio.run(export(config.audit_url, query, args.format, sys.stdout))
+    else:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            count = asyncio.run(export(config.audit_url, query, args.format, out))
+    print(f"exported {count} entries", file=sys.stderr)
+    return 0
+
+
+async def export(url: str, query: AuditQuery, format: str, out: TextIO) -> int:
+    store = SqlAuditStore(url)
+    count = 0
+    try:
+        await store.open()
+        if format == "csv":
+            out.write(csv_line(CSV_COLUMNS))
+        after = 0
+        while True:
+            page = await store.query(
+                AuditQuery(**{**_fields(query), "after_id": after, "limit": BATCH})
+            )
+            for entry in page:
+                out.write(csv_line(csv_row(entry)) if format == "csv" else jsonl_line(entry))
+            count += len(page)
+            if len(page) < BATCH:
+                return count
+            assert page[-1].id is not None
+            after = page[-1].id
+    finally:
+        await store.close()
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    config = _config(args)
+    days = config.audit.retention_days if args.older_than_days is None else args.older_than_days
+    if days <= 0:
+        print("audit.retention_days is 0 (keep everything): nothing purged", file=sys.stderr)
+        return 0
+    gone = asyncio.run(purge(config.audit_url, before=time.time() - days * DAY))
+    print(f"purged {gone} entries older than {days:g} days", file=sys.stderr)
+    return 0
+
+
+async def purge(url: str, *, before: float) -> int:
+    store = SqlAuditStore(url)
+    try:
+        await store.open()
+        return await store.purge(before=before)
+    finally:
+        await store.close()
+
+
+def _fields(q: AuditQuery) -> dict[str, Any]:
+    return {
+        "session_id": q.session_id,
+        "kinds": q.kinds,
+        "actor": q.actor,
+        "since": q.since,
+        "until": q.until,
+    }
