@@ -39,6 +39,7 @@ class ServerConfig:
     data_dir: str = "./cobrowse-data"
     log_level: str = "info"
     forwarded_allow_ips: str = ""  # e.g. "127.0.0.1" behind nginx: trust its X-Forwarded-For
+    hsts_seconds: int = 365 * 24 * 3600  # HSTS max-age when public_url is https; 0: off
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +90,13 @@ class LimitsConfig:
     max_sessions: int = 10_000
     offer_bytes: int = 10 * 1024 * 1024  # a file an agent offers to a visitor
     offer_types: tuple[str, ...] = DEFAULT_OFFER_TYPES
+    # Frames per second per socket (token bucket): `burst` at once, then `per_second`.
+    visitor_messages_per_second: float = 200.0
+    visitor_message_burst: int = 2000
+    agent_messages_per_second: float = 100.0
+    agent_message_burst: int = 500
+    connections_per_address: int = 256  # open WebSockets from one client address
+    connections_per_session: int = 6  # authenticated WebSockets of one session
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,6 +241,12 @@ def _validate_fields(config: Config, where: str) -> None:
         ("limits", "join_lockout_failures"),
         ("limits", "join_window_seconds"),
         ("limits", "max_sessions"),
+        ("limits", "visitor_messages_per_second"),
+        ("limits", "visitor_message_burst"),
+        ("limits", "agent_messages_per_second"),
+        ("limits", "agent_message_burst"),
+        ("limits", "connections_per_address"),
+        ("limits", "connections_per_session"),
     ]
     for section, key in positive:
         if not getattr(getattr(config, section), key) > 0:
@@ -249,6 +263,8 @@ def _validate_fields(config: Config, where: str) -> None:
             raise ConfigError(
                 f"{where}auth.api_keys entries are 'sha256:<64 hex>' (see `cobrowse api-key`)"
             )
+    if config.server.hsts_seconds < 0:
+        raise ConfigError(f"{where}server.hsts_seconds must not be negative")
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{where}server.port must be 1-65535")
     if lim.visitor_message_bytes < 1024 or lim.agent_message_bytes < 1024:

@@ -23,6 +23,7 @@ CLOSE_NOT_ALLOWED = 4403
 CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_REPLACED = 4409
 CLOSE_ENDED = 4410
+CLOSE_RATE_LIMITED = 4429
 
 Role = Literal["visitor", "agent"]
 
@@ -45,6 +46,10 @@ def too_big(limit: int) -> ProtocolError:
     return ProtocolError(
         CLOSE_TOO_BIG, f"message too big (limit {limit} bytes)", error_code="too_big"
     )
+
+
+def rate_limited(detail: str) -> ProtocolError:
+    return ProtocolError(CLOSE_RATE_LIMITED, f"rate limit: {detail}", error_code="rate_limited")
 
 
 def not_allowed(detail: str) -> ProtocolError:

@@ -14,6 +14,7 @@ from cobrowse.config import Config
 from cobrowse.core.links import ReplayCache
 from cobrowse.core.origins import OriginList
 from cobrowse.core.ratelimit import FailureLimiter, Policy
+from cobrowse.core.throttle import ConnectionCaps
 from cobrowse.server.auth import AgentSessions, load_link_secret
 from cobrowse.server.hub import Hub
 from cobrowse.server.proxy_state import ProxyState
@@ -39,6 +40,7 @@ class Context:
     link_secret: str = field(init=False)
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
+    sockets: ConnectionCaps = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.config.limits
@@ -62,6 +64,9 @@ class Context:
             )
         )
         self.create_limiter = FailureLimiter(CREATE_POLICY)
+        self.sockets = ConnectionCaps(
+            per_address=lim.connections_per_address, per_session=lim.connections_per_session
+        )
         self.link_secret = load_link_secret(self.config)
 
     def _agent_view(self, session_id: str, frame: bytes) -> bytes:
