@@ -115,13 +115,13 @@ class Hub:
         )
         return created
 
-    def join(self, pin: str, *, agent_name: str) -> Joined | None:
+    def join(self, pin: str, *, agent_name: str, agent_key: str | None = None) -> Joined | None:
         """Admit an agent by PIN; None for any PIN that is not usable right now."""
         now = self.clock()
         session = self.store.by_pin(pin)
         if session is None or not session.pin_usable(now):
             return None
-        session.join(agent_name=agent_name, now=now)
+        session.join(agent_name=agent_name, now=now, agent_key=agent_key)
         self.store.retire_pin(session)
         token = self.store.issue_agent_token(session)
         room = self.rooms[session.id]

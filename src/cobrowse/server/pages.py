@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from cobrowse.core.links import LinkError, verify_link
 from cobrowse.rewrite.urls import origin_of
-from cobrowse.server.api import set_agent_cookie
+from cobrowse.server.api import admitted, set_agent_cookie
 from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import STATIC_DIR, get_context
 from cobrowse.server.errors import ApiError
@@ -106,7 +106,7 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     session_id = ctx.proxy.asset_tokens.get(token)
     session = ctx.hub.store.get(session_id) if session_id else None
-    if agent is None or session is None or session.agent_name != agent.name:
+    if agent is None or session is None or not admitted(session, request):
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
     key = "/" + path + (f"?{query}" if query else "")
