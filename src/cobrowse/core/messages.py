@@ -159,7 +159,8 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         raise bad_message("a message must be a JSON object")
     version = obj.get("v")
     if type(version) is not int or version != VERSION:
-        raise bad_message(f"unsupported protocol version {version!r}, expected {VERSION}")
+        # Never echo the client's value whole: it goes into a close reason and a log line.
+        raise bad_message(f"unsupported protocol version {repr(version)[:20]}, expected {VERSION}")
     kind = obj.get("t")
     if kind == "hello":
         token = obj.get("token")
