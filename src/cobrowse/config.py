@@ -97,6 +97,7 @@ class LimitsConfig:
     agent_message_burst: int = 500
     connections_per_address: int = 256  # open WebSockets from one client address
     connections_per_session: int = 6  # authenticated WebSockets of one session
+    api_body_bytes: int = 64 * 1024  # a REST request body (file offers: offer_bytes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,6 +248,7 @@ def _validate_fields(config: Config, where: str) -> None:
         ("limits", "agent_message_burst"),
         ("limits", "connections_per_address"),
         ("limits", "connections_per_session"),
+        ("limits", "api_body_bytes"),
     ]
     for section, key in positive:
         if not getattr(getattr(config, section), key) > 0:

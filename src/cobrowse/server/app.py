@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cobrowse import __version__
 from cobrowse.config import Config
 from cobrowse.server import api, apidocs, headers, pages
+from cobrowse.server.bodylimit import BodyLimit
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.errors import install_error_handlers
 from cobrowse.server.proxy import Proxy
@@ -66,6 +67,13 @@ def create_app(
     app.include_router(apidocs.router)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+
+    # Inside the headers middleware below, so that its 413 gets the security headers.
+    app.add_middleware(
+        BodyLimit,
+        default=config.limits.api_body_bytes,
+        uploads=config.limits.offer_bytes + 64 * 1024,  # multipart overhead
+    )
 
     @app.middleware("http")
     async def headers_and_cors(
