@@ -40,7 +40,7 @@ ATTACK = """async (server) => {
   await attempt('session', () => JSON.stringify(Object.entries(sessionStorage)));
   await attempt('top', () => window.top.document.cookie + window.top.location.href);
   await attempt('parent_storage', () => JSON.stringify(window.parent.sessionStorage));
-  await attempt('opener', () => window.opener === null ? 'no opener' : window.opener.document.title);
+  await attempt('opener', () => (window.opener === null ? 'no opener' : opener.document.title));
   await attempt('open_console', async () => {
     const w = window.open(server + '/console', '_blank');
     if (w === null) return 'no window';
