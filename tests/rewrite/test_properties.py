@@ -115,7 +115,9 @@ def _leaks_upstream(value: str) -> bool:
         "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
     )
     url = url.replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/").lower()
-    for prefix in ("https://", "http://", "//", "https:/", "https:"):
+    if url.startswith("http:"):
+        return False  # the allowed origins are https; http://host is another origin
+    for prefix in ("https://", "//", "https:/", "https:"):
         if url.startswith(prefix):
             rest = url[len(prefix) :].lstrip("/")
             host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
@@ -132,8 +134,8 @@ def _url_attributes(html: str) -> list[tuple[str, str, str]]:
     found = []
     for node in LexborHTMLParser(html).root.traverse() if html.strip() else []:
         tag = (node.tag or "").lower()
-        if tag.startswith("-") or tag in ("noscript",):
-            continue
+        if tag.startswith("-") or tag in ("noscript", "meta"):
+            continue  # a meta's href is inert (refresh URLs have their own tests)
         if any((p.tag or "").lower() == "noscript" for p in _ancestors(node)):
             continue  # raw text when scripts run (as in the visitor's browser)
         for name, value in (node.attributes or {}).items():

@@ -9,9 +9,10 @@ from contextlib import ExitStack
 import pytest
 
 from tests.server.conftest import SITE, Server
-from tests.server.test_access_matrix import REST, World, world  # noqa: F401 - fixture
+from tests.server.test_access_matrix import REST
 from tests.server.test_proxy import open_overlay, proxy_server, upstream  # noqa: F401
 from tests.server.test_ws import PDF, Story, frame, offer
+from tests.server.world import World, world  # noqa: F401 - fixture
 
 EXTRA = [
     ("GET", "/nope"),  # 404 JSON

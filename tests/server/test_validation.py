@@ -13,7 +13,8 @@ import pytest
 
 from cobrowse.server.auth import hash_api_key
 from tests.server.conftest import SITE, Server
-from tests.server.test_access_matrix import REST, World, _party, _snapshot, world  # noqa: F401
+from tests.server.test_access_matrix import REST
+from tests.server.world import World, _party, _snapshot, world  # noqa: F401
 
 HUGE = 200 * 1024  # past limits.api_body_bytes (64 KiB)
 
