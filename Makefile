@@ -9,13 +9,14 @@ APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: help install apt python node build demo test test-py test-js lint bench clean
+.PHONY: help install apt python node build demo test test-py test-js lint bench fuzz clean
 
 help:
 	@echo "make demo    install what is missing, build, start the demo (server :8000, portal :8001)"
 	@echo "make test    install what is missing, run every test (lint, types, JS, Python, browser)"
 	@echo "make bench   run the benchmarks (figures beside a same-run baseline)"
 	@echo "make install the idempotent set-up step the others use"
+	@echo "make fuzz    atheris on the wire decoder and the rewriters (FUZZ_SECONDS each, optional)"
 
 install: apt python node build
 
@@ -48,8 +49,16 @@ demo: install
 
 test: install lint test-js test-py
 
+FUZZ_SECONDS ?= 60
+# Optional coverage-guided fuzzing (atheris ships wheels, no compiler needed); the
+# hypothesis fuzz tests in tests/ run in `make test` either way.
+fuzz: python
+	$(BIN)/pip install -q -e '.[fuzz]'
+	$(BIN)/python fuzz/fuzz_messages.py -max_total_time=$(FUZZ_SECONDS)
+	$(BIN)/python fuzz/fuzz_rewrite.py -max_total_time=$(FUZZ_SECONDS)
+
 lint:
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
 	$(BIN)/mypy
 
 test-js:

@@ -48,6 +48,7 @@ class ServerConfig:
     data_dir: str = "./cobrowse-data"
     log_level: str = "info"
     forwarded_allow_ips: str = ""  # e.g. "127.0.0.1" behind nginx: trust its X-Forwarded-For
+    hsts_seconds: int = 365 * 24 * 3600  # HSTS max-age when public_url is https; 0: off
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,6 +128,14 @@ class LimitsConfig:
     max_sessions: int = 10_000
     offer_bytes: int = 10 * 1024 * 1024  # a file an agent offers to a visitor
     offer_types: tuple[str, ...] = DEFAULT_OFFER_TYPES
+    # Frames per second per socket (token bucket): `burst` at once, then `per_second`.
+    visitor_messages_per_second: float = 200.0
+    visitor_message_burst: int = 2000
+    agent_messages_per_second: float = 100.0
+    agent_message_burst: int = 500
+    connections_per_address: int = 256  # open WebSockets from one client address
+    connections_per_session: int = 6  # authenticated WebSockets of one session
+    api_body_bytes: int = 64 * 1024  # a REST request body (file offers: offer_bytes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -325,6 +334,13 @@ def _validate_fields(config: Config, where: str) -> None:
         ("limits", "login_lockout_failures"),
         ("limits", "login_window_seconds"),
         ("limits", "max_sessions"),
+        ("limits", "visitor_messages_per_second"),
+        ("limits", "visitor_message_burst"),
+        ("limits", "agent_messages_per_second"),
+        ("limits", "agent_message_burst"),
+        ("limits", "connections_per_address"),
+        ("limits", "connections_per_session"),
+        ("limits", "api_body_bytes"),
     ]
     for section, key in positive:
         if not getattr(getattr(config, section), key) > 0:
@@ -343,6 +359,8 @@ def _validate_fields(config: Config, where: str) -> None:
             )
     if lim.login_free_failures < 0 or lim.login_free_failures > lim.login_lockout_failures:
         raise ConfigError(f"{where}limits.login_free_failures must be 0..login_lockout_failures")
+    if config.server.hsts_seconds < 0:
+        raise ConfigError(f"{where}server.hsts_seconds must not be negative")
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{where}server.port must be 1-65535")
     if lim.visitor_message_bytes < 1024 or lim.agent_message_bytes < 1024:

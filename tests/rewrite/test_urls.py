@@ -50,7 +50,6 @@ def test_mapped_urls_are_rewritten(url: str, expected: str) -> None:
         "?q=1",
         "",
         "   ",
-        "https:relative-for-an-https-base",
         "data:text/plain,hi",
         "blob:https://portal.example.gov.in/1",
         "javascript:location='https://portal.example.gov.in/'",
@@ -166,3 +165,18 @@ def test_never_raises_and_unmapped_is_identity(text: str) -> None:
     )
     assert rewrite_url(text, unmapped) == text
     assert unrewrite_url(text, unmapped) == text
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https:relative-for-an-https-base", "relative-for-an-https-base"),
+        (" HTTPS:x?q#f", "x?q#f"),
+        ("https:", ""),
+        ("http:x", "http:x"),  # another scheme than the page's: absolute, not ours
+    ],
+)
+def test_a_redundant_scheme_is_dropped_from_a_relative_url(url: str, expected: str) -> None:
+    """`https:x` on an https page is the relative URL `x`; a proxied page may be http, where
+    a browser reads `https:x` as `https://x`, past the proxy. Found by fuzzing."""
+    assert rewrite_url(url, URL_MAP) == expected

@@ -23,6 +23,7 @@ CLOSE_NOT_ALLOWED = 4403
 CLOSE_HELLO_TIMEOUT = 4408
 CLOSE_REPLACED = 4409
 CLOSE_ENDED = 4410
+CLOSE_RATE_LIMITED = 4429
 
 Role = Literal["visitor", "agent"]
 
@@ -45,6 +46,10 @@ def too_big(limit: int) -> ProtocolError:
     return ProtocolError(
         CLOSE_TOO_BIG, f"message too big (limit {limit} bytes)", error_code="too_big"
     )
+
+
+def rate_limited(detail: str) -> ProtocolError:
+    return ProtocolError(CLOSE_RATE_LIMITED, f"rate limit: {detail}", error_code="rate_limited")
 
 
 def not_allowed(detail: str) -> ProtocolError:
@@ -160,7 +165,8 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         raise bad_message("a message must be a JSON object")
     version = obj.get("v")
     if type(version) is not int or version != VERSION:
-        raise bad_message(f"unsupported protocol version {version!r}, expected {VERSION}")
+        # Never echo the client's value whole: it goes into a close reason and a log line.
+        raise bad_message(f"unsupported protocol version {repr(version)[:20]}, expected {VERSION}")
     kind = obj.get("t")
     if kind == "hello":
         token = obj.get("token")

@@ -54,6 +54,8 @@ class Session:
     state: State = State.CREATED
     agent_name: str | None = None
     agent_id: str | None = None  # who was admitted (names are not unique)
+    # The sign-in that was admitted (a hash of its cookie): what files and assets check.
+    agent_key: str | None = None
     joined_at: float | None = None
     ended_at: float | None = None
     end_reason: EndReason | None = None
@@ -79,13 +81,21 @@ class Session:
     def pin_usable(self, now: float) -> bool:
         return self.state is State.CREATED and now < self.pin_expires_at
 
-    def join(self, *, agent_name: str, now: float, agent_id: str | None = None) -> None:
+    def join(
+        self,
+        *,
+        agent_name: str,
+        now: float,
+        agent_id: str | None = None,
+        agent_key: str | None = None,
+    ) -> None:
         """An agent entered the PIN: ask the visitor."""
         if not self.pin_usable(now):
             raise InvalidTransition(f"cannot join a session that is {self.state}")
         self.state = State.PENDING
         self.agent_name = agent_name
         self.agent_id = agent_id or agent_name
+        self.agent_key = agent_key
         self.joined_at = now
 
     def consent(self, *, allow: bool, now: float) -> None:
@@ -102,6 +112,7 @@ class Session:
         if self.state is State.ENDED:
             return False
         self.state = State.ENDED
+        self.agent_key = None
         self.ended_at = now
         self.end_reason = reason
         return True

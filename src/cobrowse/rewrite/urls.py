@@ -146,9 +146,28 @@ def _map(url: str, m: UrlMap, origin_map: Callable[[str], str | None]) -> str:
 def rewrite_url(url: str, m: UrlMap) -> str:
     """Upstream URL -> proxy URL when its origin is proxied; otherwise `url` unchanged."""
     try:
-        return _map(url, m, m.proxy_origin_of)
+        relative = _scheme_relative(url, m)
+        return relative if relative is not None else _map(url, m, m.proxy_origin_of)
     except Exception:  # never raise on garbage (tests call _map to see any)
         return url
+
+
+def _scheme_relative(url: str, m: UrlMap) -> str | None:
+    """`https:x` against an https page means the relative URL `x`; but the proxied page
+    may be http (in development), where the browser reads `https:x` as the absolute
+    `https://x`, straight past the proxy. Such a URL in a proxied document loses its
+    redundant scheme (found by fuzzing, docs/threat-model.md T9)."""
+    scheme = _scheme_of(m.base)
+    if scheme not in _DEFAULT_PORTS:
+        return None
+    cleaned = _clean(url)
+    prefix = len(scheme) + 1
+    if cleaned[:prefix].lower() != scheme + ":" or cleaned[prefix : prefix + 1] in ("/", "\\"):
+        return None
+    base = _split(_clean(m.base), "")
+    if base is None or m.proxy_origin_of(base[0]) is None:
+        return None  # not a proxied document: nothing to protect, nothing changes
+    return cleaned[prefix:]
 
 
 def unrewrite_url(url: str, m: UrlMap) -> str:

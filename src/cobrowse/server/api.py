@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -15,7 +17,7 @@ from cobrowse.core.files import FileRefused, check_offer
 from cobrowse.core.links import LinkError, agent_name_problem, sign_link
 from cobrowse.core.origins import origin_matches_host
 from cobrowse.core.pin import display_pin, normalize_pin
-from cobrowse.core.session import State
+from cobrowse.core.session import Session, State
 from cobrowse.rewrite.urls import origin_of
 from cobrowse.server.api_keys import key_id_of
 from cobrowse.server.auth import AGENT_COOKIE, Agent
@@ -117,6 +119,22 @@ def signed_in_agent(request: Request, ctx: Ctx) -> Agent:
 
 
 AgentDep = Annotated[Agent, Depends(signed_in_agent)]
+
+
+def agent_key(cookie: str) -> str:
+    """An agent's sign-in as a session remembers it (a digest, not the cookie)."""
+    return hashlib.sha256(cookie.encode()).hexdigest()
+
+
+def admitted(session: Session, request: Request) -> bool:
+    """Whether the request comes from the very sign-in admitted to `session`."""
+    cookie = request.cookies.get(AGENT_COOKIE)
+    return (
+        session.live
+        and bool(cookie)
+        and session.agent_key is not None
+        and hmac.compare_digest(session.agent_key, agent_key(cookie or ""))
+    )
 
 
 @router.post("/sessions", status_code=201, response_model=CreateSessionOut, responses=ERRORS)
@@ -222,7 +240,7 @@ async def offer_file(
     if "origin" in request.headers:
         _check_same_origin(request)
     session = ctx.hub.store.get(session_id)
-    if session is None or session.agent_id != agent.id:
+    if session is None or not admitted(session, request):
         raise ApiError(404, "not_found", "No such session of yours.")
     if session.state is not State.ACTIVE:
         raise ApiError(409, "not_active", "The session is not active.")
@@ -278,7 +296,10 @@ async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> Joi
         await asyncio.sleep(verdict.delay * ctx.sleep_scale)
     pin = normalize_pin(body.pin)
     known = ctx.hub.store.by_pin(pin) if pin else None  # for the audit: expired or wrong
-    joined = ctx.hub.join(pin, agent_name=agent.name, agent_id=agent.id) if pin else None
+    key = agent_key(request.cookies.get(AGENT_COOKIE, ""))
+    joined = (
+        ctx.hub.join(pin, agent_name=agent.name, agent_id=agent.id, agent_key=key) if pin else None
+    )
     if joined is None and known is not None:
         attempted("expired", known.id)
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")

@@ -16,7 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cobrowse import __version__
 from cobrowse.config import Config
-from cobrowse.server import api, audit_api, pages, signin
+from cobrowse.server import api, apidocs, audit_api, headers, pages, signin
+from cobrowse.server.bodylimit import BodyLimit
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.errors import install_error_handlers
 from cobrowse.server.proxy import Proxy
@@ -32,14 +33,6 @@ def _cors_path(path: str) -> bool:
     return path == "/api/v1/sessions" or (
         path.startswith("/api/v1/sessions/") and path.endswith("/overlay")
     )
-
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
 
 
 def create_app(
@@ -68,6 +61,8 @@ def create_app(
         version=__version__,
         summary="Self-hosted co-browsing: PIN, consent, live mirror, masking.",
         lifespan=lifespan,
+        docs_url=None,  # served by server/apidocs.py, under a CSP
+        redoc_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app)
@@ -75,8 +70,16 @@ def create_app(
     app.include_router(audit_api.router)
     app.include_router(pages.router)
     app.include_router(signin.router)
+    app.include_router(apidocs.router)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+
+    # Inside the headers middleware below, so that its 413 gets the security headers.
+    app.add_middleware(
+        BodyLimit,
+        default=config.limits.api_body_bytes,
+        uploads=config.limits.offer_bytes + 64 * 1024,  # multipart overhead
+    )
 
     @app.middleware("http")
     async def headers_and_cors(
@@ -95,8 +98,7 @@ def create_app(
         if cors and origin is not None:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        headers.apply(response, path=request.url.path, config=ctx.config)
         # The path only: query strings may hold one-time tokens.
         log.info(
             "%s %s %d %.1fms",

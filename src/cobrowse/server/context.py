@@ -17,6 +17,7 @@ from cobrowse.core import audit as a
 from cobrowse.core.links import LinkKey, ReplayCache
 from cobrowse.core.origins import OriginList
 from cobrowse.core.ratelimit import FailureLimiter, Policy, WindowCounter
+from cobrowse.core.throttle import ConnectionCaps
 from cobrowse.server.accounts import AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.audit import AuditLog
@@ -60,6 +61,7 @@ class Context:
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
     audit: AuditLog = field(init=False)
+    sockets: ConnectionCaps = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.config.limits
@@ -99,6 +101,9 @@ class Context:
                 max_delay=lim.join_max_delay_seconds,
                 window=lim.login_window_seconds,
             )
+        )
+        self.sockets = ConnectionCaps(
+            per_address=lim.connections_per_address, per_session=lim.connections_per_session
         )
         self.link_secret = load_link_secret(self.config)
         self.link_keys = load_link_keys(self.config)

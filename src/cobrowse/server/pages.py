@@ -14,23 +14,16 @@ from starlette.responses import Response
 from cobrowse.core.links import LinkError, verify_link
 from cobrowse.core.masking import mask_asset
 from cobrowse.rewrite.urls import origin_of
-from cobrowse.server.api import set_agent_cookie
+from cobrowse.server.api import admitted, set_agent_cookie
 from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import STATIC_DIR, get_context
 from cobrowse.server.errors import ApiError
+from cobrowse.server.headers import console_csp
 
 router = APIRouter()
 
 DIST = STATIC_DIR / "dist"
 
-# The console shows a replay of another site's page: its styles are inline and
-# its images and fonts come from that site; no script runs but ours.
-CONSOLE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src * data: blob:; font-src * data:; media-src * data: blob:; "
-    "connect-src 'self' ws: wss:; frame-src 'self' about:; child-src 'self' about: blob:; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
 PAGE_CSP = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
@@ -66,11 +59,12 @@ async def embed_script() -> FileResponse:
 
 
 @router.get("/console", include_in_schema=False)
-async def console() -> FileResponse:
+async def console(request: Request) -> FileResponse:
+    csp = console_csp(get_context(request).config)
     return FileResponse(
         STATIC_DIR / "console.html",
         media_type="text/html",
-        headers={"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-store"},
+        headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"},
     )
 
 
@@ -108,7 +102,7 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     session_id = ctx.proxy.asset_tokens.get(token)
     session = ctx.hub.store.get(session_id) if session_id else None
-    if agent is None or session is None or session.agent_id != agent.id:
+    if agent is None or session is None or not admitted(session, request):
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
     key = "/" + path + (f"?{query}" if query else "")
@@ -125,7 +119,9 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
         media_type=item.content_type,
         headers={
             "Cache-Control": "private, max-age=300",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+            "Content-Security-Policy": (
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
+            ),
         },
     )
 
@@ -146,7 +142,7 @@ async def download(request: Request, ticket: str) -> Response:
         headers={
             "Content-Disposition": disposition,
             "Cache-Control": "no-store",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
         },
     )
 

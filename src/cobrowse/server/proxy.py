@@ -38,6 +38,12 @@ PREFIX = "/__cobrowse/"
 RUNTIME = STATIC_DIR / "dist" / "runtime.js"
 INJECT_MARK = "<!--cobrowse-inject-->"
 MAX_REDIRECTS = 20  # in a row within one session, as browsers allow
+# On what the proxy itself writes (its pages, the runtime), not on the site's responses.
+OWN_HEADERS = (
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-resource-policy", "same-origin"),
+)
 
 
 class ProxyError(Exception):
@@ -132,7 +138,11 @@ class Proxy:
         await _respond(
             send,
             200,
-            [("content-type", "text/javascript; charset=utf-8"), ("cache-control", "max-age=300")],
+            [
+                ("content-type", "text/javascript; charset=utf-8"),
+                ("cache-control", "max-age=300"),
+                *OWN_HEADERS,
+            ],
             RUNTIME.read_bytes(),
         )
 
@@ -398,6 +408,7 @@ async def send_page(send: Send, status: int, title: str, detail: str, ancestors:
             ("content-type", "text/html; charset=utf-8"),
             ("cache-control", "no-store"),
             ("content-security-policy", csp),
+            *OWN_HEADERS,
         ],
         body,
     )

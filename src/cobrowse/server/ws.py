@@ -15,7 +15,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from cobrowse.core import messages as m
 from cobrowse.core.origins import origin_matches_host
 from cobrowse.core.session import EndReason
-from cobrowse.server.context import Context, get_context
+from cobrowse.core.throttle import Rate, TokenBucket
+from cobrowse.server.context import Context, client_address, get_context
 from cobrowse.server.hub import Attachment
 from cobrowse.server.peer import SocketPeer
 
@@ -27,27 +28,40 @@ HELLO_MAX_BYTES = 4096
 
 async def websocket_endpoint(ws: WebSocket) -> None:
     ctx = get_context(ws)
-    origin = ws.headers.get("origin")
-    host = ws.headers.get("host", "")
-    if origin is not None and not (
-        origin_matches_host(origin, host) or ctx.site_origins.allows(origin)
-    ):
-        await ws.close(code=m.CLOSE_NOT_ALLOWED, reason="origin not allowed")
+    address = client_address(ws)
+    await ws.accept()  # then refuse with a close code a browser can read (a 403 it cannot)
+    if not _origin_ok(ws, ctx, role=None):
+        await _refuse(ws, m.CLOSE_NOT_ALLOWED, "not allowed: origin", "origin_not_allowed")
         return
-    await ws.accept()
+    if not ctx.sockets.open_address(address):
+        await _refuse(
+            ws, m.CLOSE_RATE_LIMITED, "rate limit: too many connections", "too_many_connections"
+        )
+        return
+    try:
+        await _serve(ws, ctx)
+    finally:
+        ctx.sockets.close_address(address)
+
+
+async def _serve(ws: WebSocket, ctx: Context) -> None:
     att = await _hello(ws, ctx)
     if att is None:
         return
-    limit = (
-        ctx.config.limits.visitor_message_bytes
-        if att.role == "visitor"
-        else ctx.config.limits.agent_message_bytes
-    )
+    lim = ctx.config.limits
+    if att.role == "visitor":
+        limit = lim.visitor_message_bytes
+        bucket = TokenBucket(Rate(lim.visitor_messages_per_second, lim.visitor_message_burst))
+    else:
+        limit = lim.agent_message_bytes
+        bucket = TokenBucket(Rate(lim.agent_messages_per_second, lim.agent_message_burst))
     try:
         while True:
             data = await _receive(ws)
             if data is None:
                 break
+            if not bucket.take(now=ctx.clock()):
+                raise m.rate_limited(f"more than {bucket.rate.per_second:g} messages a second")
             message = m.decode_client(data, max_bytes=limit)
             await ctx.hub.receive(att, message)
             if not att.session.live:
@@ -58,6 +72,20 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await att.peer.close(exc.code, exc.reason[:120])
     finally:
         ctx.hub.detach(att)
+        ctx.sockets.close_session(att.session.id)
+
+
+def _origin_ok(ws: WebSocket, ctx: Context, *, role: m.Role | None) -> bool:
+    """Browsers always send Origin: the console's sockets come from our own origin, a
+    visitor's from ours (the /start page) or an allowed site. Proxy hosts are neither:
+    the upstream site's script runs there. No Origin: not a browser, token rules only."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    own = origin_matches_host(origin, ws.headers.get("host", ""))
+    if role == "agent":
+        return own
+    return own or ctx.site_origins.allows(origin)
 
 
 async def _hello(ws: WebSocket, ctx: Context) -> Attachment | None:
@@ -84,17 +112,18 @@ async def _hello(ws: WebSocket, ctx: Context) -> Attachment | None:
     if grant is None:
         await _refuse(ws, m.CLOSE_BAD_TOKEN, "bad token", "bad_token")
         return None
-    origin = ws.headers.get("origin")
-    if origin is not None:
-        own = origin_matches_host(origin, ws.headers.get("host", ""))
-        if (grant.role == "agent" and not own) or (
-            grant.role == "visitor" and not (own or ctx.site_origins.allows(origin))
-        ):
-            await _refuse(ws, m.CLOSE_NOT_ALLOWED, "not allowed: origin", "origin_not_allowed")
-            return None
+    if not _origin_ok(ws, ctx, role=grant.role):
+        await _refuse(ws, m.CLOSE_NOT_ALLOWED, "not allowed: origin", "origin_not_allowed")
+        return None
+    if not ctx.sockets.open_session(grant.session_id):
+        await _refuse(
+            ws, m.CLOSE_RATE_LIMITED, "rate limit: too many connections", "too_many_connections"
+        )
+        return None
     peer = SocketPeer(ws, max_pending=2 * ctx.config.limits.replay_buffer_bytes)
     att = await ctx.hub.attach(peer, grant)
     if att is None:
+        ctx.sockets.close_session(grant.session_id)
         await _refuse(ws, m.CLOSE_ENDED, "session ended", None)
     return att
 

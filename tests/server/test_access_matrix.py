@@ -1,0 +1,389 @@
+"""Every token is bound to its session and role, for every endpoint and message type.
+
+The matrix is generated from the app's route table and the wire protocol's message
+union: a new endpoint or a new message type fails `test_*_are_all_in_the_matrix`
+until its row is written here. Each cell is one (who, what) pair with exactly one
+expected outcome. Who:
+
+    none                no credential at all
+    visitor_here        the visitor token of this session
+    visitor_other       the visitor token of another live session
+    agent_other         a signed-in agent admitted to another session (and its token)
+    agent_not_admitted  a signed-in agent who never entered this session's PIN
+    agent_here          the agent admitted to this session (cookie and agent token)
+    after_end           this session's visitor token and agent, after Stop
+    after_deny          the same, after the visitor pressed Deny
+    pin_expired         the visitor token of a session whose PIN expired unused
+
+docs/threat-model.md (T1, T2) points here.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from cobrowse.core import messages as m
+from tests.server.conftest import SITE, Server
+from tests.server.test_ws import expect_close, frame, hello
+from tests.server.world import (  # noqa: F401 - world is a fixture
+    AGENTS,
+    CSS,
+    DEAD,
+    WHO,
+    Party,
+    World,
+    _snapshot,
+    route_table,
+    world,
+)
+
+# --- REST -------------------------------------------------------------------------
+
+# (method, path) -> (how to call it, {who: status}); `default` covers the rest.
+Call = Callable[[World, Party, TestClient, dict[str, str]], Any]
+
+
+def _post_json(path: str, body: Callable[[World, Party], dict[str, Any]]) -> Call:
+    def call(w: World, party: Party, client: TestClient, headers: dict[str, str]) -> Any:
+        url = path.replace("{session_id}", party.session_id)
+        return client.post(url, json=body(w, party), headers=headers)
+
+    return call
+
+
+def _get(path: str | Callable[[World, Party, str | None], str]) -> Call:
+    def call(w: World, party: Party, client: TestClient, headers: dict[str, str]) -> Any:
+        bearer = headers.get("Authorization", "Bearer ")[7:] or None
+        url = path(w, party, bearer) if callable(path) else path
+        return client.get(url, headers=headers, follow_redirects=False)
+
+    return call
+
+
+def _post_form(path: str) -> Call:
+    def call(w: World, party: Party, client: TestClient, headers: dict[str, str]) -> Any:
+        form = {"username": "asha", "password": party.pin or "x", "csrf": "x"}
+        return client.post(path, data=form, headers=headers, follow_redirects=False)
+
+    return call
+
+
+def _offer(w: World, party: Party, client: TestClient, headers: dict[str, str]) -> Any:
+    return client.post(
+        f"/api/v1/sessions/{party.session_id}/files",
+        files={"file": ("form16.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n", "application/pdf")},
+        headers=headers,
+    )
+
+
+def _everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(WHO, status)
+
+
+def _only(status: int, who: tuple[str, ...], otherwise: int, **special: int) -> dict[str, int]:
+    table = {w: (status if w in who else otherwise) for w in WHO}
+    table.update(special)
+    return table
+
+
+def _asset_path(w: World, party: Party, bearer: str | None) -> str:
+    if party is w.here:
+        return w.asset_path
+    # A dead session's asset token is gone with it; its old path is all one could try.
+    return w.asset_path
+
+
+REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
+    # Public: a visitor asks for a PIN; no credential gives more or less.
+    ("POST", "/api/v1/sessions"): (_post_json("/api/v1/sessions", lambda w, p: {}), _everyone(201)),
+    ("POST", "/api/v1/sessions/{session_id}/overlay"): (
+        _post_json("/api/v1/sessions/{session_id}/overlay", lambda w, p: {"url": SITE + "/"}),
+        _only(201, ("visitor_here",), 401),
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/files"): (
+        _offer,
+        # 401 without a signed-in agent; 404 for a session that is not yours (or gone).
+        _only(
+            201,
+            ("agent_here",),
+            401,
+            agent_other=404,
+            agent_not_admitted=404,
+            **{w: 404 for w in DEAD},
+        ),
+    ),
+    # The PIN of the session in question: usable by nobody once used, denied, ended,
+    # expired; 401 for anyone not signed in as an agent.
+    ("POST", "/api/v1/join"): (
+        _post_json("/api/v1/join", lambda w, p: {"pin": p.pin}),
+        _only(404, (*AGENTS, *DEAD), 401),
+    ),
+    ("GET", "/api/v1/me"): (
+        _get("/api/v1/me"),
+        _only(200, (*AGENTS, "after_end", "after_deny", "pin_expired"), 401),
+    ),
+    # Only an API key; no session token or agent cookie is one.
+    ("POST", "/api/v1/agent-links"): (
+        _post_json("/api/v1/agent-links", lambda w, p: {"agent": "Mallory"}),
+        _everyone(401),
+    ),
+    # The audit log: only an API key; no session token or agent cookie is one.
+    ("GET", "/api/v1/audit"): (_get("/api/v1/audit"), _everyone(401)),
+    ("GET", "/api/v1/audit/export"): (_get("/api/v1/audit/export?format=jsonl"), _everyone(401)),
+    # Sign-in pages: no session credential signs anyone in. The form post needs the
+    # form's own token (403 without it); signing out is harmless for everyone.
+    ("GET", "/agent/login"): (_get("/agent/login"), _everyone(200)),
+    ("POST", "/agent/login"): (_post_form("/agent/login"), _everyone(403)),
+    ("POST", "/agent/signout"): (_post_form("/agent/signout"), _everyone(303)),
+    # Single sign-on is not configured in this world: nobody gets further.
+    ("GET", "/agent/oidc/start"): (_get("/agent/oidc/start"), _everyone(404)),
+    ("GET", "/agent/oidc/callback"): (
+        _get(lambda w, p, bearer: f"/agent/oidc/callback?code=x&state={bearer or 'x'}"),
+        _everyone(404),
+    ),
+    ("GET", "/healthz"): (_get("/healthz"), _everyone(200)),
+    ("GET", "/cobrowse.js"): (_get("/cobrowse.js"), _everyone(200)),
+    ("GET", "/console"): (_get("/console"), _everyone(200)),
+    ("GET", "/"): (_get("/"), _everyone(303)),
+    # A session token is not a sign-in link.
+    ("GET", "/agent/signin"): (
+        _get(lambda w, p, bearer: f"/agent/signin?token={bearer or ''}"),
+        _everyone(401),
+    ),
+    # Only the admitted agent's browser, only while the session lives.
+    ("GET", "/assets/{token}/{label}/{path:path}"): (
+        _get(_asset_path),
+        _only(200, ("agent_here",), 404),
+    ),
+    # A download ticket is its own credential; no session token is one.
+    ("GET", "/files/{ticket}"): (
+        _get(lambda w, p, bearer: f"/files/{bearer or 'none'}"),
+        _everyone(404),
+    ),
+    ("GET", "/start"): (_get(f"/start?url={SITE}/"), _everyone(200)),
+    ("GET", "/openapi.json"): (_get("/openapi.json"), _everyone(200)),
+    ("GET", "/docs"): (_get("/docs"), _everyone(200)),
+    ("GET", "/docs/oauth2-redirect"): (_get("/docs/oauth2-redirect"), _everyone(200)),
+    ("GET", "/redoc"): (_get("/redoc"), _everyone(200)),
+    ("MOUNT", "/static"): (_get("/static/favicon.svg"), _everyone(200)),
+}
+
+
+def test_rest_routes_are_all_in_the_matrix(server: Server) -> None:
+    routes = {r for r in route_table(server.client.app.routes) if r[0] != "WS"}  # type: ignore[attr-defined]
+    assert routes == set(REST), "write the matrix row for every new route"
+
+
+def test_socket_routes_are_all_in_the_matrix(server: Server) -> None:
+    sockets = {r for r in route_table(server.client.app.routes) if r[0] == "WS"}  # type: ignore[attr-defined]
+    assert sockets == {("WS", "/ws")}
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("route", sorted(REST), ids=lambda r: f"{r[0]} {r[1]}")
+def test_rest_access(world: World, route: tuple[str, str], who: str) -> None:  # noqa: F811
+    call, expected = REST[route]
+    party, client, bearer = world.credentials(who)
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    before = _snapshot(world)
+    r = call(world, party, client, headers)
+    assert r.status_code == expected[who], (who, route, r.status_code, r.text[:200])
+    if r.status_code >= 400 and route[0] == "POST":
+        if route[1].startswith("/api/"):  # the sign-in forms answer with their page
+            assert r.headers["content-type"].startswith("application/json")
+            assert isinstance(r.json()["error"]["code"], str)
+        assert _snapshot(world) == before, "a refused call changed something"
+
+
+# --- WebSocket --------------------------------------------------------------------
+
+# One well-formed example of every client message type (the golden fixtures' shapes).
+EXAMPLES: dict[type, dict[str, Any]] = {
+    m.Hello: {"t": "hello", "token": "vt_" + "x" * 30},
+    m.Consent: {"t": "consent", "allow": True},
+    m.Events: {"t": "events", "events": [{"type": 3, "timestamp": 7, "data": {"source": 2}}]},
+    m.End: {"t": "end"},
+    m.Guide: {"t": "guide", "kind": "pointer", "target": {"id": 4, "x": 0.5, "y": 0.5}},
+    m.Chat: {"t": "chat", "id": "c1", "text": "hello"},
+    m.ControlMsg: {"t": "control", "action": "request"},
+    m.Act: {"t": "act", "ref": "a1", "kind": "click", "target": {"id": 4, "x": 0.5, "y": 0.5}},
+    m.ActResult: {"t": "act_result", "ref": "a1", "ok": True, "reason": None},
+    m.OfferAnswer: {"t": "offer_answer", "file_id": "f_nothing", "accept": True},
+}
+
+# Outcomes: ("peer", t) the other side of this session receives a frame of type t;
+# ("self", t) only the sender gets an answer of type t; ("quiet",) nothing to anyone;
+# ("close", code) the sender's socket is closed with code; ("ended",) the session ends.
+Outcome = tuple[Any, ...]
+AS_VISITOR: dict[type, Outcome] = {
+    m.Hello: ("close", m.CLOSE_BAD_MESSAGE),
+    m.Consent: ("quiet",),  # a repeated Allow changes nothing
+    m.Events: ("peer", "events"),
+    m.End: ("ended",),
+    m.Guide: ("close", m.CLOSE_NOT_ALLOWED),
+    m.Chat: ("peer", "chat"),
+    m.ControlMsg: ("close", m.CLOSE_NOT_ALLOWED),  # the visitor does not request control
+    m.Act: ("close", m.CLOSE_NOT_ALLOWED),
+    m.ActResult: ("peer", "act_result"),
+    m.OfferAnswer: ("quiet",),  # an answer to no offer
+}
+AS_AGENT: dict[type, Outcome] = {
+    m.Hello: ("close", m.CLOSE_BAD_MESSAGE),
+    m.Consent: ("close", m.CLOSE_NOT_ALLOWED),  # an agent cannot allow itself in
+    m.Events: ("close", m.CLOSE_NOT_ALLOWED),  # nor send page data
+    m.End: ("ended",),
+    m.Guide: ("peer", "guide"),
+    m.Chat: ("peer", "chat"),
+    m.ControlMsg: ("peer", "control"),
+    m.Act: ("self", "act_result"),  # refused: no control was granted
+    m.ActResult: ("close", m.CLOSE_NOT_ALLOWED),
+    m.OfferAnswer: ("close", m.CLOSE_NOT_ALLOWED),
+}
+# Who cannot get a socket at all, and how they are told.
+REFUSED: dict[str, tuple[int, str | None]] = {
+    "none": (m.CLOSE_BAD_TOKEN, None),
+    "agent_not_admitted": (m.CLOSE_BAD_TOKEN, None),  # the PIN is not a token
+    "after_end": (m.CLOSE_ENDED, "visitor_stopped"),
+    "after_deny": (m.CLOSE_ENDED, "denied"),
+    "pin_expired": (m.CLOSE_ENDED, "pin_expired"),
+}
+
+
+def test_message_types_are_all_in_the_matrix() -> None:
+    union = set(typing.get_args(m.ClientMessage))
+    assert union == set(EXAMPLES) == set(AS_VISITOR) == set(AS_AGENT)
+
+
+def test_examples_decode_to_their_type() -> None:
+    for kind, body in EXAMPLES.items():
+        assert isinstance(m.decode_client(json.dumps({"v": 1, **body}), max_bytes=4096), kind)
+
+
+def _send(ws: Any, kind: type) -> None:
+    ws.send_text(json.dumps({"v": 1, **EXAMPLES[kind]}))
+
+
+def _until_sentinel(ws: Any, n: int) -> list[str]:
+    """Types of the frames `ws` receives before sentinel chat `n`."""
+    seen = []
+    while True:
+        got = ws.receive_json()
+        if got["t"] == "chat" and got["id"] == f"sentinel-{n}":
+            return seen
+        seen.append(got["t"])
+
+
+def _sentinel(w: World, sender: Any, n: int = 1) -> tuple[list[str], list[str]]:
+    """`sender` (of this session) sends a chat; returns what the visitor and the agent
+    of this session received before it. One socket's frames are handled in order, so
+    everything `sender` sent before has been handled by then."""
+    sender.send_text(frame("chat", id=f"sentinel-{n}", text="sentinel"))
+    visitor, agent = w.here.sockets["visitor"], w.here.sockets["agent"]
+    return _until_sentinel(visitor, n), _until_sentinel(agent, n)
+
+
+def _probe(ws: Any) -> dict[str, Any]:
+    """A frame that is always refused (hello twice): once its error is back, the frame
+    sent before it has been handled. Returns the first error (or end) it sees; answers
+    to the earlier frame (a chat echo, say) are passed over."""
+    ws.send_text(frame("hello", token="probe"))
+    while True:
+        got: dict[str, Any] = ws.receive_json()
+        if got["t"] in ("error", "ended"):
+            return got
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("kind", list(EXAMPLES), ids=lambda k: k.__name__)
+def test_socket_access(world: World, who: str, kind: type) -> None:  # noqa: F811
+    w = world
+    party, client, _ = w.credentials(who)
+    token = {
+        "none": "vt_" + "0" * 32,
+        "agent_not_admitted": w.here.pin,
+        "visitor_here": w.here.visitor_token,
+        "visitor_other": w.other.visitor_token,
+        "agent_here": w.here.agent_token,
+        "agent_other": w.other.agent_token,
+        "after_end": party.visitor_token,
+        "after_deny": party.visitor_token,
+        "pin_expired": party.visitor_token,
+    }[who]
+    is_agent = who in ("agent_here", "agent_other")
+    origin = None if is_agent else SITE
+    ws = hello(client, token, w.stack, origin)
+    if who in REFUSED:
+        code, reason = REFUSED[who]
+        first = ws.receive_json()
+        if reason is None:
+            assert first["code"] == "bad_token"
+        else:
+            assert first == {"v": 1, "t": "ended", "reason": reason}
+        expect_close(ws, code)
+        assert _sentinel(w, w.here.sockets["visitor"]) == ([], [])
+        return
+    welcome = ws.receive_json()
+    assert welcome["t"] == "welcome" and welcome["role"] == ("agent" if is_agent else "visitor")
+    assert welcome["session_id"] == (w.here if who.endswith("here") else w.other).session_id
+    assert ws.receive_json()["t"] == "control"  # no history: no page data was sent
+    if who in ("visitor_other", "agent_other"):
+        # Whatever it sends reaches only its own session: this one sees nothing.
+        _send(ws, kind)
+        _probe(ws)
+        assert _sentinel(w, w.here.sockets["visitor"]) == ([], [])
+        return
+    # This session's own participant, on a second socket replacing its first.
+    role = "agent" if is_agent else "visitor"
+    expect_close(w.here.sockets[role], m.CLOSE_REPLACED)
+    w.here.sockets[role] = ws
+    outcome = (AS_AGENT if is_agent else AS_VISITOR)[kind]
+    _send(ws, kind)
+    if outcome[0] == "close":
+        error = _probe(ws)
+        assert error["t"] == "error"
+        assert kind is m.Hello or "already said" not in error["message"], error
+        expect_close(ws, outcome[1])
+        # The session is untouched: the participant comes back on a new socket.
+        ws = w.here.sockets[role] = hello(client, token, w.stack, origin)
+        assert ws.receive_json()["state"] == "active"
+        assert ws.receive_json()["t"] == "control"
+        assert _sentinel(w, ws) == ([], [])
+        return
+    if outcome[0] == "ended":
+        peer = w.here.sockets["visitor" if is_agent else "agent"]
+        for sock in (ws, peer):
+            assert sock.receive_json()["t"] == "ended"
+        assert w.server.ctx.hub.store.get(w.here.session_id) is None
+        return
+    to_visitor, to_agent = _sentinel(w, ws)
+    to_self, to_peer = (to_agent, to_visitor) if is_agent else (to_visitor, to_agent)
+    if outcome[0] == "peer":
+        echoed = outcome[1] in ("chat", "control")  # told to both sides
+        assert (to_peer, to_self) == ([outcome[1]], [outcome[1]] if echoed else [])
+    elif outcome[0] == "self":
+        assert (to_peer, to_self) == ([], [outcome[1]])
+    else:
+        assert (to_peer, to_self) == ([], [])
+
+
+def test_an_agent_with_the_same_name_elsewhere_is_not_this_session_s_agent(
+    world: World,  # noqa: F811
+) -> None:
+    """Display names are not identities: two people called "Asha Rao" (two CRM links)
+    each act only in the session they themselves were admitted to."""
+    w = world
+    namesake = w.server.agent_client("Asha Rao")
+    r = namesake.post(
+        f"/api/v1/sessions/{w.here.session_id}/files",
+        files={"file": ("form16.pdf", b"%PDF-1.4\n1 0 obj\n", "application/pdf")},
+    )
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert namesake.get(w.asset_path).status_code == 404
+    # The admitted one still can.
+    assert w.here.agent.get(w.asset_path).content == CSS  # type: ignore[union-attr]
