@@ -30,6 +30,23 @@ def test_a_created_key_works_until_revoked(server: Server, tmp_path: Path) -> No
     assert [k.revoked_at is not None for k in cli.records()] == [True, False]
 
 
+def test_links_are_audited_by_key_id_and_a_revoked_key_reads_no_audit_log(
+    server: Server, tmp_path: Path
+) -> None:
+    cli = ApiKeyStore(tmp_path / "data" / "api-keys.json")
+    key, record = cli.create(label="CRM")
+    assert link(server, key) == 201
+    auth = {"Authorization": f"Bearer {key}"}
+    r = server.client.get("/api/v1/audit", params={"kind": "agent_link.issued"}, headers=auth)
+    assert r.status_code == 200, r.text
+    [entry] = r.json()["entries"]
+    assert entry["actor"] == f"crm:{record.id}" and key not in r.text  # the id, never the key
+    cli.revoke(record.id)
+    for path in ("/api/v1/audit", "/api/v1/audit/export"):
+        r = server.client.get(path, headers=auth)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "bad_api_key"
+
+
 def test_the_file_holds_hashes_only(tmp_path: Path) -> None:
     store = ApiKeyStore(tmp_path / "api-keys.json")
     key, record = store.create()

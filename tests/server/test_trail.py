@@ -130,6 +130,8 @@ def test_a_guided_session_leaves_this_exact_trail(
     assert story.visitor.receive_json()["t"] == "ended"
 
     entries = trail(server, key, session_id=story.session_id)
+    joined = [e for e in entries if e["kind"] == "join.attempted"]
+    assert joined[0]["data"] == {"agent_id": "link:Asha Rao", "via": "link"}  # who, not a name
     assert short(entries) == [
         ("session.created", "visitor", None, None, f"created from {SITE}"),
         ("join.attempted", "Asha Rao", "ok", None, "join attempt: ok"),
