@@ -8,6 +8,7 @@ import asyncio
 import os
 import sys
 import time
+from dataclasses import replace
 from typing import Any, TextIO
 
 from cobrowse.config import Config, ConfigError, load_config, read_toml
@@ -92,9 +93,7 @@ async def export(url: str, query: AuditQuery, format: str, out: TextIO) -> int:
             out.write(csv_line(CSV_COLUMNS))
         after = 0
         while True:
-            page = await store.query(
-                AuditQuery(**{**_fields(query), "after_id": after, "limit": BATCH})
-            )
+            page = await store.query(replace(query, after_id=after, limit=BATCH))
             for entry in page:
                 out.write(csv_line(csv_row(entry)) if format == "csv" else jsonl_line(entry))
             count += len(page)
@@ -124,13 +123,3 @@ async def purge(url: str, *, before: float) -> int:
         return await store.purge(before=before)
     finally:
         await store.close()
-
-
-def _fields(q: AuditQuery) -> dict[str, Any]:
-    return {
-        "session_id": q.session_id,
-        "kinds": q.kinds,
-        "actor": q.actor,
-        "since": q.since,
-        "until": q.until,
-    }

@@ -11,6 +11,7 @@ import io
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -122,7 +123,7 @@ async def list_entries(
 ) -> PageOut:
     """Audit entries matching every filter given, oldest first (see docs/audit.md).
     Pass `next_cursor` back as `cursor` for the next page; it is null on the last."""
-    page = await _query(ctx, AuditQuery(**{**_fields(q), "limit": limit}))
+    page = await _query(ctx, replace(q, limit=limit))
     more = len(page) == limit
     return PageOut(
         entries=[EntryOut(**_plain(e)) for e in page],
@@ -140,7 +141,7 @@ async def export(
     or `format=jsonl` (one JSON object per line)."""
     if format not in ("csv", "jsonl"):
         raise ApiError(422, "bad_format", "format must be csv or jsonl.")
-    first = await _query(ctx, AuditQuery(**{**_fields(q), "limit": EXPORT_BATCH}))
+    first = await _query(ctx, replace(q, limit=EXPORT_BATCH))
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(
         export_lines(ctx, q, first, format),
@@ -160,9 +161,7 @@ async def export_lines(
         if len(page) < EXPORT_BATCH:
             return
         assert page[-1].id is not None
-        page = await ctx.audit.query(
-            AuditQuery(**{**_fields(q), "after_id": page[-1].id, "limit": EXPORT_BATCH})
-        )
+        page = await ctx.audit.query(replace(q, after_id=page[-1].id, limit=EXPORT_BATCH))
 
 
 async def _query(ctx: Context, q: AuditQuery) -> list[AuditEntry]:
@@ -170,18 +169,6 @@ async def _query(ctx: Context, q: AuditQuery) -> list[AuditEntry]:
         return await ctx.audit.query(q)
     except Exception:
         raise ApiError(503, "audit_unavailable", "The audit database is not reachable.") from None
-
-
-def _fields(q: AuditQuery) -> dict[str, Any]:
-    return {
-        "session_id": q.session_id,
-        "kinds": q.kinds,
-        "actor": q.actor,
-        "since": q.since,
-        "until": q.until,
-        "after_id": q.after_id,
-        "limit": q.limit,
-    }
 
 
 def _time(value: str | None, name: str) -> float | None:
