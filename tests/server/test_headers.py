@@ -75,6 +75,23 @@ def test_error_pages_and_files_send_them_too(server: Server, request_: tuple[str
     check_own_headers(r, path)
 
 
+def test_a_server_error_is_json_with_the_headers_and_no_detail(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    def boom() -> None:
+        raise RuntimeError("secret detail")
+
+    server.client.app.add_api_route("/boom", boom)  # type: ignore[attr-defined]
+    r = server.client.get("/boom")
+    assert r.status_code == 500
+    assert r.json() == {
+        "error": {"code": "internal", "message": "Something went wrong on the server."}
+    }
+    assert "secret detail" not in r.text
+    check_own_headers(r, "/boom")
+    assert any("secret detail" in (rec.exc_text or "") for rec in caplog.records)  # logged
+
+
 def test_hsts_only_over_https(make_server: Callable[..., Server]) -> None:
     secure = make_server(server={"public_url": "https://cobrowse.example.gov.in"})
     r = secure.client.get("/healthz")
