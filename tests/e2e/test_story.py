@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Frame, FrameLocator, Page, expect
 
 from tests.e2e.conftest import Pair
-from tests.e2e.demo_process import Demo
+from tests.e2e.demo_process import Demo, start_demo, stop_demo
 
 pytestmark = pytest.mark.e2e
 
@@ -293,6 +293,27 @@ def test_expired_pin(pair: Pair, short_pin_demo: Demo) -> None:
     expect(pair.visitor.get_by_text(re.compile("expired"))).to_be_visible(timeout=30_000)
     agent_joins(pair.agent, short_pin_demo, pin)
     expect(pair.agent.get_by_role("alert")).to_contain_text("not valid")
+
+
+def test_a_page_too_large_to_share_ends_with_a_clear_message(
+    pair: Pair, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A snapshot over `limits.visitor_message_bytes` is refused (1009): the widget
+    says why and ends the session, instead of reconnecting and resending it forever."""
+    small = {"COBROWSE_LIMITS_VISITOR_MESSAGE_BYTES": "4096"}  # the home page is more
+    demo = start_demo(tmp_path_factory.mktemp("small-frames"), small, mode="inline")
+    try:
+        sockets: list[str] = []
+        pair.visitor.on("websocket", lambda ws: sockets.append(ws.url))
+        start(pair, demo, "/")
+        expect(pair.visitor.get_by_text("This page is too large to share")).to_be_visible()
+        expect(pair.agent.get_by_text(re.compile("ended"))).to_be_visible()
+        expect(pair.agent.locator(MIRROR)).to_have_count(0)
+        opened = len(sockets)
+        pair.visitor.wait_for_timeout(1500)  # longer than the first reconnect delays
+        assert len(sockets) == opened, "the widget reconnected to send the page again"
+    finally:
+        stop_demo(demo)
 
 
 def test_cli_agent_link_signs_an_agent_in(pair: Pair, demo: Demo) -> None:

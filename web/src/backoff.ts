@@ -7,8 +7,11 @@ export function backoffDelay(attempt: number): number {
   return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
 }
 
-/** Close codes after which reconnecting cannot help: the session or the token is gone. */
-const TERMINAL_CLOSE_CODES = new Set([4400, 4401, 4403, 4409, 4410]);
+/**
+ * Close codes after which reconnecting cannot help: the session or the token is gone,
+ * or (1009) a frame was too large, and the same page would send it again.
+ */
+const TERMINAL_CLOSE_CODES = new Set([1009, 4400, 4401, 4403, 4409, 4410]);
 
 /** Whether a socket closed with `code` should be reopened (unexpected disconnects only). */
 export function shouldReconnect(code: number, sawEnded: boolean): boolean {

@@ -80,6 +80,7 @@ describe('widget state machine', () => {
       expect(endedMessage(reason)).toMatch(/\w/);
     }
     expect(endedMessage('something_new')).toBe('Co-browsing ended');
+    expect(endedMessage('page_too_large')).toBe('This page is too large to share. Co-browsing ended.');
   });
 
   it('resumes a stored session into the state the server says', () => {

@@ -16,6 +16,7 @@
  * page is recorded inline as in inline mode.
  */
 import {
+  CLOSE_TOO_BIG,
   type ClientMessage,
   type CreatedSession,
   type RecordedEvent,
@@ -259,10 +260,17 @@ export class WidgetController {
         this.welcomed = false;
         this.syncRecording();
       },
-      closed: () => {
+      closed: (code) => {
         if (this.socket !== socket) return;
         this.socket = null;
-        this.dispatch({ type: 'lost' });
+        if (code === CLOSE_TOO_BIG) {
+          // This page's snapshot is over the server's limit: retrying would send it
+          // again. Say so, and end the session for the agent at once.
+          this.dispatch({ type: 'ended', reason: 'page_too_large' });
+          this.endOrphan(stored);
+        } else {
+          this.dispatch({ type: 'lost' });
+        }
         this.teardown();
         this.render();
       },

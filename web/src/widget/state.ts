@@ -62,6 +62,8 @@ export function endedMessage(reason: string): string {
       return 'Co-browsing ended: the time limit was reached.';
     case 'admin':
       return 'Co-browsing was ended by the helpdesk.';
+    case 'page_too_large':
+      return 'This page is too large to share. Co-browsing ended.';
     default:
       return 'Co-browsing ended';
   }
