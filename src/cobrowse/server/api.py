@@ -121,6 +121,22 @@ def signed_in_agent(request: Request, ctx: Ctx) -> Agent:
 AgentDep = Annotated[Agent, Depends(signed_in_agent)]
 
 
+def api_key(ctx: Context, authorization: str | None) -> str:
+    """The live API key a server-to-server call presents (`Authorization: Bearer`);
+    401 `bad_api_key` without one. Called in the handler, after the body is checked."""
+    scheme, _, key = (authorization or "").partition(" ")
+    try:
+        valid = bool(key) and scheme.lower() == "bearer" and ctx.api_keys.valid(key)
+    except DataFileError as exc:
+        log.error("API keys cannot be checked: %s", exc)
+        raise ApiError(503, "misconfigured", "API keys cannot be checked just now.") from None
+    if not valid:
+        raise ApiError(
+            401, "bad_api_key", "A valid API key is required (Authorization: Bearer ...)."
+        )
+    return key
+
+
 def agent_key(cookie: str) -> str:
     """An agent's sign-in as a session remembers it (a digest, not the cookie)."""
     return hashlib.sha256(cookie.encode()).hexdigest()
@@ -330,16 +346,7 @@ async def agent_link(
     authorization: Annotated[str | None, Header()] = None,
 ) -> LinkOut:
     """For a CRM: a one-time agent sign-in URL. `Authorization: Bearer <api key>`."""
-    scheme, _, key = (authorization or "").partition(" ")
-    try:
-        valid = bool(key) and scheme.lower() == "bearer" and ctx.api_keys.valid(key)
-    except DataFileError as exc:
-        log.error("API keys cannot be checked: %s", exc)
-        raise ApiError(503, "misconfigured", "API keys cannot be checked just now.") from None
-    if not valid:
-        raise ApiError(
-            401, "bad_api_key", "A valid API key is required (Authorization: Bearer ...)."
-        )
+    key = api_key(ctx, authorization)
     problem = agent_name_problem(body.agent)
     if problem:
         raise ApiError(422, "invalid_request", problem)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Annotated, Any
@@ -19,13 +18,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from cobrowse.core.audit import AuditEntry, Scalar, iso_time, parse_kinds, parse_time
-from cobrowse.server.api import ERRORS, Ctx
+from cobrowse.server.api import ERRORS, Ctx, api_key
 from cobrowse.server.context import Context
-from cobrowse.server.datafiles import DataFileError
 from cobrowse.server.errors import ApiError
 from cobrowse.store.audit import AuditQuery
-
-log = logging.getLogger("cobrowse.audit_api")
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -66,16 +62,7 @@ class PageOut(BaseModel):
 
 
 def require_api_key(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> None:
-    scheme, _, key = (authorization or "").partition(" ")
-    try:
-        valid = scheme.lower() == "bearer" and bool(key) and ctx.api_keys.valid(key)
-    except DataFileError as exc:
-        log.error("API keys cannot be checked: %s", exc)
-        raise ApiError(503, "misconfigured", "API keys cannot be checked just now.") from None
-    if not valid:
-        raise ApiError(
-            401, "bad_api_key", "A valid API key is required (Authorization: Bearer ...)."
-        )
+    api_key(ctx, authorization)
 
 
 Authorized = Depends(require_api_key)
