@@ -104,3 +104,14 @@ export function urlString(value: unknown): string | null {
   if (typeof URL !== 'undefined' && value instanceof URL) return value.href;
   return null;
 }
+
+/**
+ * `value` with its URL mapped into the proxy: a string or URL whose mapping differs
+ * becomes the mapped string; anything else (or an unmapped URL) is returned as it was.
+ */
+export function proxyValue(map: { toProxy(url: string): string }, value: unknown): unknown {
+  const s = urlString(value);
+  if (s === null) return value;
+  const mapped = map.toProxy(s);
+  return mapped === s ? value : mapped;
+}

@@ -1,15 +1,10 @@
 /** fetch (strings, URLs and Request objects), XMLHttpRequest.open, WebSocket, EventSource, sendBeacon. */
 import type { RuntimeContext } from '../context';
-import { attempt, patchConstructor, patchMethod, urlString } from '../patch';
+import { attempt, patchConstructor, patchMethod, proxyValue } from '../patch';
 
 export function patchNetwork(ctx: RuntimeContext): void {
   const { win, map } = ctx;
-  const mapUrl = (value: unknown): unknown => {
-    const s = urlString(value);
-    if (s === null) return value;
-    const mapped = map.toProxy(s);
-    return mapped === s ? value : mapped;
-  };
+  const mapUrl = (value: unknown): unknown => proxyValue(map, value);
 
   patchMethod(win, 'fetch', (orig) =>
     function fetch(this: unknown, input: unknown, init?: unknown) {

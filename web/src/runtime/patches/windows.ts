@@ -6,7 +6,7 @@
  * windows of this realm (this one, same-origin frames running this runtime) are mapped.
  */
 import type { RuntimeContext } from '../context';
-import { attempt, findAccessor, patchConstructor, patchMethod, urlString } from '../patch';
+import { attempt, findAccessor, patchConstructor, patchMethod, proxyValue } from '../patch';
 
 const NO_SERVICE_WORKERS = 'Service workers are not available while co-browsing.';
 
@@ -19,12 +19,7 @@ export function frameTarget(target: unknown, overlay: boolean): unknown {
 
 export function patchWindows(ctx: RuntimeContext): void {
   const { win, map } = ctx;
-  const mapUrl = (value: unknown): unknown => {
-    const s = urlString(value);
-    if (s === null) return value;
-    const mapped = map.toProxy(s);
-    return mapped === s ? value : mapped;
-  };
+  const mapUrl = (value: unknown): unknown => proxyValue(map, value);
 
   patchMethod(win, 'open', (orig) =>
     function open(this: unknown, ...args: unknown[]) {
