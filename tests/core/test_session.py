@@ -81,11 +81,11 @@ def test_join_moves_to_pending() -> None:
 
 def test_join_records_who_was_admitted() -> None:
     s = new()
-    s.join(agent_name="Asha Rao", agent_id="account:asha.rao", now=T0 + 10)
-    assert (s.agent_name, s.agent_id) == ("Asha Rao", "account:asha.rao")
+    s.join(agent_name="Asha Rao", agent_key="sign-in-digest", now=T0 + 10)
+    assert (s.agent_name, s.agent_key) == ("Asha Rao", "sign-in-digest")
     plain = new()
-    plain.join(agent_name="Asha", now=T0 + 10)  # no id given: the name is the id
-    assert plain.agent_id == "Asha"
+    plain.join(agent_name="Asha", now=T0 + 10)  # no sign-in given: nobody is admitted by it
+    assert plain.agent_key is None
 
 
 def test_allow_moves_to_active() -> None:

@@ -53,8 +53,8 @@ class Session:
     timeouts: Timeouts
     state: State = State.CREATED
     agent_name: str | None = None
-    agent_id: str | None = None  # who was admitted (names are not unique)
-    # The sign-in that was admitted (a hash of its cookie): what files and assets check.
+    # Who was admitted: its sign-in (a hash of its cookie), not its display name (names
+    # are not unique). What file offers and the agent's assets check.
     agent_key: str | None = None
     joined_at: float | None = None
     ended_at: float | None = None
@@ -86,7 +86,6 @@ class Session:
         *,
         agent_name: str,
         now: float,
-        agent_id: str | None = None,
         agent_key: str | None = None,
     ) -> None:
         """An agent entered the PIN: ask the visitor."""
@@ -94,7 +93,6 @@ class Session:
             raise InvalidTransition(f"cannot join a session that is {self.state}")
         self.state = State.PENDING
         self.agent_name = agent_name
-        self.agent_id = agent_id or agent_name
         self.agent_key = agent_key
         self.joined_at = now
 

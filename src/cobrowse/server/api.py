@@ -313,9 +313,7 @@ async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> Joi
     pin = normalize_pin(body.pin)
     known = ctx.hub.store.by_pin(pin) if pin else None  # for the audit: expired or wrong
     key = agent_key(request.cookies.get(AGENT_COOKIE, ""))
-    joined = (
-        ctx.hub.join(pin, agent_name=agent.name, agent_id=agent.id, agent_key=key) if pin else None
-    )
+    joined = ctx.hub.join(pin, agent_name=agent.name, agent_key=key) if pin else None
     if joined is None and known is not None:
         attempted("expired", known.id)
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")

@@ -131,7 +131,6 @@ class Hub:
         pin: str,
         *,
         agent_name: str,
-        agent_id: str | None = None,
         agent_key: str | None = None,
     ) -> Joined | None:
         """Admit an agent by PIN; None for any PIN that is not usable right now."""
@@ -143,7 +142,7 @@ class Hub:
             return None
         if not session.pin_usable(now):  # expired, used, denied or ended
             return None
-        session.join(agent_name=agent_name, agent_id=agent_id, agent_key=agent_key, now=now)
+        session.join(agent_name=agent_name, agent_key=agent_key, now=now)
         self.store.retire_pin(session)
         token = self.store.issue_agent_token(session)
         room = self.rooms[session.id]
