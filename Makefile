@@ -54,8 +54,8 @@ FUZZ_SECONDS ?= 60
 # hypothesis fuzz tests in tests/ run in `make test` either way.
 fuzz: python
 	$(BIN)/pip install -q -e '.[fuzz]'
-	$(BIN)/python fuzz/fuzz_messages.py -max_total_time=$(FUZZ_SECONDS)
-	$(BIN)/python fuzz/fuzz_rewrite.py -max_total_time=$(FUZZ_SECONDS)
+	PYTHONPATH=. $(BIN)/python fuzz/fuzz_messages.py -max_total_time=$(FUZZ_SECONDS)
+	PYTHONPATH=. $(BIN)/python fuzz/fuzz_rewrite.py -max_total_time=$(FUZZ_SECONDS)
 
 lint:
 	$(BIN)/ruff check src tests bench fuzz

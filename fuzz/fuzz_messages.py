@@ -1,7 +1,7 @@
 """atheris harness for the wire decoder: only a message or a ProtocolError.
 
 make fuzz                      # every harness, FUZZ_SECONDS each
-.venv/bin/python fuzz/fuzz_messages.py -max_total_time=60
+PYTHONPATH=. .venv/bin/python fuzz/fuzz_messages.py -max_total_time=60
 """
 
 from __future__ import annotations
@@ -10,45 +10,10 @@ import sys
 
 import atheris
 import orjson
+from tests.core.message_shapes import CLIENT_TYPES, FIELDS
 
 with atheris.instrument_imports():
     from cobrowse.core import messages as m
-
-TYPES = [
-    "hello",
-    "consent",
-    "events",
-    "end",
-    "guide",
-    "chat",
-    "control",
-    "act",
-    "act_result",
-    "offer_answer",
-]
-FIELDS = [
-    "token",
-    "allow",
-    "events",
-    "kind",
-    "target",
-    "points",
-    "id",
-    "text",
-    "action",
-    "ref",
-    "value",
-    "dx",
-    "dy",
-    "ok",
-    "reason",
-    "file_id",
-    "accept",
-    "x",
-    "y",
-    "type",
-    "timestamp",
-]
 
 
 def value(fdp: atheris.FuzzedDataProvider, depth: int = 0) -> object:
@@ -66,7 +31,7 @@ def value(fdp: atheris.FuzzedDataProvider, depth: int = 0) -> object:
     if pick == 4:
         return fdp.ConsumeUnicodeNoSurrogates(fdp.ConsumeIntInRange(0, 80))
     if pick == 5:
-        return fdp.PickValueInList(TYPES + FIELDS)
+        return fdp.PickValueInList(CLIENT_TYPES + FIELDS)
     if pick == 6:
         return fdp.ConsumeProbability()
     if pick == 7:
@@ -79,7 +44,10 @@ def value(fdp: atheris.FuzzedDataProvider, depth: int = 0) -> object:
 
 def shaped(data: bytes) -> bytes:
     fdp = atheris.FuzzedDataProvider(data)
-    obj = {"v": 1 if fdp.ConsumeIntInRange(0, 7) else value(fdp), "t": fdp.PickValueInList(TYPES)}
+    obj = {
+        "v": 1 if fdp.ConsumeIntInRange(0, 7) else value(fdp),
+        "t": fdp.PickValueInList(CLIENT_TYPES),
+    }
     for _ in range(fdp.ConsumeIntInRange(0, 6)):
         obj[fdp.PickValueInList(FIELDS)] = value(fdp)
     return orjson.dumps(obj)

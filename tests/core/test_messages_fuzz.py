@@ -17,20 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cobrowse.core import messages as m
+from tests.core.message_shapes import CLIENT_TYPES, FIELDS
 
 FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CLOSE_CODES = {m.CLOSE_TOO_BIG, m.CLOSE_BAD_MESSAGE}
 TYPES = [
-    "hello",
-    "consent",
-    "events",
-    "end",
-    "guide",
-    "chat",
-    "control",
-    "act",
-    "act_result",
-    "offer_answer",
+    *CLIENT_TYPES,
     "welcome",
     "HELLO",
     "",
@@ -55,27 +47,6 @@ json_values = st.recursive(
 )
 # Objects shaped like messages: a version, a known type, then fields of the right
 # names with arbitrary values, so that the checks past the envelope are reached.
-FIELDS = [
-    "token",
-    "allow",
-    "events",
-    "kind",
-    "target",
-    "points",
-    "id",
-    "text",
-    "action",
-    "ref",
-    "value",
-    "dx",
-    "dy",
-    "ok",
-    "reason",
-    "file_id",
-    "accept",
-    "type",
-    "timestamp",
-]
 shaped = st.builds(
     lambda v, t, fields: {"v": v, "t": t, **fields},
     st.one_of(st.just(1), json_values),
