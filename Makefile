@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core postgresql
+APT_PACKAGES := chromium fonts-dejavu-core fonts-noto-core postgresql nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
@@ -71,6 +71,7 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/latency.py
 	PYTHONPATH=. $(BIN)/python bench/rewrite.py
 	PYTHONPATH=. $(BIN)/python bench/pageload.py
+	PYTHONPATH=. $(BIN)/python bench/handoff.py
 	PYTHONPATH=. $(BIN)/python bench/control_latency.py
 	PYTHONPATH=. $(BIN)/python bench/masking.py
 	PYTHONPATH=. $(BIN)/python bench/audit.py

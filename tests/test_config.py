@@ -277,6 +277,8 @@ def test_whole_floats_are_accepted_for_ints() -> None:
         ({"limits": {"agent_message_bytes": 1023}}, ["message_bytes", "1024"]),
         ({"limits": {"visitor_message_bytes": 100}}, ["message_bytes"]),
         ({"masking": {"selectors": []}}, ["masking.selectors"]),
+        ({"proxy": {"other_origins": "allow"}}, ["proxy.other_origins", "'fetch' or 'refuse'"]),
+        ({"proxy": {"max_other_origins": 0}}, ["proxy.max_other_origins", "positive"]),
     ],
 )
 def test_validation(data: dict[str, Any], words: list[str]) -> None:
@@ -291,6 +293,16 @@ def test_relations_are_checked_on_the_merged_layers() -> None:
     assert "replay_buffer_bytes" in message and "visitor_message_bytes" in message
     message = error({"limits": {"join_free_failures": 11}})
     assert "join_free_failures" in message
+
+
+def test_other_origins_are_fetched_by_default_and_may_be_refused() -> None:
+    default = load_config()
+    assert (default.proxy.other_origins, default.proxy.max_other_origins) == ("fetch", 100)
+    env = {"COBROWSE_PROXY_OTHER_ORIGINS": "refuse", "COBROWSE_PROXY_MAX_OTHER_ORIGINS": "7"}
+    c = load_config(None, env)
+    assert (c.proxy.other_origins, c.proxy.max_other_origins) == ("refuse", 7)
+    message = error(None, {"COBROWSE_PROXY_OTHER_ORIGINS": "Refuse"})
+    assert message == "environment: proxy.other_origins must be 'fetch' or 'refuse', not 'Refuse'"
 
 
 def test_invalid_origin_from_env() -> None:

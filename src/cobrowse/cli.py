@@ -172,6 +172,8 @@ def _run_demo(args: argparse.Namespace) -> int:
         f"cobrowse demo\n"
         f"  demo portal (the taxpayer): http://{DEMO_PORTAL_HOST}:{portal_port}/\n"
         f"    (also http://127.0.0.1:{portal_port}/, where the overlay is a cross-site frame)\n"
+        f"    it forwards /__cobrowse/continue/ to the server, so a taxpayer logged in there\n"
+        f"    stays logged in through co-browsing (README, 'The visitor's login')\n"
         f"  co-browse server:           {config.base_url}/  (API docs at /docs)\n"
         f"  agent sign-in (one use, 30 minutes):\n"
         f"    {config.base_url}/agent/signin?token={token}\n"

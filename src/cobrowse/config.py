@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import json
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from cobrowse.core.origins import OriginError, OriginList
 DEFAULT_MASK_SELECTORS = DEFAULT_SELECTORS
 # Settings that are lists of tables (TOML `[[masking.sites]]`; JSON in the environment).
 TABLE_LISTS = {("masking", "sites"), ("masking", "custom_patterns")}
+
+_CONTINUATION_PATH = re.compile(r"(?:/[A-Za-z0-9._-]+)+")
 
 
 AUDIT_SCHEMES = ("sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg")
@@ -93,6 +96,13 @@ class ProxyConfig:
     upstream_timeout_seconds: float = 30.0
     asset_cache_bytes: int = 32 * 1024 * 1024  # per session, for the agent's mirror
     asset_wait_seconds: float = 5.0  # an agent's asset request waits for the visitor's fetch
+    # Subresources of origins that are not allowed (CDNs, fonts, analytics): "fetch" them
+    # through the proxy without the visitor's cookies, or "refuse" them (docs/proxy.md).
+    other_origins: str = "fetch"
+    max_other_origins: int = 100  # such origins per session; past it they are refused
+    # Where the site's reverse proxy mounts our /__cobrowse/continue/ on the site's own
+    # origin, so the visitor's login carries into the overlay and back ("" = none).
+    continuation_path: str = "/__cobrowse/continue"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -378,8 +388,20 @@ def _validate_fields(config: Config, where: str) -> None:
         AddressPolicy.parse(p.allowed_networks)
     except ValueError as exc:
         raise ConfigError(f"{where}proxy.allowed_networks: {exc}") from None
+    if p.continuation_path and not _CONTINUATION_PATH.fullmatch(p.continuation_path):
+        raise ConfigError(
+            f"{where}proxy.continuation_path must be a path like /__cobrowse/continue "
+            f"(letters, digits, - _ . and single slashes, no trailing slash), "
+            f"not {p.continuation_path!r}"
+        )
     if not p.max_body_bytes > 0 or not p.upstream_timeout_seconds > 0:
         raise ConfigError(f"{where}proxy.max_body_bytes and upstream_timeout_seconds: positive")
+    if p.other_origins not in ("fetch", "refuse"):
+        raise ConfigError(
+            f"{where}proxy.other_origins must be 'fetch' or 'refuse', not {p.other_origins!r}"
+        )
+    if not p.max_other_origins > 0:
+        raise ConfigError(f"{where}proxy.max_other_origins must be positive")
     unknown = [t for t in lim.offer_types if t not in KNOWN_TYPES]
     if unknown:
         raise ConfigError(

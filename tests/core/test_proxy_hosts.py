@@ -77,3 +77,43 @@ def test_one_credential_per_session_until_forgotten() -> None:
     assert access.session_of(first[1]) is None
     assert access.session_of(other[1]) == "s2"
     assert access.session_of(None) is None and access.session_of("nope") is None
+
+
+def test_other_origins_get_labels_up_to_the_limit() -> None:
+    h = hosts()
+    site = h.label_for("s1", "https://portal.example.gov.in")
+    cdn = h.other_label_for("s1", "https://cdn.example", limit=2)
+    fonts = h.other_label_for("s1", "https://fonts.example", limit=2)
+    assert cdn is not None and fonts is not None and len({site, cdn, fonts}) == 3
+    assert h.other_label_for("s1", "https://third.example", limit=2) is None
+    assert h.other_label_for("s1", "https://cdn.example", limit=2) == cdn  # known: kept
+    # Another session has its own count; allowed origins never count.
+    assert h.other_label_for("s2", "https://third.example", limit=2) is not None
+    assert h.label_for("s1", "https://portal2.example.gov.in")
+    site_target, cdn_target = h.target(site), h.target(cdn)
+    assert site_target is not None and not site_target.other
+    assert cdn_target is not None and cdn_target.other
+    assert h.others("s1") == ["https://cdn.example", "https://fonts.example"]
+    assert h.label_of("s1", "https://third.example") is None
+    assert h.label_of("s1", "https://cdn.example") == cdn
+    h.forget("s1")
+    assert h.other_label_for("s1", "https://third.example", limit=2) is not None
+
+
+def test_upstream_of_needs_the_exact_proxy_origin_of_the_session() -> None:
+    h = hosts()
+    label = h.label_for("s1", "https://a.example")
+    assert h.upstream_of("s1", f"http://{label}.cobrowse.localhost:8000") == "https://a.example"
+    for wrong in (
+        f"https://{label}.cobrowse.localhost:8000",
+        f"http://{label}.cobrowse.localhost:8001",
+        f"http://{label}.cobrowse.localhost",
+        f"http://{label}.cobrowse.localhost:8000/",
+        f"http://x.{label}.cobrowse.localhost:8000",
+        "http://pnope.cobrowse.localhost:8000",
+        "garbage",
+    ):
+        assert h.upstream_of("s1", wrong) is None, wrong
+    assert h.is_proxy_origin(f"http://{label}.cobrowse.localhost:8000")
+    assert h.is_proxy_origin("https://anything.cobrowse.localhost")
+    assert not h.is_proxy_origin("https://cobrowse.localhost.evil.example")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.demo_process import CHROMIUM_ARGS, Demo, start_demo, stop_demo
 
@@ -123,7 +124,22 @@ def open_pair(browser: Browser, *, agent_size: tuple[int, int]) -> Iterator[Pair
         )
     finally:
         for ctx in contexts:
+            for page in ctx.pages:
+                unload(page)
             ctx.close()
+
+
+def unload(page: Page) -> None:
+    """Leave the page for about:blank before its context closes. Chromium can hang a
+    context's close when a navigation commits during it, and the visitor's widget does
+    navigate a moment after the end (back to the site, once the overlay's state is
+    carried back); on about:blank no script is left to start one."""
+    for _ in range(3):
+        try:
+            page.goto("about:blank", wait_until="load", timeout=10_000)
+            return
+        except PlaywrightError:
+            continue  # interrupted by the page's own navigation: once more
 
 
 @pytest.fixture

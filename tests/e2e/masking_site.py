@@ -23,6 +23,8 @@ from starlette.routing import Route
 
 from cobrowse.core.masking import BUILTIN_PATTERNS
 from cobrowse.core.masking_checks import luhn_valid, verhoeff_digit
+from cobrowse.demo.continuation import PATH as CONTINUATION
+from cobrowse.demo.continuation import continuation_forwarder
 from tests.e2e.demo_process import free_port, serving_in_thread
 
 
@@ -201,11 +203,17 @@ def masking_site() -> Iterator[Site]:
     async def healthz(request: Request) -> HTMLResponse:
         return HTMLResponse("ok")
 
+    async def continuation(request: Request) -> Response:
+        # The server's address is known once it runs (site.server).
+        return await continuation_forwarder(site.server)(request)
+
     app = Starlette(
         routes=[
             Route("/frame", frame),
             Route("/style.css", stylesheet),
             Route("/healthz", healthz),
+            # Integrated as the README says: the continuation point goes to the server.
+            Route(f"{CONTINUATION}/{{step}}", continuation, methods=["POST"]),
             Route("/{path:path}", page),
         ]
     )

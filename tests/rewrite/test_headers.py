@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from cobrowse.rewrite.headers import content_kind, request_headers, response_headers
-from tests.rewrite.urlmap import URL_MAP
+from cobrowse.rewrite.headers import (
+    content_kind,
+    is_navigation,
+    request_headers,
+    response_headers,
+)
+from cobrowse.rewrite.urls import rewrite_url
+from tests.rewrite.test_csp import POLICY
+from tests.rewrite.urlmap import URL_MAP, session_map
 
 PA = "http://pa.cobrowse.localhost:8000"
 PB = "http://pb.cobrowse.localhost:8000"
@@ -233,3 +240,55 @@ def test_response_hop_by_hop_named_in_connection_is_dropped() -> None:
 )
 def test_content_kind(content_type: str | None, path: str, kind: str) -> None:
     assert content_kind(content_type, path) == kind
+
+
+# --- the site's policy, redirects as navigations, and what a navigation is -----------
+
+
+def test_the_site_s_policy_is_kept_with_proxy_hosts_when_there_is_a_policy() -> None:
+    upstream = [
+        ("Content-Security-Policy", "default-src 'self' https://cdn.example.gov.in"),
+        ("Content-Security-Policy", "frame-ancestors 'none'"),
+        ("Content-Security-Policy-Report-Only", "script-src 'none'"),
+        ("X-Frame-Options", "DENY"),
+    ]
+    assert response_headers(upstream, URL_MAP, body_rewritten=False, policy=POLICY) == [
+        ("Content-Security-Policy", f"default-src 'self' {PB} {PA}/__cobrowse/"),
+    ]
+
+
+def test_a_redirect_to_a_site_without_a_host_goes_through_the_go_path() -> None:
+    m = session_map()
+    location = [("Location", "https://sso.example.org/auth?x=1")]
+    out = response_headers(location, m, body_rewritten=False)
+    assert out == [("Location", "/__cobrowse/go?url=https%3A%2F%2Fsso.example.org%2Fauth%3Fx%3D1")]
+    # A load of that site gave it a host: the redirect then goes there.
+    assert rewrite_url("https://sso.example.org/logo.png", m).startswith("http://pc.")
+    out = response_headers([("Location", "https://sso.example.org/auth")], m, body_rewritten=False)
+    assert out == [("Location", "http://pc.cobrowse.localhost:8000/auth")]
+
+
+@pytest.mark.parametrize(
+    ("headers", "navigation"),
+    [
+        ([("Sec-Fetch-Mode", "navigate"), ("Sec-Fetch-Dest", "document")], True),
+        ([("sec-fetch-mode", "navigate"), ("sec-fetch-dest", "iframe")], True),
+        ([("Sec-Fetch-Mode", "no-cors"), ("Sec-Fetch-Dest", "image")], False),
+        ([("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Dest", "empty")], False),
+        ([("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Dest", "font")], False),
+        ([("Sec-Fetch-Mode", "no-cors"), ("Sec-Fetch-Dest", "script")], False),
+        ([("Sec-Fetch-Mode", "websocket"), ("Sec-Fetch-Dest", "websocket")], False),
+        # Pages in embeds and objects are pages whatever the mode says.
+        ([("Sec-Fetch-Mode", "no-cors"), ("Sec-Fetch-Dest", "embed")], True),
+        ([("Sec-Fetch-Mode", "no-cors"), ("Sec-Fetch-Dest", "object")], True),
+        ([("Sec-Fetch-Mode", "no-cors"), ("Sec-Fetch-Dest", "FencedFrame")], True),
+        # Without them (not a browser, or an old one): a navigation, so nothing is given.
+        ([], True),
+        ([("Sec-Fetch-Dest", "image")], True),
+        ([("Sec-Fetch-Mode", "")], True),
+        # The first one counts.
+        ([("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Mode", "navigate")], False),
+    ],
+)
+def test_is_navigation(headers: list[tuple[str, str]], navigation: bool) -> None:
+    assert is_navigation(headers) is navigation

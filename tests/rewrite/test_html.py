@@ -7,7 +7,8 @@ import pytest
 from cobrowse.rewrite import html as html_module
 from cobrowse.rewrite.html import _rewrite_html, rewrite_html
 from tests.rewrite import golden
-from tests.rewrite.urlmap import URL_MAP
+from tests.rewrite.test_csp import POLICY
+from tests.rewrite.urlmap import URL_MAP, session_map
 
 INJECT = '<script src="/__cobrowse/runtime.js"></script>'
 CASES = golden.cases("html", "html")
@@ -21,6 +22,27 @@ def test_there_are_enough_cases() -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str) -> None:
     golden.check("html", "html", case, lambda text: rewrite_html(text, URL_MAP, inject=INJECT))
+
+
+PROXY_CASES = golden.cases("html_proxy", "html")
+
+
+def test_there_are_proxy_cases() -> None:
+    assert len(PROXY_CASES) >= 3
+    assert golden.orphans("html_proxy", "html") == []
+
+
+@pytest.mark.parametrize("case", PROXY_CASES)
+def test_golden_as_a_session_maps(case: str) -> None:
+    """As the proxy rewrites: other origins get hosts for loads (at most 3 here), a
+    navigation only uses a host that exists, the rest goes through the go path, and
+    meta policies are rewritten."""
+    golden.check(
+        "html_proxy",
+        "html",
+        case,
+        lambda text: rewrite_html(text, session_map(limit=3), inject=INJECT, policy=POLICY),
+    )
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cobrowse.rewrite.urls import origin_of, rewrite_refresh, rewrite_url, unrewrite_url
-from tests.rewrite.urlmap import PROXY_ORIGINS, URL_MAP, url_map
+from tests.rewrite.urlmap import PROXY_ORIGINS, URL_MAP, session_map, url_map
 
 PA = "http://pa.cobrowse.localhost:8000"
 PB = "http://pb.cobrowse.localhost:8000"
@@ -180,3 +180,53 @@ def test_a_redundant_scheme_is_dropped_from_a_relative_url(url: str, expected: s
     """`https:x` on an https page is the relative URL `x`; a proxied page may be http, where
     a browser reads `https:x` as `https://x`, past the proxy. Found by fuzzing."""
     assert rewrite_url(url, URL_MAP) == expected
+
+
+# --- loads and navigations, as a session maps them (tests/rewrite/urlmap.py) --------
+
+GO = "/__cobrowse/go?url="
+
+
+def test_a_load_gives_another_origin_a_host_and_a_navigation_only_looks() -> None:
+    m = session_map(limit=2)
+    # A navigation to an origin without a host goes through the go path: no host made.
+    assert rewrite_url("https://evil.example/a?b#c", m, navigation=True) == (
+        GO + "https%3A%2F%2Fevil.example%2Fa%3Fb%23c"
+    )
+    assert m.upstream_origin_of("http://pc.cobrowse.localhost:8000") is None
+    # A load makes one; a navigation then uses it.
+    assert rewrite_url("https://evil.example/x.png", m) == "http://pc.cobrowse.localhost:8000/x.png"
+    assert rewrite_url("https://evil.example/", m, navigation=True) == (
+        "http://pc.cobrowse.localhost:8000/"
+    )
+    # Allowed origins are mapped either way.
+    assert rewrite_url("https://portal.example.gov.in/n", m, navigation=True) == f"{PA}/n"
+    # Past the limit a load goes through the go path too.
+    assert rewrite_url("//two.example/y", m) == "http://pd.cobrowse.localhost:8000/y"
+    assert rewrite_url("https://three.example/z", m) == GO + "https%3A%2F%2Fthree.example%2Fz"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/relative",
+        "x.png",
+        "data:image/png;base64,AA==",
+        "javascript:void(0)",
+        "mailto:a@b.example",
+        "wss://chat.example/",
+        "http://pzz.cobrowse.localhost:8000/already-a-proxy-host",
+        "https://[bad",
+    ],
+)
+def test_what_is_not_an_absolute_url_of_another_site_stays(url: str) -> None:
+    m = session_map()
+    assert rewrite_url(url, m) == url
+    assert rewrite_url(url, m, navigation=True) == url
+
+
+def test_a_refresh_is_a_navigation() -> None:
+    m = session_map()
+    assert rewrite_refresh("0;url=https://evil.example/", m) == (
+        "0;url=" + GO + "https%3A%2F%2Fevil.example%2F"
+    )

@@ -15,7 +15,10 @@ expected outcome. Who:
     after_deny          the same, after the visitor pressed Deny
     pin_expired         the visitor token of a session whose PIN expired unused
 
-docs/threat-model.md (T1, T2) points here.
+The proxy hosts have their own rows (`test_proxy_host_access`): six callers, each
+request a proxied page makes, and every header a client could forge.
+
+docs/threat-model.md (T1, T2, T20) points here.
 """
 
 from __future__ import annotations
@@ -31,14 +34,17 @@ from starlette.testclient import TestClient
 from cobrowse.core import messages as m
 from tests.server.conftest import SITE, Server
 from tests.server.test_ws import expect_close, frame, hello
-from tests.server.world import (  # noqa: F401 - world is a fixture
+from tests.server.world import (  # noqa: F401 - world and proxy_world are fixtures
     AGENTS,
     CSS,
     DEAD,
+    PROXY_WHO,
     WHO,
     Party,
+    ProxyWorld,
     World,
     _snapshot,
+    proxy_world,
     route_table,
     world,
 )
@@ -167,6 +173,16 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         _everyone(404),
     ),
     ("GET", "/start"): (_get(f"/start?url={SITE}/"), _everyone(200)),
+    # The continuation point (on the site's origin): a hand-off or return ticket is its
+    # own credential; no session token, agent cookie or PIN is one.
+    ("POST", "/__cobrowse/continue/in"): (
+        _post_json("/__cobrowse/continue/in", lambda w, p: {"ticket": p.visitor_token}),
+        _everyone(403),
+    ),
+    ("POST", "/__cobrowse/continue/out"): (
+        _post_json("/__cobrowse/continue/out", lambda w, p: {"ticket": p.pin or "x"}),
+        _everyone(403),
+    ),
     ("GET", "/openapi.json"): (_get("/openapi.json"), _everyone(200)),
     ("GET", "/docs"): (_get("/docs"), _everyone(200)),
     ("GET", "/docs/oauth2-redirect"): (_get("/docs/oauth2-redirect"), _everyone(200)),
@@ -387,3 +403,144 @@ def test_an_agent_with_the_same_name_elsewhere_is_not_this_session_s_agent(
     assert namesake.get(w.asset_path).status_code == 404
     # The admitted one still can.
     assert w.here.agent.get(w.asset_path).content == CSS  # type: ignore[union-attr]
+
+
+# --- proxy hosts ------------------------------------------------------------------
+#
+# A proxy host trusts no header the client writes: only the visitor's proxy credential
+# (the `cobrowse_proxy` cookie of that session) opens the site as the visitor. Without
+# it a request never gets a page, the runtime's configuration or any cookie of the
+# session's jar, whatever its Origin, Referer, Sec-Fetch-* or X-Forwarded-* say; a
+# subresource request (by its Sec-Fetch-Mode, which page script cannot set) gets what
+# the public site gives anyone. docs/proxy.md, "Who may use a proxy host".
+
+SUBRESOURCE = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+
+
+def _forged(here: str, name: str) -> dict[str, str]:
+    """The headers of a forged set, for the proxy host `here`."""
+    host = here.split("://", 1)[1]
+    forwarded = {
+        "X-Forwarded-For": "127.0.0.1",
+        "X-Forwarded-Host": host,
+        "X-Forwarded-Proto": "https",
+        "Forwarded": f"for=127.0.0.1;host={host};proto=https",
+        "X-Real-IP": "127.0.0.1",
+    }
+    return {
+        "plain": {},
+        "origin": {"Origin": here},
+        "referer": {"Referer": here + "/"},
+        "fetch_metadata": SUBRESOURCE,
+        "navigate": {
+            "Sec-Fetch-Site": "same-origin",
+            "Sec-Fetch-Mode": "navigate",
+            "Sec-Fetch-Dest": "document",
+            "Sec-Fetch-User": "?1",
+        },
+        "forwarded": forwarded,
+        "everything": {
+            "Origin": here,
+            "Referer": here + "/",
+            **SUBRESOURCE,
+            **forwarded,
+        },
+    }[name]
+
+
+FORGERIES = ("plain", "origin", "referer", "fetch_metadata", "navigate", "forwarded", "everything")
+PROXY_REQUESTS = ("page", "load", "cookie_write", "go", "outside_page", "outside_load")
+
+
+def _proxy_call(w: ProxyWorld, request: str, client: TestClient, headers: dict[str, str]) -> Any:
+    here = w.here.origin
+    if request == "page":
+        return client.get(here + "/", headers=headers)
+    if request == "load":
+        return client.get(here + "/echo", headers=headers)
+    if request == "cookie_write":
+        body = {"cookie": "forged=1", "url": w.upstream + "/"}
+        return client.post(here + "/__cobrowse/cookie", json=body, headers=headers)
+    if request == "go":
+        url = f"{here}/__cobrowse/go?url={w.upstream}/next"
+        return client.get(url, headers=headers, follow_redirects=False)
+    if request == "outside_page":
+        return client.get(w.outside_host + "/", headers=headers)
+    return client.get(w.outside_host + "/echo", headers={**headers, **SUBRESOURCE})
+
+
+def _expected_status(who: str, request: str, forgery: str) -> int:
+    mine = who == "credential_here"
+    load = forgery in ("fetch_metadata", "everything")
+    return {
+        "page": 200 if mine else 403,
+        "load": 200 if mine or load else 403,  # a load without it: the public answer
+        "cookie_write": 204 if mine else 403,
+        # To the host the session has for the site (which then decides as above);
+        # without the credential go makes no host, and none is needed here.
+        "go": 307,
+        # Another site's page: the outside page (nothing fetched); as a load, the site's
+        # HTML is refused (another site never serves a page, with or without it).
+        "outside_page": 403 if load else 200,
+        "outside_load": 200,  # never credentialed, whoever asks
+    }[request]
+
+
+SECRETS = ("secret-session", "pref=dark", '"pref":"dark"', '"pref": "dark"', "forged")
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+@pytest.mark.parametrize("request_kind", PROXY_REQUESTS)
+@pytest.mark.parametrize("who", PROXY_WHO)
+def test_proxy_host_access(
+    proxy_world: ProxyWorld,  # noqa: F811
+    who: str,
+    request_kind: str,
+    forgery: str,
+) -> None:
+    w = proxy_world
+    client, credentials = w.caller(who)
+    headers = {**_forged(w.here.origin, forgery), **credentials}
+    r = _proxy_call(w, request_kind, client, headers)
+    assert r.status_code == _expected_status(who, request_kind, forgery), (
+        who,
+        request_kind,
+        forgery,
+        r.status_code,
+        r.text[:200],
+    )
+    text = r.text
+    seen = "\n".join([text, *(f"{k}: {v}" for k, v in r.headers.multi_items())])
+    if who != "credential_here":
+        assert '<script id="__cobrowse_config"' not in text
+        assert "<title>Upstream</title>" not in text  # the site's page
+        for secret in SECRETS:
+            assert secret not in seen, (who, request_kind, forgery, secret)
+        if request_kind in ("load", "outside_load") and r.status_code == 200:
+            assert r.json()["cookies"] == {}  # the site saw no cookie at all
+        if request_kind == "go":
+            assert r.headers["location"] == w.here.origin + "/next"
+        return
+    # The visitor's own credential: the contrast that shows the rows above can fail.
+    if request_kind == "page":
+        config = text.split('type="application/json">', 1)[1].split("</script>", 1)[0]
+        assert json.loads(config)["cookies"] == "pref=dark"
+    elif request_kind == "load":
+        assert r.json()["cookies"]["sid"] == "secret-session"
+    elif request_kind == "go":
+        assert r.headers["location"] == w.here.origin + "/next"
+    elif request_kind == "outside_page" and r.status_code == 200:
+        config = text.split('type="application/json">', 1)[1].split("</script>", 1)[0]
+        assert json.loads(config)["cookies"] == ""  # the runtime, never the jar
+    elif request_kind == "outside_page":
+        assert "<title>Upstream</title>" not in text
+    elif request_kind == "outside_load":
+        assert r.json()["cookies"] == {}  # another site: never credentialed
+
+
+def test_the_forged_sets_hold_every_header_a_proxy_could_be_tempted_to_trust() -> None:
+    names = {k.lower() for f in FORGERIES for k in _forged("http://pa.cobrowse.localhost", f)}
+    for header in ("origin", "referer", "sec-fetch-mode", "sec-fetch-dest", "sec-fetch-site"):
+        assert header in names
+    for header in ("x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded"):
+        assert header in names

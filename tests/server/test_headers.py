@@ -108,6 +108,20 @@ def test_the_console_talks_only_to_this_server(make_server: Callable[..., Server
     assert csp["base-uri"] == ["'none'"]
 
 
+@pytest.mark.parametrize(("mode", "loads"), [("proxy", "'self'"), ("inline", "*")])
+def test_the_mirror_loads_from_this_server_only_in_proxy_mode(
+    make_server: Callable[..., Server], mode: str, loads: str
+) -> None:
+    """Proxy mode: images, fonts and media only from the asset route, so the agent's
+    browser talks to no site even for a URL no rewriting reached; inline mode: from the
+    site itself, as the README says."""
+    server = make_server(proxy={"mode": mode})
+    csp = _directives(server.client.get("/console").headers["content-security-policy"])
+    for directive in ("img-src", "font-src", "media-src"):
+        assert csp[directive][0] == loads, directive
+        assert set(csp[directive][1:]) <= {"data:", "blob:"}
+
+
 def test_api_docs_allow_only_their_own_inline_scripts(server: Server) -> None:
     for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
         r = server.client.get(path)

@@ -7,19 +7,46 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
+from starlette.websockets import WebSocketDisconnect
 
 from tests.server.conftest import SITE, Server
+from tests.server.other_site import FONT, OtherSite, running_other_site
 from tests.server.test_ws import Story, frame
 from tests.server.upstream_site import running_site
+
+# What a browser says of a page's subresource request and of a navigation (Fetch
+# Metadata, which page script cannot set).
+LOAD = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+NAV = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+CONFIG = '<script id="__cobrowse_config"'
 
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
     with running_site() as origin:
         yield origin
+
+
+@pytest.fixture(scope="module")
+def other_module() -> Iterator[OtherSite]:
+    with running_other_site() as site:
+        yield site
+
+
+@pytest.fixture
+def other(other_module: OtherSite) -> OtherSite:
+    """A site not on the allow list, on the upstream's host (127.0.0.1) and another
+    port: the session jar's cookies for 127.0.0.1 would apply to it too."""
+    other_module.clear()
+    return other_module
+
+
+def config_of(text: str) -> dict[str, Any]:
+    blob = text.split(CONFIG, 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+    return dict(json.loads(blob))
 
 
 @dataclass
@@ -91,18 +118,30 @@ def test_html_is_rewritten_and_the_runtime_comes_first(
     body = r.text
     head = body.split("<head>", 1)[1]
     assert head.startswith('<script id="__cobrowse_config" type="application/json">')
-    config = json.loads(head.split(">", 1)[1].split("</script>", 1)[0])
+    config = config_of(body)
     assert config["upstream_origin"] == upstream
     assert config["proxy_origin"] == ov.origin
     assert config["origins"][upstream] == ov.origin
     assert config["parent_origin"] == SITE
-    assert '<script src="/__cobrowse/runtime.js"></script>' in head
+    assert config["other_origins"] == [] and config["outside"] is False
+    nonce = head.split('<script src="/__cobrowse/runtime.js" nonce="', 1)[1].split('"', 1)[0]
+    assert len(nonce) >= 16
     assert f'href="{ov.origin}/next?x=1"' in body  # absolute upstream URL -> proxy
     assert 'href="/next"' in body  # root-relative stays
-    assert 'href="https://elsewhere.example/"' in body  # not allowed: untouched
+    # Not allowed: a link there goes through go, which never fetches it.
+    assert 'href="/__cobrowse/go?url=https%3A%2F%2Felsewhere.example%2F"' in body
     assert "integrity" not in body
     assert "x-frame-options" not in r.headers  # the upstream's DENY would hide the overlay
-    assert r.headers["content-security-policy"].startswith("frame-ancestors")
+    # The site's policy, its origins mapped, then ours: the browser enforces both.
+    site_policy, ours = r.headers.get_list("content-security-policy")
+    assert site_policy == f"default-src 'self' {ov.origin}/__cobrowse/"
+    assert ours.startswith(
+        "default-src 'self' http://*.cobrowse.localhost ws://*.cobrowse.localhost data: blob: "
+    )
+    assert "; form-action 'self' http://*.cobrowse.localhost;" in ours
+    assert ours.split("; ")[-1].startswith("frame-ancestors 'self' http://testserver")
+    # A new nonce every time.
+    assert nonce not in ov.get("/").text
 
 
 def test_css_is_rewritten_and_images_stream(
@@ -303,35 +342,243 @@ def test_limits_get_clear_error_pages(
     assert ov.get("/echo").status_code == 200  # the session is fine afterwards
 
 
-def test_go_refuses_sites_outside_co_browsing(
-    proxy_server: Server, stack: ExitStack, upstream: str
+def test_go_shows_sites_outside_co_browsing_without_fetching_them(
+    proxy_server: Server, stack: ExitStack, upstream: str, other: OtherSite
 ) -> None:
     ov = open_overlay(proxy_server, stack, upstream)
-    for url in ("https://evil.test/", "ftp://files.example/", "javascript:alert(1)"):
-        r = ov.get("/__cobrowse/go", params={"url": url}, follow_redirects=False)
-        assert r.status_code == 403 and "outside co-browsing" in r.text
-    r = ov.get("/__cobrowse/go", params={"url": upstream + "/x"}, follow_redirects=False)
-    assert r.status_code == 302 and r.headers["location"] == ov.origin + "/x"
+    for url in ("ftp://files.example/", "javascript:alert(1)", "", "//no-scheme.example/"):
+        r = ov.get("/__cobrowse/go", params={"url": url}, headers=NAV, follow_redirects=False)
+        assert r.status_code == 400 and "only http and https addresses" in r.text
+    r = ov.get("/__cobrowse/go", params={"url": upstream + "/x?y"}, follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == ov.origin + "/x?y"
+    # Another site: a host of its own, which answers a navigation with the outside page.
+    url = other.origin + "/page.html?q=1"
+    r = ov.get("/__cobrowse/go", params={"url": url}, headers=NAV, follow_redirects=False)
+    assert r.status_code == 307
+    location = r.headers["location"]
+    host = location.removesuffix("/page.html?q=1")
+    assert host.endswith(".cobrowse.localhost") and host != ov.origin
+    cookie = {"Cookie": f"cobrowse_proxy={ov.cookie}"}
+    page = proxy_server.client.get(location, headers={**NAV, "Accept-Language": "en-IN"})
+    assert page.status_code == 200 and "This page is outside co-browsing" in page.text
+    assert f'href="{url}" target="_blank" rel="noopener noreferrer"' in page.text
+    assert 'lang="en"' in page.text and CONFIG not in page.text  # no credential: no runtime
+    # With the visitor's credential it carries the runtime, so the overlay stays
+    # bridged; never a cookie of the jar.
+    ov.get("/set-cookie")
+    page = proxy_server.client.get(location, headers={**NAV, **cookie})
+    config = config_of(page.text)
+    assert config["upstream_origin"] == other.origin and config["proxy_origin"] == host
+    assert config["cookies"] == "" and config["parent_origin"] == SITE
+    assert config["outside"] is True  # the runtime only bridges there
+    assert other.origin in config["other_origins"]
+    csp = page.headers["content-security-policy"]
+    assert csp.startswith("default-src 'none'; script-src 'self'; connect-src 'self';")
+    # In Hindi for a browser that prefers it.
+    hindi = proxy_server.client.get(location, headers={**NAV, "Accept-Language": "hi-IN,en"})
+    assert 'lang="hi"' in hindi.text and "सह-ब्राउज़िंग" in hindi.text
+    assert other.requests() == []  # never fetched
 
 
-def test_credential_less_cors_requests_of_the_session_go_out_without_cookies(
+def test_go_without_the_credential_gives_only_the_outside_page(
+    proxy_server: Server, stack: ExitStack, upstream: str, other: OtherSite
+) -> None:
+    """A popup in another cookie partition (the cross-site shape) still shows where a
+    link went; nothing is made, fetched or given."""
+    ov = open_overlay(proxy_server, stack, upstream)
+    before = proxy_server.ctx.proxy.hosts.origins(ov.story.session_id)
+    client = proxy_server.client
+    go = ov.origin + "/__cobrowse/go"
+    page = client.get(go, params={"url": other.origin + "/x"}, headers=NAV)
+    assert page.status_code == 200 and "outside co-browsing" in page.text
+    assert CONFIG not in page.text and "runtime.js" not in page.text
+    # The site itself: to its host, which needs the credential for a page.
+    r = client.get(go, params={"url": upstream + "/"}, headers=NAV)
+    assert r.status_code == 403 and r.url == ov.origin + "/" and CONFIG not in r.text
+    # A load of a site without a host: nothing is made without the credential.
+    r = client.get(go, params={"url": other.origin + "/font.woff2"}, headers=LOAD)
+    assert r.status_code == 403
+    assert proxy_server.ctx.proxy.hosts.origins(ov.story.session_id) == before
+    assert other.requests() == []
+    # A host the session already has: go sends the load there, which answers anonymously.
+    ov.get("/__cobrowse/go", params={"url": other.origin + "/x.png"}, headers=LOAD)
+    host = proxy_server.ctx.proxy.hosts.origins(ov.story.session_id)[other.origin]
+    r = client.get(
+        go, params={"url": other.origin + "/font.woff2?v=1"}, headers=LOAD, follow_redirects=False
+    )
+    assert r.status_code == 307 and r.headers["location"] == host + "/font.woff2?v=1"
+
+
+def test_other_origins_are_loaded_without_the_visitor_s_cookies(
+    proxy_server: Server, stack: ExitStack, upstream: str, other: OtherSite
+) -> None:
+    ov = open_overlay(proxy_server, stack, upstream)
+    ov.get("/set-cookie")  # the jar holds sid and pref for 127.0.0.1, the other site's host
+    r = ov.get(
+        "/__cobrowse/go",
+        params={"url": other.origin + "/font.woff2"},
+        headers=LOAD,
+        follow_redirects=False,
+    )
+    assert r.status_code == 307
+    font_url = r.headers["location"]
+    host = font_url.removesuffix("/font.woff2")
+    hosts = proxy_server.ctx.proxy.hosts
+    target = hosts.target(urlsplit(host).netloc.split(".")[0])
+    assert target is not None and target.other and target.upstream_origin == other.origin
+    # With the credential (an <img>) and without (a font): the same anonymous fetch.
+    for cookie in ({"Cookie": f"cobrowse_proxy={ov.cookie}"}, {}):
+        got = proxy_server.client.get(font_url, headers={**LOAD, "Origin": ov.origin, **cookie})
+        assert got.status_code == 200 and got.content == FONT
+        assert "set-cookie" not in got.headers
+    seen = other.requests()
+    assert [s.path for s in seen] == ["/font.woff2", "/font.woff2"]
+    assert all("cookie" not in s.headers for s in seen)
+    assert all(s.headers["origin"] == upstream for s in seen)  # the page's, mapped back
+    # What it set never reached the session's jar (the site is on the same host).
+    assert ov.get("/echo").json()["cookies"] == {"sid": "secret-session", "pref": "dark"}
+    # Its stylesheets are rewritten onto proxy hosts too; its redirects stay there.
+    css = proxy_server.client.get(host + "/style.css", headers=LOAD).text
+    assert css == f"@font-face {{ src: url({host}/font.woff2) }} a {{ background: url(/x.png) }}"
+    moved = proxy_server.client.get(host + "/moved", headers=LOAD, follow_redirects=False)
+    assert moved.headers["location"] == font_url
+    # Now known: the site's next pages list it for the runtime.
+    assert config_of(ov.get("/").text)["origins"][other.origin] == host
+
+
+def test_an_other_origin_never_serves_a_page(
+    proxy_server: Server, stack: ExitStack, upstream: str, other: OtherSite
+) -> None:
+    ov = open_overlay(proxy_server, stack, upstream)
+    hosts = proxy_server.ctx.proxy.hosts
+    label = hosts.other_label_for(ov.story.session_id, other.origin, limit=9)
+    assert label is not None
+    host = hosts.origin(label)
+    cookie = {"Cookie": f"cobrowse_proxy={ov.cookie}"}
+    for headers in (NAV, {}, {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "iframe"}):
+        r = proxy_server.client.post(host + "/page.html", headers={**headers, **cookie})
+        assert r.status_code == 200 and "outside co-browsing" in r.text
+    assert other.requests() == []  # decided before anything was fetched
+    # An HTML answer to a load is refused too (fetched, never passed on).
+    r = proxy_server.client.get(host + "/page.html", headers={**LOAD, **cookie})
+    assert r.status_code == 403 and "a page elsewhere" not in r.text
+    # The proxy's own paths are not served there.
+    r = proxy_server.client.post(
+        host + "/__cobrowse/cookie",
+        json={"cookie": "a=1", "url": other.origin + "/"},
+        headers={**LOAD, **cookie},
+    )
+    assert r.status_code == 403
+    assert ov.get("/echo").json()["cookies"] == {}
+
+
+def test_the_refuse_policy_loads_nothing_from_other_origins(
+    make_server: Callable[..., Server], stack: ExitStack, upstream: str, other: OtherSite
+) -> None:
+    server = make_server(
+        proxy={
+            "mode": "proxy",
+            "allowed_origins": [SITE, upstream],
+            "allowed_networks": ["127.0.0.0/8"],
+            "other_origins": "refuse",
+        }
+    )
+    ov = open_overlay(server, stack, upstream)
+    r = ov.get("/__cobrowse/go", params={"url": other.origin + "/font.woff2"}, headers=LOAD)
+    assert r.status_code == 403 and "does not load content from this site" in r.text
+    r = ov.get("/__cobrowse/go", params={"url": other.origin + "/page.html"}, headers=NAV)
+    assert r.status_code == 200 and "outside co-browsing" in r.text
+    host = f"ws://{r.url.netloc.decode()}"
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        server.client.websocket_connect(
+            host + "/ws", headers={"Cookie": f"cobrowse_proxy={ov.cookie}"}
+        ),
+    ):
+        pass
+    assert closed.value.code == 4403
+    assert other.requests() == []
+
+
+def test_other_origins_are_limited_per_session(
+    make_server: Callable[..., Server], stack: ExitStack, upstream: str
+) -> None:
+    server = make_server(
+        proxy={
+            "mode": "proxy",
+            "allowed_origins": [SITE, upstream],
+            "allowed_networks": ["127.0.0.0/8"],
+            "max_other_origins": 2,
+        }
+    )
+    ov = open_overlay(server, stack, upstream)
+    go = "/__cobrowse/go"
+    for name in ("one", "two"):
+        r = ov.get(
+            go, params={"url": f"https://{name}.example/a"}, headers=LOAD, follow_redirects=False
+        )
+        assert r.status_code == 307
+    r = ov.get(go, params={"url": "https://three.example/a"}, headers=LOAD)
+    assert r.status_code == 403 and "at most 2 other sites" in r.text
+    # A navigation there still gets the outside page, here, with the runtime.
+    r = ov.get(go, params={"url": "https://three.example/a"}, headers=NAV)
+    assert r.status_code == 200 and "https://three.example/a" in r.text and CONFIG in r.text
+    assert server.ctx.proxy.hosts.others(ov.story.session_id) == [
+        "https://one.example",
+        "https://two.example",
+    ]
+
+
+def test_without_the_credential_nothing_but_public_non_html_answers(
     proxy_server: Server, stack: ExitStack, upstream: str
 ) -> None:
-    """Fonts, crossorigin=anonymous and default fetches carry no cookie to another
-    proxy host; they get the public resource, never the session's jar."""
+    """Fonts, crossorigin=anonymous, `fetch(url, {credentials: "omit"})` and default
+    fetches to a sibling proxy host carry no cookie: they get what the public site gives
+    anyone, through the anonymous client. Never a page, the config or the jar, whatever
+    the request's headers say (the access matrix proves it header by header)."""
     ov = open_overlay(proxy_server, stack, upstream)
     ov.get("/set-cookie")
     client = proxy_server.client
-    r = client.get(ov.origin + "/echo", headers={"Origin": ov.origin})
+    r = client.get(ov.origin + "/echo", headers=LOAD)
     assert r.status_code == 200 and r.json()["cookies"] == {}
-    assert client.get(ov.origin + "/img.png", headers={"Origin": ov.origin}).status_code == 200
-    # Not for another origin, not for our own paths, not without an Origin.
-    assert client.get(ov.origin + "/echo", headers={"Origin": SITE}).status_code == 403
-    assert client.get(ov.origin + "/echo").status_code == 403
-    other = open_overlay(proxy_server, stack, upstream)
-    assert client.get(ov.origin + "/echo", headers={"Origin": other.origin}).status_code == 403
-    go = client.get(ov.origin + "/__cobrowse/go", headers={"Origin": ov.origin})
-    assert go.status_code == 403
+    assert client.get(ov.origin + "/img.png", headers=LOAD).content.startswith(b"\x89PNG")
+    client.get(ov.origin + "/set-cookie", headers=LOAD)  # its Set-Cookie is not kept
+    page = client.get(ov.origin + "/", headers=LOAD)
+    assert page.status_code == 403 and CONFIG not in page.text and "Upstream" not in page.text
+    assert client.get(ov.origin + "/echo", headers=NAV).status_code == 403
+    assert client.get(ov.origin + "/echo").status_code == 403  # no Fetch Metadata: a page
+    assert client.post(ov.origin + "/__cobrowse/cookie", headers=LOAD).status_code == 403
+    # The visitor's own jar is as it was.
+    assert ov.get("/echo").json()["cookies"] == {"sid": "secret-session", "pref": "dark"}
+
+
+def test_websockets_to_other_origins_go_without_cookies(
+    proxy_server: Server, stack: ExitStack, upstream: str, other: OtherSite
+) -> None:
+    ov = open_overlay(proxy_server, stack, upstream)
+    ov.get("/set-cookie")
+    host = urlsplit(ov.origin).netloc
+    target = quote(other.origin.replace("http", "ws") + "/ws", safe="")
+    with proxy_server.client.websocket_connect(
+        f"ws://{host}/__cobrowse/go?url={target}",
+        headers={"Cookie": f"cobrowse_proxy={ov.cookie}", "Origin": ov.origin},
+    ) as ws:
+        ws.send_text("hi")
+        assert ws.receive_text() == "hi|cookie="
+    (seen,) = other.requests()
+    assert seen.method == "WS" and seen.headers["origin"] == upstream
+    # Without the credential, or to an address that is not a socket's: closed.
+    for url, cookie in ((target, ""), (quote("ftp://x.example/", safe=""), ov.cookie)):
+        with (
+            pytest.raises(WebSocketDisconnect) as closed,
+            proxy_server.client.websocket_connect(
+                f"ws://{host}/__cobrowse/go?url={url}",
+                headers={"Cookie": f"cobrowse_proxy={cookie}"},
+            ),
+        ):
+            pass
+        assert closed.value.code == 4403
+    assert len(other.requests()) == 1
 
 
 def test_cookies_deleted_with_an_epoch_expiry_are_gone(

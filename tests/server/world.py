@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -15,6 +15,9 @@ from starlette.testclient import TestClient
 from cobrowse.server.proxy_state import Asset
 from tests.server.conftest import SITE, Server
 from tests.server.test_ws import expect_close, frame, hello
+
+if TYPE_CHECKING:
+    from tests.server.test_proxy import Overlay
 
 WHO = (
     "none",
@@ -159,3 +162,105 @@ def _snapshot(w: World) -> dict[str, Any]:
         "files": {sid: sorted(room.files) for sid, room in hub.rooms.items()},
         "downloads": sorted(hub.downloads),
     }
+
+
+# --- the proxy world: one site proxied for a live session ---------------------------
+
+
+@dataclass
+class ProxyWorld:
+    """A server proxying a real site (on 127.0.0.1) for three sessions.
+
+    `here` is live: its jar holds `sid=secret-session` (HttpOnly) and `pref=dark`
+    (script-readable), and it has a host for `elsewhere`, a site on 127.0.0.1 that is not
+    allowed (so the jar's cookies would apply to it). `other` is another live session;
+    `ended_cookie` was the proxy credential of a session that has ended.
+    """
+
+    server: Server
+    upstream: str
+    elsewhere: str
+    here: Overlay
+    other: Overlay
+    ended_cookie: str
+    outside_host: str  # `here`'s proxy origin for `elsewhere`
+
+    def caller(self, who: str) -> tuple[TestClient, dict[str, str]]:
+        """The browser and the credentials a proxy caller brings."""
+        here = self.here
+        fresh = self.server.browser()
+        return {
+            "none": (fresh, {}),
+            "credential_here": (fresh, {"Cookie": f"cobrowse_proxy={here.cookie}"}),
+            "credential_other": (fresh, {"Cookie": f"cobrowse_proxy={self.other.cookie}"}),
+            "credential_ended": (fresh, {"Cookie": f"cobrowse_proxy={self.ended_cookie}"}),
+            # The admitted agent's browser with its agent token: the label is no secret
+            # to the agent (it is in every asset URL), and nothing else opens it.
+            "agent_here": (
+                here.story.agent_browser,
+                {"Authorization": f"Bearer {here.story.agent_token}"},
+            ),
+            # The visitor's token in every place a credential could be.
+            "visitor_token": (
+                fresh,
+                {
+                    "Authorization": f"Bearer {here.story.visitor_token}",
+                    "Cookie": f"cobrowse_proxy={here.story.visitor_token}",
+                },
+            ),
+        }[who]
+
+
+PROXY_WHO = (
+    "none",
+    "credential_here",
+    "credential_other",
+    "credential_ended",
+    "agent_here",
+    "visitor_token",
+)
+
+
+@pytest.fixture(scope="module")
+def proxy_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyWorld]:
+    from cobrowse.config import load_config
+    from cobrowse.server.app import create_app
+    from tests.server.conftest import FakeClock
+    from tests.server.test_proxy import open_overlay
+    from tests.server.upstream_site import running_site
+
+    with running_site() as upstream, running_site() as elsewhere, ExitStack() as stack:
+        clock = FakeClock()
+        config = load_config(
+            {
+                "server": {
+                    "data_dir": str(tmp_path_factory.mktemp("proxy-world")),
+                    "public_url": "http://testserver",
+                },
+                "proxy": {
+                    "mode": "proxy",
+                    "allowed_origins": [SITE, upstream],
+                    "allowed_networks": ["127.0.0.0/8"],
+                },
+            },
+            {},
+        )
+        client = stack.enter_context(TestClient(create_app(config, clock=clock, sleep_scale=0.0)))
+        server = Server(client=client, clock=clock, config=config)
+        here = open_overlay(server, stack, upstream)
+        assert here.get("/set-cookie").status_code == 200
+        other = open_overlay(server, stack, upstream)
+        ended = open_overlay(server, stack, upstream)
+        ended.story.visitor.send_text(frame("end"))
+        assert ended.story.visitor.receive_json()["t"] == "ended"
+        label = server.ctx.proxy.hosts.other_label_for(here.story.session_id, elsewhere, limit=9)
+        assert label is not None
+        yield ProxyWorld(
+            server=server,
+            upstream=upstream,
+            elsewhere=elsewhere,
+            here=here,
+            other=other,
+            ended_cookie=ended.cookie,
+            outside_host=server.ctx.proxy.hosts.origin(label),
+        )

@@ -5,7 +5,8 @@
  *
  * frame → top: `ready` / `location` (upstream href), `events` (rrweb batch, with the
  * `id` of the `record` it answers). top → frame: `record` (with a fresh `id`),
- * `snapshot`, `stop`. Every message carries `cobrowse: 1`.
+ * `snapshot`, `stop`; at the end, `collect`, answered by `form_state`. Every message
+ * carries `cobrowse: 1`.
  */
 import {
   type ActFields,
@@ -20,6 +21,7 @@ import {
   checkPoints,
   checkTarget,
 } from './protocol';
+import { type Field, parseFields } from './formstate';
 
 /** The agent's guidance, as relayed to the frame (with the agent's name). */
 export interface GuideFields {
@@ -35,8 +37,9 @@ export const MAX_SELECTORS = 50;
 export const MAX_NAME = 200;
 
 export type FrameMessage =
-  | { readonly cobrowse: 1; readonly type: 'ready'; readonly href: string }
-  | { readonly cobrowse: 1; readonly type: 'location'; readonly href: string }
+  /** `outside`: the proxy's "outside co-browsing" page, never a place to return to. */
+  | { readonly cobrowse: 1; readonly type: 'ready'; readonly href: string; readonly outside?: true }
+  | { readonly cobrowse: 1; readonly type: 'location'; readonly href: string; readonly outside?: true }
   | {
       readonly cobrowse: 1;
       readonly type: 'events';
@@ -55,12 +58,16 @@ export type FrameMessage =
       readonly description: string;
     }
   /** The visitor pressed Escape inside the frame (takes back control). */
-  | { readonly cobrowse: 1; readonly type: 'escape' };
+  | { readonly cobrowse: 1; readonly type: 'escape' }
+  /** The answer to `collect`: the page's unsaved, carriable form values (formstate.ts). */
+  | { readonly cobrowse: 1; readonly type: 'form_state'; readonly href: string; readonly fields: readonly Field[] };
 
 export type TopMessage =
   | { readonly cobrowse: 1; readonly type: 'record'; readonly id: number }
   | { readonly cobrowse: 1; readonly type: 'snapshot' }
   | { readonly cobrowse: 1; readonly type: 'stop' }
+  /** Co-browsing ends: answer `form_state` (the values to put back on the real page). */
+  | { readonly cobrowse: 1; readonly type: 'collect' }
   | { readonly cobrowse: 1; readonly type: 'guide'; readonly guide: GuideFields }
   | {
       readonly cobrowse: 1;
@@ -99,7 +106,8 @@ export function parseFrameMessage(data: unknown): FrameMessage | null {
     case 'ready':
     case 'location': {
       const href = httpHref(data.href);
-      return href ? { cobrowse: 1, type: data.type, href } : null;
+      if (!href) return null;
+      return data.outside === true ? { cobrowse: 1, type: data.type, href, outside: true } : { cobrowse: 1, type: data.type, href };
     }
     case 'events': {
       if (!isId(data.id)) return null;
@@ -125,6 +133,11 @@ export function parseFrameMessage(data: unknown): FrameMessage | null {
     }
     case 'escape':
       return { cobrowse: 1, type: 'escape' };
+    case 'form_state': {
+      const href = httpHref(data.href);
+      const fields = parseFields(data.fields);
+      return href && fields ? { cobrowse: 1, type: 'form_state', href, fields } : null;
+    }
     default:
       return null;
   }
@@ -143,6 +156,7 @@ export function parseTopMessage(data: unknown): TopMessage | null {
       return isId(data.id) ? { cobrowse: 1, type: 'record', id: data.id } : null;
     case 'snapshot':
     case 'stop':
+    case 'collect':
       return { cobrowse: 1, type: data.type };
     case 'guide': {
       const g = data.guide;

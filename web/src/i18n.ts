@@ -89,6 +89,13 @@ export const EN = {
   endedMax: 'Co-browsing ended: the time limit was reached.',
   endedAdmin: 'Co-browsing was ended by the helpdesk.',
   endedTooLarge: 'This page is too large to share. Co-browsing ended.',
+  // the end of proxy mode: what could not be carried back to the site
+  carryTitle: 'Back to the site',
+  carryFailed:
+    'What changed during co-browsing (signing in or out, for example) could not be carried back to this site. ' +
+    'You may need to sign in again.',
+  carryElsewhere: 'Changes on {hosts} could not be carried back. You may need to sign in there again.',
+  carryContinue: 'Continue',
   startFailed: 'Co-browsing failed to start.',
   unreachable: 'Could not reach the co-browsing service. Please try again.',
   unavailable: 'Co-browsing is not available right now. Please try again later.',
@@ -172,6 +179,12 @@ export const HI: Strings = {
   endedMax: 'समय-सीमा पूरी होने के कारण सह-ब्राउज़िंग समाप्त हुई।',
   endedAdmin: 'हेल्पडेस्क ने सह-ब्राउज़िंग समाप्त कर दी।',
   endedTooLarge: 'यह पेज साझा करने के लिए बहुत बड़ा है। सह-ब्राउज़िंग समाप्त हुई।',
+  carryTitle: 'साइट पर वापस',
+  carryFailed:
+    'सह-ब्राउज़िंग के दौरान हुए बदलाव (जैसे साइन इन या साइन आउट) इस साइट पर वापस नहीं लाए जा सके। ' +
+    'आपको फिर से साइन इन करना पड़ सकता है।',
+  carryElsewhere: '{hosts} पर हुए बदलाव वापस नहीं लाए जा सके। आपको वहाँ फिर से साइन इन करना पड़ सकता है।',
+  carryContinue: 'जारी रखें',
   startFailed: 'सह-ब्राउज़िंग शुरू नहीं हो सकी।',
   unreachable: 'सह-ब्राउज़िंग सेवा से संपर्क नहीं हो सका। कृपया फिर से प्रयास करें।',
   unavailable: 'सह-ब्राउज़िंग अभी उपलब्ध नहीं है। कृपया कुछ समय बाद प्रयास करें।',

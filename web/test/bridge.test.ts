@@ -42,6 +42,21 @@ describe('frame → top messages', () => {
   });
 });
 
+describe('the end of the overlay', () => {
+  it('asks with collect and accepts well-formed form_state only', () => {
+    expect(parseTopMessage({ cobrowse: 1, type: 'collect' })).toEqual({ cobrowse: 1, type: 'collect' });
+    const fields = [{ form: 0, key: 'full_name', index: 0, value: 'Meera' }];
+    expect(parseFrameMessage({ cobrowse: 1, type: 'form_state', href: 'https://s.example/itr', fields })).toEqual({
+      cobrowse: 1,
+      type: 'form_state',
+      href: 'https://s.example/itr',
+      fields,
+    });
+    expect(parseFrameMessage({ cobrowse: 1, type: 'form_state', href: 'javascript:x', fields })).toBeNull();
+    expect(parseFrameMessage({ cobrowse: 1, type: 'form_state', href: 'https://s.example/', fields: [{}] })).toBeNull();
+  });
+});
+
 describe('top → frame messages', () => {
   it('accepts record (with id), snapshot and stop', () => {
     expect(parseTopMessage({ cobrowse: 1, type: 'record', id: 3 })).toEqual({ cobrowse: 1, type: 'record', id: 3 });

@@ -243,7 +243,12 @@ describe('REST answers', () => {
       src: 'http://pabc.cobrowse.localhost:8000/__cobrowse/enter?ticket=T&to=%2F',
       proxy_origin: 'http://pabc.cobrowse.localhost:8000',
     };
-    expect(parseOverlayAnswer(answer)).toEqual(answer);
+    expect(parseOverlayAnswer(answer)).toEqual({ ...answer, handoff: null });
+    const handoff = { path: '/__cobrowse/continue', ticket: 'H' };
+    expect(parseOverlayAnswer({ ...answer, handoff })).toEqual({ ...answer, handoff });
+    for (const path of ['//evil.example/x', 'https://evil.example/x', '/a/', '', '/a b']) {
+      expect(() => parseOverlayAnswer({ ...answer, handoff: { ...handoff, path } })).toThrow(ProtocolError);
+    }
     expect(() => parseOverlayAnswer({ ...answer, proxy_origin: 'http://other.localhost' })).toThrow(
       ProtocolError,
     );

@@ -3,7 +3,16 @@ import { parseConfig } from '../src/runtime/config';
 import { redirectNavigation } from '../src/runtime/patches/navigation';
 import { frameTarget } from '../src/runtime/patches/windows';
 import { urlAttributeKind } from '../src/runtime/patches/elements';
-import { invert, isAbsolute, makeMapper, mapSrcset, toProxy, toUpstream } from '../src/runtime/urls';
+import {
+  goUrl,
+  invert,
+  isAbsolute,
+  makeMapper,
+  mapSrcset,
+  proxySuffix,
+  toProxy,
+  toUpstream,
+} from '../src/runtime/urls';
 
 const P = 'http://pabc.cobrowse.localhost:8000';
 const C = 'http://pcdn.cobrowse.localhost:8000';
@@ -121,6 +130,59 @@ describe('mapper', () => {
   });
 });
 
+describe('everything the page loads goes to the proxy', () => {
+  const go = '/__cobrowse/go?url=';
+  const m = makeMapper(origins, () => base, { proxyOrigin: P, go, others: ['https://cdn.example'] });
+  const viaGo = (url: string): string => `${P}${go}${encodeURIComponent(url)}`;
+  it('sends URLs of origins without a host through this host\'s go path', () => {
+    expect(m.toLoad('https://evil.example/x?y=1#z')).toBe(viaGo('https://evil.example/x?y=1#z'));
+    expect(m.toLoad('//evil.example/p')).toBe(viaGo('https://evil.example/p'));
+    expect(m.toLoad('http://site.example/x')).toBe(viaGo('http://site.example/x')); // another origin
+    expect(m.toLoad('  HTTPS://EVIL.example/t\n')).toBe(viaGo('https://evil.example/t'));
+  });
+  it('sends sockets to the go path on the socket scheme', () => {
+    expect(m.toLoad('wss://chat.evil.example/s?a=1')).toBe(
+      `ws://pabc.cobrowse.localhost:8000${go}${encodeURIComponent('wss://chat.evil.example/s?a=1')}`,
+    );
+    expect(
+      goUrl(new URL('ws://x.example/'), 'https://pabc.cb.example', go, proxySuffix('https://pabc.cb.example')),
+    ).toBe(`wss://pabc.cb.example${go}${encodeURIComponent('ws://x.example/')}`);
+  });
+  it('uses the hosts it knows, other origins included, and leaves the rest', () => {
+    expect(m.toLoad('https://cdn.example/f.woff2')).toBe(`${C}/f.woff2`);
+    expect(m.toLoad('https://site.example/a')).toBe(`${P}/a`);
+    for (const url of [
+      '/root',
+      'rel?q',
+      '#h',
+      'data:text/plain,hi',
+      'blob:https://site.example/uuid',
+      'javascript:void(0)',
+      'mailto:a@b.example',
+      `${P}/already`,
+      'http://pzzz.cobrowse.localhost:8000/another-label',
+    ]) {
+      expect(m.toLoad(url)).toBe(url);
+    }
+  });
+  it('maps only the site\'s own origins for toProxy (the agent opens only those)', () => {
+    expect(m.toProxy('https://site.example/a')).toBe(`${P}/a`);
+    expect(m.toProxy('https://cdn.example/f.woff2')).toBe('https://cdn.example/f.woff2');
+    expect(m.toProxy('https://evil.example/')).toBe('https://evil.example/');
+  });
+  it('knows every proxy host', () => {
+    expect(m.isProxyOrigin('http://pzzz.cobrowse.localhost:8000/x')).toBe(true);
+    expect(m.isProxyOrigin(`${C}/x`)).toBe(true);
+    expect(m.isProxyOrigin('https://cdn.example/x')).toBe(false);
+    expect(proxySuffix(P)).toBe('.cobrowse.localhost');
+  });
+  it('sends navigations to known other origins to their host, which shows the outside page', () => {
+    expect(redirectNavigation('https://cdn.example/page', m, go)).toBe(`${C}/page`);
+    expect(redirectNavigation('https://evil.example/', m, go)).toBe(viaGo('https://evil.example/'));
+    expect(redirectNavigation('http://pzzz.cobrowse.localhost:8000/x', m, go)).toBeNull();
+  });
+});
+
 describe('navigation redirects', () => {
   const m = makeMapper(origins, () => base);
   const go = '/__cobrowse/go?url=';
@@ -162,6 +224,7 @@ describe('runtime config', () => {
     upstream_origin: 'https://site.example',
     proxy_origin: P,
     origins: { 'https://cdn.example/': C, 'javascript:x': 'y' },
+    other_origins: ['https://cdn.example', 'https://site.example', 'https://unknown.example', 7],
     go: '/__cobrowse/go?url=',
     parent_origin: 'https://site.example',
     masking: { selectors: ['.secret', 3] },
@@ -174,12 +237,14 @@ describe('runtime config', () => {
       upstreamOrigin: 'https://site.example',
       proxyOrigin: P,
       origins: { 'https://cdn.example': C, 'https://site.example': P },
+      otherOrigins: ['https://cdn.example'],
       go: '/__cobrowse/go?url=',
       parentOrigin: 'https://site.example',
       selectors: ['.secret'],
       masking: { selectors: ['.secret'], scopes: [], patterns: [] },
       cookies: 'a=1',
       storage: 'emulated',
+      outside: false,
     });
   });
   it('has safe defaults and refuses unusable configs', () => {
@@ -187,6 +252,9 @@ describe('runtime config', () => {
     expect(cfg?.storage).toBe('native');
     expect(cfg?.cookies).toBe('');
     expect(cfg?.go).toBe('/__cobrowse/go?url=');
+    expect(cfg?.outside).toBe(false);
+    expect(parseConfig(JSON.stringify({ ...raw, outside: true }))?.outside).toBe(true);
+    expect(parseConfig(JSON.stringify({ ...raw, outside: 'yes' }))?.outside).toBe(false);
     expect(parseConfig(JSON.stringify({ ...raw, go: 'https://evil.example/?' }))?.go).toBe(
       '/__cobrowse/go?url=',
     );

@@ -171,11 +171,115 @@ describe('widget in proxy mode', () => {
 
     const shadow = document.querySelector('cobrowse-widget')!.shadowRoot!;
     (shadow.querySelector('.cb-danger') as HTMLButtonElement).click();
-    expect(posted.at(-1)).toEqual({ cobrowse: 1, type: 'stop' });
-    expect(document.querySelector('iframe')).toBeNull();
+    // Stop recording, then ask for the unsaved form values before the overlay goes.
+    expect(posted.slice(-2)).toEqual([
+      { cobrowse: 1, type: 'stop' },
+      { cobrowse: 1, type: 'collect' },
+    ]);
     expect(ws.sent.at(-1)).toEqual({ v: 1, t: 'end' });
+    frameMessage(iframe, { cobrowse: 1, type: 'form_state', href: 'https://site.example/b?step=2', fields: [] });
+    await flush();
+    expect(document.querySelector('iframe')).toBeNull();
     expect(assigned).toEqual(['https://site.example/b?step=2']);
     expect(sessionStorage.getItem('cobrowse:overlay:https://cb.example')).toBeNull();
+  });
+
+  it('hands the login over through the continuation point and writes it back at the end', async () => {
+    const HANDOFF = { path: '/__cobrowse/continue', ticket: 'H1' };
+    overlayAnswer = () => jsonResponse(201, { src: SRC, proxy_origin: PROXY, handoff: HANDOFF });
+    document.cookie = 'pref=dark';
+    const outAnswer = (): Response => jsonResponse(200, { carried: 2, elsewhere: [] });
+    (fetch as unknown as ReturnType<typeof vi.fn>).mockImplementation(async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      if (url.endsWith('/api/v1/sessions')) return jsonResponse(201, created);
+      if (url.endsWith('/overlay')) return overlayAnswer();
+      if (url.endsWith('/__cobrowse/continue/in')) return jsonResponse(200, { return_ticket: 'R1', cookies: 3 });
+      if (url.endsWith('/__cobrowse/continue/out')) return outAnswer();
+      return jsonResponse(404, {});
+    });
+    await activeSession();
+    const handIn = calls.find((c) => c.url.endsWith('/continue/in'))!;
+    // On the site's own origin (its cookies go along), with cookie names, never values.
+    expect(handIn.url).toBe(`${location.origin}/__cobrowse/continue/in`);
+    expect(handIn.init.credentials).toBe('same-origin');
+    expect(JSON.parse(handIn.init.body as string)).toEqual({ ticket: 'H1', visible: ['pref'] });
+    const iframe = document.querySelector('iframe') as HTMLIFrameElement;
+    expect(iframe).not.toBeNull();
+    const posted: unknown[] = [];
+    frameWindow(iframe, (m) => posted.push(m));
+    frameMessage(iframe, { cobrowse: 1, type: 'ready', href: 'https://site.example/itr' });
+
+    const shadow = document.querySelector('cobrowse-widget')!.shadowRoot!;
+    (shadow.querySelector('.cb-danger') as HTMLButtonElement).click();
+    const fields = [{ form: 0, key: 'full_name', index: 0, value: 'Meera' }];
+    frameMessage(iframe, { cobrowse: 1, type: 'form_state', href: 'https://site.example/itr', fields });
+    await flush();
+    const out = calls.find((c) => c.url.endsWith('/continue/out'))!;
+    expect(JSON.parse(out.init.body as string)).toEqual({ ticket: 'R1' });
+    expect(document.querySelector('iframe')).toBeNull();
+    expect(assigned).toEqual(['https://site.example/itr']);
+    expect(JSON.parse(sessionStorage.getItem('cobrowse:restore')!)).toMatchObject({
+      href: 'https://site.example/itr',
+      fields,
+    });
+  });
+
+  it('says what could not be carried back before the overlay goes', async () => {
+    overlayAnswer = () =>
+      jsonResponse(201, { src: SRC, proxy_origin: PROXY, handoff: { path: '/__cobrowse/continue', ticket: 'H1' } });
+    (fetch as unknown as ReturnType<typeof vi.fn>).mockImplementation(async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      if (url.endsWith('/api/v1/sessions')) return jsonResponse(201, created);
+      if (url.endsWith('/overlay')) return overlayAnswer();
+      if (url.endsWith('/continue/in')) return jsonResponse(200, { return_ticket: 'R1', cookies: 1 });
+      if (url.endsWith('/continue/out')) return jsonResponse(200, { carried: 1, elsewhere: ['login.other.example'] });
+      return jsonResponse(404, {});
+    });
+    await activeSession();
+    const iframe = document.querySelector('iframe') as HTMLIFrameElement;
+    frameWindow(iframe, () => undefined);
+    frameMessage(iframe, { cobrowse: 1, type: 'ready', href: 'https://site.example/a' });
+    const shadow = document.querySelector('cobrowse-widget')!.shadowRoot!;
+    (shadow.querySelector('.cb-danger') as HTMLButtonElement).click();
+    frameMessage(iframe, { cobrowse: 1, type: 'form_state', href: 'https://site.example/a', fields: [] });
+    await flush();
+    const notice = shadow.querySelector('[role=alertdialog]') as HTMLElement;
+    expect(notice.textContent).toContain('login.other.example');
+    expect(document.querySelector('iframe')).not.toBeNull(); // still there while the visitor reads
+    expect(assigned).toEqual([]);
+    (notice.querySelector('button') as HTMLButtonElement).click();
+    await flush();
+    expect(document.querySelector('iframe')).toBeNull();
+    expect(shadow.querySelector('[role=alertdialog]')).toBeNull();
+    expect(assigned).toEqual(['https://site.example/a']);
+  });
+
+  it('tells the visitor when the site has no working continuation point', async () => {
+    overlayAnswer = () =>
+      jsonResponse(201, { src: SRC, proxy_origin: PROXY, handoff: { path: '/__cobrowse/continue', ticket: 'H1' } });
+    await activeSession(); // the hand-in gets the site's 404
+    const iframe = document.querySelector('iframe') as HTMLIFrameElement;
+    expect(iframe).not.toBeNull(); // the overlay opens anyway, logged out
+    frameWindow(iframe, () => undefined);
+    const shadow = document.querySelector('cobrowse-widget')!.shadowRoot!;
+    (shadow.querySelector('.cb-danger') as HTMLButtonElement).click();
+    frameMessage(iframe, { cobrowse: 1, type: 'form_state', href: 'https://site.example/a', fields: [] });
+    await flush();
+    expect(shadow.querySelector('[role=alertdialog]')?.textContent).toContain('could not be carried back');
+  });
+
+  it('never leaves the visitor on the proxy\'s outside page', async () => {
+    await activeSession();
+    const iframe = document.querySelector('iframe') as HTMLIFrameElement;
+    frameWindow(iframe, () => undefined);
+    frameMessage(iframe, { cobrowse: 1, type: 'ready', href: 'https://site.example/help' });
+    frameMessage(iframe, { cobrowse: 1, type: 'ready', href: 'https://elsewhere.example/', outside: true });
+    frameMessage(iframe, { cobrowse: 1, type: 'location', href: 'https://elsewhere.example/x', outside: true });
+    const shadow = document.querySelector('cobrowse-widget')!.shadowRoot!;
+    (shadow.querySelector('.cb-danger') as HTMLButtonElement).click();
+    frameMessage(iframe, { cobrowse: 1, type: 'form_state', href: 'https://elsewhere.example/x', fields: [] });
+    await flush();
+    expect(assigned).toEqual(['https://site.example/help']);
   });
 
   it('reopens the overlay at the stored page after a reload of the top page', async () => {

@@ -1,5 +1,10 @@
 """Proxy host mapping and access: opaque labels per (session, upstream origin),
-one-time overlay tickets, and the visitor's proxy credential. Pure bookkeeping."""
+one-time overlay tickets, and the visitor's proxy credential. Pure bookkeeping.
+
+Two kinds of label: one for each allowed origin (the site: credentialed with the
+session's jar), and "other" labels for origins that are not allowed (CDNs, fonts,
+analytics), at most a given number per session. An other label is never credentialed
+and never serves a navigation (docs/proxy.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ from urllib.parse import urlsplit
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 LABEL_LENGTH = 11  # "p" + 10 base32 characters: 50 random bits, not a credential
 TICKET_TTL = 60.0
+# On every proxy host: load (or, for a navigation, show) an absolute URL that the page
+# has no proxy host for yet; the URL follows, percent-encoded.
+GO_PATH = "/__cobrowse/go?url="
 
 
 def new_label() -> str:
@@ -21,6 +29,7 @@ class Target:
     session_id: str
     upstream_origin: str
     label: str
+    other: bool = False  # an origin that is not allowed: anonymous, never a navigation
 
 
 @dataclass(slots=True)
@@ -32,6 +41,7 @@ class ProxyHosts:
     port: int | None  # None: the scheme's default port
     _targets: dict[str, Target] = field(default_factory=dict)
     _by_session: dict[str, dict[str, str]] = field(default_factory=dict)
+    _others: dict[str, int] = field(default_factory=dict)  # other labels per session
 
     @classmethod
     def for_base_url(cls, *, domain: str, base_url: str) -> ProxyHosts:
@@ -45,14 +55,31 @@ class ProxyHosts:
         return f"{self.scheme}://{label}.{self.domain}{suffix}"
 
     def label_for(self, session_id: str, upstream_origin: str) -> str:
-        labels = self._by_session.setdefault(session_id, {})
-        label = labels.get(upstream_origin)
-        if label is None:
+        """The label of an allowed origin (made on first use)."""
+        label = self.label_of(session_id, upstream_origin)
+        return label if label is not None else self._new(session_id, upstream_origin, False)
+
+    def other_label_for(self, session_id: str, upstream_origin: str, *, limit: int) -> str | None:
+        """The label of an origin that is not allowed, made on first use while the
+        session has fewer than `limit` of them; None past that."""
+        label = self.label_of(session_id, upstream_origin)
+        if label is not None:
+            return label
+        if self._others.get(session_id, 0) >= limit:
+            return None
+        self._others[session_id] = self._others.get(session_id, 0) + 1
+        return self._new(session_id, upstream_origin, True)
+
+    def label_of(self, session_id: str, upstream_origin: str) -> str | None:
+        """The label the session has for an origin, if any (none is made)."""
+        return self._by_session.get(session_id, {}).get(upstream_origin)
+
+    def _new(self, session_id: str, upstream_origin: str, other: bool) -> str:
+        label = new_label()
+        while label in self._targets:
             label = new_label()
-            while label in self._targets:
-                label = new_label()
-            labels[upstream_origin] = label
-            self._targets[label] = Target(session_id, upstream_origin, label)
+        self._by_session.setdefault(session_id, {})[upstream_origin] = label
+        self._targets[label] = Target(session_id, upstream_origin, label, other)
         return label
 
     def label_of_host(self, host_header: str) -> str | None:
@@ -71,6 +98,10 @@ class ProxyHosts:
         name = host_header.lower().partition(":")[0]
         return name.endswith("." + self.domain)
 
+    def is_proxy_origin(self, origin: str) -> bool:
+        """Whether `scheme://host[:port]` names a host under the proxy domain (any port)."""
+        return self.is_proxy_host(origin.partition("://")[2])
+
     def target(self, label: str) -> Target | None:
         return self._targets.get(label)
 
@@ -78,15 +109,24 @@ class ProxyHosts:
         """Upstream origin -> proxy origin, for every label of a session."""
         return {o: self.origin(lb) for o, lb in self._by_session.get(session_id, {}).items()}
 
+    def others(self, session_id: str) -> list[str]:
+        """The upstream origins of the session's other labels (not allowed)."""
+        labels = self._by_session.get(session_id, {})
+        return [o for o, label in labels.items() if self._targets[label].other]
+
     def upstream_of(self, session_id: str, proxy_origin: str) -> str | None:
-        for upstream, label in self._by_session.get(session_id, {}).items():
-            if self.origin(label) == proxy_origin:
-                return upstream
-        return None
+        """The upstream origin of one of the session's proxy origins, else None."""
+        scheme, _, host = proxy_origin.partition("://")
+        label = self.label_of_host(host)
+        target = self._targets.get(label) if label and scheme == self.scheme else None
+        if target is None or target.session_id != session_id:
+            return None
+        return target.upstream_origin if self.origin(label or "") == proxy_origin else None
 
     def forget(self, session_id: str) -> None:
         for label in self._by_session.pop(session_id, {}).values():
             self._targets.pop(label, None)
+        self._others.pop(session_id, None)
 
 
 @dataclass(slots=True)

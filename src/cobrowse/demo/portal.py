@@ -26,6 +26,8 @@ from starlette.types import Message
 
 from cobrowse.demo import pages
 from cobrowse.demo.accounts import SESSION_COOKIE, UserSession, login_error, normalize_pan
+from cobrowse.demo.continuation import PATH as CONTINUATION
+from cobrowse.demo.continuation import continuation_forwarder
 from cobrowse.demo.dashboard import (
     TABS_BY_KEY,
     AccountView,
@@ -82,6 +84,8 @@ def create_portal_app(
         Route("/itr", views.itr_form, methods=["GET"]),
         Route("/itr", views.itr_post, methods=["POST"]),
         Route("/itr/acknowledgement/{ack}", views.acknowledgement),
+        # The continuation point, as a site's nginx would route it (demo/continuation.py).
+        Route(f"{CONTINUATION}/{{step}}", continuation_forwarder(base), methods=["POST"]),
         Mount("/static", app=PortalStatic(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: views.http_error})

@@ -16,6 +16,10 @@ Kinds:
   html    a whole document (iframe srcdoc)
   drop    removed (integrity: the proxy may change the bytes it covers)
 Tag-dependent attributes (meta content, base href) are handled by the HTML rewriter.
+
+`NAVIGATIONS` lists the (element, attribute) pairs whose URL the browser navigates to
+rather than loads (links, forms, frames, objects) or never fetches (cite, longdesc):
+they are rewritten as navigations (`rewrite_url(..., navigation=True)`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,14 @@ from typing import Literal
 
 from cobrowse.rewrite.urls import UrlMap, rewrite_url
 
-__all__ = ["URL_ATTRIBUTES", "AttributeRule", "Kind", "rewrite_srcset", "rewrite_urls"]
+__all__ = [
+    "NAVIGATIONS",
+    "URL_ATTRIBUTES",
+    "AttributeRule",
+    "Kind",
+    "rewrite_srcset",
+    "rewrite_urls",
+]
 
 Kind = Literal["url", "srcset", "urls", "css", "html", "drop"]
 _KINDS: frozenset[str] = frozenset(("url", "srcset", "urls", "css", "html", "drop"))
@@ -86,6 +97,30 @@ def _load(rules: Mapping[str, tuple[str, tuple[str, ...] | None]]) -> Mapping[st
 
 
 URL_ATTRIBUTES: Mapping[str, AttributeRule] = _load(_RULES)
+
+NAVIGATIONS: frozenset[tuple[str, str]] = frozenset(
+    (
+        ("a", "href"),
+        ("area", "href"),
+        ("form", "action"),
+        ("button", "formaction"),
+        ("input", "formaction"),
+        ("iframe", "src"),
+        ("frame", "src"),
+        ("object", "data"),
+        ("embed", "src"),
+        ("blockquote", "cite"),
+        ("q", "cite"),
+        ("del", "cite"),
+        ("ins", "cite"),
+        ("img", "longdesc"),
+        ("frame", "longdesc"),
+        ("iframe", "longdesc"),
+    )
+)
+for _element, _attribute in NAVIGATIONS:
+    if _attribute not in URL_ATTRIBUTES or URL_ATTRIBUTES[_attribute].kind != "url":
+        raise ValueError(f"navigation {_element}[{_attribute}] is not a url attribute")
 
 _TOKEN = re.compile(r"[^ \t\n\r\f]+")
 

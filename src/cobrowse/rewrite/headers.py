@@ -10,9 +10,10 @@ import re
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
+from cobrowse.rewrite.csp import ProxyPolicy, rewrite_policy
 from cobrowse.rewrite.urls import UrlMap, origin_of, rewrite_refresh, rewrite_url, unrewrite_url
 
-__all__ = ["content_kind", "request_headers", "response_headers"]
+__all__ = ["content_kind", "is_navigation", "request_headers", "response_headers"]
 
 Headers = list[tuple[str, str]]
 
@@ -145,8 +146,9 @@ _RESPONSE_DROP = frozenset(
         # Cookies go to the session's server-side jar, never to the visitor's browser.
         "set-cookie",
         "set-cookie2",
-        # The proxy sends its own policy; the upstream's names upstream origins and
-        # frame-ancestors that the overlay (an iframe on the site) would violate.
+        # Without a ProxyPolicy: the site's policy names upstream origins. With one, the
+        # enforced policy is rewritten instead (rewrite.csp); reports would carry proxy
+        # URLs to the site's endpoints, and X-Frame-Options would hide the overlay.
         "content-security-policy",
         "content-security-policy-report-only",
         "x-frame-options",
@@ -192,18 +194,23 @@ def _resolved(value: str, m: UrlMap) -> str:
         absolute = urljoin(m.base, value.strip())
     except ValueError:
         return value
-    new = rewrite_url(absolute, m)
+    new = rewrite_url(absolute, m, navigation=True)
     return new if new != absolute else value
 
 
-def response_headers(headers: Headers, m: UrlMap, *, body_rewritten: bool) -> Headers:
+def response_headers(
+    headers: Headers, m: UrlMap, *, body_rewritten: bool, policy: ProxyPolicy | None = None
+) -> Headers:
     """Upstream -> browser response headers.
 
     - Location, Content-Location: resolved against `m.base`, then mapped to the proxy
-      (the proxy never follows redirects; the browser does, through the proxy). A URL
-      of an origin that is not proxied is left as it was written.
+      as navigations (the proxy never follows redirects; the browser does, through the
+      proxy). A URL that does not map is left as it was written.
     - Link: every `<url>` mapped (preload, preconnect, modulepreload...).
-    - Refresh: the URL after `url=` mapped. SourceMap / X-SourceMap: mapped.
+    - Refresh: the URL after `url=` mapped (a navigation). SourceMap / X-SourceMap:
+      mapped.
+    - Content-Security-Policy: with a `policy`, rewritten by `rewrite.csp.rewrite_policy`
+      (dropped when nothing is left); without one, dropped.
     - Access-Control-Allow-Origin and Timing-Allow-Origin: upstream origins -> proxy
       origins (the browser compares them with the proxied page's origin); `*` and `null`
       kept.
@@ -223,6 +230,11 @@ def response_headers(headers: Headers, m: UrlMap, *, body_rewritten: bool) -> He
     out: Headers = []
     for name, value in headers:
         key = name.lower()
+        if key == "content-security-policy" and policy is not None:
+            rewritten = rewrite_policy(value, m, policy)
+            if rewritten is not None:
+                out.append((name, rewritten))
+            continue
         if key in _RESPONSE_DROP or key in _HOP_BY_HOP or key in tokens:
             continue
         if key in _BODY_BOUND and (body_rewritten or encoded):
@@ -270,3 +282,24 @@ def content_kind(content_type: str | None, url_path: str) -> Literal["html", "cs
     if path.endswith(".css"):
         return "css"
     return "other"
+
+
+# Destinations that make a browsing context: what the browser shows as a page.
+_NAVIGATION_DESTS = frozenset(("document", "iframe", "frame", "fencedframe", "embed", "object"))
+
+
+def is_navigation(headers: Headers) -> bool:
+    """Whether a request asks for a page (a navigation), from the Fetch Metadata headers
+    browsers set and page script cannot: `Sec-Fetch-Mode: navigate`, or a destination
+    that is a document, frame, embed or object. A request without them counts as a
+    navigation (fail closed: only a browser's subresource request says otherwise)."""
+    mode = dest = None
+    for name, value in headers:
+        key = name.lower()
+        if key == "sec-fetch-mode" and mode is None:
+            mode = value.strip().lower()
+        elif key == "sec-fetch-dest" and dest is None:
+            dest = value.strip().lower()
+    if not mode:
+        return True
+    return mode in ("navigate", "nested-navigate") or (dest or "") in _NAVIGATION_DESTS

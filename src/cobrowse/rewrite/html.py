@@ -18,8 +18,11 @@ What it does:
   - the first `<base href>`: rewritten, and protocol-relative URLs after it resolve
     against it (relative and root-relative URLs keep working through host mapping);
   - `<meta http-equiv=refresh content="5; url=...">`: the URL;
-  - `<meta http-equiv=Content-Security-Policy(-Report-Only)>`: removed (the proxy sends
-    its own policy);
+  - `<meta http-equiv=Content-Security-Policy>`: its policy rewritten by
+    `rewrite.csp.rewrite_policy` when a `policy` is given (removed when nothing is
+    left), else removed; `-Report-Only`: removed;
+  - URLs the browser navigates to (`attributes.NAVIGATIONS`, meta refresh) are mapped as
+    navigations, all others as loads (see `rewrite.urls`);
   - `integrity` on script and link: removed; `nonce` kept;
   - `<style>` contents and `style` attributes through `rewrite_css`; `<script
     type=importmap>` through `rewrite_importmap`; `<iframe srcdoc>` recursively (without
@@ -39,7 +42,13 @@ import re
 from collections.abc import Callable
 from urllib.parse import urljoin
 
-from cobrowse.rewrite.attributes import URL_ATTRIBUTES, rewrite_srcset, rewrite_urls
+from cobrowse.rewrite.attributes import (
+    NAVIGATIONS,
+    URL_ATTRIBUTES,
+    rewrite_srcset,
+    rewrite_urls,
+)
+from cobrowse.rewrite.csp import ProxyPolicy, rewrite_policy
 from cobrowse.rewrite.css import rewrite_css
 from cobrowse.rewrite.entities import (
     decode_attribute,
@@ -104,10 +113,19 @@ class _Open:
 
 
 class _Rewriter:
-    def __init__(self, text: str, m: UrlMap, inject: str, *, fast: bool = True) -> None:
+    def __init__(
+        self,
+        text: str,
+        m: UrlMap,
+        inject: str,
+        *,
+        fast: bool = True,
+        policy: ProxyPolicy | None = None,
+    ) -> None:
         self.text = text
         self.m = m
         self.inject = inject
+        self.policy = policy
         self.out: list[str] = []
         self.last = 0  # text[:last] has been written to out
         # "before": looking for the head; "head": right after a <head> tag; "done"
@@ -325,10 +343,20 @@ class _Rewriter:
         return stop
 
     def on_meta(self, tag: re.Match[str], attrs: list[re.Match[str]]) -> None:
-        """Rewrite a <meta>: refresh URL, style; a CSP meta is removed."""
+        """Rewrite a <meta>: refresh URL, style, a CSP (removed without a policy)."""
         equiv = (self.value_of(attrs, "http-equiv") or "").strip(_WS).lower()
         if equiv in _CSP:
-            self.replace(tag.start(), tag.end(), "")
+            policy = self.policy
+            content = self.value_of(attrs, "content")
+            new = None
+            if policy is not None and equiv == "content-security-policy" and content:
+                new = rewrite_policy(content, self.m, policy)
+            if new is None:
+                self.replace(tag.start(), tag.end(), "")
+                return
+            for attr in attrs:
+                if attr.group("name").lower() == "content":
+                    self.rewrite_value(attr, lambda v: new)
             return
         for attr in attrs:
             aname = attr.group("name").lower()
@@ -374,7 +402,7 @@ class _Rewriter:
                 if element == "base" and aname == "href" and not self.base_seen:
                     self.on_base(attr)
                 else:
-                    self.rewrite_value(attr, lambda v: rewrite_url(v, m))
+                    self.rewrite_value(attr, _url_rewriter(m, (element, aname) in NAVIGATIONS))
             elif kind == "srcset":
                 self.rewrite_value(attr, lambda v: rewrite_srcset(v, m))
             elif kind == "urls":
@@ -382,9 +410,16 @@ class _Rewriter:
             elif kind == "css":
                 self.rewrite_value(attr, lambda v: rewrite_css(v, m))
             elif kind == "html":
-                self.rewrite_value(attr, lambda v: _rewrite_html(v, m, inject="", fast=self.fast))
+                self.rewrite_value(
+                    attr,
+                    lambda v: _rewrite_html(v, m, inject="", fast=self.fast, policy=self.policy),
+                )
             elif kind == "drop":
-                self.replace(attr.start(), attr.end(), "")
+                # With the white space before it, unless that is all that separates
+                # what comes before from what follows (`<script\nintegrity="""x>`).
+                after = self.text[attr.end() : attr.end() + 1]
+                start = attr.start() if after in ("", ">") or after in _WS + "/" else None
+                self.replace(attr.start("name") if start is None else start, attr.end(), "")
 
     def on_base(self, attr: re.Match[str]) -> None:
         self.base_seen = True
@@ -411,6 +446,10 @@ class _Rewriter:
         # that had no character references needs none now: keep its bytes as they were.
         keep = decoded == raw and _fits(new, quote)
         self.replace(start, end, new if keep else encode_attribute(new, quote))
+
+
+def _url_rewriter(m: UrlMap, navigation: bool) -> Callable[[str], str]:
+    return lambda value: rewrite_url(value, m, navigation=navigation)
 
 
 def _fits(value: str, quote: str) -> bool:
@@ -446,16 +485,19 @@ def _script_end(text: str, start: int) -> int:
         i = tok.end()
 
 
-def _rewrite_html(text: str, m: UrlMap, *, inject: str, fast: bool = True) -> str:
-    return _Rewriter(text, m, inject, fast=fast).run()
+def _rewrite_html(
+    text: str, m: UrlMap, *, inject: str, fast: bool = True, policy: ProxyPolicy | None = None
+) -> str:
+    return _Rewriter(text, m, inject, fast=fast, policy=policy).run()
 
 
-def rewrite_html(text: str, m: UrlMap, *, inject: str) -> str:
+def rewrite_html(text: str, m: UrlMap, *, inject: str, policy: ProxyPolicy | None = None) -> str:
     """Rewrite an HTML document (or fragment) for the proxy and inject `inject` first in
-    its head. Never raises: on an internal error the document passes with only the
-    injection."""
+    its head; `<meta>` policies are rewritten with `policy` (removed without one). Never
+    raises: on an internal error the document passes with only the injection (and
+    without its meta policies' rewriting: ours still confines it)."""
     try:
-        return _rewrite_html(text, m, inject=inject)
+        return _rewrite_html(text, m, inject=inject, policy=policy)
     except Exception:
         return _inject_only(text, inject)
 

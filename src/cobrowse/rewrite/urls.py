@@ -10,6 +10,14 @@ points at: surrounding C0 controls and spaces are trimmed, tabs and newlines ins
 ignored, scheme and host are case-insensitive, `\\` counts as `/` in http(s) URLs, any
 number of slashes may follow `http:` when the base's scheme differs, and default ports
 are dropped. Anything that does not parse is returned unchanged; nothing here raises.
+
+Loads and navigations differ: a URL the browser loads (an image, a stylesheet, a
+script) is mapped with `proxy_origin_of`, which may give an origin a new proxy host; a
+URL it navigates to (a link, a form, a redirect) with `navigation_origin_of`, which
+only looks (a navigation to a site that is not allowed never gets a host of its own:
+the proxy answers it with the "outside co-browsing" page). An absolute http(s) URL that
+neither maps goes to `fallback` (the proxy's `/__cobrowse/go?url=` path) when the map
+has one, and stays as it is when not.
 """
 
 from __future__ import annotations
@@ -48,6 +56,11 @@ class UrlMap:
     base: str
     proxy_origin_of: Callable[[str], str | None]
     upstream_origin_of: Callable[[str], str | None]
+    # For navigations; None: `proxy_origin_of`.
+    navigation_origin_of: Callable[[str], str | None] | None = None
+    # An absolute http(s) URL (normalized origin + the rest as written) that has no proxy
+    # origin -> the URL to use instead; None (or a None answer): leave it as it is.
+    fallback: Callable[[str], str | None] | None = None
 
 
 def _split(url: str, base_scheme: str) -> tuple[str, str, str] | None:
@@ -132,22 +145,36 @@ def _with_userinfo(origin: str, userinfo: str) -> str:
     return f"{scheme}://{userinfo}{host}"
 
 
-def _map(url: str, m: UrlMap, origin_map: Callable[[str], str | None]) -> str:
+def _map(
+    url: str,
+    m: UrlMap,
+    origin_map: Callable[[str], str | None],
+    fallback: Callable[[str], str | None] | None = None,
+) -> str:
     split = _split(_clean(url), _scheme_of(m.base))
     if split is None:
         return url
     origin, userinfo, rest = split
     target = origin_map(origin)
     if target is None:
-        return url
+        if fallback is None:
+            return url
+        instead = fallback(_with_userinfo(origin, userinfo) + rest)
+        return url if instead is None else instead
     return (_with_userinfo(target, userinfo) if userinfo else target) + rest
 
 
-def rewrite_url(url: str, m: UrlMap) -> str:
-    """Upstream URL -> proxy URL when its origin is proxied; otherwise `url` unchanged."""
+def rewrite_url(url: str, m: UrlMap, *, navigation: bool = False) -> str:
+    """Upstream URL -> proxy URL when its origin is proxied (for a navigation when
+    `navigation`); else `m.fallback`'s URL; otherwise `url` unchanged."""
     try:
         relative = _scheme_relative(url, m)
-        return relative if relative is not None else _map(url, m, m.proxy_origin_of)
+        if relative is not None:
+            return relative
+        origin_map = m.proxy_origin_of
+        if navigation and m.navigation_origin_of is not None:
+            origin_map = m.navigation_origin_of
+        return _map(url, m, origin_map, m.fallback)
     except Exception:  # never raise on garbage (tests call _map to see any)
         return url
 
@@ -201,7 +228,8 @@ _REFRESH = re.compile(
 
 
 def rewrite_refresh(content: str, m: UrlMap) -> str:
-    """Rewrite the URL of a refresh declaration, keeping the delay and punctuation."""
+    """Rewrite the URL of a refresh declaration (a navigation), keeping the delay and
+    punctuation."""
     match = _REFRESH.match(content)
     if match is None or not match.group("url"):
         return content
@@ -212,7 +240,7 @@ def rewrite_refresh(content: str, m: UrlMap) -> str:
         end = url.find(quote)
         if end >= 0:
             url, tail = url[:end], url[end:]
-    new = rewrite_url(url, m)
+    new = rewrite_url(url, m, navigation=True)
     if new == url:
         return content
     return match.group("head") + quote + new + tail

@@ -196,9 +196,19 @@ class OverlayIn(Strict):
     url: str = Field(max_length=8192, description="The page to show through the proxy")
 
 
+class HandoffOut(BaseModel):
+    path: str = Field(description="The continuation point's path on the site's origin")
+    ticket: str = Field(description="Single use, 60 s, this session and site only")
+
+
 class OverlayOut(BaseModel):
     src: str
     proxy_origin: str
+    handoff: HandoffOut | None = Field(
+        default=None,
+        description="Where the widget hands the site's login over (docs/proxy.md); "
+        "null when the page is not on the site itself or the site has no continuation point",
+    )
 
 
 @router.post(
@@ -235,7 +245,13 @@ async def overlay(
         rest = "/" + rest
     ticket = state.access.ticket(session_id, now=ctx.clock())
     src = f"{proxy_origin}/__cobrowse/enter?" + urlencode({"ticket": ticket, "to": rest})
-    return OverlayOut(src=src, proxy_origin=proxy_origin)
+    handoff = None
+    path = ctx.config.proxy.continuation_path
+    if path and parent == origin:  # the widget's page is on the site: its cookies can come
+        handoff = HandoffOut(
+            path=path, ticket=state.continuation.handoff(session_id, origin, now=ctx.clock())
+        )
+    return OverlayOut(src=src, proxy_origin=proxy_origin, handoff=handoff)
 
 
 class OfferOut(BaseModel):

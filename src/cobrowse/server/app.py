@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cobrowse import __version__
 from cobrowse.config import Config
-from cobrowse.server import api, apidocs, audit_api, headers, pages, signin
+from cobrowse.server import api, apidocs, audit_api, continuation, headers, pages, signin
 from cobrowse.server.bodylimit import BodyLimit
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.errors import install_error_handlers
@@ -71,6 +71,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(signin.router)
     app.include_router(apidocs.router)
+    app.include_router(continuation.router)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 

@@ -77,7 +77,7 @@ class Context:
             config=self.config,
             clock=self.clock,
             agent_view=self._agent_view,
-            on_end=self.proxy.forget,
+            on_end=lambda session_id: self.proxy.forget(session_id, now=self.clock()),
             files_url=self.config.base_url,
             audit=self.audit.record,
         )

@@ -63,12 +63,17 @@ def script_hashes(html: str) -> str:
 def console_csp(config: Config) -> str:
     """The console replays another site's page in a script-free iframe: its inline
     styles and its images and fonts need loading; no script runs but ours, and it
-    talks only to this server (HTTP and the WebSocket of the public URL)."""
+    talks only to this server (HTTP and the WebSocket of the public URL). In proxy mode
+    the mirror's images, fonts and media come from this server's asset route only, so
+    the agent's browser never talks to the site or any other origin, even for a URL a
+    page's script wrote where no rewriting reaches; in inline mode they come from the
+    site itself."""
     base = config.base_url
     ws = ("wss://" + base[8:]) if base.startswith("https://") else ("ws://" + base[7:])
+    loads = "'self'" if config.proxy.mode == "proxy" else "*"
     return (
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src * data: blob:; font-src * data:; media-src * data: blob:; "
+        f"img-src {loads} data: blob:; font-src {loads} data:; media-src {loads} data: blob:; "
         f"connect-src 'self' {ws}; frame-src 'self' about:; child-src 'self' about: blob:; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )

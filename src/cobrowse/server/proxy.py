@@ -1,18 +1,17 @@
 """The co-browse proxy: requests to `<label>.<proxy domain>` go to the upstream site.
 
 Thin I/O around the pure rewriters: who may use the host, the upstream request
-through the checked resolver and the session's cookie jar, and the response,
-rewritten (HTML, CSS) or streamed (everything else). See docs/proxy.md.
+through the checked resolver and the session's cookie jar (or none), and the response,
+rewritten (HTML, CSS) or streamed (everything else), under a Content-Security-Policy
+that keeps every request of the page on proxy hosts. Origins that are not allowed get
+hosts too, which never serve a page: see docs/proxy.md.
 """
 
 from __future__ import annotations
 
-import codecs
-import html
 import logging
-import re
+import secrets
 from http.cookies import SimpleCookie
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -21,15 +20,40 @@ from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from cobrowse.core.netcheck import AddressRefused
-from cobrowse.core.proxy_hosts import Target
+from cobrowse.core.outside import lang_of, outside_page
+from cobrowse.core.proxy_hosts import GO_PATH, Target
 from cobrowse.core.session import State
+from cobrowse.rewrite.csp import ProxyPolicy, own_policy
 from cobrowse.rewrite.css import rewrite_css
-from cobrowse.rewrite.headers import content_kind, request_headers, response_headers
+from cobrowse.rewrite.headers import (
+    content_kind,
+    is_navigation,
+    request_headers,
+    response_headers,
+)
 from cobrowse.rewrite.html import rewrite_html
-from cobrowse.rewrite.urls import UrlMap, rewrite_url
+from cobrowse.rewrite.urls import UrlMap, origin_of, rewrite_url
 from cobrowse.server.context import STATIC_DIR, Context
+from cobrowse.server.proxy_http import (
+    OWN_HEADERS,
+    ProxyError,
+    charset_of,
+    cookies,
+    encode,
+    header,
+    header_list,
+    local_path,
+    not_available,
+    read_body,
+    read_limited,
+    respond,
+    send_page,
+    upstream_url_of,
+)
 from cobrowse.server.proxy_state import Asset, cacheable
 from cobrowse.server.upstream import check_literal_host, document_cookies
+
+__all__ = ["COOKIE", "PREFIX", "Proxy", "ProxyError"]
 
 log = logging.getLogger("cobrowse.proxy")
 
@@ -38,20 +62,6 @@ PREFIX = "/__cobrowse/"
 RUNTIME = STATIC_DIR / "dist" / "runtime.js"
 INJECT_MARK = "<!--cobrowse-inject-->"
 MAX_REDIRECTS = 20  # in a row within one session, as browsers allow
-# On what the proxy itself writes (its pages, the runtime), not on the site's responses.
-OWN_HEADERS = (
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
-    ("cross-origin-resource-policy", "same-origin"),
-)
-
-
-class ProxyError(Exception):
-    def __init__(self, status: int, title: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
 
 
 class Proxy:
@@ -75,42 +85,37 @@ class Proxy:
     # --- access ----------------------------------------------------------------
 
     def target_of(self, scope: Scope) -> Target:
-        host = _header(scope, "host") or ""
+        host = header(scope, "host") or ""
         label = self.state.hosts.label_of_host(host)
         target = self.state.hosts.target(label) if label else None
         if target is None:
             raise ProxyError(404, "Unknown co-browse address", "This address is not in use.")
         return target
 
-    def authorize(self, scope: Scope, target: Target, *, anonymous_ok: bool = False) -> bool:
-        """Whether the request may use the session's cookie jar (the visitor's own
-        credential); False for an anonymous request, allowed only when `anonymous_ok`.
+    def credentialed(self, scope: Scope, target: Target) -> bool:
+        """Whether the request carries the visitor's proxy credential for this session
+        (the `cobrowse_proxy` cookie); refused outright when the session is not active.
 
-        Browsers send no cookies with cross-origin requests in CORS mode without
-        credentials (web fonts, `crossorigin=anonymous`, a default fetch): such a
-        request from a page of the same session is forwarded without any cookie,
-        which gives nobody more than the public site would.
+        Nothing else counts: Origin, Referer, Sec-Fetch-*, X-Forwarded-* and the like
+        are the client's word. Browsers send no cookie with some requests of a proxied
+        page (fonts, `crossorigin=anonymous`, `fetch(url, {credentials: "omit"})`, a
+        default fetch to a sibling proxy host); what such a request may get is decided
+        by the caller: never HTML, the runtime's configuration or the session's cookie
+        jar (docs/proxy.md, "Who may use a proxy host").
         """
         session = self.ctx.hub.store.get(target.session_id)
-        credential = _cookies(scope).get(COOKIE)
-        if self.state.access.session_of(credential) == target.session_id:
-            if session is None or session.state is not State.ACTIVE:
+        mine = self.state.access.session_of(cookies(scope).get(COOKIE)) == target.session_id
+        if session is None or session.state is not State.ACTIVE:
+            if mine:
                 raise ProxyError(410, "Co-browsing has ended", "This co-browse session is over.")
-            return True
-        origin = _header(scope, "origin")
-        if (
-            anonymous_ok
-            and origin is not None
-            and session is not None
-            and session.state is State.ACTIVE
-            and self.state.hosts.upstream_of(target.session_id, origin) is not None
-        ):
-            return False
-        raise ProxyError(
-            403,
-            "Not available",
-            "This co-browse page only opens in the visitor's own browser, during the session.",
-        )
+            raise not_available()
+        return mine
+
+    def refuses(self, target: Target) -> bool:
+        """Whether loads from this other origin are refused (proxy.other_origins); the
+        co-browse server's own origin (its embed script on the site's pages) never is."""
+        own = origin_of(self.ctx.config.base_url)
+        return self.ctx.config.proxy.other_origins == "refuse" and target.upstream_origin != own
 
     # --- HTTP --------------------------------------------------------------------
 
@@ -123,19 +128,40 @@ class Proxy:
         if path == PREFIX + "enter":
             await self._enter(scope, send, target)
             return
-        special = path.startswith(PREFIX)
-        credentialed = self.authorize(scope, target, anonymous_ok=not special)
+        credentialed = self.credentialed(scope, target)
+        navigation = is_navigation(header_list(scope))
         if path == PREFIX + "go":
-            await self._go(scope, send, target)
-        elif path == PREFIX + "cookie" and scope["method"] == "POST":
-            await self._cookie(scope, receive, send, target)
+            await self._go(scope, send, target, credentialed=credentialed, navigation=navigation)
+        elif target.other:
+            # Never credentialed, never a page: a navigation gets the outside page,
+            # nothing fetched; a load is fetched anonymously (or refused).
+            if navigation:
+                url = upstream_url_of(scope, target)
+                await self._outside(scope, send, target, url, credentialed=credentialed)
+            elif path.startswith(PREFIX) or self.refuses(target):
+                raise ProxyError(
+                    403, "Not loaded", "Co-browsing does not load content from this site."
+                )
+            else:
+                await self._forward(scope, receive, send, target, credentialed=False)
+        elif path.startswith(PREFIX):
+            if not credentialed:
+                raise not_available()
+            if path == PREFIX + "cookie" and scope["method"] == "POST":
+                await self._cookie(scope, receive, send, target)
+            else:
+                await self._forward(scope, receive, send, target, credentialed=True)
+        elif credentialed:
+            await self._forward(scope, receive, send, target, credentialed=True)
+        elif navigation:
+            raise not_available()  # a page needs the credential: checked before fetching
         else:
-            await self._forward(scope, receive, send, target, credentialed=credentialed)
+            await self._forward(scope, receive, send, target, credentialed=False)
 
     async def _runtime(self, send: Send) -> None:
         if not RUNTIME.is_file():
             raise ProxyError(503, "Not built", "runtime.js is not built; run make install.")
-        await _respond(
+        await respond(
             send,
             200,
             [
@@ -150,35 +176,104 @@ class Proxy:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         ticket = (query.get("ticket") or [""])[0]
         to = (query.get("to") or ["/"])[0]
-        if not _local_path(to):
+        if not local_path(to):
             to = "/"
-        redeemed = self.state.access.redeem(ticket, now=self.ctx.clock())
+        redeemed = None if target.other else self.state.access.redeem(ticket, now=self.ctx.clock())
         if redeemed is None or redeemed[0] != target.session_id:
             raise ProxyError(403, "Link used up", "This co-browse link has expired or was used.")
         secure = "; Secure; SameSite=None; Partitioned"
         cookie = (
             f"{COOKIE}={redeemed[1]}; Domain={self.state.hosts.domain}; Path=/; HttpOnly{secure}"
         )
-        await _respond(
+        await respond(
             send,
             303,
             [("location", to), ("set-cookie", cookie), ("cache-control", "no-store")],
             b"",
         )
 
-    async def _go(self, scope: Scope, send: Send, target: Target) -> None:
-        """Navigate to an absolute upstream URL the page's runtime could not map."""
+    async def _go(
+        self, scope: Scope, send: Send, target: Target, *, credentialed: bool, navigation: bool
+    ) -> None:
+        """An absolute URL the page has no proxy host for (the runtime's fallback, and the
+        rewriters' for navigations): 307 to its proxy host, made for the session when
+        needed (the method and body are kept); a navigation nobody may make gets the
+        outside page. Without the credential nothing is made: a host the session has
+        already, or the outside page."""
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         url = (query.get("url") or [""])[0]
-        m = self.state.url_map(target.session_id, base=target.upstream_origin + "/")
-        mapped = rewrite_url(url, m)
-        if mapped == url or not mapped.startswith(("http://", "https://")):
-            raise ProxyError(403, "Not an allowed site", "That address is outside co-browsing.")
-        await _respond(send, 302, [("location", mapped), ("cache-control", "no-store")], b"")
+        origin = origin_of(url)
+        if origin is None:
+            raise ProxyError(
+                400, "Not a web address", "Co-browsing opens only http and https addresses."
+            )
+        hosts = self.state.hosts
+        known = hosts.label_of(target.session_id, origin)
+        if hosts.is_proxy_origin(origin):
+            if hosts.upstream_of(target.session_id, origin) is None:
+                raise not_available()
+            mapped = url  # one of this session's own proxy URLs
+        elif not credentialed and known is not None:
+            # A host the session has: that host decides what an anonymous caller gets.
+            mapped = rewrite_url(
+                url,
+                UrlMap(
+                    base=url,
+                    proxy_origin_of=lambda o: hosts.origin(known) if o == origin else None,
+                    upstream_origin_of=lambda o: None,
+                ),
+            )
+        elif not credentialed:
+            if navigation and not self.state.sites.allows(origin):
+                await self._outside(scope, send, target, url, credentialed=False)
+                return
+            raise not_available()
+        else:
+            m = self.state.url_map(target.session_id, base=url, navigating=False, fallback=False)
+            mapped = rewrite_url(url, m)
+        if mapped != url or hosts.is_proxy_origin(origin):
+            await respond(send, 307, [("location", mapped), ("cache-control", "no-store")], b"")
+        elif navigation:
+            await self._outside(scope, send, target, url, credentialed=credentialed)
+        elif not credentialed:
+            raise not_available()
+        else:
+            limit = self.ctx.config.proxy.max_other_origins
+            raise ProxyError(
+                403,
+                "Too many other sites",
+                f"Co-browsing loads content from at most {limit} other sites in a session.",
+            )
+
+    async def _outside(
+        self, scope: Scope, send: Send, target: Target, url: str, *, credentialed: bool
+    ) -> None:
+        """The page for a navigation outside co-browsing: never fetched. With the
+        credential it carries the runtime (no cookies), so the overlay stays bridged and
+        the agent's mirror shows it too."""
+        lang = lang_of(header(scope, "accept-language"))
+        inject = self._inject(target, url, outside=True) if credentialed else ""
+        body = outside_page(url, lang=lang, inject=inject).encode()
+        script = "script-src 'self'; connect-src 'self'; " if inject else ""
+        csp = (
+            f"default-src 'none'; {script}style-src 'unsafe-inline'; base-uri 'none'; "
+            f"form-action 'none'; {self._frame_ancestors()}"
+        )
+        await respond(
+            send,
+            200,
+            [
+                ("content-type", "text/html; charset=utf-8"),
+                ("cache-control", "no-store"),
+                ("content-security-policy", csp),
+                *OWN_HEADERS,
+            ],
+            body,
+        )
 
     async def _cookie(self, scope: Scope, receive: Receive, send: Send, target: Target) -> None:
         """A `document.cookie` write from the page: into the session's jar."""
-        body = await _read_body(receive, limit=8192)
+        body = await read_body(receive, limit=8192)
         try:
             data = orjson.loads(body)
             text, url = data["cookie"], data["url"]
@@ -196,19 +291,18 @@ class Proxy:
         for morsel in parsed.values():
             morsel["httponly"] = ""  # a script's cookie is never HttpOnly
         self.state.upstream.jar(target.session_id).update_cookies(parsed, URL(url))
-        await _respond(send, 204, [], b"")
+        await respond(send, 204, [], b"")
 
     async def _forward(
         self, scope: Scope, receive: Receive, send: Send, target: Target, *, credentialed: bool
     ) -> None:
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string", b"")
-        upstream_url = target.upstream_origin + raw_path.decode("latin-1")
-        if query:
-            upstream_url += "?" + query.decode("latin-1")
-        m = self.state.url_map(target.session_id, base=upstream_url)
-        headers = request_headers(_headers(scope), upstream_url=upstream_url, m=m)
-        body = await _read_body(receive, limit=self.ctx.config.proxy.max_body_bytes)
+        """To the upstream: with the session's jar when `credentialed`, else with no
+        cookie at all (and then never HTML back, nor a cookie stored)."""
+        upstream_url = upstream_url_of(scope, target)
+        navigating = is_navigation(header_list(scope))
+        m = self.state.url_map(target.session_id, base=upstream_url, navigating=navigating)
+        headers = request_headers(header_list(scope), upstream_url=upstream_url, m=m)
+        body = await read_body(receive, limit=self.ctx.config.proxy.max_body_bytes)
         upstream_client = self.state.upstream
         client = (
             upstream_client.client(target.session_id)
@@ -224,7 +318,7 @@ class Proxy:
                 data=body or None,
                 allow_redirects=False,
             ) as upstream:
-                await self._relay(send, upstream, m, target, scope)
+                await self._relay(send, upstream, m, target, scope, credentialed=credentialed)
         except AddressRefused as exc:
             raise ProxyError(
                 502, "Address refused", f"The proxy may not connect there: {exc}"
@@ -242,6 +336,8 @@ class Proxy:
         m: UrlMap,
         target: Target,
         scope: Scope,
+        *,
+        credentialed: bool,
     ) -> None:
         self._count_redirect(target.session_id, upstream.status)
         raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in upstream.raw_headers]
@@ -249,19 +345,28 @@ class Proxy:
         kind = content_kind(content_type, upstream.url.path)
         if scope["method"] == "HEAD" or upstream.status in (204, 304):
             kind = "other"
+        if kind == "html" and not credentialed:
+            # A page only for the visitor's own credential, never from another origin.
+            if target.other:
+                raise ProxyError(403, "Not loaded", "Co-browsing does not load pages from there.")
+            raise not_available()
+        policy = self._policy(target)
+        site_policy = None if target.other else policy
         cache = self.state.cache(target.session_id)
         query = scope["query_string"].decode("latin-1")
         path = scope["path"] + (f"?{query}" if query else "")
         if kind in ("html", "css"):
-            data = await _read_limited(upstream, self.ctx.config.proxy.max_body_bytes)
-            text = data.decode(_charset(content_type, data), errors="replace")
+            data = await read_limited(upstream, self.ctx.config.proxy.max_body_bytes)
+            text = data.decode(charset_of(content_type, data), errors="replace")
+            # Headers first: the site's policy may give origins hosts the config lists.
+            headers = response_headers(raw, m, body_rewritten=True, policy=site_policy)
             if kind == "html":
-                out = rewrite_html(text, m, inject=INJECT_MARK)
-                out = out.replace(INJECT_MARK, self._inject(target, str(upstream.url)), 1)
+                out = rewrite_html(text, m, inject=INJECT_MARK, policy=site_policy)
+                inject = self._inject(target, str(upstream.url), nonce=policy.nonce)
+                out = out.replace(INJECT_MARK, inject, 1)
             else:
                 out = rewrite_css(text, m)
             body = out.encode()
-            headers = response_headers(raw, m, body_rewritten=True)
             # A rewritten page carries this session's config: never reuse it from a cache.
             dropped = {"content-type"} | (
                 {"etag", "last-modified", "cache-control", "expires"} if kind == "html" else set()
@@ -274,14 +379,14 @@ class Proxy:
             headers.append(("content-length", str(len(body))))
             if kind == "css" and upstream.status == 200:
                 cache.put(target.label, path, Asset(f"{mime}; charset=utf-8", body))
-            await _respond(send, upstream.status, self._secure(headers), body)
+            await respond(send, upstream.status, self._secure(headers, policy), body)
             return
-        headers = response_headers(raw, m, body_rewritten=False)
+        headers = response_headers(raw, m, body_rewritten=False, policy=site_policy)
         await send(
             {
                 "type": "http.response.start",
                 "status": upstream.status,
-                "headers": _encode(self._secure(headers)),
+                "headers": encode(self._secure(headers, policy)),
             }
         )
         keep = upstream.status == 200 and cacheable(content_type)
@@ -312,150 +417,59 @@ class Proxy:
                 502, "Too many redirects", f"The site redirected more than {MAX_REDIRECTS} times."
             )
 
-    def _inject(self, target: Target, upstream_url: str) -> str:
+    def _inject(
+        self, target: Target, upstream_url: str, *, outside: bool = False, nonce: str = ""
+    ) -> str:
+        """The runtime and its config, first in a page's head. On the outside page
+        (`outside`) the runtime only bridges (nothing of a site runs there to patch)
+        and gets no cookie of the jar."""
         state = self.state
         jar = state.upstream.jar(target.session_id)
         config = {
             "upstream_origin": target.upstream_origin,
             "proxy_origin": state.hosts.origin(target.label),
             "origins": state.hosts.origins(target.session_id),
-            "go": PREFIX + "go?url=",
+            "other_origins": state.hosts.others(target.session_id),
+            "go": GO_PATH,
             "parent_origin": state.parent_origins.get(target.session_id, ""),
             "masking": self.ctx.config.masking_rules.browser_rules(target.upstream_origin),
-            "cookies": document_cookies(jar, upstream_url),
+            "cookies": "" if outside else document_cookies(jar, upstream_url),
             "storage": "native",
+            "outside": outside,
         }
         blob = orjson.dumps(config).decode().replace("<", "\\u003c")
+        nonce_attr = f' nonce="{nonce}"' if nonce else ""
         return (
             f'<script id="__cobrowse_config" type="application/json">{blob}</script>'
-            f'<script src="{PREFIX}runtime.js"></script>'
+            f'<script src="{PREFIX}runtime.js"{nonce_attr}></script>'
         )
 
     def _frame_ancestors(self) -> str:
+        return "frame-ancestors " + self._ancestor_sources()
+
+    def _ancestor_sources(self) -> str:
         sources = ["'self'", self.ctx.config.base_url]
         sources += [str(p) for p in self.ctx.site_origins.patterns]
+        sources.append(self._proxy_sources("http"))
+        return " ".join(sources)
+
+    def _proxy_sources(self, kind: str) -> str:
+        """Every proxy host, as a CSP source: `http(s)://*.<domain>[:port]` or ws(s)."""
         hosts = self.state.hosts
         port = f":{hosts.port}" if hosts.port else ""
-        sources.append(f"{hosts.scheme}://*.{hosts.domain}{port}")
-        return "frame-ancestors " + " ".join(sources)
+        scheme = hosts.scheme if kind == "http" else ("wss" if hosts.scheme == "https" else "ws")
+        return f"{scheme}://*.{hosts.domain}{port}"
 
-    def _secure(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Only our overlay (the site's pages, our /start page) may frame a proxy host."""
-        return [*headers, ("content-security-policy", self._frame_ancestors())]
+    def _policy(self, target: Target) -> ProxyPolicy:
+        return ProxyPolicy(
+            origin=self.state.hosts.origin(target.label),
+            hosts=self._proxy_sources("http"),
+            socket_hosts=self._proxy_sources("ws"),
+            nonce=secrets.token_urlsafe(16),
+            frame_ancestors=self._ancestor_sources(),
+        )
 
-
-# --- small helpers -------------------------------------------------------------
-
-
-def _local_path(to: str) -> bool:
-    """A path on this host: never another host (`//x`, `/\\x`, or `/<tab>/x`, which
-    browsers read as `//x` once they drop the tab)."""
-    return (
-        to.startswith("/")
-        and "\\" not in to
-        and not any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in to)
-        and not to.startswith("//")
-    )
-
-
-def _headers(scope: Scope) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-
-
-def _header(scope: Scope, name: str) -> str | None:
-    key = name.encode()
-    for k, v in scope["headers"]:
-        if k == key:
-            return str(v.decode("latin-1"))
-    return None
-
-
-def _cookies(scope: Scope) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    for k, v in scope["headers"]:
-        if k == b"cookie":
-            try:
-                jar.load(v.decode("latin-1"))
-            except Exception:
-                continue
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
-def _encode(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    return [(k.lower().encode("latin-1"), v.encode("latin-1", "replace")) for k, v in headers]
-
-
-async def _respond(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-    if not any(k.lower() == "content-length" for k, _ in headers):
-        headers = [*headers, ("content-length", str(len(body)))]
-    await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def send_page(send: Send, status: int, title: str, detail: str, ancestors: str) -> None:
-    body = (
-        "<!doctype html><html lang=en><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font:16px system-ui,sans-serif;margin:4rem auto;max-width:36rem;"
-        "padding:0 1rem;color:#1b2a3a}</style>"
-        f"<main><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></main></html>"
-    ).encode()
-    csp = f"default-src 'none'; style-src 'unsafe-inline'; {ancestors}"
-    await _respond(
-        send,
-        status,
-        [
-            ("content-type", "text/html; charset=utf-8"),
-            ("cache-control", "no-store"),
-            ("content-security-policy", csp),
-            *OWN_HEADERS,
-        ],
-        body,
-    )
-
-
-async def _read_body(receive: Receive, *, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message: Any = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise ProxyError(413, "Too large", f"Request bodies are limited to {limit} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-async def _read_limited(upstream: aiohttp.ClientResponse, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in upstream.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise ProxyError(502, "Page too large", f"Pages are limited to {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _charset(content_type: str, data: bytes) -> str:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return _known(value.strip("\"' "))
-    match = _META_CHARSET.search(data[:2048])
-    return _known(match.group(1).decode("ascii", "ignore")) if match else "utf-8"
-
-
-_META_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
-
-
-def _known(name: str) -> str:
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return "utf-8"
+    def _secure(self, headers: list[tuple[str, str]], policy: ProxyPolicy) -> list[tuple[str, str]]:
+        """Ours after the site's policy: the page may load only from proxy hosts, and
+        only our overlay (the site's pages, our /start page) may frame it."""
+        return [*headers, ("content-security-policy", own_policy(policy))]

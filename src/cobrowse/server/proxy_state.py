@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit
 
 from cobrowse.config import Config
+from cobrowse.core.continuation import ContinuationBook, Handoff, WriteBack, write_back
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginList
-from cobrowse.core.proxy_hosts import ProxyAccess, ProxyHosts
-from cobrowse.rewrite.urls import UrlMap
+from cobrowse.core.proxy_hosts import GO_PATH, ProxyAccess, ProxyHosts
+from cobrowse.rewrite.urls import UrlMap, origin_of
 from cobrowse.server.upstream import Upstream
 
 CACHEABLE_PREFIXES = ("image/", "font/", "text/css", "application/font", "application/x-font")
@@ -73,6 +76,7 @@ class ProxyState:
     asset_tokens: dict[str, str] = field(default_factory=dict)  # token -> session id
     parent_origins: dict[str, str] = field(default_factory=dict)  # the page under the overlay
     redirects: dict[str, int] = field(default_factory=dict)  # redirects in a row, per session
+    continuation: ContinuationBook = field(default_factory=ContinuationBook)
     _token_of: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -81,17 +85,46 @@ class ProxyState:
         self.policy = AddressPolicy.parse(p.allowed_networks)
         self.upstream = Upstream(policy=self.policy, timeout=p.upstream_timeout_seconds)
 
-    def url_map(self, session_id: str, base: str) -> UrlMap:
+    def url_map(
+        self, session_id: str, base: str, *, navigating: bool = True, fallback: bool = True
+    ) -> UrlMap:
+        """The session's map: allowed origins and (loads only, up to
+        proxy.max_other_origins) other origins get proxy hosts; a navigation to another
+        origin, or a load past the limit, goes to /__cobrowse/go (unless not `fallback`).
+        For a response to a subresource request (not `navigating`) its redirects are
+        loads too."""
+        hosts = self.hosts
+        limit = self.config.proxy.max_other_origins
+
         def proxy_origin_of(origin: str) -> str | None:
-            if not self.sites.allows(origin):
-                return None
-            return self.hosts.origin(self.hosts.label_for(session_id, origin))
+            if self.sites.allows(origin):
+                return hosts.origin(hosts.label_for(session_id, origin))
+            if hosts.is_proxy_origin(origin):
+                return None  # a proxy host already
+            label = hosts.other_label_for(session_id, origin, limit=limit)
+            return None if label is None else hosts.origin(label)
+
+        def navigation_origin_of(origin: str) -> str | None:
+            if self.sites.allows(origin):
+                return hosts.origin(hosts.label_for(session_id, origin))
+            label = hosts.label_of(session_id, origin)
+            return None if label is None else hosts.origin(label)
 
         def upstream_origin_of(origin: str) -> str | None:
-            return self.hosts.upstream_of(session_id, origin)
+            return hosts.upstream_of(session_id, origin)
+
+        def go(url: str) -> str | None:
+            origin = origin_of(url)
+            if origin is None or hosts.is_proxy_origin(origin):
+                return None
+            return GO_PATH + quote(url, safe="")
 
         return UrlMap(
-            base=base, proxy_origin_of=proxy_origin_of, upstream_origin_of=upstream_origin_of
+            base=base,
+            proxy_origin_of=proxy_origin_of,
+            upstream_origin_of=upstream_origin_of,
+            navigation_origin_of=navigation_origin_of if navigating else None,
+            fallback=go if fallback else None,
         )
 
     def prepare(self, session_id: str) -> None:
@@ -126,7 +159,19 @@ class ProxyState:
             pairs.append((origin.encode(), f"{base_url}/assets/{token}/{label}".encode()))
         return pairs
 
-    async def forget(self, session_id: str) -> None:
+    def write_back(self, handoff: Handoff, *, now: float) -> WriteBack:
+        """What the continuation point writes back for the site, from the session's jar."""
+        jar = self.upstream.jar(handoff.session_id)
+        host = (urlsplit(handoff.origin).hostname or "").lower()
+        return write_back(
+            jar.baselines.get(host, []), jar.records(), host=host, now=now, deleted=jar.deleted
+        )
+
+    async def forget(self, session_id: str, *, now: float | None = None) -> None:
+        book = self.continuation
+        when = time.time() if now is None else now
+        results = {t: self.write_back(h, now=when) for t, h in book.returns_of(session_id)}
+        book.ended(session_id, results, now=when)
         self.hosts.forget(session_id)
         self.access.forget(session_id)
         self.assets.pop(session_id, None)

@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import aiohttp
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from cobrowse.core.netcheck import AddressRefused
+from cobrowse.core.proxy_hosts import Target
 from cobrowse.rewrite.headers import request_headers
+from cobrowse.rewrite.urls import origin_of
+from cobrowse.server.proxy_http import ProxyError, header_list
 from cobrowse.server.upstream import check_literal_host
 
 if TYPE_CHECKING:
@@ -31,28 +35,32 @@ HANDSHAKE_HEADERS = {
 
 
 async def proxy_websocket(proxy: Proxy, scope: Scope, receive: Receive, send: Send) -> None:
-    from cobrowse.server.proxy import ProxyError, _headers
-
+    """Only with the visitor's own credential. On a site's host: relayed with the
+    session's jar. On another origin's host, or `/__cobrowse/go?url=ws(s)://...` for a
+    socket the page had no host for: relayed without any cookie (proxy.other_origins
+    "fetch"), or refused ("refuse")."""
     message = await receive()
     if message["type"] != "websocket.connect":
         return
     try:
         target = proxy.target_of(scope)
-        proxy.authorize(scope, target)  # the visitor's own credential only
+        if not proxy.credentialed(scope, target):
+            raise ProxyError(403, "Not available", "The visitor's own credential only.")
+        http_url, credentialed = _upstream(proxy, scope, target)
     except ProxyError:
         await send({"type": "websocket.close", "code": 4403, "reason": "not allowed"})
         return
-    path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-    query = scope.get("query_string", b"").decode("latin-1")
-    http_url = target.upstream_origin + path + (f"?{query}" if query else "")
     ws_url = "ws" + http_url[4:] if http_url.startswith("http") else http_url
     m = proxy.state.url_map(target.session_id, base=http_url)
     headers = [
         (k, v)
-        for k, v in request_headers(_headers(scope), upstream_url=http_url, m=m)
+        for k, v in request_headers(header_list(scope), upstream_url=http_url, m=m)
         if k.lower() not in HANDSHAKE_HEADERS
     ]
-    client = proxy.state.upstream.client(target.session_id)
+    upstream_client = proxy.state.upstream
+    client = (
+        upstream_client.client(target.session_id) if credentialed else upstream_client.anonymous()
+    )
     try:
         check_literal_host(URL(http_url).host or "", proxy.state.policy)
         upstream = await client.ws_connect(
@@ -69,6 +77,37 @@ async def proxy_websocket(proxy: Proxy, scope: Scope, receive: Receive, send: Se
     await send({"type": "websocket.accept", "subprotocol": upstream.protocol})
     async with upstream:
         await _pump(upstream, receive, send)
+
+
+def _upstream(proxy: Proxy, scope: Scope, target: Target) -> tuple[str, bool]:
+    """(the upstream URL, as http(s), and whether the session's jar goes with it)."""
+    from cobrowse.server.proxy import PREFIX
+
+    refused = ProxyError(403, "Not loaded", "Co-browsing does not connect to this site.")
+    if scope["path"] != PREFIX + "go":
+        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = target.upstream_origin + path + (f"?{query}" if query else "")
+        if target.other and proxy.refuses(target):
+            raise refused
+        return url, not target.other
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    url = (query.get("url") or [""])[0]
+    scheme, sep, rest = url.partition("://")
+    http_url = {"ws": "http", "wss": "https"}.get(scheme.lower(), "") + sep + rest
+    origin = origin_of(http_url) if sep else None
+    state = proxy.state
+    if origin is None or state.hosts.is_proxy_origin(origin):
+        raise refused
+    if state.sites.allows(origin):
+        state.hosts.label_for(target.session_id, origin)
+        return http_url, True
+    limit = proxy.ctx.config.proxy.max_other_origins
+    label = state.hosts.other_label_for(target.session_id, origin, limit=limit)
+    other = state.hosts.target(label) if label else None
+    if other is None or proxy.refuses(other):
+        raise refused
+    return http_url, False
 
 
 async def _pump(upstream: aiohttp.ClientWebSocketResponse, receive: Receive, send: Send) -> None:

@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from cobrowse.demo.continuation import PATH as CONTINUATION
+from cobrowse.demo.continuation import continuation_forwarder
 from tests.e2e.demo_process import free_port, serving_in_thread
 
 HERE = Path(__file__).resolve().parent
@@ -156,6 +158,8 @@ def apps_site(cobrowse: str, react_bundle: Path) -> Starlette:
             Route("/angular", angular),
             Route("/angular/app.js", angular_js),
             Route("/healthz", healthz),
+            # Integrated as the README says: the continuation point goes to the server.
+            Route(f"{CONTINUATION}/{{step}}", continuation_forwarder(cobrowse), methods=["POST"]),
         ]
     )
 

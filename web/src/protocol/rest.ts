@@ -55,6 +55,8 @@ export interface OverlayAnswer {
   readonly src: string;
   /** The origin of `src` (a proxy host). */
   readonly proxy_origin: string;
+  /** The continuation point's path on this page's origin and a one-time ticket, or null. */
+  readonly handoff: { readonly path: string; readonly ticket: string } | null;
 }
 
 /** Validate the answer of `POST /api/v1/sessions/{id}/overlay`. */
@@ -73,7 +75,15 @@ export function parseOverlayAnswer(body: unknown): OverlayAnswer {
     throw new ProtocolError(`${kind}: src is not http(s)`);
   }
   if (url.origin !== proxyOrigin) throw new ProtocolError(`${kind}: src is not on proxy_origin`);
-  return { src: url.href, proxy_origin: proxyOrigin };
+  let handoff: OverlayAnswer['handoff'] = null;
+  const h = body.handoff;
+  if (h !== undefined && h !== null) {
+    if (!isObject(h)) throw new ProtocolError(`${kind}: handoff is not an object`);
+    const path = str(h, 'path', kind);
+    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(path)) throw new ProtocolError(`${kind}: handoff.path is not a path`);
+    handoff = { path, ticket: str(h, 'ticket', kind) };
+  }
+  return { src: url.href, proxy_origin: proxyOrigin, handoff };
 }
 
 /** Validate the answer of `POST /api/v1/join`. */

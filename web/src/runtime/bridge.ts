@@ -7,6 +7,7 @@
  */
 import { type FrameMessage, type TopMessage, fromWindow, parseTopMessage } from '../bridge';
 import type { RecordedEvent } from '../protocol';
+import { collectFields } from '../formstate';
 import { GuideLayer } from '../guidance/layer';
 import { type Win, applyAct } from '../guidance/act';
 import { FALLBACK_MASK_SELECTORS, Recorder, WIDGET_ATTRIBUTE, maskerFor } from '../widget/recorder';
@@ -72,7 +73,7 @@ export class FrameBridge {
     const ready = (): void => {
       this.readySent = true;
       this.lastHref = this.href();
-      this.post({ cobrowse: 1, type: 'ready', href: this.lastHref });
+      this.post({ cobrowse: 1, type: 'ready', href: this.lastHref, ...this.outside() });
     };
     if (win.document.readyState === 'loading') {
       win.document.addEventListener('DOMContentLoaded', ready, { once: true });
@@ -116,7 +117,12 @@ export class FrameBridge {
     const href = this.href();
     if (href === this.lastHref) return;
     this.lastHref = href;
-    this.post({ cobrowse: 1, type: 'location', href });
+    this.post({ cobrowse: 1, type: 'location', href, ...this.outside() });
+  }
+
+  /** The proxy's "outside co-browsing" page says so: the widget never returns there. */
+  private outside(): { outside?: true } {
+    return this.ctx.cfg.outside ? { outside: true } : {};
   }
 
   private href(): string {
@@ -185,6 +191,13 @@ export class FrameBridge {
       case 'stop':
         this.stop();
         return;
+      case 'collect': {
+        // Never a masked field, nor one whose value a pattern would mask (formstate.ts).
+        const masker = this.recorder?.masker() ?? maskerFor(this.ctx.cfg.masking, this.ctx.win);
+        const fields = collectFields(this.ctx.win.document, (el) => masker.masked(el) || masker.holdsPattern(el));
+        this.post({ cobrowse: 1, type: 'form_state', href: this.href(), fields });
+        return;
+      }
       case 'guide': {
         const g = message.guide;
         this.guideLayer().apply(g.kind, g.target, g.points, g.name, g.label);

@@ -12,7 +12,9 @@ export interface RuntimeConfig {
   readonly proxyOrigin: string;
   /** upstream origin → proxy origin; always holds upstreamOrigin → proxyOrigin. */
   readonly origins: OriginMap;
-  /** Prefix for navigations to allowed origins without a label: `go + encodeURIComponent(url)`. */
+  /** Upstream origins of `origins` that are not allowed (CDNs...: loads only, never pages). */
+  readonly otherOrigins: readonly string[];
+  /** This host's path for absolute URLs without a proxy host: `go + encodeURIComponent(url)`. */
   readonly go: string;
   /** The top page's origin (the widget), for postMessage. */
   readonly parentOrigin: string;
@@ -22,6 +24,8 @@ export interface RuntimeConfig {
   /** Non-HttpOnly cookies of the server-side jar for this URL, `document.cookie` style. */
   readonly cookies: string;
   readonly storage: 'native' | 'emulated';
+  /** The proxy's "outside co-browsing" page: bridge only, patch nothing. */
+  readonly outside: boolean;
 }
 
 function origin(value: unknown): string | null {
@@ -61,6 +65,11 @@ export function parseConfig(text: string | null | undefined): RuntimeConfig | nu
     }
   }
   origins[upstreamOrigin] = proxyOrigin;
+  const otherOrigins = Array.isArray(raw.other_origins)
+    ? raw.other_origins
+        .map((o) => origin(o))
+        .filter((o): o is string => o !== null && o !== upstreamOrigin && o in origins)
+    : [];
   const masking = raw.masking;
   const selectors =
     isObject(masking) && Array.isArray(masking.selectors)
@@ -71,11 +80,13 @@ export function parseConfig(text: string | null | undefined): RuntimeConfig | nu
     upstreamOrigin,
     proxyOrigin,
     origins,
+    otherOrigins,
     go: typeof raw.go === 'string' && raw.go.startsWith('/') ? raw.go : '/__cobrowse/go?url=',
     parentOrigin,
     selectors,
     masking: isObject(masking) ? parseMaskRules(masking) : parseMaskRules(null),
     cookies: typeof raw.cookies === 'string' ? raw.cookies : '',
     storage: raw.storage === 'emulated' ? 'emulated' : 'native',
+    outside: raw.outside === true,
   };
 }

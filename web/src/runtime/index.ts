@@ -42,7 +42,11 @@ function main(): void {
   const nativeFetch = typeof win.fetch === 'function' ? win.fetch : null;
   const upstreamBase = (): string => (map ? map.toUpstream(win.document.baseURI) : '');
   const map = cfg
-    ? makeMapper(cfg.origins, () => attempt(upstreamBase, `${cfg.upstreamOrigin}/`))
+    ? makeMapper(cfg.origins, () => attempt(upstreamBase, `${cfg.upstreamOrigin}/`), {
+        proxyOrigin: cfg.proxyOrigin,
+        go: cfg.go,
+        others: cfg.otherOrigins,
+      })
     : null;
   defineGlobal(
     win,
@@ -67,6 +71,8 @@ function main(): void {
     bridge = new FrameBridge(ctx, win.parent);
     attempt(() => bridge?.start(), undefined);
   }
+  // The outside page is ours, with a link out that must stay as it is: no site runs there.
+  if (cfg.outside) return;
   for (const install of [
     patchNetwork,
     patchWindows,

@@ -106,12 +106,12 @@ export function urlString(value: unknown): string | null {
 }
 
 /**
- * `value` with its URL mapped into the proxy: a string or URL whose mapping differs
- * becomes the mapped string; anything else (or an unmapped URL) is returned as it was.
+ * `value` with its URL mapped into the proxy (`UrlMapper.toLoad`): a string or URL whose
+ * mapping differs becomes the mapped string; anything else is returned as it was.
  */
-export function proxyValue(map: { toProxy(url: string): string }, value: unknown): unknown {
+export function proxyValue(map: { toLoad(url: string): string }, value: unknown): unknown {
   const s = urlString(value);
   if (s === null) return value;
-  const mapped = map.toProxy(s);
+  const mapped = map.toLoad(s);
   return mapped === s ? value : mapped;
 }

@@ -5,8 +5,11 @@
  * - absolute and protocol-relative URLs whose origin is a known upstream origin become
  *   the same URL on that origin's proxy host (ws/wss follow http/https);
  * - relative and root-relative URLs stay as they are (the proxy host serves the same paths);
- * - URLs of any other origin stay as they are (the client cannot know labels for
- *   allowed-but-unmapped origins; navigations to them go through `/__cobrowse/go`).
+ * - for what the page loads or navigates to (`UrlMapper.toLoad`), an absolute URL of any
+ *   other origin goes through this proxy host's `/__cobrowse/go?url=` (`goUrl`), which
+ *   gives its origin a host or shows the "outside co-browsing" page: nothing of the
+ *   page ever goes straight to another origin. `UrlMapper.toProxy` maps the site's
+ *   (allowed) origins only, and leaves everything else as it is.
  */
 
 /** upstream origin → proxy origin, e.g. {"https://site.example": "http://pab.cobrowse.localhost"}. */
@@ -67,16 +70,59 @@ function parse(url: string, base?: string): URL | null {
 
 /**
  * Map a URL the page uses to the URL to load. `base` is the upstream URL of the document
- * (it decides the scheme of protocol-relative URLs). Never throws.
+ * (it decides the scheme of protocol-relative URLs). An http(s)/ws(s) URL of an origin
+ * not in `origins` goes to `fallback` when given (its answer, or unchanged on null).
+ * Never throws.
  */
-export function toProxy(url: string, base: string, origins: OriginMap): string {
+export function toProxy(
+  url: string,
+  base: string,
+  origins: OriginMap,
+  fallback?: (absolute: URL) => string | null,
+): string {
   if (typeof url !== 'string' || !isAbsolute(url)) return url;
   const u = clean(url);
   const parsed = (SCHEME.test(u) ? parse(u) : null) ?? parse(u, base);
   if (!parsed) return url;
   const key = lookupOrigin(parsed);
   const proxy = key !== null && Object.prototype.hasOwnProperty.call(origins, key) ? origins[key] : undefined;
-  return proxy ? withOrigin(parsed, proxy) : url;
+  if (proxy) return withOrigin(parsed, proxy);
+  return key !== null && fallback ? (fallback(parsed) ?? url) : url;
+}
+
+/** `.domain[:port]` of the proxy hosts, from one proxy origin (`http://pabc.cb.example:8000`). */
+export function proxySuffix(proxyOrigin: string): string | null {
+  const parsed = parse(proxyOrigin);
+  if (!parsed) return null;
+  const dot = parsed.hostname.indexOf('.');
+  return dot < 0 ? null : parsed.hostname.slice(dot);
+}
+
+/** Whether the URL is on a host under the proxy domain (any label, this session's or not). */
+export function onProxyHost(url: URL, suffix: string | null): boolean {
+  return suffix !== null && url.hostname.endsWith(suffix);
+}
+
+/**
+ * The proxy's `go` URL for an absolute URL the page has no host for, on this document's
+ * proxy host (ws/wss for sockets, which do not follow redirects: the proxy relays them
+ * there); null for URLs already on a proxy host and for other schemes.
+ */
+export function goUrl(url: URL, proxyOrigin: string, go: string, suffix: string | null): string | null {
+  if (onProxyHost(url, suffix)) return null;
+  const proxy = parse(proxyOrigin);
+  if (!proxy) return null;
+  const target = encodeURIComponent(url.href);
+  switch (url.protocol) {
+    case 'http:':
+    case 'https:':
+      return `${proxy.origin}${go}${target}`;
+    case 'ws:':
+    case 'wss:':
+      return `${proxy.protocol === 'https:' ? 'wss:' : 'ws:'}//${proxy.host}${go}${target}`;
+    default:
+      return null;
+  }
 }
 
 /** The reverse map: proxy origin → upstream origin. */
@@ -154,22 +200,49 @@ export function isHttp(url: string): boolean {
   return !!parsed && (parsed.protocol === 'http:' || parsed.protocol === 'https:');
 }
 
-/** A bound pair of the two maps for one page. */
+/** The maps for one page. */
 export interface UrlMapper {
-  /** Upstream URL → proxy URL, against the document's upstream base. */
+  /** Upstream URL → proxy URL for the site's (allowed) origins; anything else unchanged. */
   toProxy(url: string): string;
+  /**
+   * What the page loads or navigates to: any known origin → its proxy URL; any other
+   * absolute http(s)/ws(s) URL → this host's `go` URL; relative URLs unchanged.
+   */
+  toLoad(url: string): string;
   /** Proxy URL or origin → upstream one. */
   toUpstream(url: string): string;
-  /** Whether the origin of this absolute URL is one of the session's proxy origins. */
+  /** Whether this absolute URL is on a proxy host (this session's, or any under the proxy domain). */
   isProxyOrigin(url: string): boolean;
 }
 
-export function makeMapper(origins: OriginMap, base: () => string): UrlMapper {
+/** Where the page's proxy host is, and its `go` path (the runtime config's). */
+export interface GoOptions {
+  readonly proxyOrigin: string;
+  readonly go: string;
+  /** Upstream origins of `origins` that are not allowed (never the site's: `toProxy` skips them). */
+  readonly others?: readonly string[];
+}
+
+export function makeMapper(origins: OriginMap, base: () => string, options?: GoOptions): UrlMapper {
   const reverse = invert(origins);
+  const others = new Set(options?.others ?? []);
+  const allowed: Record<string, string> = {};
+  for (const [upstream, proxy] of Object.entries(origins)) if (!others.has(upstream)) allowed[upstream] = proxy;
+  const suffix = options ? proxySuffix(options.proxyOrigin) : null;
+  const fallback = options
+    ? (url: URL): string | null => goUrl(url, options.proxyOrigin, options.go, suffix)
+    : undefined;
   return {
     toProxy(url: string): string {
       try {
-        return toProxy(url, base(), origins);
+        return toProxy(url, base(), allowed);
+      } catch {
+        return url;
+      }
+    },
+    toLoad(url: string): string {
+      try {
+        return toProxy(url, base(), origins, fallback);
       } catch {
         return url;
       }
@@ -183,8 +256,9 @@ export function makeMapper(origins: OriginMap, base: () => string): UrlMapper {
     },
     isProxyOrigin(url: string): boolean {
       const parsed = parse(url);
-      const key = parsed ? lookupOrigin(parsed) : null;
-      return key !== null && Object.prototype.hasOwnProperty.call(reverse, key);
+      if (!parsed) return false;
+      const key = lookupOrigin(parsed);
+      return (key !== null && Object.prototype.hasOwnProperty.call(reverse, key)) || onProxyHost(parsed, suffix);
     },
   };
 }

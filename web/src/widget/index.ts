@@ -8,6 +8,8 @@
 import { VERSION } from '../version';
 import { type WidgetOptions, refuseSelectors, serverBase } from './config';
 import { WidgetController } from './controller';
+import { restoreForms } from './continuation';
+import { safeSessionStorage } from './storage';
 import { chooseLang, translator } from '../i18n';
 
 interface CoBrowseNamespace {
@@ -45,6 +47,11 @@ function main(): void {
   if (!base) return;
 
   const start = (): void => {
+    try {
+      restoreForms(document, safeSessionStorage(), Date.now());
+    } catch {
+      /* never break the page */
+    }
     try {
       const startUrl = options.startUrl ?? script?.getAttribute('data-cobrowse-start-url') ?? null;
       const lang = chooseLang(options.lang, document.documentElement.getAttribute('lang'), navigator.language);

@@ -18,10 +18,15 @@ import {
   returnUrl,
   stepOverlay,
 } from './overlay-state';
-import { OverlayHrefStore } from './storage';
+import { OverlayHrefStore, safeSessionStorage } from './storage';
+import { RestoreStore, handBack, handIn } from './continuation';
+import type { FormState } from '../formstate';
 
 /** A proxied page that has not said `ready` by then is not coming: record inline instead. */
 export const OVERLAY_READY_TIMEOUT_MS = 20000;
+
+/** How long the end waits for the frame's unsaved form values. */
+export const COLLECT_TIMEOUT_MS = 1500;
 
 /** The frame's answer to an act. */
 export type FrameActResult = Extract<FrameMessage, { type: 'act_result' }>;
@@ -47,6 +52,11 @@ export class OverlayCoordinator {
   private overlayAnswer: OverlayAnswer | null = null;
   private overlayTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly hrefs: OverlayHrefStore;
+  /** The continuation point: where it is, and the return ticket once the login came in. */
+  private handoffPath: string | null = null;
+  private returnTicket: string | null = null;
+  private handoffFailed = false;
+  private collected: ((state: FormState | null) => void) | null = null;
 
   constructor(private readonly ctx: OverlayContext) {
     this.hrefs = new OverlayHrefStore(new URL(ctx.base).origin);
@@ -120,6 +130,14 @@ export class OverlayCoordinator {
       return;
     }
     if (this.ctx.session() !== session) return;
+    if (answer.handoff) {
+      // The visitor's login on the site, carried into the overlay before it loads.
+      const ticket = await handIn(win.location.origin, answer.handoff, readCookie(this.ctx.doc));
+      if (this.ctx.session() !== session) return;
+      this.handoffPath = answer.handoff.path;
+      this.returnTicket = ticket ?? this.returnTicket;
+      this.handoffFailed = ticket === null && this.returnTicket === null;
+    }
     this.overlayAnswer = answer;
     this.dispatch({ type: 'granted' });
   }
@@ -162,11 +180,12 @@ export class OverlayCoordinator {
       case 'ready':
         if (this.overlayTimer !== null) clearTimeout(this.overlayTimer);
         this.overlayTimer = null;
-        if (session) this.hrefs.save(session.session_id, message.href);
+        // The outside page is never where the visitor is left: the last site page is.
+        if (session && !message.outside) this.hrefs.save(session.session_id, message.href);
         this.dispatch({ type: 'ready' });
         return;
       case 'location':
-        if (session) this.hrefs.save(session.session_id, message.href);
+        if (session && !message.outside) this.hrefs.save(session.session_id, message.href);
         return;
       case 'events': {
         if (!relayable(this.overlayState, message.id)) return;
@@ -182,27 +201,92 @@ export class OverlayCoordinator {
       case 'escape':
         this.ctx.escape();
         return;
+      case 'form_state':
+        this.collected?.(message);
+        return;
     }
   }
 
-  /** Close the overlay (Stop, ended, lost) and leave the visitor on the page they reached in it. */
+  /**
+   * Close the overlay (Stop, ended, lost) and leave the visitor on the page they reached
+   * in it, in the state it reached: the site's cookies written back through the
+   * continuation point, unsaved form values put back after the page loads. Whatever
+   * cannot be carried back is said before the overlay goes.
+   */
   close(): void {
-    const shown = this.overlay !== null;
+    const frame = this.overlay;
     const sessionId = this.ctx.session()?.session_id ?? null;
     const last = sessionId ? this.hrefs.load(sessionId) : null;
+    this.overlay = null; // kept below until the hand-back is done
     this.dispatch({ type: 'close' });
     this.removeOverlay();
+    frame?.post({ cobrowse: 1, type: 'stop' });
     this.overlayAnswer = null;
     if (sessionId) this.hrefs.clear();
-    if (!shown) return;
-    const win = windowOf(this.ctx.doc);
-    const target = returnUrl(last, win.location.href);
-    if (target) {
-      try {
-        win.location.assign(target);
-      } catch {
-        /* stay on this page */
+    const path = this.handoffPath;
+    const ticket = this.returnTicket;
+    const failed = this.handoffFailed;
+    this.handoffPath = null;
+    this.returnTicket = null;
+    this.handoffFailed = false;
+    if (!frame) return;
+    void this.handBack(frame, last, path, ticket, failed);
+  }
+
+  private async handBack(
+    frame: OverlayFrame,
+    last: string | null,
+    path: string | null,
+    ticket: string | null,
+    failed: boolean,
+  ): Promise<void> {
+    const { doc, ui, tr } = this.ctx;
+    const win = windowOf(doc);
+    const form = await this.collect(frame);
+    const problems: string[] = [];
+    let carried = 0;
+    if (path && ticket) {
+      const result = await handBack(win.location.origin, path, ticket);
+      if (result === null) problems.push(tr.s.carryFailed);
+      else {
+        carried = result.carried;
+        if (result.elsewhere.length) problems.push(tr.t('carryElsewhere', { hosts: result.elsewhere.join(', ') }));
       }
+    } else if (failed) {
+      problems.push(tr.s.carryFailed);
     }
+    if (problems.length) await ui.carryNotice(problems);
+    frame.remove();
+    const fields = form?.fields ?? [];
+    if (form && fields.length) new RestoreStore(safeSessionStorage()).save(form.href, fields, Date.now());
+    const target = returnUrl(last, win.location.href);
+    try {
+      if (target) win.location.assign(target);
+      else if (carried > 0 || fields.length) win.location.reload();
+    } catch {
+      /* stay on this page */
+    }
+  }
+
+  /** The frame's unsaved form values (null if it does not answer in time). */
+  private collect(frame: OverlayFrame): Promise<FormState | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(null), COLLECT_TIMEOUT_MS);
+      const finish = (state: FormState | null): void => {
+        clearTimeout(timer);
+        if (this.collected === finish) this.collected = null;
+        resolve(state);
+      };
+      this.collected = finish;
+      frame.post({ cobrowse: 1, type: 'collect' });
+    });
+  }
+}
+
+function readCookie(doc: Document): string {
+  try {
+    return doc.cookie;
+  } catch {
+    return '';
   }
 }

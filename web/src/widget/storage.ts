@@ -137,7 +137,7 @@ export class OverlayHrefStore {
   }
 }
 
-function safeSessionStorage(): Storage | null {
+export function safeSessionStorage(): Storage | null {
   try {
     return window.sessionStorage;
   } catch {

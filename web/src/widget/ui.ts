@@ -278,6 +278,37 @@ export class WidgetUi {
     this.host.remove();
   }
 
+  /**
+   * Before the overlay closes: what could not be carried back to the site, in a dialog
+   * over it, until the visitor presses Continue (or Escape or Enter).
+   */
+  carryNotice(lines: readonly string[]): Promise<void> {
+    const d = this.doc;
+    this.mount();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        box.remove();
+        resolve();
+      };
+      const button = this.button(this.tr.s.carryContinue, 'cb-primary', done);
+      const title = el(d, 'h2', { class: 'cb-title', id: 'cb-carry-title' }, [this.tr.s.carryTitle]);
+      const box = el(
+        d,
+        'div',
+        { class: 'cb-dialog cb-carry', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'cb-carry-title' },
+        [title, ...lines.map((line) => el(d, 'p', { class: 'cb-text' }, [line])), el(d, 'div', { class: 'cb-actions' }, [button])],
+      );
+      box.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape') {
+          event.stopPropagation();
+          done();
+        }
+      });
+      this.root.append(box);
+      button.focus();
+    });
+  }
+
   /** Show `message` in the polite status toast ("" hides it). */
   announce(message: string): void {
     this.live.textContent = message;

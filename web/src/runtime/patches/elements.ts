@@ -69,7 +69,7 @@ export function patchElements(ctx: RuntimeContext): void {
   const mapValue = (kind: 'url' | 'srcset', value: unknown): unknown => {
     const s = urlString(value);
     if (s === null) return value;
-    const mapped = kind === 'srcset' ? mapSrcset(s, (u) => map.toProxy(u)) : map.toProxy(s);
+    const mapped = kind === 'srcset' ? mapSrcset(s, (u) => map.toLoad(u)) : map.toLoad(s);
     return mapped === s ? value : mapped;
   };
 

@@ -16,7 +16,7 @@ export function patchForms(ctx: RuntimeContext): void {
   const fixAttr = (el: Element, name: string): void => {
     const value = getAttr.call(el, name);
     if (value === null) return;
-    const mapped = map.toProxy(value);
+    const mapped = map.toLoad(value);
     if (mapped !== value) setAttr.call(el, name, mapped);
   };
   const fixTarget = (el: Element): void => {

@@ -29,16 +29,16 @@ export function watchMutations(ctx: RuntimeContext): void {
     if (!kind) return;
     const mapped =
       kind === 'srcset'
-        ? mapSrcset(value, (u) => map.toProxy(u))
+        ? mapSrcset(value, (u) => map.toLoad(u))
         : isAbsolute(value)
-          ? map.toProxy(value)
+          ? map.toLoad(value)
           : value;
     if (mapped !== value) setAttr.call(el, name, mapped);
   };
   const fixXlink = (el: Element): void => {
     const value = el.getAttributeNS(XLINK_NS, 'href');
     if (value === null || !isAbsolute(value)) return;
-    const mapped = map.toProxy(value);
+    const mapped = map.toLoad(value);
     if (mapped !== value) setAttrNS.call(el, XLINK_NS, 'xlink:href', mapped);
   };
   const fixElement = (el: Element): void => {

@@ -3,9 +3,11 @@
  * links and forms changed in ways the setters do not see): with the Navigation API
  * (Chromium), a cancelable cross-document navigation of this frame to a known upstream
  * origin is cancelled and re-started at its proxy URL; to another http(s) origin it goes
- * through `/__cobrowse/go?url=` (the server gives allowed origins a label and refuses the
- * rest). Form POSTs are left alone (their body cannot be replayed); without the
- * Navigation API nothing is caught here.
+ * through `/__cobrowse/go?url=` (the server gives allowed origins a label and answers the
+ * rest with the "outside co-browsing" page, never fetching them). Form POSTs are left
+ * alone (their body cannot be replayed; the submit patch maps their action, and the
+ * proxy's `form-action` policy refuses any other); without the Navigation API nothing is
+ * caught here.
  */
 import type { RuntimeContext } from '../context';
 import type { UrlMapper } from '../urls';
@@ -23,7 +25,7 @@ interface NavigateEventLike extends Event {
 /** Where a navigation to `url` should go instead, or null to let it be. Pure. */
 export function redirectNavigation(url: string, map: UrlMapper, go: string): string | null {
   if (!isHttp(url) || map.isProxyOrigin(url)) return null;
-  const mapped = map.toProxy(url);
+  const mapped = map.toLoad(url);
   if (mapped !== url) return mapped;
   return go + encodeURIComponent(url);
 }

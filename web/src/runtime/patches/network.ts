@@ -10,7 +10,7 @@ export function patchNetwork(ctx: RuntimeContext): void {
     function fetch(this: unknown, input: unknown, init?: unknown) {
       const mapped = attempt((): unknown => {
         if (typeof Request !== 'undefined' && input instanceof Request) {
-          const url = map.toProxy(input.url);
+          const url = map.toLoad(input.url);
           return url === input.url ? input : rebuildRequest(input, url);
         }
         return mapUrl(input);
