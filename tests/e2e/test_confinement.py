@@ -25,7 +25,6 @@ stays bridged: the agent's mirror shows it too. And a page's own
 from __future__ import annotations
 
 import html
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -43,6 +42,7 @@ from starlette.websockets import WebSocket
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo, free_port, serving_in_thread, start_demo, stop_demo
 from tests.e2e.test_story import OVERLAY, agent_joins, ask_for_pin, mirror
+from tests.server.other_site import OtherSite
 from tests.server.upstream_site import PNG
 
 pytestmark = pytest.mark.e2e
@@ -69,33 +69,10 @@ NAVIGATION_PATHS = {
 
 
 @dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
+class Evil(OtherSite):
+    """The recording site (tests/server/other_site.py) on its own host name."""
 
-
-@dataclass
-class Evil:
-    port: int
-    seen: list[Seen] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def origin(self) -> str:
-        return f"http://evil.localhost:{self.port}"
-
-    def record(self, method: str, path: str, headers: dict[str, str]) -> None:
-        with self.lock:
-            self.seen.append(Seen(method, path, headers))
-
-    def requests(self) -> list[Seen]:
-        with self.lock:
-            return list(self.seen)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.seen.clear()
+    port: int = 0
 
 
 def evil_app(evil: Evil) -> Starlette:
@@ -132,7 +109,8 @@ def evil_app(evil: Evil) -> Starlette:
 
 @pytest.fixture(scope="module")
 def evil() -> Iterator[Evil]:
-    server = Evil(free_port())
+    port = free_port()
+    server = Evil(origin=f"http://evil.localhost:{port}", port=port)
     with serving_in_thread(evil_app(server), server.port, what="the evil server"):
         yield server
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,35 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 @pytest.fixture
 def server(make_server: Callable[..., Server]) -> Server:
     return make_server()
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    """Sockets and other contexts a test opens, closed at its end."""
+    with ExitStack() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    """A real upstream site on loopback (tests/server/upstream_site.py)."""
+    from tests.server.upstream_site import running_site
+
+    with running_site() as origin:
+        yield origin
+
+
+@pytest.fixture
+def proxy_server(make_server: Callable[..., Server], upstream: str) -> Server:
+    """Proxy mode, with the upstream site allowed (and its loopback address reachable)."""
+    return make_server(
+        proxy={
+            "mode": "proxy",
+            "allowed_origins": [SITE, upstream],
+            "allowed_networks": ["127.0.0.0/8"],
+            "asset_wait_seconds": 0.2,
+        }
+    )
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:

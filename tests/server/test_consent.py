@@ -13,7 +13,6 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,12 +49,6 @@ def _frames(mark: str) -> dict[str, str]:
 
 
 KINDS = sorted(_frames(BEFORE))
-
-
-@pytest.fixture
-def stack() -> Any:
-    with ExitStack() as s:
-        yield s
 
 
 def _collect_until(ws: Any, done: Callable[[dict[str, Any]], bool]) -> list[str]:

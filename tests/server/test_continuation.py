@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -15,34 +15,10 @@ import pytest
 
 from tests.server.conftest import SITE, Server
 from tests.server.test_ws import Story, frame
-from tests.server.upstream_site import running_site
 
 IN = "/__cobrowse/continue/in"
 OUT = "/__cobrowse/continue/out"
 SID = "s3cr3t-session-value"
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[str]:
-    with running_site() as origin:
-        yield origin
-
-
-@pytest.fixture
-def proxy_server(make_server: Callable[..., Server], upstream: str) -> Server:
-    return make_server(
-        proxy={
-            "mode": "proxy",
-            "allowed_origins": [SITE, upstream],
-            "allowed_networks": ["127.0.0.0/8"],
-        }
-    )
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 
 from tests.server.conftest import SITE, Server
 from tests.server.test_access_matrix import REST
-from tests.server.test_proxy import open_overlay, proxy_server, upstream  # noqa: F401
+from tests.server.test_proxy import open_overlay
 from tests.server.test_ws import PDF, Story, frame, offer
 from tests.server.world import World, world  # noqa: F401 - fixture
 
@@ -132,8 +132,8 @@ def test_api_docs_allow_only_their_own_inline_scripts(server: Server) -> None:
 
 
 def test_proxy_pages_may_be_framed_only_by_the_allowed_sites(
-    proxy_server: Server,  # noqa: F811
-    upstream: str,  # noqa: F811
+    proxy_server: Server,
+    upstream: str,
 ) -> None:
     with ExitStack() as stack:
         ov = open_overlay(proxy_server, stack, upstream)

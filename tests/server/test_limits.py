@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any
 
 import pytest
 
@@ -13,12 +12,6 @@ from tests.server.conftest import SITE, Server, wait_for
 from tests.server.test_ws import Story, event, expect_close, frame, hello
 
 PROXY_HOST_ORIGIN = "http://abc123-1.cobrowse.localhost"
-
-
-@pytest.fixture
-def stack() -> Any:
-    with ExitStack() as s:
-        yield s
 
 
 @pytest.mark.parametrize(

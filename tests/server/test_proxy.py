@@ -15,19 +15,12 @@ from starlette.websockets import WebSocketDisconnect
 from tests.server.conftest import SITE, Server
 from tests.server.other_site import FONT, OtherSite, running_other_site
 from tests.server.test_ws import Story, frame
-from tests.server.upstream_site import running_site
 
 # What a browser says of a page's subresource request and of a navigation (Fetch
 # Metadata, which page script cannot set).
 LOAD = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
 NAV = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
 CONFIG = '<script id="__cobrowse_config"'
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[str]:
-    with running_site() as origin:
-        yield origin
 
 
 @pytest.fixture(scope="module")
@@ -85,24 +78,6 @@ def open_overlay(server: Server, stack: ExitStack, upstream: str) -> Overlay:
     # A ticket works once.
     assert server.client.get(src, follow_redirects=False).status_code == 403
     return Overlay(server=server, story=story, origin=origin, cookie=cookie)
-
-
-@pytest.fixture
-def proxy_server(make_server: Callable[..., Server], upstream: str) -> Server:
-    return make_server(
-        proxy={
-            "mode": "proxy",
-            "allowed_origins": [SITE, upstream],
-            "allowed_networks": ["127.0.0.0/8"],
-            "asset_wait_seconds": 0.2,
-        }
-    )
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 def test_sessions_say_proxy_mode(proxy_server: Server) -> None:

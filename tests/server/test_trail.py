@@ -4,7 +4,7 @@ in the database file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -41,12 +41,6 @@ def act_and_answer(story: Story, ref: str, kind: str, node: int, value: str, **a
     assert story.visitor.receive_json()["ref"] == ref
     story.visitor.send_text(frame("act_result", ref=ref, **answer))
     assert story.agent.receive_json()["ref"] == ref
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as s:
-        yield s
 
 
 _MAKERS: dict[int, tuple[Callable[..., Server], dict[str, Any]]] = {}

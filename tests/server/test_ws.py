@@ -95,12 +95,6 @@ class Story:
         return self
 
 
-@pytest.fixture
-def stack() -> Any:
-    with ExitStack() as s:
-        yield s
-
-
 def test_visitor_welcome_shows_the_pin_and_expiry(server: Server, stack: ExitStack) -> None:
     story = Story(server, stack)
     welcome = story.visitor.receive_json()
