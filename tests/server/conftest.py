@@ -115,16 +115,25 @@ def upstream() -> Iterator[str]:
 
 
 @pytest.fixture
-def proxy_server(make_server: Callable[..., Server], upstream: str) -> Server:
-    """Proxy mode, with the upstream site allowed (and its loopback address reachable)."""
-    return make_server(
-        proxy={
+def make_proxy_server(make_server: Callable[..., Server], upstream: str) -> Callable[..., Server]:
+    """Proxy mode, with the upstream site allowed (and its loopback address reachable);
+    keywords change other proxy settings."""
+
+    def make(**proxy: Any) -> Server:
+        base: dict[str, Any] = {
             "mode": "proxy",
             "allowed_origins": [SITE, upstream],
             "allowed_networks": ["127.0.0.0/8"],
             "asset_wait_seconds": 0.2,
         }
-    )
+        return make_server(proxy={**base, **proxy})
+
+    return make
+
+
+@pytest.fixture
+def proxy_server(make_proxy_server: Callable[..., Server]) -> Server:
+    return make_proxy_server()
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -75,16 +75,9 @@ def test_the_handoff_is_offered_only_to_a_page_on_the_site(
 
 
 def test_no_handoff_when_the_site_has_no_continuation_point(
-    make_server: Callable[..., Server], stack: ExitStack, upstream: str
+    make_proxy_server: Callable[..., Server], stack: ExitStack, upstream: str
 ) -> None:
-    server = make_server(
-        proxy={
-            "mode": "proxy",
-            "allowed_origins": [SITE, upstream],
-            "allowed_networks": ["127.0.0.0/8"],
-            "continuation_path": "",
-        }
-    )
+    server = make_proxy_server(continuation_path="")
     assert overlay(server, stack, upstream, page_origin=upstream).answer["handoff"] is None
 
 

@@ -294,16 +294,9 @@ def test_start_page_only_for_allowed_urls(proxy_server: Server, upstream: str) -
 
 
 def test_limits_get_clear_error_pages(
-    make_server: Callable[..., Server], stack: ExitStack, upstream: str
+    make_proxy_server: Callable[..., Server], stack: ExitStack, upstream: str
 ) -> None:
-    server = make_server(
-        proxy={
-            "mode": "proxy",
-            "allowed_origins": [SITE, upstream],
-            "allowed_networks": ["127.0.0.0/8"],
-            "max_body_bytes": 100_000,
-        }
-    )
+    server = make_proxy_server(max_body_bytes=100_000)
     ov = open_overlay(server, stack, upstream)
     big = ov.get("/big")
     assert big.status_code == 502 and "Page too large" in big.text
@@ -448,16 +441,9 @@ def test_an_other_origin_never_serves_a_page(
 
 
 def test_the_refuse_policy_loads_nothing_from_other_origins(
-    make_server: Callable[..., Server], stack: ExitStack, upstream: str, other: OtherSite
+    make_proxy_server: Callable[..., Server], stack: ExitStack, upstream: str, other: OtherSite
 ) -> None:
-    server = make_server(
-        proxy={
-            "mode": "proxy",
-            "allowed_origins": [SITE, upstream],
-            "allowed_networks": ["127.0.0.0/8"],
-            "other_origins": "refuse",
-        }
-    )
+    server = make_proxy_server(other_origins="refuse")
     ov = open_overlay(server, stack, upstream)
     r = ov.get("/__cobrowse/go", params={"url": other.origin + "/font.woff2"}, headers=LOAD)
     assert r.status_code == 403 and "does not load content from this site" in r.text
@@ -476,16 +462,9 @@ def test_the_refuse_policy_loads_nothing_from_other_origins(
 
 
 def test_other_origins_are_limited_per_session(
-    make_server: Callable[..., Server], stack: ExitStack, upstream: str
+    make_proxy_server: Callable[..., Server], stack: ExitStack, upstream: str
 ) -> None:
-    server = make_server(
-        proxy={
-            "mode": "proxy",
-            "allowed_origins": [SITE, upstream],
-            "allowed_networks": ["127.0.0.0/8"],
-            "max_other_origins": 2,
-        }
-    )
+    server = make_proxy_server(max_other_origins=2)
     ov = open_overlay(server, stack, upstream)
     go = "/__cobrowse/go"
     for name in ("one", "two"):
