@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo, free_port, start_demo, stop_demo
-from tests.e2e.test_story import OVERLAY, PAN, PASSWORD, agent_joins, ask_for_pin, mirror
+from tests.e2e.test_proxy import allow
+from tests.e2e.test_story import OVERLAY, PAN, PASSWORD, mirror
 from tests.nginx import nginx_server
 
 pytestmark = pytest.mark.e2e
@@ -31,13 +32,6 @@ def log_in(page: Page, base: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Login").click()
     expect(page.get_by_role("link", name="File ITR")).to_be_visible()
-
-
-def co_browse(pair: Pair, demo: Demo) -> None:
-    agent_joins(pair.agent, demo, ask_for_pin(pair.visitor))
-    expect(pair.visitor.get_by_role("dialog")).to_contain_text("Asha Rao")
-    pair.visitor.get_by_role("button", name="Allow").click()
-    expect(pair.visitor.locator(OVERLAY)).to_be_visible()
 
 
 def third_party_cookies_blocked(page: Page, other_site: str) -> bool:
@@ -77,7 +71,7 @@ def test_a_logged_in_taxpayer_stays_logged_in_through_the_overlay(
     assert before  # HttpOnly: no script of the page could have handed it over
     if shape == "cross-site":  # the overlay is a third-party frame, and those cookies are off
         assert third_party_cookies_blocked(visitor, proxy_demo.portal)
-    co_browse(pair, proxy_demo)
+    allow(pair, proxy_demo)
 
     # 1. The overlay opens on the dashboard, logged in: no second login.
     overlay = visitor.frame_locator(OVERLAY)
@@ -123,7 +117,7 @@ def test_a_logout_inside_the_overlay_logs_the_visitor_out_on_the_site(
     base = portal_of(proxy_demo, shape)
     visitor = pair.visitor
     log_in(visitor, base)
-    co_browse(pair, proxy_demo)
+    allow(pair, proxy_demo)
     overlay = visitor.frame_locator(OVERLAY)
     overlay.get_by_role("button", name="Logout").click()
     expect(overlay.get_by_role("link", name="Login").first).to_be_visible()
@@ -141,7 +135,7 @@ def test_a_login_inside_the_overlay_carries_back_out(pair: Pair, proxy_demo: Dem
     """Not logged in at the start: logged in inside, and on the site after the end."""
     visitor = pair.visitor
     visitor.goto(proxy_demo.portal + "/login")
-    co_browse(pair, proxy_demo)
+    allow(pair, proxy_demo)
     overlay = visitor.frame_locator(OVERLAY)
     overlay.get_by_label("PAN").fill(PAN)
     overlay.get_by_label("Password").fill(PASSWORD)
@@ -182,7 +176,7 @@ def test_the_readme_s_nginx_snippet_in_front_of_a_site(pair: Pair, tmp_path: Pat
         with nginx_server(block, port=site_port) as nginx:
             log_in(pair.visitor, site)
             before = session_cookie(pair.visitor)
-            co_browse(pair, demo)
+            allow(pair, demo)
             overlay = pair.visitor.frame_locator(OVERLAY)
             expect(overlay.get_by_role("button", name="Logout")).to_be_visible()
             overlay.get_by_role("link", name="File ITR").click()

@@ -143,20 +143,28 @@ class Proxy:
                     403, "Not loaded", "Co-browsing does not load content from this site."
                 )
             else:
-                await self._forward(scope, receive, send, target, credentialed=False)
+                await self._forward(
+                    scope, receive, send, target, credentialed=False, navigating=navigation
+                )
         elif path.startswith(PREFIX):
             if not credentialed:
                 raise not_available()
             if path == PREFIX + "cookie" and scope["method"] == "POST":
                 await self._cookie(scope, receive, send, target)
             else:
-                await self._forward(scope, receive, send, target, credentialed=True)
+                await self._forward(
+                    scope, receive, send, target, credentialed=True, navigating=navigation
+                )
         elif credentialed:
-            await self._forward(scope, receive, send, target, credentialed=True)
+            await self._forward(
+                scope, receive, send, target, credentialed=True, navigating=navigation
+            )
         elif navigation:
             raise not_available()  # a page needs the credential: checked before fetching
         else:
-            await self._forward(scope, receive, send, target, credentialed=False)
+            await self._forward(
+                scope, receive, send, target, credentialed=False, navigating=navigation
+            )
 
     async def _runtime(self, send: Send) -> None:
         if not RUNTIME.is_file():
@@ -294,12 +302,18 @@ class Proxy:
         await respond(send, 204, [], b"")
 
     async def _forward(
-        self, scope: Scope, receive: Receive, send: Send, target: Target, *, credentialed: bool
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        target: Target,
+        *,
+        credentialed: bool,
+        navigating: bool,
     ) -> None:
         """To the upstream: with the session's jar when `credentialed`, else with no
         cookie at all (and then never HTML back, nor a cookie stored)."""
         upstream_url = upstream_url_of(scope, target)
-        navigating = is_navigation(header_list(scope))
         m = self.state.url_map(target.session_id, base=upstream_url, navigating=navigating)
         headers = request_headers(header_list(scope), upstream_url=upstream_url, m=m)
         body = await read_body(receive, limit=self.ctx.config.proxy.max_body_bytes)
