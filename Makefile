@@ -75,6 +75,8 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/control_latency.py
 	PYTHONPATH=. $(BIN)/python bench/masking.py
 	PYTHONPATH=. $(BIN)/python bench/audit.py
+	PYTHONPATH=. $(BIN)/python bench/load.py --quick
+	PYTHONPATH=. $(BIN)/python bench/load.py --soak 600 --sessions 300
 
 clean:
 	rm -rf src/cobrowse/server/static/dist src/cobrowse/demo/static/dist web/node_modules $(VENV)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -226,3 +227,57 @@ def test_listening_sockets_are_tcp_so_asyncio_turns_nagle_off() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_serve_with_json_logs_writes_only_json_lines(tmp_path: Path) -> None:
+    """Ours and uvicorn's: every line on standard error is one JSON object; the
+    monitoring routes answer a local scraper."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "COBROWSE_SERVER_PORT": str(port),
+        "COBROWSE_SERVER_DATA_DIR": str(tmp_path / "data"),
+        "COBROWSE_SERVER_LOG_FORMAT": "json",
+        "COBROWSE_PROXY_ALLOWED_ORIGINS": "https://portal.example.gov.in",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cobrowse.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "cobrowse serve did not start"
+                time.sleep(0.1)
+        with urllib.request.urlopen(f"{base}/readyz", timeout=5) as ready:
+            assert json.loads(ready.read()) == {"status": "ready"}
+        request = urllib.request.Request(
+            f"{base}/api/v1/sessions",
+            data=b"{}",
+            method="POST",
+            headers={"Content-Type": "application/json", "Origin": "https://portal.example.gov.in"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            pin = json.loads(answer.read())["pin"]
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as metrics:
+            assert metrics.headers["content-type"].startswith("text/plain")
+            assert 'cobrowse_sessions{state="created"} 1.0' in metrics.read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    assert b"cobrowse serving on" in out
+    lines = err.decode().splitlines()
+    records = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    loggers = {r["logger"] for r in records}
+    assert "cobrowse.access" in loggers and any(name.startswith("uvicorn") for name in loggers)
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert pin not in err.decode()

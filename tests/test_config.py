@@ -457,3 +457,44 @@ def test_audit_validation(audit: dict[str, Any], words: list[str]) -> None:
         load_config({"audit": audit}, {})
     for word in words:
         assert word in str(info.value)
+
+
+# --- monitoring -------------------------------------------------------------------
+
+
+def test_monitoring_defaults_are_text_logs_and_loopback_metrics() -> None:
+    server = load_config().server
+    assert server.log_format == "text"
+    assert server.metrics_allow == ("127.0.0.0/8", "::1/128")
+    assert server.metrics_token == ""
+
+
+def test_monitoring_settings_from_toml_and_env() -> None:
+    c = load_config(
+        toml('[server]\nlog_format = "json"\nmetrics_allow = ["10.0.0.0/8"]\n'),
+        {
+            "COBROWSE_SERVER_METRICS_ALLOW": "10.1.0.0/16, fd00::/8",
+            "COBROWSE_SERVER_METRICS_TOKEN": "t" * 32,
+        },
+    )
+    assert c.server.log_format == "json"
+    assert c.server.metrics_allow == ("10.1.0.0/16", "fd00::/8")
+    assert c.server.metrics_token == "t" * 32
+    assert load_config({}, {"COBROWSE_SERVER_LOG_FORMAT": "json"}).server.log_format == "json"
+    assert load_config({}, {"COBROWSE_SERVER_METRICS_ALLOW": ""}).server.metrics_allow == ()
+
+
+@pytest.mark.parametrize(
+    ("server", "words"),
+    [
+        ({"log_format": "xml"}, ["server.log_format", "'text' or 'json'"]),
+        ({"metrics_allow": ["everyone"]}, ["server.metrics_allow", "'everyone'", "IP network"]),
+        ({"metrics_allow": ["10.0.0.0/33"]}, ["server.metrics_allow"]),
+        ({"metrics_token": "short"}, ["server.metrics_token", "16"]),
+    ],
+)
+def test_monitoring_validation(server: dict[str, Any], words: list[str]) -> None:
+    message = error({"server": server})
+    for word in words:
+        assert word in message
+    assert "server.log_format" in error(None, {"COBROWSE_SERVER_LOG_FORMAT": "yaml"})

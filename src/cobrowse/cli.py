@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import getpass
-import logging
 import os
 import signal
 import socket
@@ -161,7 +160,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         extra_origins=args.allow_origin,
     )
-    _logging(config.server.log_level)
+    _logging(config)
     app = create_app(config)
     portal = create_portal_app(cobrowse_url=config.base_url)
     listeners = [_listen("127.0.0.1", args.port), _listen("127.0.0.1", portal_port)]
@@ -194,7 +193,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     from cobrowse.server.app import create_app
 
     config = _config(args.config)
-    _logging(config.server.log_level)
+    _logging(config)
     load_link_secret(config)  # fail early if the data directory is not writable
     app = create_app(config)
     listener = _listen(config.server.host, config.server.port)
@@ -283,10 +282,12 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def _logging(config: Config) -> None:
+    """The process's logging (`server.log_level`, `server.log_format`); uvicorn's own
+    loggers go through it too (`log_config=None` below), so in JSON every line is."""
+    from cobrowse.server.logs import configure
+
+    configure(level=config.server.log_level, log_format=config.server.log_format)
 
 
 def _server(app: object, config: Config, *, host: str, port: int) -> uvicorn.Server:
@@ -295,9 +296,11 @@ def _server(app: object, config: Config, *, host: str, port: int) -> uvicorn.Ser
         host=host,
         port=port,
         log_level=config.server.log_level,
+        log_config=None,  # logging is set up by _logging, in the configured format
         access_log=False,  # ours logs paths without query strings
         # Frames up to twice the limit reach our decoder, which closes with a reason.
         ws_max_size=2 * config.limits.visitor_message_bytes,
+        ws_per_message_deflate=config.server.ws_compression,
         lifespan="on",
         proxy_headers=bool(config.server.forwarded_allow_ips),
         forwarded_allow_ips=config.server.forwarded_allow_ips or None,

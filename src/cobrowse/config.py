@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import ipaddress
 import json
 import math
 import re
@@ -33,6 +34,8 @@ DEFAULT_MASK_SELECTORS = DEFAULT_SELECTORS
 # Settings that are lists of tables (TOML `[[masking.sites]]`; JSON in the environment).
 TABLE_LISTS = {("masking", "sites"), ("masking", "custom_patterns")}
 
+MIN_METRICS_TOKEN = 16
+
 _CONTINUATION_PATH = re.compile(r"(?:/[A-Za-z0-9._-]+)+")
 
 
@@ -50,8 +53,16 @@ class ServerConfig:
     public_url: str = ""  # default: http://host:port
     data_dir: str = "./cobrowse-data"
     log_level: str = "info"
+    log_format: str = "text"  # or "json": one JSON object per line (production)
     forwarded_allow_ips: str = ""  # e.g. "127.0.0.1" behind nginx: trust its X-Forwarded-For
+    # permessage-deflate on the WebSockets: 5.5x fewer bytes on the wire, but 1.5x the
+    # CPU per relayed frame and ~0.5 MB per socket (docs/scale.md). Off by default.
+    ws_compression: bool = False
     hsts_seconds: int = 365 * 24 * 3600  # HSTS max-age when public_url is https; 0: off
+    # Who may read GET /metrics: client addresses in these networks, or anyone presenting
+    # `Authorization: Bearer <metrics_token>` when it is set (README, "Monitoring").
+    metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+    metrics_token: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +72,8 @@ class SessionConfig:
     visitor_grace_seconds: float = 30.0
     agent_grace_seconds: float = 120.0
     max_duration_seconds: float = 4 * 3600.0
+    # Control granted to the agent survives a drop of its connection this long (0: none).
+    control_hold_seconds: float = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -371,6 +384,9 @@ def _validate_fields(config: Config, where: str) -> None:
         raise ConfigError(f"{where}limits.login_free_failures must be 0..login_lockout_failures")
     if config.server.hsts_seconds < 0:
         raise ConfigError(f"{where}server.hsts_seconds must not be negative")
+    if not 0 <= config.session.control_hold_seconds <= config.session.agent_grace_seconds:
+        raise ConfigError(f"{where}session.control_hold_seconds must be 0..agent_grace_seconds")
+    _validate_monitoring(config.server, where)
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{where}server.port must be 1-65535")
     if lim.visitor_message_bytes < 1024 or lim.agent_message_bytes < 1024:
@@ -422,6 +438,24 @@ def _validate_fields(config: Config, where: str) -> None:
         config.masking.rules()
     except MaskingError as exc:
         raise ConfigError(f"{where}{exc}") from None
+
+
+def _validate_monitoring(server: ServerConfig, where: str) -> None:
+    if server.log_format not in ("text", "json"):
+        raise ConfigError(
+            f"{where}server.log_format must be 'text' or 'json', not {server.log_format!r}"
+        )
+    for text in server.metrics_allow:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{where}server.metrics_allow: {text!r} is not an IP network (e.g. 10.0.0.0/8)"
+            ) from None
+    if server.metrics_token and len(server.metrics_token) < MIN_METRICS_TOKEN:
+        raise ConfigError(
+            f"{where}server.metrics_token must be at least {MIN_METRICS_TOKEN} characters"
+        )
 
 
 def _validate_auth(auth: AuthConfig, where: str) -> None:

@@ -22,6 +22,7 @@ from cobrowse.core.messages import (
     ProtocolError,
     decode_client,
 )
+from cobrowse.core.relay import events_frame, stamp
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 GOOD = FIXTURES / "messages"
@@ -287,6 +288,65 @@ def test_encode_welcome_agent() -> None:
     assert parsed(out) == fx
 
 
+def test_encode_welcome_resumed() -> None:
+    fx = load("server.welcome.resumed.json")
+    out = m.encode_welcome(
+        role="agent",
+        session_id=fx["session_id"],
+        state=fx["state"],
+        agent_name=fx["agent"]["name"],
+        pin_display=None,
+        expires_at=None,
+        seq=fx["n"],
+        resumed=True,
+    )
+    assert parsed(out) == fx
+
+
+def test_encode_synced() -> None:
+    fx = load("server.synced.json")
+    assert parsed(m.encode_synced(seq=fx["n"])) == fx
+
+
+def test_numbered_frames_match_their_fixtures() -> None:
+    events = load("server.events.numbered.json")
+    out = events_frame(events["n"], orjson.dumps(events["events"]))
+    assert parsed(out) == events
+    chat = load("server.chat.numbered.json")
+    entry = {k: v for k, v in chat.items() if k not in ("v", "t", "n")}
+    assert parsed(stamp(m.encode_chat(entry), chat["n"])) == chat
+
+
+def test_hello_with_a_resume_point() -> None:
+    fx = load("client.hello.resume.json")
+    assert decode(json.dumps(fx)) == m.Hello(token=fx["token"], seq=fx["n"])
+    for bad in (-1, 1.5, "3", True, 2**53):
+        with pytest.raises(m.ProtocolError, match="hello's n"):
+            decode(json.dumps({**fx, "n": bad}))
+
+
+def test_an_events_frame_is_relayed_as_its_bytes_when_it_can_be() -> None:
+    raw = b'{"v":1,"t":"events","events":[{"type":3,"timestamp":1,"data":{"x":1.50}}]}'
+    message = m.decode_client(raw, max_bytes=1000)
+    assert isinstance(message, m.Events)
+    assert message.events_json == b'[{"type":3,"timestamp":1,"data":{"x":1.50}}]'
+    # Any other shape is re-encoded: what is relayed is exactly what was checked.
+    for other in (
+        b'{"t":"events","v":1,"events":[{"type":3,"timestamp":1}]}',
+        b'{"v":1,"t":"events","events":[{"type":3,"timestamp":1}],"x":1}',
+        b'{"v":1,"t":"events","events":[{"type":3,"timestamp":1}]} ',
+    ):
+        message = m.decode_client(other, max_bytes=1000)
+        assert isinstance(message, m.Events)
+        assert message.events_json == b'[{"type":3,"timestamp":1}]'
+    # Repeated keys: both JSON.parse and orjson keep the last, inside the relayed frame too.
+    twice = b'{"v":1,"t":"events","events":[{"type":9,"timestamp":9}],"events":[]}'
+    message = m.decode_client(twice, max_bytes=1000)
+    assert isinstance(message, m.Events) and message.events == ()
+    relayed = orjson.loads(events_frame(1, message.events_json))
+    assert relayed["events"] == []
+
+
 @pytest.mark.parametrize("name", ["server.state.active.json", "server.state.pending.json"])
 def test_encode_state(name: str) -> None:
     fx = load(name)
@@ -350,6 +410,10 @@ def test_every_server_fixture_has_an_encoder_test() -> None:
         "server.offer.json",
         "server.offer_answer.json",
         "server.offer_ready.json",
+        "server.synced.json",
+        "server.welcome.resumed.json",
+        "server.events.numbered.json",
+        "server.chat.numbered.json",
     }
     assert set(SERVER_FIXTURES) == covered
 

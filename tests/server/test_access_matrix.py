@@ -154,6 +154,10 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         _everyone(404),
     ),
     ("GET", "/healthz"): (_get("/healthz"), _everyone(200)),
+    ("GET", "/readyz"): (_get("/readyz"), _everyone(200)),
+    # Only monitoring: an address in server.metrics_allow (these callers' is not one)
+    # or the metrics token; no session token or agent cookie is either.
+    ("GET", "/metrics"): (_get("/metrics"), _everyone(403)),
     ("GET", "/cobrowse.js"): (_get("/cobrowse.js"), _everyone(200)),
     ("GET", "/console"): (_get("/console"), _everyone(200)),
     ("GET", "/"): (_get("/"), _everyone(303)),
@@ -356,6 +360,8 @@ def test_socket_access(world: World, who: str, kind: type) -> None:  # noqa: F81
         return
     # This session's own participant, on a second socket replacing its first.
     role = "agent" if is_agent else "visitor"
+    if is_agent:  # starting afresh with no page to show, it asks the visitor for one
+        assert w.here.sockets["visitor"].receive_json()["t"] == "snapshot_request"
     expect_close(w.here.sockets[role], m.CLOSE_REPLACED)
     w.here.sockets[role] = ws
     outcome = (AS_AGENT if is_agent else AS_VISITOR)[kind]
@@ -369,7 +375,7 @@ def test_socket_access(world: World, who: str, kind: type) -> None:  # noqa: F81
         ws = w.here.sockets[role] = hello(client, token, w.stack, origin)
         assert ws.receive_json()["state"] == "active"
         assert ws.receive_json()["t"] == "control"
-        assert _sentinel(w, ws) == ([], [])
+        assert _sentinel(w, ws) == ([], [])  # a page was asked for once, not again
         return
     if outcome[0] == "ended":
         peer = w.here.sockets["visitor" if is_agent else "agent"]

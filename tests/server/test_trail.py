@@ -13,7 +13,7 @@ import pytest
 
 from cobrowse.server import app as app_module
 from tests.server.conftest import SITE, Server, new_api_key
-from tests.server.test_ws import PDF, Story, frame, hello, offer
+from tests.server.test_ws import PDF, Story, agent_gone_for_good, frame, hello, offer
 
 TYPED = "Meera Iyer"
 SAID = "Namaste, my PAN is ABCDE1234F"
@@ -198,7 +198,7 @@ def test_an_agent_leaving_in_control_and_timeouts_are_recorded(
 ) -> None:
     server, key = audited
     story = Story(server, stack).control()
-    story.agent.close()
+    agent_gone_for_good(server, story)
     assert story.visitor.receive_json() == {"v": 1, "t": "control", "state": "view"}
     left = trail(server, key, session_id=story.session_id, kind="control.revoked")
     assert short(left) == [("control.revoked", "system", "agent_left", None, "revoke (agent_left)")]

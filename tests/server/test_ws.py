@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from tests.server.conftest import SITE, Server
+from tests.server.conftest import SITE, Server, wait_for
 
 Socket = Any  # starlette.testclient.WebSocketTestSession
 
@@ -27,11 +27,45 @@ def frame(t: str, **fields: Any) -> str:
     return json.dumps({"v": 1, "t": t, **fields})
 
 
-def hello(client: TestClient, token: str, stack: ExitStack, origin: str | None = None) -> Socket:
+class Plain:
+    """A test socket that reads frames without the resume bookkeeping: no frame
+    numbers (`n`), no `synced` frames, no `resumed` (test_resume.py checks those)."""
+
+    def __init__(self, ws: Socket) -> None:
+        self.raw = ws
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+    def receive_json(self) -> Any:
+        while True:
+            message = self.raw.receive_json()
+            if isinstance(message, dict):
+                if message.get("t") == "synced":
+                    continue
+                message.pop("n", None)
+                message.pop("resumed", None)
+            return message
+
+    def receive_text(self) -> str:
+        while True:
+            text: str = self.raw.receive_text()
+            if '"t":"synced"' not in text:
+                return text
+
+
+def hello(
+    client: TestClient,
+    token: str,
+    stack: ExitStack,
+    origin: str | None = None,
+    *,
+    seq: int | None = None,
+) -> Socket:
     headers = {"Origin": origin} if origin else {}
     ws = stack.enter_context(client.websocket_connect("/ws", headers=headers))
-    ws.send_text(frame("hello", token=token))
-    return ws
+    ws.send_text(frame("hello", token=token) if seq is None else frame("hello", token=token, n=seq))
+    return Plain(ws)
 
 
 def expect_close(ws: Socket, code: int) -> str:
@@ -177,8 +211,8 @@ def test_late_agent_gets_last_snapshot_and_events_since(server: Server, stack: E
     again = hello(story.agent_browser, story.agent_token, stack)
     assert again.receive_json()["state"] == "active"
     assert again.receive_json() == {"v": 1, "t": "control", "state": "view"}
-    history = again.receive_json()
-    assert [e["timestamp"] for e in history["events"]] == [10, 11, 12]
+    history = [again.receive_json(), again.receive_json()]  # as the visitor sent them
+    assert [e["timestamp"] for h in history for e in h["events"]] == [10, 11, 12]
     assert expect_close(story.agent, 4409) == "replaced"
 
 
@@ -370,8 +404,8 @@ def test_control_needs_the_visitor_s_grant_and_acts_only_then(
         "dx": 0,
         "dy": 0,
     }
-    refused = {"v": 1, "t": "act_result", "ref": "a1", "ok": False, "reason": "no control"}
-    story.agent.send_text(frame("act", **act))
+    refused = {"v": 1, "t": "act_result", "ref": "a0", "ok": False, "reason": "no control"}
+    story.agent.send_text(frame("act", **{**act, "ref": "a0"}))
     assert story.agent.receive_json() == refused  # never relayed, the socket stays
     story.agent.send_text(frame("control", action="request"))
     assert story.visitor.receive_json()["state"] == "requested"
@@ -393,8 +427,11 @@ def test_control_needs_the_visitor_s_grant_and_acts_only_then(
     story.visitor.send_text(frame("control", action="revoke"))
     assert story.agent.receive_json()["state"] == "view"
     assert story.visitor.receive_json()["state"] == "view"
-    story.agent.send_text(frame("act", **act))
-    assert story.agent.receive_json() == refused
+    story.agent.send_text(frame("act", **{**act, "ref": "a2"}))
+    assert story.agent.receive_json() == {**refused, "ref": "a2"}
+    # An act sent again with a ref the session has seen (a resend after a drop) runs once.
+    story.agent.send_text(frame("act", **act))  # answered with its result, not run again
+    assert story.agent.receive_json() == {**refused, "ref": "a1", "reason": "masked"}
     # A stale grant (nothing is requested any more) is answered, not punished.
     story.visitor.send_text(frame("control", action="grant"))
     assert story.visitor.receive_json() == {"v": 1, "t": "control", "state": "view"}
@@ -412,9 +449,16 @@ def test_only_the_visitor_grants_and_agents_cannot_grant_themselves(
     assert session is not None and session.control == "view"
 
 
+def agent_gone_for_good(server: Server, story: Story) -> None:
+    """Close the agent's socket and let its control hold run out."""
+    story.agent.close()
+    wait_for(lambda: "agent" not in server.ctx.hub.rooms[story.session_id].conns)
+    server.clock.advance(server.config.session.control_hold_seconds)
+
+
 def test_control_drops_when_the_agent_goes_away(server: Server, stack: ExitStack) -> None:
     story = Story(server, stack).control()
-    story.agent.close()
+    agent_gone_for_good(server, story)
     assert story.visitor.receive_json() == {"v": 1, "t": "control", "state": "view"}
 
 

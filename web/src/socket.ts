@@ -2,8 +2,13 @@
  * One participant's WebSocket to the server: sends `hello` on every (re)open,
  * parses server frames, and reconnects with backoff after unexpected disconnects.
  * Shared by the visitor widget and the agent console.
+ *
+ * After a drop, `hello` carries the last frame number `n` received (resume.ts), so the server
+ * sends only what was missed; the handlers see `welcome` (with `resumed`), the
+ * catch-up, then `synced`, from which on the stream is live again.
  */
 import { backoffDelay, shouldReconnect } from './backoff';
+import { ResumePoint } from './resume';
 import {
   type ClientMessage,
   type ServerMessage,
@@ -13,7 +18,10 @@ import {
 } from './protocol';
 
 export interface SocketHandlers {
-  /** A valid server frame. */
+  /**
+   * A valid server frame. After `welcome` comes the catch-up (missed frames, or a
+   * fresh start if `welcome.resumed` is false), then `synced`: the stream is live.
+   */
   message(message: ServerMessage): void;
   /** The socket went down unexpectedly; a reconnect is scheduled. */
   down(): void;
@@ -27,6 +35,7 @@ export class SessionSocket {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private sawEnded = false;
   private stopped = false;
+  private readonly resume = new ResumePoint();
 
   constructor(
     private readonly url: string,
@@ -46,7 +55,7 @@ export class SessionSocket {
     }
     this.ws = ws;
     ws.onopen = () => {
-      ws.send(encode(hello(this.token)));
+      ws.send(encode(hello(this.token, this.resume.resumeFrom)));
     };
     ws.onmessage = (event: MessageEvent) => {
       if (this.ws !== ws || typeof event.data !== 'string') return;
@@ -56,7 +65,8 @@ export class SessionSocket {
       } catch {
         return; // a frame we do not understand is ignored; the server validates ours.
       }
-      if (message.t === 'welcome') this.attempt = 0;
+      this.resume.observe(message);
+      if (message.t === 'synced') this.attempt = 0; // a whole catch-up went through
       if (message.t === 'ended') this.sawEnded = true;
       this.handlers.message(message);
     };
@@ -66,6 +76,7 @@ export class SessionSocket {
     ws.onclose = (event: CloseEvent) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      this.resume.down();
       if (this.stopped) return;
       if (shouldReconnect(event.code, this.sawEnded)) {
         this.handlers.down();
@@ -75,6 +86,16 @@ export class SessionSocket {
         this.handlers.closed(event.code, event.reason);
       }
     };
+  }
+
+  /** The frame number `n` the next hello carries (null: a fresh start). */
+  get resumeFrom(): number | null {
+    return this.resume.resumeFrom;
+  }
+
+  /** Whether the current connection's catch-up is complete (`synced` seen, not down since). */
+  get synced(): boolean {
+    return this.resume.isSynced;
   }
 
   /** Whether a frame sent now goes out on an authenticated, open socket. */
@@ -107,7 +128,7 @@ export class SessionSocket {
       ws.onmessage = null;
       ws.onclose = null;
       ws.onopen = () => {
-        ws.send(encode(hello(this.token)));
+        ws.send(encode(hello(this.token, this.resume.resumeFrom)));
         if (last) ws.send(encode(last));
         ws.close(1000, 'bye');
       };

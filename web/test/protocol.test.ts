@@ -33,7 +33,7 @@ const badFixtures = load(BAD_DIR);
 function construct(obj: Record<string, unknown>): ClientMessage {
   switch (obj.t) {
     case 'hello':
-      return hello(obj.token as string);
+      return hello(obj.token as string, obj.n as number | undefined);
     case 'consent':
       return consent(obj.allow as boolean);
     case 'events':
@@ -166,6 +166,76 @@ describe('guidance, chat, control and act', () => {
     expect(() => parseServerMessage('{"v":1,"t":"control","state":"owned"}')).toThrow(/state/);
     const g = parseServerMessage('{"v":1,"t":"guide","kind":"clear","target":null,"points":[],"agent":null}');
     expect(g).toEqual({ v: 1, t: 'guide', kind: 'clear', target: null, points: [], agent: null });
+  });
+});
+
+describe('resume after a drop', () => {
+  const welcome = {
+    v: 1,
+    t: 'welcome',
+    role: 'agent',
+    session_id: 's',
+    state: 'active',
+    agent: null,
+    pin_display: null,
+    expires_at: null,
+  };
+  it('covers the resume fixtures', () => {
+    const names = messages.map((f) => f.name);
+    for (const n of [
+      'server.synced.json',
+      'server.welcome.resumed.json',
+      'client.hello.resume.json',
+      'server.events.numbered.json',
+      'server.chat.numbered.json',
+    ]) {
+      expect(names).toContain(n);
+    }
+    const text = (name: string): string => messages.find((f) => f.name === name)!.text;
+    expect(parseServerMessage(text('server.events.numbered.json'))).toMatchObject({ t: 'events', n: 40 });
+    expect(parseServerMessage(text('server.welcome.resumed.json'))).toMatchObject({ n: 42, resumed: true });
+    // A chat frame has both: its number in the log (n) and the chat message's (seq).
+    expect(parseServerMessage(text('server.chat.numbered.json'))).toMatchObject({ t: 'chat', n: 9, seq: 3 });
+  });
+  it('reads a welcome without n and resumed as a fresh start at 0', () => {
+    expect(parseServerMessage(JSON.stringify(welcome))).toEqual({ ...welcome, n: 0, resumed: false });
+    expect(parseServerMessage(JSON.stringify({ ...welcome, n: 7, resumed: true }))).toEqual({ ...welcome, n: 7, resumed: true });
+    expect(() => parseServerMessage(JSON.stringify({ ...welcome, n: -1 }))).toThrow(/\bn\b/);
+    expect(() => parseServerMessage(JSON.stringify({ ...welcome, n: 1.5 }))).toThrow(/\bn\b/);
+    expect(() => parseServerMessage(JSON.stringify({ ...welcome, resumed: 'yes' }))).toThrow(/resumed/);
+  });
+  it('parses synced', () => {
+    expect(parseServerMessage('{"v":1,"t":"synced","n":0}')).toEqual({ v: 1, t: 'synced', n: 0 });
+    expect(() => parseServerMessage('{"v":1,"t":"synced"}')).toThrow(/\bn\b/);
+    expect(() => parseServerMessage('{"v":1,"t":"synced","n":"3"}')).toThrow(/\bn\b/);
+    expect(() => parseServerMessage(`{"v":1,"t":"synced","n":${2 ** 53}}`)).toThrow(/\bn\b/);
+  });
+  it('keeps a valid n on numbered frames and rejects a bad one', () => {
+    for (const body of [
+      '"t":"control","state":"view"',
+      '"t":"state","state":"active","agent":null',
+      '"t":"act_result","ref":"r","ok":true,"reason":null',
+      '"t":"snapshot_request"',
+      '"t":"offer_answer","file_id":"f","accept":true',
+      '"t":"chat","seq":3,"id":"a","from":"agent","name":"A","text":"x","at":1',
+    ]) {
+      const parsed = parseServerMessage(`{"v":1,"n":12,${body}}`);
+      expect(parsed).toEqual({ ...JSON.parse(`{"v":1,${body}}`), n: 12 });
+      expect(parseServerMessage(`{"v":1,${body}}`)).not.toHaveProperty('n');
+      expect(parseServerMessage(`{"v":1,"n":null,${body}}`)).not.toHaveProperty('n');
+      for (const bad of ['-1', '2.5', '"12"', 'true']) {
+        expect(() => parseServerMessage(`{"v":1,"n":${bad},${body}}`)).toThrow(/\bn must/);
+      }
+    }
+  });
+  it('says hello with n only when there is one, checked like the server', () => {
+    expect(hello('t')).toEqual({ v: 1, t: 'hello', token: 't' });
+    expect(hello('t', null)).toEqual({ v: 1, t: 'hello', token: 't' });
+    expect(hello('t', 0)).toEqual({ v: 1, t: 'hello', token: 't', n: 0 });
+    expect(parseClientMessage('{"v":1,"t":"hello","token":"t","n":null}')).toEqual(hello('t'));
+    for (const bad of ['-1', '1.5', '"3"', 'true', `${2 ** 53}`]) {
+      expect(() => parseClientMessage(`{"v":1,"t":"hello","token":"t","n":${bad}}`)).toThrow(/\bn must/);
+    }
   });
 });
 

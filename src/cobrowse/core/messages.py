@@ -8,7 +8,7 @@ rrweb events are checked only for their envelope (an object with an integer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
@@ -62,6 +62,9 @@ def not_allowed(detail: str) -> ProtocolError:
 @dataclass(frozen=True, slots=True)
 class Hello:
     token: str
+    # The number (`n`) of the last frame this client received in an earlier connection:
+    # resume from there.
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +74,11 @@ class Consent:
 
 @dataclass(frozen=True, slots=True)
 class Events:
-    """A batch of rrweb events; `events` keeps the decoded objects as sent."""
+    """A batch of rrweb events; `events` keeps the decoded objects as sent, and
+    `events_json` their JSON array as it came in (relayed without re-encoding)."""
 
     events: tuple[dict[str, Any], ...]
+    events_json: bytes = field(default=b"[]", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,15 +155,18 @@ MAX_ID = 64
 MAX_VALUE = 10_000
 
 MAX_TOKEN_LENGTH = 256
+MAX_SEQ = 2**53 - 1  # what a JavaScript number holds exactly
+# How the runtimes encode an events frame: its array is then the rest of the frame.
+_EVENTS_PREFIX = b'{"v":1,"t":"events","events":'
 
 
 def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
     """Decode one client frame; raise ProtocolError for anything malformed."""
-    size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
-    if size > max_bytes:
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if len(raw) > max_bytes:
         raise too_big(max_bytes)
     try:
-        obj = orjson.loads(data)
+        obj = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise bad_message("not valid JSON") from None
     if not isinstance(obj, dict):
@@ -172,14 +180,18 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         token = obj.get("token")
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise bad_message("hello needs a token string")
-        return Hello(token=token)
+        seq = obj.get("n")
+        if seq is not None and (type(seq) is not int or not 0 <= seq <= MAX_SEQ):
+            raise bad_message("hello's n must be a whole number")
+        return Hello(token=token, seq=seq)
     if kind == "consent":
         allow = obj.get("allow")
         if not isinstance(allow, bool):
             raise bad_message("consent needs allow: true or false")
         return Consent(allow=allow)
     if kind == "events":
-        return Events(events=_check_events(obj.get("events")))
+        events = _check_events(obj.get("events"))
+        return Events(events=events, events_json=_events_json(raw, obj, events))
     if kind == "end":
         return End()
     if kind == "guide":
@@ -250,6 +262,18 @@ def _check_events(events: object) -> tuple[dict[str, Any], ...]:
     return tuple(events)
 
 
+def _events_json(raw: bytes, obj: dict[str, Any], events: tuple[dict[str, Any], ...]) -> bytes:
+    """The events array of a frame as it came in, when the frame is exactly
+    `{"v":1,"t":"events","events":[...]}` (as the runtimes send it); re-encoded otherwise.
+
+    The slice is the rest of a valid JSON object after its prefix: the array, and at
+    most repeats of the same three keys, of which JSON.parse, like orjson, keeps the
+    last. Relayed inside another object, it means exactly what was checked here."""
+    if len(obj) == 3 and raw.startswith(_EVENTS_PREFIX) and raw.endswith(b"}"):
+        return raw[len(_EVENTS_PREFIX) : -1]
+    return orjson.dumps(list(events))
+
+
 def _choice(obj: dict[str, Any], key: str, allowed: frozenset[str]) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or value not in allowed:
@@ -317,7 +341,11 @@ def encode_welcome(
     agent_name: str | None,
     pin_display: str | None,
     expires_at: float | None,
+    seq: int = 0,
+    resumed: bool = False,
 ) -> bytes:
+    """The first frame of every connection. `resumed`: the frames this client missed
+    follow; otherwise the session's state does (chat history, control, the page)."""
     return _frame(
         "welcome",
         role=role,
@@ -326,7 +354,15 @@ def encode_welcome(
         agent=_agent(agent_name),
         pin_display=pin_display,
         expires_at=expires_at,
+        n=seq,
+        resumed=resumed,
     )
+
+
+def encode_synced(*, seq: int) -> bytes:
+    """After the welcome's catch-up: the client has every frame up to number `seq` and
+    resumes from there after a drop."""
+    return _frame("synced", n=seq)
 
 
 def encode_state(*, state: str, agent_name: str | None) -> bytes:

@@ -1,16 +1,32 @@
-"""What a late-joining agent needs: the last full snapshot and every event since.
+"""What each participant was sent, numbered: for a resume after a drop, and for a
+late-joining agent (the last full snapshot and every event since).
 
-rrweb starts each recording (and each page load) with a Meta event (type 4)
-followed by a FullSnapshot (type 2). The buffer restarts at every Meta event,
-so it always holds exactly one page's worth of history. It is bounded: when a
-batch would push it past `max_bytes`, the buffer is dropped, marked stale, and
-the visitor is asked for a fresh full snapshot; until that arrives, a joiner
-gets nothing rather than a broken partial history.
+Every frame the server sends a participant carries a sequence number (the frame's
+`n`; chat entries have their own `seq`), counted per participant. The log keeps the
+recent frames, bounded in real bytes (what the process holds for them, not the length
+of their JSON), so that a participant who reconnects with its last number gets exactly
+what it missed, or a fresh start when that is no longer possible.
+
+The agent's log is also the late joiner's history. rrweb starts each recording (and
+each page load) with a Meta event (type 4) followed by a FullSnapshot (type 2); the
+log's page frames restart at every Meta, so it holds one page's worth of history; its
+other frames (chat, control, results) stay, the oldest going past `other_bytes`, so a
+resume across the visitor's page loads gets them, and the new page from its Meta. Page frames are
+kept as the bytes they are relayed as, one object per frame, never re-encoded. Two
+bounds keep it lean:
+
+- compaction: once the events since the snapshot outweigh the snapshot itself (and
+  `compact_min` bytes), the visitor is asked for a fresh snapshot, which restarts the
+  log at a fraction of its size; a long session's memory stays flat;
+- a hard cap (`max_bytes`): past it the history is dropped and marked stale until a
+  new snapshot; a joiner then gets nothing rather than a broken partial history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,69 +34,175 @@ import orjson
 
 META = 4
 FULL_SNAPSHOT = 2
+_PREFIX = b'{"v":1,'
 
 
 @dataclass(frozen=True, slots=True)
-class Accepted:
-    """The encoded events of a batch, and whether the visitor must re-snapshot."""
+class Entry:
+    seq: int
+    frame: bytes
+    page: bool
 
-    events_json: list[bytes]
+
+# What one kept frame costs beyond its bytes: the entry, the bytes object's header,
+# its int, and its slot in the deque.
+ENTRY_OVERHEAD = sys.getsizeof(Entry(0, b"", False)) + sys.getsizeof(b"") + 32 + 8
+
+
+def held(frame: bytes) -> int:
+    """The memory a kept frame holds, in bytes."""
+    return len(frame) + ENTRY_OVERHEAD
+
+
+def stamp(frame: bytes, seq: int) -> bytes:
+    """Number a server frame encoded without one (`{"v":1,...}`): its `n` is `seq`."""
+    if not frame.startswith(_PREFIX):
+        raise ValueError("not a v1 frame")
+    return b'{"v":1,"n":%d,' % seq + frame[len(_PREFIX) :]
+
+
+def events_frame(seq: int, events_json: bytes) -> bytes:
+    """An `events` frame around an already-encoded JSON array of events."""
+    return b'{"v":1,"n":%d,"t":"events","events":%b}' % (seq, events_json)
+
+
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    """A batch of page data: the numbered frames to relay live (usually one), and
+    whether the visitor must take a fresh snapshot."""
+
+    frames: list[bytes]
     need_snapshot: bool
 
 
 @dataclass(slots=True)
-class ReplayBuffer:
+class Outlog:
     max_bytes: int
-    _events: list[bytes] = field(default_factory=list)
+    # The agent's log keeps page history (restart at Meta, compaction).
+    pages: bool = False
+    compact_min: int = 256 * 1024
+    other_bytes: int = 64 * 1024  # the agent's frames other than page data kept at a restart
+    seq: int = 0  # the last sequence number given out
+    floor: int = 0  # frames up to this seq are no longer held: no resume from below it
+    _entries: deque[Entry] = field(default_factory=deque)
     _size: int = 0
     _has_snapshot: bool = False
     _stale: bool = False
+    _snapshot_size: int = 0  # held bytes up to and with the full snapshot
+    _asked: bool = False  # a fresh snapshot was asked for and has not come yet
 
     @property
     def size(self) -> int:
+        """The memory held by the kept frames, in bytes."""
         return self._size
 
-    def add(self, events: Iterable[dict[str, Any]]) -> Accepted:
-        encoded: list[bytes] = []
-        need_snapshot = False
-        for event in events:
-            data = orjson.dumps(event)
-            encoded.append(data)
-            kind = event["type"]
-            if kind == META:
-                self._restart()
-                need_snapshot = False
-            elif self._stale:
-                continue
-            elif kind == FULL_SNAPSHOT:
-                self._has_snapshot = True
-            elif not self._has_snapshot:
-                continue  # history starts at a snapshot; this one was only relayed live
-            if self._size + len(data) > self.max_bytes:
-                self._drop()
-                need_snapshot = True
-                continue
-            self._events.append(data)
-            self._size += len(data)
-        return Accepted(events_json=encoded, need_snapshot=need_snapshot)
+    def send(self, frame: bytes) -> bytes:
+        """Number a frame (encoded without `seq`) and keep it; returns the numbered frame."""
+        self.seq += 1
+        numbered = stamp(frame, self.seq)
+        self._keep(Entry(self.seq, numbered, False))
+        return numbered
+
+    def page(self, events: Sequence[dict[str, Any]], events_json: bytes) -> Relayed:
+        """Number a batch of rrweb events (`events_json` is their JSON array as received)."""
+        meta = _last_meta(events)
+        if meta > 0:  # the page before the Meta ends inside this batch (rare): split it
+            before = self.page(events[:meta], orjson.dumps(list(events[:meta])))
+            after = self.page(events[meta:], orjson.dumps(list(events[meta:])))
+            return Relayed(before.frames + after.frames, after.need_snapshot)
+        self.seq += 1
+        frame = events_frame(self.seq, events_json)
+        if meta == 0:
+            self._new_page()
+        if self._stale:
+            return Relayed([frame], False)
+        snapshot = any(event["type"] == FULL_SNAPSHOT for event in events)
+        if not (self._has_snapshot or snapshot or meta == 0):
+            return Relayed([frame], False)  # history starts at a snapshot: live only
+        if self._size + held(frame) > self.max_bytes:
+            self._drop()
+            return Relayed([frame], True)
+        self._keep(Entry(self.seq, frame, True))
+        if snapshot and not self._has_snapshot:
+            self._has_snapshot = True
+            self._snapshot_size = self._size
+        return Relayed([frame], self._should_compact())
+
+    def want_snapshot(self) -> bool:
+        """Whether to ask the visitor for a fresh snapshot now: not when one was asked
+        for since the last page began (it is on its way)."""
+        if self._asked:
+            return False
+        self._asked = True
+        return True
 
     def history(self) -> list[bytes]:
-        """The events a joiner replays, or nothing if there is no usable snapshot."""
+        """The page frames a joiner replays, or nothing without a usable snapshot."""
         if self._stale or not self._has_snapshot:
             return []
-        return list(self._events)
+        return [entry.frame for entry in self._entries if entry.page]
+
+    def since(self, seq: int) -> list[Entry] | None:
+        """Every kept frame after `seq`, or None when some of them are gone."""
+        if seq < self.floor or seq > self.seq:
+            return None
+        return [entry for entry in self._entries if entry.seq > seq]
 
     def clear(self) -> None:
-        self._restart()
+        self._restart(self.seq)
 
-    def _restart(self) -> None:
-        self._events = []
+    def _keep(self, entry: Entry) -> None:
+        self._entries.append(entry)
+        self._size += held(entry.frame)
+        if self.pages:
+            if self._size > self.max_bytes:
+                self._drop()
+            return
+        while self._size > self.max_bytes and self._entries:
+            dropped = self._entries.popleft()
+            self._size -= held(dropped.frame)
+            self.floor = dropped.seq
+
+    def _should_compact(self) -> bool:
+        if self._asked or not self._has_snapshot:
+            return False
+        since = self._size - self._snapshot_size
+        if since > max(self._snapshot_size, self.compact_min):
+            self._asked = True
+            return True
+        return False
+
+    def _new_page(self) -> None:
+        """A new page: its history starts here. The old page's frames are superseded
+        (a resume does not need them), the other frames stay, within `other_bytes`."""
+        others = deque(entry for entry in self._entries if not entry.page)
+        size = sum(held(entry.frame) for entry in others)
+        while size > self.other_bytes and others:
+            dropped = others.popleft()
+            size -= held(dropped.frame)
+            self.floor = dropped.seq
+        self._restart(self.floor)
+        self._entries = others
+        self._size = size
+
+    def _restart(self, floor: int) -> None:
+        self._entries = deque()
         self._size = 0
+        self.floor = floor
         self._has_snapshot = False
         self._stale = False
+        self._snapshot_size = 0
+        self._asked = False
 
     def _drop(self) -> None:
-        self._events = []
-        self._size = 0
-        self._has_snapshot = False
+        self._restart(self.seq)
         self._stale = True
+        self._asked = True  # the caller asks
+
+
+def _last_meta(events: Sequence[dict[str, Any]]) -> int:
+    """The index of the last Meta event in a batch, or -1."""
+    for index in range(len(events) - 1, -1, -1):
+        if events[index]["type"] == META:
+            return index
+    return -1

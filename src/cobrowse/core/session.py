@@ -43,6 +43,7 @@ class Timeouts:
     visitor_grace: float = 30.0
     agent_grace: float = 120.0
     max_duration: float = 4 * 3600.0
+    control_hold: float = 10.0  # an absent agent's control is taken back after this
 
 
 @dataclass(slots=True, kw_only=True)

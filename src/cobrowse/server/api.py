@@ -24,12 +24,22 @@ from cobrowse.server.auth import AGENT_COOKIE, Agent
 from cobrowse.server.context import Context, client_address, get_context
 from cobrowse.server.datafiles import DataFileError
 from cobrowse.server.errors import ApiError
+from cobrowse.server.metrics import JoinOutcome
 from cobrowse.store.memory import CapacityError
 
 router = APIRouter(prefix="/api/v1")
 log = logging.getLogger("cobrowse.api")
 
 Ctx = Annotated[Context, Depends(get_context)]
+
+# The join route's outcomes (as Context.join_attempted names them) as metrics count them.
+JOIN_METRIC: dict[str, JoinOutcome] = {
+    "joined": "ok",
+    "wrong_pin": "wrong_pin",
+    "expired": "expired",
+    "locked_out": "throttled",
+    "paused": "paused",
+}
 
 
 class Strict(BaseModel):
@@ -119,6 +129,15 @@ def signed_in_agent(request: Request, ctx: Ctx) -> Agent:
 
 
 AgentDep = Annotated[Agent, Depends(signed_in_agent)]
+
+
+def joining_agent(request: Request, ctx: Ctx) -> Agent:
+    """signed_in_agent, for the join route: a refusal is a join outcome (metrics)."""
+    try:
+        return signed_in_agent(request, ctx)
+    except ApiError:
+        ctx.metrics.join("not_signed_in")
+        raise
 
 
 def api_key(ctx: Context, authorization: str | None) -> str:
@@ -290,18 +309,28 @@ async def offer_file(
 
 
 @router.post("/join", response_model=JoinOut, responses=ERRORS)
-async def join(request: Request, body: JoinIn, agent: AgentDep, ctx: Ctx) -> JoinOut:
+async def join(
+    request: Request,
+    body: JoinIn,
+    agent: Annotated[Agent, Depends(joining_agent)],
+    ctx: Ctx,
+) -> JoinOut:
     """An agent enters the visitor's PIN. Every wrong PIN gets the same answer;
     repeated failures per agent and per address are slowed down, then refused
     (`too_many_attempts`), and past a ceiling of wrong PINs per minute from everyone
     together every join waits (`joins_paused`). Both are 429 with Retry-After."""
     if "origin" in request.headers:
-        _check_same_origin(request)
+        try:
+            _check_same_origin(request)
+        except ApiError:
+            ctx.metrics.join("cross_origin")
+            raise
     address = client_address(request)
     keys = [f"agent:{agent.id}", f"addr:{address}"]
     now = ctx.clock()
 
     def attempted(outcome: str, session_id: str | None = None) -> None:
+        ctx.metrics.join(JOIN_METRIC[outcome])
         ctx.join_attempted(
             agent=agent.name,
             agent_id=agent.id,

@@ -11,12 +11,22 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cobrowse import __version__
 from cobrowse.config import Config
-from cobrowse.server import api, apidocs, audit_api, continuation, headers, pages, signin
+from cobrowse.server import (
+    api,
+    apidocs,
+    audit_api,
+    continuation,
+    headers,
+    monitoring,
+    pages,
+    signin,
+)
 from cobrowse.server.bodylimit import BodyLimit
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.errors import install_error_handlers
@@ -47,6 +57,7 @@ def create_app(
         try:
             yield
         finally:
+            ctx.draining = True  # /readyz: take this node out of rotation
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -72,6 +83,7 @@ def create_app(
     app.include_router(signin.router)
     app.include_router(apidocs.router)
     app.include_router(continuation.router)
+    app.include_router(monitoring.router)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
@@ -98,25 +110,56 @@ def create_app(
             try:
                 response = await call_next(request)
             except Exception:  # answered here, so that even a 500 gets the security headers
-                log.exception("%s %s failed", request.method, request.url.path)
+                ctx.metrics.error("internal")
+                log.exception(
+                    "%s %s failed", request.method, logged_path(request.scope), extra=_ids(request)
+                )
                 failed = {"code": "internal", "message": "Something went wrong on the server."}
                 response = JSONResponse({"error": failed}, status_code=500)
         if cors and origin is not None:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"
         headers.apply(response, path=request.url.path, config=ctx.config)
-        # The path only: query strings may hold one-time tokens.
+        # The path only (query strings may hold one-time tokens), without the path's
+        # own credentials (logged_path).
         log.info(
             "%s %s %d %.1fms",
             request.method,
-            request.url.path,
+            logged_path(request.scope),
             response.status_code,
             (time.perf_counter() - start) * 1000,
+            extra=_ids(request),
         )
         return response
 
     app.add_middleware(ProxyHosts, ctx=ctx)
     return app
+
+
+# Path parameters that are credentials (download tickets, asset tokens) or the site's
+# own paths: logged as their name, never their value.
+SECRET_PARAMS = frozenset({"token", "ticket", "path"})
+
+
+def logged_path(scope: Scope) -> str:
+    """The request's path as logs show it: the matched route's path with its
+    parameters filled in, except SECRET_PARAMS (`/files/{ticket}`); a path that
+    matched no route as it came."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None)
+    params = scope.get("path_params") or {}
+    if not isinstance(template, str) or not params or isinstance(route, Mount):
+        return str(scope.get("path", ""))
+    for name, value in params.items():
+        if name not in SECRET_PARAMS:
+            template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+def _ids(request: Request) -> dict[str, str] | None:
+    """The session a request is about, for the log record's `session_id`."""
+    session_id = (request.scope.get("path_params") or {}).get("session_id")
+    return {"session_id": session_id} if isinstance(session_id, str) else None
 
 
 class ProxyHosts:

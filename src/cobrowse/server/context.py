@@ -23,6 +23,7 @@ from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.audit import AuditLog
 from cobrowse.server.auth import AgentSessions, load_link_keys, load_link_secret
 from cobrowse.server.hub import Hub
+from cobrowse.server.metrics import Metrics
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
 from cobrowse.store.audit import SqlAuditStore
@@ -62,10 +63,16 @@ class Context:
     proxy: ProxyState = field(init=False)
     audit: AuditLog = field(init=False)
     sockets: ConnectionCaps = field(init=False)
+    metrics: Metrics = field(init=False)
+    draining: bool = False  # shutting down: /readyz answers 503
 
     def __post_init__(self) -> None:
         lim = self.config.limits
         auth = self.config.auth
+        self.metrics = Metrics(
+            sessions_by_state=self._sessions_by_state,
+            replay_buffer_bytes=self._replay_buffer_bytes,
+        )
         self.audit = AuditLog(
             SqlAuditStore(self.config.audit_url),
             clock=self.clock,
@@ -154,7 +161,18 @@ class Context:
             via,
             address,
             session_id or "-",
+            extra={"session_id": session_id} if session_id else None,
         )
+
+    def _sessions_by_state(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for session in self.hub.store.live_sessions():
+            counts[session.state.value] = counts.get(session.state.value, 0) + 1
+        return counts
+
+    def _replay_buffer_bytes(self) -> int:
+        """Frames the rooms hold for a late-joining agent and for resumes."""
+        return sum(room.agent_log.size + room.visitor_log.size for room in self.hub.rooms.values())
 
     def _agent_view(self, session_id: str, frame: bytes) -> bytes:
         for old, new in self.proxy.agent_view(session_id, self.config.base_url):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -22,13 +24,25 @@ class Peer(Protocol):
     async def close(self, code: int, reason: str) -> None: ...
 
 
+def _unmeasured(nbytes: int, seconds: float) -> None:
+    return None
+
+
 class SocketPeer:
     """Frames are queued and written by one task; past `max_pending` bytes
-    the peer is considered stuck and is closed (it can reconnect and resync)."""
+    the peer is considered stuck and is closed (it can reconnect and resume).
+    `sent(nbytes, seconds)` is told of every frame written and how long it waited."""
 
-    def __init__(self, ws: WebSocket, *, max_pending: int) -> None:
+    def __init__(
+        self,
+        ws: WebSocket,
+        *,
+        max_pending: int,
+        sent: Callable[[int, float], None] = _unmeasured,
+    ) -> None:
         self._ws = ws
-        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._sent = sent
+        self._queue: asyncio.Queue[tuple[bytes, float] | None] = asyncio.Queue()
         self._pending = 0
         self._max_pending = max_pending
         self._closed = False
@@ -44,7 +58,7 @@ class SocketPeer:
             self._queue.put_nowait(None)
             asyncio.get_running_loop().create_task(self._close_now(CLOSE_TOO_SLOW, "too slow"))
             return
-        self._queue.put_nowait(data)
+        self._queue.put_nowait((data, time.perf_counter()))
 
     async def close(self, code: int, reason: str) -> None:
         """Flush what is queued, then close with `code`."""
@@ -65,10 +79,12 @@ class SocketPeer:
     async def _write(self) -> None:
         try:
             while True:
-                data = await self._queue.get()
-                if data is None:
+                item = await self._queue.get()
+                if item is None:
                     return
+                data, queued = item
                 self._pending -= len(data)
                 await self._ws.send({"type": "websocket.send", "text": data.decode()})
+                self._sent(len(data), time.perf_counter() - queued)
         except Exception:  # the socket went away; the reader side notices too
             self._closed = True

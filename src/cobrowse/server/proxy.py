@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import orjson
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
 from cobrowse.core.netcheck import AddressRefused
@@ -77,10 +78,25 @@ class Proxy:
 
             await proxy_websocket(self, scope, receive, send)
             return
+        status = 0
+
+        async def counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        metrics = self.ctx.metrics
         try:
-            await self._http(scope, receive, send)
+            await self._http(scope, receive, counted)
         except ProxyError as exc:
-            await send_page(send, exc.status, exc.title, exc.detail, self._frame_ancestors())
+            await send_page(counted, exc.status, exc.title, exc.detail, self._frame_ancestors())
+        except Exception:
+            metrics.error("internal")
+            status = status or 500  # what the server answers for it
+            raise
+        finally:
+            metrics.proxy_request(status)
 
     # --- access ----------------------------------------------------------------
 
@@ -323,8 +339,10 @@ class Proxy:
             if credentialed
             else upstream_client.anonymous()
         )
+        metrics = self.ctx.metrics
         try:
             check_literal_host(URL(upstream_url).host or "", self.state.policy)
+            started = time.perf_counter()
             async with client.request(
                 scope["method"],
                 URL(upstream_url, encoded=True),
@@ -332,15 +350,24 @@ class Proxy:
                 data=body or None,
                 allow_redirects=False,
             ) as upstream:
+                metrics.proxy_upstream(time.perf_counter() - started)
                 await self._relay(send, upstream, m, target, scope, credentialed=credentialed)
         except AddressRefused as exc:
+            metrics.error("proxy_address_refused")
             raise ProxyError(
                 502, "Address refused", f"The proxy may not connect there: {exc}"
             ) from None
         except aiohttp.ClientError as exc:
-            log.info("upstream error for %s: %s", target.upstream_origin, type(exc).__name__)
+            metrics.error("proxy_upstream_failed")
+            log.info(
+                "upstream error for %s: %s",
+                target.upstream_origin,
+                type(exc).__name__,
+                extra={"session_id": target.session_id},
+            )
             raise ProxyError(502, "The site did not answer", f"{type(exc).__name__}") from None
         except TimeoutError:
+            metrics.error("proxy_upstream_timeout")
             raise ProxyError(504, "The site took too long", "No answer in time.") from None
 
     async def _relay(

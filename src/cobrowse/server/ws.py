@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -67,7 +68,10 @@ async def _serve(ws: WebSocket, ctx: Context) -> None:
             if not att.session.live:
                 break
     except m.ProtocolError as exc:
-        log.info("closing a %s socket: %s", att.role, exc.reason)
+        ctx.metrics.error("protocol_" + exc.error_code)
+        log.info(
+            "closing a %s socket: %s", att.role, exc.reason, extra={"session_id": att.session.id}
+        )
         att.peer.send(m.encode_error(code=exc.error_code, message=exc.reason))
         await att.peer.close(exc.code, exc.reason[:120])
     finally:
@@ -120,12 +124,34 @@ async def _hello(ws: WebSocket, ctx: Context) -> Attachment | None:
             ws, m.CLOSE_RATE_LIMITED, "rate limit: too many connections", "too_many_connections"
         )
         return None
-    peer = SocketPeer(ws, max_pending=2 * ctx.config.limits.replay_buffer_bytes)
-    att = await ctx.hub.attach(peer, grant)
+    peer = SocketPeer(
+        ws,
+        max_pending=2 * ctx.config.limits.replay_buffer_bytes,
+        sent=_measure(ctx, grant.role),
+    )
+    att = await ctx.hub.attach(peer, grant, seq=message.seq)
     if att is None:
         ctx.sockets.close_session(grant.session_id)
         await _refuse(ws, m.CLOSE_ENDED, "session ended", None)
     return att
+
+
+def _measure(ctx: Context, role: m.Role) -> Callable[[int, float], None]:
+    """What a peer reports of each frame it wrote: counted, and for the agent's
+    frames (the page relayed) the time from relaying to written, as a latency."""
+    metrics = ctx.metrics
+    if role == "agent":
+
+        def to_agent(nbytes: int, seconds: float) -> None:
+            metrics.relayed("to_agent", nbytes=nbytes)
+            metrics.relay_latency(seconds)
+
+        return to_agent
+
+    def to_visitor(nbytes: int, seconds: float) -> None:
+        metrics.relayed("to_visitor", nbytes=nbytes)
+
+    return to_visitor
 
 
 async def _receive(ws: WebSocket) -> str | bytes | None:

@@ -2,6 +2,11 @@
  * The agent console: sign-in check, Join by PIN, the live mirror, Leave, the end.
  * A reload during a session rejoins with the stored agent token; the server then
  * sends the last full snapshot and everything since, so the mirror is back at once.
+ *
+ * After a drop the socket resumes (docs/protocol.md, "Resume after a drop"): until
+ * `synced` the mirror is paused under "Reconnecting…"; a fresh start instead of a
+ * resume restarts the mirror from the history's snapshot; acts without a result are
+ * sent again once synced.
  */
 import { type ClientMessage, type ServerMessage, chat, end, resolveWsUrl } from '../protocol';
 import { ChatLog, ChatView, newChatId } from '../chat';
@@ -11,11 +16,9 @@ import { SessionSocket } from '../socket';
 import { fetchMe, join } from './api';
 import { normalizePin, sessionEndedMessage } from './errors';
 import { LiveMirror } from './mirror';
+import { type Link, type VisibleState, sessionView } from './status';
 import { type AgentSession, agentStore } from './storage';
 import { ConsoleUi } from './ui';
-
-const WAITING = 'Waiting for the visitor to allow…';
-const LOADING_MIRROR = 'Connected. Waiting for the visitor’s page…';
 
 export class ConsoleController {
   private readonly ui = new ConsoleUi();
@@ -30,6 +33,9 @@ export class ConsoleController {
   private readonly chatBadge: HTMLElement;
   private chatLog = new ChatLog('agent');
   private chatOpen = true;
+  /** The connection (paused mirror until `synced`) and the session's state. */
+  private link: Link = 'connecting';
+  private state: VisibleState = null;
 
   constructor() {
     const doc = document;
@@ -151,12 +157,16 @@ export class ConsoleController {
 
   private connect(session: AgentSession): void {
     this.ui.notice.textContent = '';
-    this.ui.session('Connecting…', WAITING);
+    this.link = 'connecting';
+    this.state = null;
+    this.render();
     this.files.setSession(session.session_id);
     const socket = new SessionSocket(session.ws_url, session.agent_token, {
       message: (message) => this.onMessage(message),
       down: () => {
-        this.ui.status.textContent = 'Connection lost. Reconnecting…';
+        if (this.socket !== socket) return;
+        this.link = 'reconnecting';
+        this.render();
       },
       closed: (code) => {
         if (this.socket !== socket) return;
@@ -172,20 +182,26 @@ export class ConsoleController {
       case 'welcome':
       case 'state':
         if (message.t === 'welcome') {
+          // Not resumed: what follows starts the stream afresh (the page from its history).
+          if (!message.resumed) this.mirror?.restart();
           for (const p of this.chatLog.pending) this.send(chat(p.id, p.text));
         }
         if (message.state === 'ended') {
           this.finish(sessionEndedMessage(''));
           return;
         }
-        this.showState(message.state);
+        this.state = message.state;
+        this.render();
+        return;
+      case 'synced':
+        this.link = 'synced';
+        this.tools.resendPending();
+        this.render();
         return;
       case 'events':
         this.ensureMirror().add(message.events);
-        if (this.mirror?.started) {
-          this.ui.session(this.activeStatus(), null);
-          this.tools.attach(this.mirror);
-        }
+        if (this.mirror?.started) this.tools.attach(this.mirror);
+        this.render();
         return;
       case 'control':
         this.tools.setControl(message.state);
@@ -220,17 +236,12 @@ export class ConsoleController {
     }
   }
 
-  private showState(state: 'created' | 'pending' | 'active'): void {
-    if (state === 'active') {
-      const live = this.mirror?.started ?? false;
-      this.ui.session(this.activeStatus(), live ? null : LOADING_MIRROR);
-    } else {
-      this.ui.session('Waiting for the visitor to allow…', WAITING);
-    }
-  }
-
-  private activeStatus(): string {
-    return 'Live: you are viewing the visitor’s tab.';
+  /** The session view: status, placeholder, and the mirror paused unless the stream is live. */
+  private render(): void {
+    const m = this.mirror;
+    const view = sessionView(this.link, this.state, !m?.started ? 'none' : m.live ? 'live' : 'stale');
+    this.ui.session(view.status, view.waiting);
+    this.ui.pause(view.paused);
   }
 
   private ensureMirror(): LiveMirror {
@@ -261,6 +272,9 @@ export class ConsoleController {
     this.chatView.log.querySelectorAll('.cb-chat-msg').forEach((n) => n.remove());
     this.chatView.reset();
     this.renderChat();
+    this.ui.pause(null);
+    this.link = 'connecting';
+    this.state = null;
     agentStore.clear();
     this.ui.visitorUrl(null);
     this.ui.joinForm({ notice: message, focus: true });

@@ -125,6 +125,8 @@ export class LiveMirror {
   private readonly resizeObserver: ResizeObserver;
   private scale = 1;
   private focused: Element | null = null;
+  /** After a fresh start of the stream: increments wait for a new Meta or FullSnapshot. */
+  private awaitingStart = false;
   /** A transparent layer over the mirror that takes the agent's pointer, wheel and keys. */
   readonly layer: HTMLDivElement;
 
@@ -192,14 +194,30 @@ export class LiveMirror {
     return this.replayer !== null;
   }
 
+  /** Whether the mirror shows the page as the stream has it (started, not waiting for a restart). */
+  get live(): boolean {
+    return this.replayer !== null && !this.awaitingStart;
+  }
+
+  /**
+   * The stream starts afresh (a reconnect the server could not resume): the events
+   * that follow do not continue what this mirror has. Keep showing it until the next
+   * Meta or FullSnapshot (the history starts with one), which rebuilds the page in the
+   * same replayer, as a page load of the visitor's does; drop increments until then.
+   */
+  restart(): void {
+    if (this.replayer) this.awaitingStart = true;
+  }
+
   add(batch: readonly RecordedEvent[]): void {
     const before = this.info;
     for (const event of batch) {
       this.info = nextPageInfo(this.info, event);
       if (!isReplayed(event)) continue;
-      if (!this.replayer) {
+      if (!this.replayer || this.awaitingStart) {
         if (!isStartPoint(event)) continue; // nothing to apply increments to yet
-        this.start();
+        if (!this.replayer) this.start();
+        this.awaitingStart = false;
         if (event.type === EVENT_FULL_SNAPSHOT) this.feed(syntheticMeta(this.info, event.timestamp));
       }
       this.feed(event);

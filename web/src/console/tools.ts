@@ -21,6 +21,7 @@ import {
 } from '../protocol';
 import { Throttle, relative, targetAt } from '../guidance/geometry';
 import { reasonText } from '../guidance/act';
+import { PendingActs } from './acts';
 import type { LiveMirror } from './mirror';
 import { FILE_ATTRIBUTE, MASKED_ATTRIBUTE } from './mirror';
 
@@ -45,6 +46,9 @@ export const ACT_KEYS = new Set([
 ]);
 
 const TEXT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'password', '', 'date', 'time', 'month', 'week', 'datetime-local']);
+
+/** What the agent reads when an action got no answer in time. */
+export const UNANSWERED_TEXT = 'No answer from the visitor’s page: an action may not have been done.';
 
 /** What the agent reads when an action was not done. Pure. */
 export function refusedText(reason: string | null): string {
@@ -119,6 +123,9 @@ export class AgentTools {
   private scrollDelta: { dx: number; dy: number; target: Target | null } | null = null;
   private readonly scroller = new Throttle<true>(SCROLL_INTERVAL_MS, () => this.flushScroll());
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Acts sent without a result yet (resent after a reconnect, given up after a while). */
+  private readonly pending = new PendingActs();
+  private pendingTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -233,8 +240,48 @@ export class AgentTools {
   }
 
   /** What became of an act: refusals are shown. */
-  actResult(message: Pick<ActResultMessage, 'ok' | 'reason'>): void {
+  actResult(message: Pick<ActResultMessage, 'ref' | 'ok' | 'reason'>): void {
+    this.pending.answered(message.ref);
+    this.schedulePending();
     if (!message.ok) this.say(refusedText(message.reason));
+  }
+
+  /** Acts sent and not answered yet (their refs). */
+  get unansweredActs(): string[] {
+    return this.pending.unanswered().map((m) => m.ref);
+  }
+
+  /**
+   * After a reconnect's catch-up (`synced`): send again, with the same ref, the acts
+   * that have no result yet (the server runs each ref once). Without control any more,
+   * they are dropped: the server would only refuse them.
+   */
+  resendPending(): void {
+    this.expirePending();
+    const acts = this.pending.unanswered();
+    if (this.controlState !== 'control') {
+      this.pending.clear();
+    } else {
+      for (const message of acts) this.send(message);
+    }
+    this.schedulePending();
+  }
+
+  private expirePending(): void {
+    if (this.pending.expire(performance.now()).length > 0) this.say(UNANSWERED_TEXT);
+  }
+
+  /** One timer, for the oldest waiting act. */
+  private schedulePending(): void {
+    if (this.pendingTimer !== null) clearTimeout(this.pendingTimer);
+    this.pendingTimer = null;
+    const deadline = this.pending.nextDeadline;
+    if (deadline === null) return;
+    this.pendingTimer = setTimeout(() => {
+      this.pendingTimer = null;
+      this.expirePending();
+      this.schedulePending();
+    }, Math.max(0, deadline - performance.now()) + 1);
   }
 
   /** Bind to a (new) mirror: its capture layer takes the agent's input. */
@@ -268,6 +315,8 @@ export class AgentTools {
     this.svg = null;
     this.controlState = 'view';
     this.notice.textContent = '';
+    this.pending.clear();
+    this.schedulePending();
     this.renderControl();
   }
 
@@ -297,7 +346,10 @@ export class AgentTools {
 
   private act(kind: ActKind, target: Target | null, value = '', dx = 0, dy = 0): void {
     if (this.controlState !== 'control') return;
-    this.send(act(this.nextRef(), kind, target, value, dx, dy));
+    const message = act(this.nextRef(), kind, target, value, dx, dy);
+    if (!this.send(message)) return;
+    this.pending.sent(message, performance.now());
+    if (this.pendingTimer === null) this.schedulePending();
   }
 
   private hit(e: { clientX: number; clientY: number }) {

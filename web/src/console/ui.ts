@@ -30,6 +30,8 @@ export class ConsoleUi {
   readonly waiting = byId<HTMLElement>('waiting');
   readonly waitingText = byId<HTMLElement>('waiting-text');
   readonly stage = byId<HTMLElement>('mirror-stage');
+  /** Over the mirror while it is not live (down, or catching up after a drop). */
+  readonly paused: HTMLElement = pausedNotice(this.area);
 
   show(view: View): void {
     for (const [name, node] of Object.entries(this.views)) node.hidden = name !== view;
@@ -72,9 +74,33 @@ export class ConsoleUi {
     if (waiting !== null) this.waitingText.textContent = waiting;
   }
 
+  /** Pause the mirror under `notice` (dimmed, takes no input), or show it live (null). */
+  pause(notice: string | null): void {
+    this.area.classList.toggle('paused', notice !== null);
+    const text = notice ?? '';
+    const p = this.paused.querySelector('p');
+    if (p && p.textContent !== text) p.textContent = text;
+    this.paused.hidden = notice === null;
+  }
+
   visitorUrl(href: string | null): void {
     this.url.textContent = href ?? '';
     this.url.title = href ?? '';
     this.urlRow.hidden = !href;
   }
+}
+
+/** The notice over a paused mirror: a status (announced), covering the mirror area. */
+function pausedNotice(area: HTMLElement): HTMLElement {
+  const doc = area.ownerDocument;
+  const box = doc.createElement('div');
+  box.className = 'mirror-paused';
+  box.setAttribute('role', 'status');
+  box.hidden = true;
+  const spinner = doc.createElement('span');
+  spinner.className = 'spinner';
+  spinner.setAttribute('aria-hidden', 'true');
+  box.append(spinner, doc.createElement('p'));
+  area.append(box);
+  return box;
 }

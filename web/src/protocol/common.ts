@@ -34,6 +34,18 @@ export interface RecordedEvent {
 }
 
 export const MAX_ID = 64;
+/** The largest frame number `n` (what a JavaScript number holds exactly; the server's MAX_SEQ). */
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A server frame from a participant's session log carries `n`, its number in that
+ * log (increasing per participant; gaps are possible). Connection-scoped frames
+ * (chat_history, error, ended, and those of a fresh start) carry none; `welcome` and
+ * `synced` carry the log's position as their `n`.
+ */
+export interface Numbered {
+  readonly n?: number;
+}
 
 /** A frame that does not follow the protocol. */
 export class ProtocolError extends Error {
@@ -120,6 +132,19 @@ export function num(value: unknown, name: string): number {
     throw new ProtocolError(`${name} must be a number`);
   }
   if (Math.abs(value) > 1e7) throw new ProtocolError(`${name} is out of range`);
+  return value;
+}
+
+/** Whether `value` is a valid frame number: a whole number in 0..MAX_SEQ. */
+export function isFrameNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_SEQ;
+}
+
+/** The optional frame number `n` of a frame: absent (undefined or null) or a whole number. */
+export function frameNumber(obj: JsonObject, kind: string): number | undefined {
+  const value = obj.n;
+  if (value === undefined || value === null) return undefined;
+  if (!isFrameNumber(value)) throw new ProtocolError(`${kind} n must be a whole number`);
   return value;
 }
 

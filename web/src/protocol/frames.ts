@@ -2,7 +2,7 @@
  * Whole frames: the union of messages in each direction, encoding, and the two
  * parsers that dispatch on `t` to each family's validation.
  */
-import { ProtocolError, VERSION, agent, choice, envelope, ident } from './common';
+import { type JsonObject, type Numbered, ProtocolError, VERSION, agent, choice, envelope, frameNumber, ident } from './common';
 import { type ClientEventsMessage, type ServerEventsMessage, type SnapshotRequestMessage, checkEvents, events } from './events';
 import {
   type OfferAnswerMessage,
@@ -43,6 +43,7 @@ import {
   type ErrorMessage,
   type HelloMessage,
   type StateMessage,
+  type SyncedMessage,
   type WelcomeMessage,
   consentOf,
   end,
@@ -50,6 +51,7 @@ import {
   errorOf,
   helloOf,
   stateOf,
+  syncedOf,
   welcomeOf,
 } from './session';
 
@@ -65,22 +67,31 @@ export type ClientMessage =
   | ActMessage
   | ActResultMessage;
 
-export type ServerMessage =
+/**
+ * Frames from a participant's session log, which may carry `n` (their number in that
+ * log; a `chat`'s `seq` is the chat message's own number). `welcome` and `synced`
+ * carry the log position as their `n`; the rest are connection-scoped.
+ */
+export type NumberedMessage =
+  | ServerChatMessage
   | OfferMessage
   | OfferAnswerMessage
   | OfferReadyMessage
-  | WelcomeMessage
   | StateMessage
   | ServerEventsMessage
   | SnapshotRequestMessage
-  | EndedMessage
-  | ErrorMessage
   | ServerGuideMessage
-  | ServerChatMessage
-  | ChatHistoryMessage
   | ControlStateMessage
   | ActMessage
   | ActResultMessage;
+
+export type ServerMessage =
+  | (NumberedMessage & Numbered)
+  | WelcomeMessage
+  | SyncedMessage
+  | EndedMessage
+  | ErrorMessage
+  | ChatHistoryMessage;
 
 /** The text of one WebSocket frame for a client message. */
 export function encode(message: ClientMessage): string {
@@ -90,10 +101,28 @@ export function encode(message: ClientMessage): string {
 /** Parse and validate one frame from the server; throws ProtocolError on anything malformed. */
 export function parseServerMessage(text: string): ServerMessage {
   const obj = envelope(text);
+  const message = serverBody(obj);
+  switch (message.t) {
+    case 'welcome':
+    case 'synced':
+    case 'chat_history':
+    case 'ended':
+    case 'error':
+      return message;
+    default: {
+      const n = frameNumber(obj, message.t);
+      return n === undefined ? message : { ...message, n };
+    }
+  }
+}
+
+function serverBody(obj: JsonObject): ServerMessage {
   const t = obj.t as string;
   switch (t) {
     case 'welcome':
       return welcomeOf(obj);
+    case 'synced':
+      return syncedOf(obj);
     case 'state':
       return stateOf(obj);
     case 'events':

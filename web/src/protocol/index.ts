@@ -9,8 +9,8 @@
  *
  * One module per message family; this file re-exports their public names (the
  * field readers of common.ts and the families' `...Of` parsers stay internal):
- *   common.ts    version, close codes, roles, session states, ProtocolError
- *   session.ts   hello, consent, end; welcome, state, ended, error
+ *   common.ts    version, close codes, roles, session states, frame numbers, ProtocolError
+ *   session.ts   hello, consent, end; welcome, synced, state, ended, error
  *   events.ts    events (both directions), snapshot_request
  *   guidance.ts  guide, chat, chat_history, control, act, act_result
  *   files.ts     offer, offer_answer, offer_ready; the upload answer
@@ -28,7 +28,9 @@ export {
   CLOSE_REPLACED,
   CLOSE_TOO_BIG,
   MAX_ID,
+  MAX_SEQ,
   MAX_TOKEN_LENGTH,
+  type Numbered,
   ProtocolError,
   type RecordedEvent,
   type Role,
@@ -44,6 +46,7 @@ export {
   type ErrorMessage,
   type HelloMessage,
   type StateMessage,
+  type SyncedMessage,
   type WelcomeMessage,
   consent,
   end,
@@ -103,7 +106,14 @@ export {
   offerAnswer,
   parseOfferedFile,
 } from './files';
-export { type ClientMessage, type ServerMessage, encode, parseClientMessage, parseServerMessage } from './frames';
+export {
+  type ClientMessage,
+  type NumberedMessage,
+  type ServerMessage,
+  encode,
+  parseClientMessage,
+  parseServerMessage,
+} from './frames';
 export {
   type ApiError,
   type CreatedSession,

@@ -1,6 +1,6 @@
 /**
- * The session family: hello, consent and end (client), welcome, state, ended and
- * error (server).
+ * The session family: hello, consent and end (client), welcome, synced, state, ended
+ * and error (server).
  */
 import {
   type AgentInfo,
@@ -12,6 +12,7 @@ import {
   type SessionState,
   VERSION,
   agent,
+  isFrameNumber,
   nullableNumber,
   nullableStr,
   str,
@@ -35,6 +36,8 @@ export interface HelloMessage {
   readonly v: 1;
   readonly t: 'hello';
   readonly token: string;
+  /** The last frame number `n` this client has from an earlier connection: resume from there. */
+  readonly n?: number;
 }
 export interface ConsentMessage {
   readonly v: 1;
@@ -46,7 +49,9 @@ export interface EndMessage {
   readonly t: 'end';
 }
 
-export const hello = (token: string): HelloMessage => ({ v: VERSION, t: 'hello', token });
+/** `hello`; with `n` (the last frame number received) after a drop, to get only what was missed. */
+export const hello = (token: string, n?: number | null): HelloMessage =>
+  n === undefined || n === null ? { v: VERSION, t: 'hello', token } : { v: VERSION, t: 'hello', token, n };
 export const consent = (allow: boolean): ConsentMessage => ({ v: VERSION, t: 'consent', allow });
 export const end = (): EndMessage => ({ v: VERSION, t: 'end' });
 
@@ -61,6 +66,20 @@ export interface WelcomeMessage {
   readonly agent: AgentInfo | null;
   readonly pin_display: string | null;
   readonly expires_at: number | null;
+  /** The server's position in this participant's log (0 if absent). */
+  readonly n: number;
+  /**
+   * True: the frames this connection missed follow (with their numbers), then `synced`.
+   * False (or absent): a fresh start follows (chat history, control, offers, page
+   * history), then `synced`.
+   */
+  readonly resumed: boolean;
+}
+/** The catch-up after `welcome` is complete; after a drop, resume from `n`. */
+export interface SyncedMessage {
+  readonly v: 1;
+  readonly t: 'synced';
+  readonly n: number;
 }
 export interface StateMessage {
   readonly v: 1;
@@ -95,7 +114,11 @@ export function helloOf(obj: JsonObject): HelloMessage {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
     throw new ProtocolError('hello needs a token string');
   }
-  return hello(token);
+  const n = obj.n;
+  if (n !== undefined && n !== null && !isFrameNumber(n)) {
+    throw new ProtocolError("hello's n must be a whole number");
+  }
+  return hello(token, n);
 }
 
 export function consentOf(obj: JsonObject): ConsentMessage {
@@ -109,6 +132,11 @@ export function welcomeOf(obj: JsonObject): WelcomeMessage {
   if (role !== 'visitor' && role !== 'agent') {
     throw new ProtocolError(`welcome has an unknown role ${JSON.stringify(role)}`);
   }
+  const { n, resumed } = obj;
+  if (n !== undefined && !isFrameNumber(n)) throw new ProtocolError('welcome n must be a whole number');
+  if (resumed !== undefined && typeof resumed !== 'boolean') {
+    throw new ProtocolError('welcome resumed must be true or false');
+  }
   return {
     v: VERSION,
     t,
@@ -118,7 +146,14 @@ export function welcomeOf(obj: JsonObject): WelcomeMessage {
     agent: agent(obj, t),
     pin_display: nullableStr(obj, 'pin_display', t),
     expires_at: nullableNumber(obj, 'expires_at', t),
+    n: n ?? 0,
+    resumed: resumed ?? false,
   };
+}
+
+export function syncedOf(obj: JsonObject): SyncedMessage {
+  if (!isFrameNumber(obj.n)) throw new ProtocolError('synced needs a whole number n');
+  return { v: VERSION, t: 'synced', n: obj.n };
 }
 
 export function stateOf(obj: JsonObject): StateMessage {

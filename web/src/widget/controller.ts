@@ -258,6 +258,7 @@ export class WidgetController {
       message: (message) => this.onMessage(message),
       down: () => {
         this.welcomed = false;
+        this.ui.setReconnecting(true);
         this.syncRecording();
       },
       closed: (code) => {
@@ -297,6 +298,9 @@ export class WidgetController {
         });
         this.syncRecording();
         this.conversation.resendPending();
+        return;
+      case 'synced':
+        this.ui.setReconnecting(false);
         return;
       case 'state':
         this.remember(message.agent);
@@ -364,6 +368,7 @@ export class WidgetController {
     this.socket = null;
     socket?.close();
     this.welcomed = false;
+    this.ui.setReconnecting(false);
     this.session = null;
     this.store.clear();
     this.guidance.reset();

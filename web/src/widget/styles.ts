@@ -75,6 +75,7 @@ button:disabled { opacity: .6; cursor: default; }
   animation: cb-pulse 1.6s ease-in-out infinite;
 }
 @keyframes cb-pulse { 50% { opacity: .35; } }
+.cb-bar[data-reconnecting] .cb-dot { background: #8b949e; }
 @media (prefers-reduced-motion: reduce) { .cb-dot { animation: none; } }
 
 .cb-toast {

@@ -77,6 +77,9 @@ export class WidgetUi {
   private unreadText: HTMLElement | null = null;
   private takeBackButton: HTMLButtonElement | null = null;
   private barText: HTMLElement | null = null;
+  private bar: HTMLElement | null = null;
+  /** The socket is down or catching up: the session bar says so. */
+  private reconnecting = false;
   private agentName = '';
   private readonly offerBox: HTMLDivElement;
   private offerShown = '';
@@ -135,6 +138,13 @@ export class WidgetUi {
     this.chat.render(entries);
   }
 
+  /** While the connection is down (until the server's `synced`), the session bar says "Reconnecting…". */
+  setReconnecting(on: boolean): void {
+    if (on === this.reconnecting) return;
+    this.reconnecting = on;
+    this.applyExtras(null);
+  }
+
   /** Update the session bar's chat button, the control dialog and "Take back control". */
   setExtras(extras: SessionExtras): void {
     const before = this.extras;
@@ -166,11 +176,14 @@ export class WidgetUi {
     }
     if (this.takeBackButton) this.takeBackButton.hidden = x.control !== 'control';
     if (this.barText) {
-      this.barText.textContent =
-        x.control === 'control'
+      const text = this.reconnecting
+        ? this.tr.s.reconnecting
+        : x.control === 'control'
           ? this.tr.t('controlling', { name: this.agentName })
           : this.tr.t('viewing', { name: this.agentName });
+      if (this.barText.textContent !== text) this.barText.textContent = text;
     }
+    this.bar?.toggleAttribute('data-reconnecting', this.reconnecting);
     const wantDialog = active && x.control === 'requested';
     const hasDialog = this.controlBox.childElementCount > 0;
     if (wantDialog && !hasDialog) {
@@ -329,6 +342,7 @@ export class WidgetUi {
     this.unreadText = null;
     this.takeBackButton = null;
     this.barText = null;
+    this.bar = null;
     const view = this.build(state, now);
     this.view.replaceChildren(...(view ? [view] : []));
     if (!key.startsWith('active:')) this.extras = { unread: 0, control: 'view', chatOpen: false };
@@ -449,7 +463,8 @@ export class WidgetUi {
       }
       case 'active': {
         this.agentName = this.agentLabel(state.agent.name);
-        this.barText = el(d, 'p', {}, [tr.t('viewing', { name: this.agentName })]);
+        // A status: "Reconnecting…" and back, control taken and given, are announced.
+        this.barText = el(d, 'p', { role: 'status' }, [tr.t('viewing', { name: this.agentName })]);
         this.unreadBadge = el(d, 'span', { class: 'cb-badge', 'aria-hidden': 'true' });
         this.unreadBadge.hidden = true;
         this.unreadText = el(d, 'span', { class: 'cb-sr', id: 'cb-unread' });
@@ -460,7 +475,7 @@ export class WidgetUi {
         this.chatButton = chat;
         this.takeBackButton = this.button(tr.s.takeBack, 'cb-warn', () => this.handlers.takeBack?.());
         this.takeBackButton.hidden = true;
-        return el(d, 'div', { class: 'cb-bar', role: 'region', 'aria-label': tr.s.barLabel }, [
+        this.bar = el(d, 'div', { class: 'cb-bar', role: 'region', 'aria-label': tr.s.barLabel }, [
           el(d, 'span', { class: 'cb-dot', 'aria-hidden': 'true' }),
           this.barText,
           chat,
@@ -468,6 +483,7 @@ export class WidgetUi {
           this.takeBackButton,
           this.button(tr.s.stop, 'cb-danger', h.stop, true),
         ]);
+        return this.bar;
       }
     }
   }

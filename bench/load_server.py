@@ -1,0 +1,128 @@
+"""The server side of bench/load.py: cobrowse or the bare relay on a chosen stack.
+
+    PYTHONPATH=. python -m bench.load_server --app ours|bare --stack STACK \
+        --compression on|off --port PORT --data-dir DIR --link-secret S --site ORIGIN
+
+STACK: uvicorn-websockets, uvicorn-wsproto, uvicorn-sansio (uvicorn's
+websockets-sansio), granian, or picows (the bare relay only; picows is not ASGI).
+load.py starts it under `taskset`, so the whole process stays on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from typing import Any
+
+import uvicorn
+from bench.load_bare import BareRelay, serve_picows
+
+from cobrowse.cli import _listen, _run
+from cobrowse.config import Config, load_config
+
+UVICORN_WS = {
+    "uvicorn-websockets": "websockets",
+    "uvicorn-wsproto": "wsproto",
+    "uvicorn-sansio": "websockets-sansio",
+}
+STACKS = (*UVICORN_WS, "granian", "picows")
+ENV_KEY = "BENCH_LOAD_SERVER"  # the options, for granian's worker (it imports the app)
+
+
+def bench_config(options: dict[str, Any]) -> Config:
+    """cobrowse as a deployment runs it (inline mode, defaults), quiet, on a data dir."""
+    return load_config(None, {}).with_changes(
+        server={
+            "host": "127.0.0.1",
+            "port": options["port"],
+            "data_dir": options["data_dir"],
+            "public_url": "",
+            "log_level": "warning",
+        },
+        proxy={"allowed_origins": [options["site"]], "mode": "inline"},
+        auth={"link_secret": options["link_secret"]},
+    )
+
+
+def make_app(options: dict[str, Any]) -> Any:
+    if options["app"] == "bare":
+        return BareRelay()
+    from cobrowse.server.app import create_app
+
+    return create_app(bench_config(options))
+
+
+def granian_app() -> Any:
+    """Granian's factory target: the options come through the environment."""
+    return make_app(json.loads(os.environ[ENV_KEY]))
+
+
+def serve_uvicorn(options: dict[str, Any]) -> None:
+    limit = bench_config(options).limits.visitor_message_bytes
+    server = uvicorn.Server(
+        uvicorn.Config(
+            make_app(options),
+            host="127.0.0.1",
+            port=options["port"],
+            loop="uvloop",
+            http="httptools",
+            ws=UVICORN_WS[options["stack"]],  # type: ignore[arg-type]
+            ws_per_message_deflate=options["compression"] == "on",
+            ws_max_size=2 * limit,  # as cobrowse.cli._server
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
+    )
+    sock = _listen("127.0.0.1", options["port"])  # TCP_NODELAY, as the CLI does
+    _run(server.serve(sockets=[sock]))
+
+
+def exec_granian(options: dict[str, Any]) -> None:
+    if options["compression"] == "on":
+        sys.exit("granian has no permessage-deflate; use --compression off")
+    os.environ[ENV_KEY] = json.dumps(options)
+    granian = shutil.which("granian", path=os.path.dirname(sys.executable))
+    if granian is None:
+        sys.exit("granian is not installed (.venv/bin/pip install granian)")
+    args = [
+        granian,
+        "--interface", "asgi",
+        "--factory", "bench.load_server:granian_app",
+        "--host", "127.0.0.1",
+        "--port", str(options["port"]),
+        "--workers", "1",
+        "--runtime-threads", "1",
+        "--loop", "uvloop",
+        "--log-level", "warning",
+        "--backlog", "4096",
+        "--backpressure", "100000",  # default backlog/workers would cap open sockets
+    ]  # fmt: skip
+    os.execv(granian, args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--app", choices=("ours", "bare"), required=True)
+    parser.add_argument("--stack", choices=STACKS, default="uvicorn-websockets")
+    parser.add_argument("--compression", choices=("on", "off"), default="off")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--link-secret", required=True)
+    parser.add_argument("--site", required=True, help="the allowed site origin")
+    options = vars(parser.parse_args())
+    if options["stack"] in UVICORN_WS:
+        serve_uvicorn(options)
+    elif options["stack"] == "granian":
+        exec_granian(options)
+    elif options["app"] == "bare" and options["compression"] == "off":
+        _run(serve_picows("127.0.0.1", options["port"]))
+    else:
+        sys.exit("picows serves the bare relay only, without compression")
+
+
+if __name__ == "__main__":
+    main()

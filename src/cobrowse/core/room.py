@@ -1,0 +1,486 @@
+"""The relay's rules as a sans-I/O room: inputs in, effects out.
+
+One room per session. It decides which message from whom is allowed in which state
+(consent, control, chat, acts awaiting their results, file offers), keeps what a
+resume or a late joiner needs (core/relay.py), and answers every input with a list
+of effects: send a frame to a participant, close a connection, write an audit entry,
+hand a file over, end the session. The server carries the effects out; nothing here
+touches a socket or a clock (time comes in as `now`).
+
+Connections are numbered by the caller (`conn`), so that a participant's old
+connection closing after its new one attached changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cobrowse.core import audit as a
+from cobrowse.core import messages as m
+from cobrowse.core.control import Control, ControlRefused
+from cobrowse.core.pin import display_pin
+from cobrowse.core.relay import Outlog
+from cobrowse.core.session import EndReason, InvalidTransition, Session, State
+
+MAX_CHAT_HISTORY = 500
+MAX_FILES = 20  # offered files kept per session
+MAX_PENDING_ACTS = 256  # acts waiting for the visitor's act_result (for the audit)
+MAX_SEEN_ACTS = 1024  # act refs remembered, so that an act resent after a drop runs once
+VISITOR_LOG_BYTES = 256 * 1024  # frames kept for a visitor's resume
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedFile:
+    id: str
+    name: str
+    type: str
+    data: bytes
+
+
+# --- effects ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send `frame` on connection `conn`. `page`: page data for the agent, which the
+    server shows through the agent's view (proxy mode maps asset URLs)."""
+
+    conn: int
+    frame: bytes
+    page: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close one connection (after what was sent to it)."""
+
+    to: m.Role
+    conn: int
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    entry: a.AuditEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Deliver:
+    """The visitor accepted a file: issue a download and send `offer_ready`."""
+
+    file: OfferedFile
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The session ended: forget it now (its tokens die); once its connections were
+    told and closed (the effects that follow), clean up after it."""
+
+    reason: EndReason
+
+
+Effect = Send | Close | Record | Deliver | Finished
+
+
+@dataclass(slots=True)
+class Room:
+    session: Session
+    agent_log: Outlog
+    visitor_log: Outlog = field(default_factory=lambda: Outlog(max_bytes=VISITOR_LOG_BYTES))
+    conns: dict[m.Role, int] = field(default_factory=dict)
+    chat: list[dict[str, Any]] = field(default_factory=list)
+    chat_ids: set[tuple[str, str]] = field(default_factory=set)
+    chat_seq: int = 0
+    files: dict[str, OfferedFile] = field(default_factory=dict)
+    unanswered: list[str] = field(default_factory=list)  # offers the visitor has not answered
+    acts: dict[str, a.PendingAct] = field(default_factory=dict)  # by ref, until act_result
+    # Acts seen, by ref, with their result once known: an act sent again after a drop
+    # runs once, and is answered with its result.
+    seen_acts: dict[str, m.ActResult | None] = field(default_factory=dict)
+    # Control survives a short drop of the agent: it is taken back at this time.
+    control_hold_until: float | None = None
+
+    @classmethod
+    def open(cls, session: Session, *, buffer_bytes: int) -> Room:
+        return cls(session=session, agent_log=Outlog(max_bytes=buffer_bytes, pages=True))
+
+    # --- helpers ---------------------------------------------------------------
+
+    def _log(self, role: m.Role) -> Outlog:
+        return self.agent_log if role == "agent" else self.visitor_log
+
+    def tell(self, role: m.Role, frame: bytes) -> list[Effect]:
+        """Number `frame` for `role` and send it (kept for a resume even while away)."""
+        return self._send(role, self._log(role).send(frame))
+
+    def _send(self, role: m.Role, frame: bytes, *, page: bool = False) -> list[Effect]:
+        conn = self.conns.get(role)
+        return [] if conn is None else [Send(conn, frame, page)]
+
+    def _both(self, frame: bytes) -> list[Effect]:
+        return self.tell("visitor", frame) + self.tell("agent", frame)
+
+    def _actor(self, role: str) -> str:
+        return a.VISITOR if role == "visitor" else a.agent_actor(self.session.agent_name)
+
+    def present(self, role: m.Role) -> bool:
+        return role in self.conns
+
+    # --- inputs ----------------------------------------------------------------
+
+    def joined(self) -> list[Effect]:
+        """An agent entered the PIN (the session is now pending): ask the visitor."""
+        s = self.session
+        return self.tell("visitor", m.encode_state(state=s.state, agent_name=s.agent_name))
+
+    def attach(self, role: m.Role, conn: int, *, seq: int | None, now: float) -> list[Effect]:
+        """A connection said hello for `role`, resuming from `seq` if it has one."""
+        s = self.session
+        effects: list[Effect] = []
+        old = self.conns.get(role)
+        self.conns[role] = conn
+        if old is not None and old != conn:
+            effects.append(Close(role, old, m.CLOSE_REPLACED, "replaced"))
+        s.presence(role=role, connected=True, now=now)
+        if role == "agent":
+            self.control_hold_until = None
+        log = self._log(role)
+        missed = None if seq is None else log.since(seq)
+        created = s.state is State.CREATED
+        welcome = m.encode_welcome(
+            role=role,
+            session_id=s.id,
+            state=s.state,
+            agent_name=s.agent_name,
+            pin_display=display_pin(s.pin)
+            if role == "visitor" and s.state is State.CREATED
+            else None,
+            expires_at=s.pin_expires_at if created else None,
+            seq=log.seq,
+            resumed=missed is not None,
+        )
+        effects.append(Send(conn, welcome))
+        if missed is not None:
+            effects.extend(Send(conn, entry.frame, entry.page) for entry in missed)
+        else:
+            effects.extend(self._state_for(role, conn))
+        effects.append(Send(conn, m.encode_synced(seq=log.seq)))
+        return effects
+
+    def _state_for(self, role: m.Role, conn: int) -> list[Effect]:
+        """What a connection starting afresh needs: chat, control, offers, the page."""
+        s = self.session
+        effects: list[Effect] = []
+        if self.chat:
+            effects.append(Send(conn, m.encode_chat_history(self.chat)))
+        if s.state is State.ACTIVE:
+            effects.append(Send(conn, m.encode_control(state=s.control)))
+        if role == "visitor":
+            for file_id in self.unanswered:  # a new page of the visitor's asks again
+                effects.append(Send(conn, self._offer_frame(self.files[file_id])))
+        elif s.state is State.ACTIVE:
+            history = self.agent_log.history()
+            effects.extend(Send(conn, frame, True) for frame in history)
+            if not history and self.agent_log.want_snapshot():  # dropped, or not there yet
+                effects.extend(self.tell("visitor", m.encode_snapshot_request()))
+        return effects
+
+    def detach(self, role: m.Role, conn: int, *, now: float) -> list[Effect]:
+        """A connection closed; nothing changes if a newer one serves the role."""
+        if self.conns.get(role) != conn:
+            return []
+        del self.conns[role]
+        s = self.session
+        if not s.live:
+            return []
+        s.presence(role=role, connected=False, now=now)
+        if role == "agent" and s.control is not Control.VIEW:
+            self.control_hold_until = now + s.timeouts.control_hold
+            if s.timeouts.control_hold <= 0:
+                return self._drop_control(now)
+        return []
+
+    def _drop_control(self, now: float) -> list[Effect]:
+        """No control without a present agent."""
+        self.control_hold_until = None
+        self.session.control = Control.VIEW
+        entry = a.control_entry(
+            at=now, session_id=self.session.id, actor=a.SYSTEM, action="revoke", reason="agent_left"
+        )
+        return [Record(entry), *self._both(m.encode_control(state=Control.VIEW))]
+
+    def tick(self, now: float) -> list[Effect]:
+        """Time passed: end the session when a deadline is due, drop a held control."""
+        s = self.session
+        if not s.live:
+            return []
+        reason = s.due(now)
+        if reason is not None:
+            return self.end(reason, now=now)
+        if self.control_hold_until is not None and now >= self.control_hold_until:
+            if s.control is not Control.VIEW and not self.present("agent"):
+                return self._drop_control(now)
+            self.control_hold_until = None
+        return []
+
+    def end(self, reason: EndReason, *, now: float) -> list[Effect]:
+        s = self.session
+        if not s.end(reason, now=now):
+            return []
+        effects: list[Effect] = [
+            self._act_entry(act, now, ok=False, reason="unanswered") for act in self.acts.values()
+        ]
+        self.acts.clear()
+        effects.append(
+            Record(a.ended_entry(at=now, session_id=s.id, reason=reason, agent=s.agent_name))
+        )
+        effects.append(Finished(reason))  # its tokens die before anyone is told
+        frame = m.encode_ended(reason=reason)
+        for role, conn in self.conns.items():
+            effects.append(Send(conn, frame))
+            effects.append(Close(role, conn, m.CLOSE_NORMAL, "session ended"))
+        self.conns.clear()
+        self.agent_log.clear()
+        self.visitor_log.clear()
+        self.files.clear()
+        self.unanswered.clear()
+        return effects
+
+    def receive(self, role: m.Role, message: m.ClientMessage, *, now: float) -> list[Effect]:
+        """A message from `role`; raises ProtocolError for one that is not allowed."""
+        s = self.session
+        if not s.live:
+            return []
+        if isinstance(message, m.Hello):
+            raise m.bad_message("hello was already said")
+        if isinstance(message, m.End):
+            reason = EndReason.VISITOR_STOPPED if role == "visitor" else EndReason.AGENT_LEFT
+            return self.end(reason, now=now)
+        if isinstance(message, m.Consent):
+            return self._consent(role, message, now)
+        if s.state is not State.ACTIVE:
+            raise m.not_allowed(f"{message.__class__.__name__.lower()} before the visitor allows")
+        if isinstance(message, m.Events):
+            return self._page_data(role, message)
+        if isinstance(message, m.Chat):
+            return self._chat(role, message, now)
+        if isinstance(message, m.ControlMsg):
+            return self._control(role, message, now)
+        if isinstance(message, m.Guide):
+            _only(role, "agent", "guide")
+            node = message.target.id if message.target else None
+            entry = a.guide_entry(
+                at=now, session_id=s.id, agent=s.agent_name, kind=message.kind, node=node
+            )
+            return [
+                Record(entry),
+                *self.tell("visitor", m.encode_guide(message, agent_name=s.agent_name)),
+            ]
+        if isinstance(message, m.Act):
+            return self._act(role, message, now)
+        if isinstance(message, m.ActResult):
+            return self._act_result(role, message, now)
+        if isinstance(message, m.OfferAnswer):
+            _only(role, "visitor", "offer_answer")
+            return self._offer_answer(message, now)
+        raise m.bad_message("unknown message")  # pragma: no cover - the union is closed
+
+    def _consent(self, role: m.Role, message: m.Consent, now: float) -> list[Effect]:
+        s = self.session
+        _only(role, "visitor", "consent")
+        if message.allow and s.state is State.ACTIVE:
+            return []  # a repeated Allow changes nothing
+        overdue = s.due(now)
+        if overdue is not None:  # e.g. an Allow after the consent timeout
+            return self.end(overdue, now=now)
+        if s.state is not State.PENDING:
+            raise m.not_allowed(f"no join request to answer while {s.state}")
+        effects: list[Effect] = [
+            Record(a.consent_entry(at=now, session_id=s.id, allow=message.allow))
+        ]
+        if not message.allow:
+            return effects + self.end(EndReason.DENIED, now=now)
+        s.consent(allow=True, now=now)
+        return effects + self._both(m.encode_state(state=s.state, agent_name=s.agent_name))
+
+    def _page_data(self, role: m.Role, message: m.Events) -> list[Effect]:
+        _only(role, "visitor", "page data")
+        relayed = self.agent_log.page(message.events, message.events_json)
+        effects: list[Effect] = []
+        for frame in relayed.frames:
+            effects.extend(self._send("agent", frame, page=True))
+        if relayed.need_snapshot:
+            effects.extend(self.tell("visitor", m.encode_snapshot_request()))
+        return effects
+
+    def _chat(self, role: m.Role, message: m.Chat, now: float) -> list[Effect]:
+        key = (role, message.id)
+        if key in self.chat_ids:
+            return []  # a resend after a reconnect: already numbered and delivered
+        s = self.session
+        self.chat_seq += 1
+        name = s.agent_name if role == "agent" else "Visitor"
+        entry = m.chat_entry(
+            seq=self.chat_seq,
+            id=message.id,
+            sender=role,
+            name=name or "Agent",
+            text=message.text,
+            at=now,
+        )
+        self.chat.append(entry)
+        self.chat_ids.add(key)
+        if len(self.chat) > MAX_CHAT_HISTORY:
+            dropped = self.chat.pop(0)
+            self.chat_ids.discard((dropped["from"], dropped["id"]))
+        audit = a.chat_entry(at=now, session_id=s.id, actor=self._actor(role), text=message.text)
+        return [Record(audit), *self._both(m.encode_chat(entry))]
+
+    def _control(self, role: m.Role, message: m.ControlMsg, now: float) -> list[Effect]:
+        s = self.session
+        before = s.control
+        try:
+            state = s.apply_control(role=role, action=message.action)
+        except (ControlRefused, InvalidTransition) as exc:
+            if role == "visitor" and message.action in ("grant", "deny"):
+                # A stale answer (the agent released meanwhile): say how things are.
+                return self.tell("visitor", m.encode_control(state=s.control))
+            raise m.not_allowed(str(exc)) from None
+        effects: list[Effect] = []
+        if state is not before:
+            why = (message.reason or "button") if message.action == "revoke" else None
+            entry = a.control_entry(
+                at=now, session_id=s.id, actor=self._actor(role), action=message.action, reason=why
+            )
+            effects.append(Record(entry))
+        return effects + self._both(m.encode_control(state=state))
+
+    def _act_entry(
+        self,
+        act: a.PendingAct,
+        now: float,
+        *,
+        ok: bool,
+        reason: str | None,
+        description: str | None = None,
+    ) -> Record:
+        s = self.session
+        return Record(
+            a.act_entry(
+                at=now,
+                session_id=s.id,
+                agent=s.agent_name,
+                act=act,
+                ok=ok,
+                reason=reason,
+                description=description,
+            )
+        )
+
+    def _act(self, role: m.Role, message: m.Act, now: float) -> list[Effect]:
+        _only(role, "agent", "act")
+        if message.ref in self.seen_acts:  # sent again after a drop: it runs once
+            known = self.seen_acts[message.ref]
+            return [] if known is None else self.tell("agent", m.encode_act_result(known))
+        self.seen_acts[message.ref] = None
+        while len(self.seen_acts) > MAX_SEEN_ACTS:
+            del self.seen_acts[next(iter(self.seen_acts))]
+        node = message.target.id if message.target else None
+        pending = a.pending_act(
+            kind=message.kind, node=node, value=message.value, dx=message.dx, dy=message.dy
+        )
+        if self.session.control is not Control.CONTROL:
+            # Control may have been taken back while this act was on its way.
+            refused = m.ActResult(ref=message.ref, ok=False, reason="no control")
+            self.seen_acts[message.ref] = refused
+            return [
+                *self.tell("agent", m.encode_act_result(refused)),
+                self._act_entry(pending, now, ok=False, reason="no_control"),
+            ]
+        if not self.present("visitor"):  # between two pages, or offline: say so, never drop it
+            away = m.ActResult(ref=message.ref, ok=False, reason="visitor away")
+            self.seen_acts[message.ref] = away
+            return [
+                *self.tell("agent", m.encode_act_result(away)),
+                self._act_entry(pending, now, ok=False, reason="visitor_away"),
+            ]
+        effects: list[Effect] = []
+        self.acts[message.ref] = pending
+        while len(self.acts) > MAX_PENDING_ACTS:
+            ref = next(iter(self.acts))
+            effects.append(self._act_entry(self.acts.pop(ref), now, ok=False, reason="unanswered"))
+        return effects + self.tell("visitor", m.encode_act(message))
+
+    def _act_result(self, role: m.Role, message: m.ActResult, now: float) -> list[Effect]:
+        _only(role, "visitor", "act_result")
+        asked = self.acts.pop(message.ref, None)
+        if message.ref in self.seen_acts:
+            self.seen_acts[message.ref] = replace(message, description=None)
+        effects: list[Effect] = []
+        if asked is not None:  # an answer to no act of this agent is not audited
+            ok, why, described = message.ok, message.reason, message.description
+            effects.append(self._act_entry(asked, now, ok=ok, reason=why, description=described))
+        return effects + self.tell("agent", m.encode_act_result(message))
+
+    # --- files -----------------------------------------------------------------
+
+    def offer(self, offered: OfferedFile, *, now: float) -> list[Effect]:
+        """An agent offers a file (checked by the caller): keep it, ask the visitor."""
+        self.files[offered.id] = offered
+        self.unanswered.append(offered.id)
+        while len(self.files) > MAX_FILES:
+            dropped = self.files.pop(next(iter(self.files)))
+            if dropped.id in self.unanswered:
+                self.unanswered.remove(dropped.id)
+        return [
+            *self.tell("visitor", self._offer_frame(offered)),
+            self._file_entry(a.Kind.FILE_OFFERED, offered, "agent", now),
+        ]
+
+    def _file_entry(self, kind: a.Kind, f: OfferedFile, role: str, now: float) -> Record:
+        return Record(
+            a.file_entry(
+                at=now,
+                kind=kind,
+                session_id=self.session.id,
+                actor=self._actor(role),
+                file_id=f.id,
+                name=f.name,
+                size=len(f.data),
+                type=f.type,
+            )
+        )
+
+    def downloaded(self, offered: OfferedFile, *, now: float) -> list[Effect]:
+        return [self._file_entry(a.Kind.FILE_DOWNLOADED, offered, "visitor", now)]
+
+    def _offer_frame(self, offered: OfferedFile) -> bytes:
+        return m.encode_offer(
+            file_id=offered.id,
+            name=offered.name,
+            size=len(offered.data),
+            type=offered.type,
+            agent_name=self.session.agent_name,
+        )
+
+    def _offer_answer(self, message: m.OfferAnswer, now: float) -> list[Effect]:
+        offered = self.files.get(message.file_id)
+        if offered is None or offered.id not in self.unanswered:
+            return []  # an answer to a file that is gone or already answered: nothing to do
+        self.unanswered.remove(offered.id)
+        answer = a.Kind.FILE_ACCEPTED if message.accept else a.Kind.FILE_DECLINED
+        effects: list[Effect] = [
+            *self.tell("agent", m.encode_offer_answer(file_id=offered.id, accept=message.accept)),
+            self._file_entry(answer, offered, "visitor", now),
+        ]
+        if not message.accept:
+            self.files.pop(offered.id, None)
+            return effects
+        return [*effects, Deliver(offered)]
+
+
+def _only(role: m.Role, wanted: str, what: str) -> None:
+    if role != wanted:
+        raise m.not_allowed(f"only the {wanted} sends {what}")
