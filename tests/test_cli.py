@@ -165,6 +165,18 @@ def test_serve_rejects_an_unknown_setting(
     assert "unknown setting session.pin_ttl" in capsys.readouterr().err
 
 
+def test_serve_refuses_a_store_it_does_not_run_on_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "cobrowse.toml"
+    config.write_text(
+        f'[server]\ndata_dir = "{tmp_path}"\nport = {free_port()}\n'
+        '[store]\nurl = "redis://127.0.0.1:6379/0"\n'
+    )
+    assert main(["serve", "--config", str(config)]) == 2
+    assert "memory only" in capsys.readouterr().err
+
+
 def test_serve_refuses_an_unreadable_crm_key_before_listening(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -29,6 +29,7 @@ from cobrowse.core.masking import (
 from cobrowse.core.masking import compile_rules as compile_masking
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginError, OriginList
+from cobrowse.store.url import StoreUrlError, parse_store_url
 
 DEFAULT_MASK_SELECTORS = DEFAULT_SELECTORS
 # Settings that are lists of tables (TOML `[[masking.sites]]`; JSON in the environment).
@@ -168,6 +169,13 @@ class AuditConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StoreConfig:
+    # The session registry: "memory://" (one process) or "redis://HOST:PORT/DB" shared by
+    # several nodes (`?prefix=NAME:` for two deployments on one Redis); store/url.py.
+    url: str = "memory://"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
@@ -176,6 +184,7 @@ class Config:
     masking: MaskingConfig = field(default_factory=MaskingConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
 
     @property
     def base_url(self) -> str:
@@ -430,6 +439,10 @@ def _validate_fields(config: Config, where: str) -> None:
             f"{where}audit.url must be sqlite:///<path> or postgresql://user@host/db, "
             f"not {scheme or config.audit.url!r}"
         )
+    try:
+        parse_store_url(config.store.url)
+    except StoreUrlError as exc:
+        raise ConfigError(f"{where}{exc}") from None
     if not config.audit.retention_days >= 0:
         raise ConfigError(f"{where}audit.retention_days must not be negative (0 keeps all)")
     if not config.masking.selectors:

@@ -7,38 +7,30 @@ enters the registry (the relay buffer lives with the live connections).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cobrowse.core.messages import Role
 from cobrowse.core.pin import new_pin
 from cobrowse.core.session import EndReason, Session, Timeouts
 
-TOMBSTONE_SECONDS = 3600.0
+# The records live in base.py (shared by every store); imported from here as before.
+from cobrowse.store.base import (
+    TOMBSTONE_SECONDS,
+    CapacityError,
+    Grant,
+    NewSession,
+    Tombstone,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class Grant:
-    """What a token is good for."""
-
-    session_id: str
-    role: Role
-
-
-@dataclass(frozen=True, slots=True)
-class Tombstone:
-    session_id: str
-    reason: EndReason
-    ended_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class NewSession:
-    session: Session
-    visitor_token: str
-
-
-class CapacityError(RuntimeError):
-    pass
+__all__ = [
+    "TOMBSTONE_SECONDS",
+    "CapacityError",
+    "Grant",
+    "MemorySessionStore",
+    "NewSession",
+    "Tombstone",
+]
 
 
 @dataclass(slots=True)
@@ -49,6 +41,7 @@ class MemorySessionStore:
     _tokens: dict[str, Grant] = field(default_factory=dict)
     _tokens_of: dict[str, list[str]] = field(default_factory=dict)
     _tombstones: dict[str, Tombstone] = field(default_factory=dict)
+    randbelow: Callable[[int], int] = field(default=secrets.randbelow, repr=False)
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -62,7 +55,7 @@ class MemorySessionStore:
             raise CapacityError("too many live sessions")
         session = Session(
             id="s_" + secrets.token_urlsafe(12),
-            pin=new_pin(self._by_pin),
+            pin=new_pin(self._by_pin, randbelow=self.randbelow),
             created_at=now,
             timeouts=timeouts,
         )
@@ -77,6 +70,14 @@ class MemorySessionStore:
     def by_pin(self, pin: str) -> Session | None:
         session_id = self._by_pin.get(pin)
         return None if session_id is None else self._sessions.get(session_id)
+
+    def save(self, session: Session) -> bool:
+        """Keep `session` as the stored one (the async facade stores copies); False when
+        it is not live here. Code that mutates the stored object needs no call."""
+        if session.id not in self._sessions:
+            return False
+        self._sessions[session.id] = session
+        return True
 
     def retire_pin(self, session: Session) -> None:
         """A PIN is single use: once an agent has entered it, it leaves the index."""

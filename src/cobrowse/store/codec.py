@@ -1,0 +1,161 @@
+"""Sessions, grants and tombstones as plain JSON-ready dicts, and back.
+
+Pure (no I/O): what a shared store keeps. Readers ignore keys they do not know and
+take defaults for keys that are missing, so nodes of two adjacent versions can share
+a store during a rolling upgrade. Malformed data raises CodecError.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import orjson
+
+from cobrowse.core.control import Control
+from cobrowse.core.messages import Role
+from cobrowse.core.session import EndReason, Session, State, Timeouts
+from cobrowse.store.base import Grant, Tombstone
+
+FORMAT = 1  # the "v" of a stored session
+_ROLES: tuple[Role, ...] = ("visitor", "agent")
+_E = TypeVar("_E", State, EndReason, Control)
+
+
+class CodecError(ValueError):
+    """Stored data that is not a session, grant or tombstone of ours."""
+
+
+def timeouts_to_dict(timeouts: Timeouts) -> dict[str, float]:
+    return {f.name: getattr(timeouts, f.name) for f in dataclasses.fields(Timeouts)}
+
+
+def timeouts_from_dict(data: Any) -> Timeouts:
+    if not isinstance(data, Mapping):
+        raise CodecError("timeouts must be an object")
+    values = {
+        f.name: _number(data, f.name)
+        for f in dataclasses.fields(Timeouts)
+        if data.get(f.name) is not None
+    }
+    return Timeouts(**values)
+
+
+def session_to_dict(session: Session) -> dict[str, Any]:
+    return {
+        "v": FORMAT,
+        "id": session.id,
+        "pin": session.pin,
+        "created_at": session.created_at,
+        "timeouts": timeouts_to_dict(session.timeouts),
+        "state": session.state.value,
+        "agent_name": session.agent_name,
+        "agent_key": session.agent_key,
+        "joined_at": session.joined_at,
+        "ended_at": session.ended_at,
+        "end_reason": None if session.end_reason is None else session.end_reason.value,
+        "visitor_left_at": session.visitor_left_at,
+        "agent_left_at": session.agent_left_at,
+        "control": session.control.value,
+    }
+
+
+def session_from_dict(data: Any) -> Session:
+    if not isinstance(data, Mapping):
+        raise CodecError("a session must be an object")
+    version = data.get("v", FORMAT)
+    if version != FORMAT:
+        raise CodecError(f"unknown session format {version!r}")
+    reason = data.get("end_reason")
+    return Session(
+        id=_text(data, "id"),
+        pin=_text(data, "pin"),
+        created_at=_number(data, "created_at"),
+        timeouts=timeouts_from_dict(data.get("timeouts", {})),
+        state=_enum(State, data.get("state", State.CREATED.value), "state"),
+        agent_name=_optional_text(data, "agent_name"),
+        agent_key=_optional_text(data, "agent_key"),
+        joined_at=_optional_number(data, "joined_at"),
+        ended_at=_optional_number(data, "ended_at"),
+        end_reason=None if reason is None else _enum(EndReason, reason, "end_reason"),
+        visitor_left_at=_optional_number(data, "visitor_left_at"),
+        agent_left_at=_optional_number(data, "agent_left_at"),
+        control=_enum(Control, data.get("control", Control.VIEW.value), "control"),
+    )
+
+
+def encode_session(session: Session) -> bytes:
+    return orjson.dumps(session_to_dict(session))
+
+
+def decode_session(raw: bytes | str) -> Session:
+    return session_from_dict(_loads(raw))
+
+
+def encode_grant(grant: Grant) -> bytes:
+    return orjson.dumps({"s": grant.session_id, "r": grant.role})
+
+
+def decode_grant(raw: bytes | str) -> Grant:
+    data = _loads(raw)
+    if not isinstance(data, Mapping):
+        raise CodecError("a grant must be an object")
+    role = data.get("r")
+    for known in _ROLES:
+        if role == known:
+            return Grant(_text(data, "s"), known)
+    raise CodecError(f"unknown role {role!r}")
+
+
+def encode_tombstone(tomb: Tombstone) -> bytes:
+    return orjson.dumps({"s": tomb.session_id, "r": tomb.reason.value, "at": tomb.ended_at})
+
+
+def decode_tombstone(raw: bytes | str) -> Tombstone:
+    data = _loads(raw)
+    if not isinstance(data, Mapping):
+        raise CodecError("a tombstone must be an object")
+    return Tombstone(
+        _text(data, "s"), _enum(EndReason, data.get("r"), "reason"), _number(data, "at")
+    )
+
+
+def _loads(raw: bytes | str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise CodecError(f"not JSON: {exc}") from None
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise CodecError(f"{key} must be a string")
+    return value
+
+
+def _optional_text(data: Mapping[str, Any], key: str) -> str | None:
+    return None if data.get(key) is None else _text(data, key)
+
+
+def _number(data: Mapping[str, Any], key: str) -> float:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CodecError(f"{key} must be a number")
+    result = float(value)
+    if not math.isfinite(result):
+        raise CodecError(f"{key} must be finite")
+    return result
+
+
+def _optional_number(data: Mapping[str, Any], key: str) -> float | None:
+    return None if data.get(key) is None else _number(data, key)
+
+
+def _enum(kind: type[_E], value: Any, key: str) -> _E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise CodecError(f"{key}: unknown value {value!r}") from None
