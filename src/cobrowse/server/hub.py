@@ -7,12 +7,14 @@ to peers, closes, audit entries, downloads, the end of a session.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import itertools
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cobrowse.config import Config
 from cobrowse.core import audit as a
@@ -79,6 +81,7 @@ class Hub:
     peers: dict[int, Peer] = field(default_factory=dict)  # by connection number
     downloads: dict[str, Download] = field(default_factory=dict)
     _conns: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _closes: set[asyncio.Task[None]] = field(default_factory=set)  # closes under way
 
     def __post_init__(self) -> None:
         self.store = MemorySessionStore(max_sessions=self.config.limits.max_sessions)
@@ -195,6 +198,13 @@ class Hub:
     async def shutdown(self) -> None:
         for session in self.store.live_sessions():
             await self.end(session, EndReason.ADMIN)
+        if self._closes:
+            await asyncio.gather(*self._closes, return_exceptions=True)
+
+    def _closing(self, closing: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(closing)
+        self._closes.add(task)
+        task.add_done_callback(self._closes.discard)
 
     # --- carrying out ---------------------------------------------------------
 
@@ -210,7 +220,13 @@ class Hub:
         for effect in effects:
             if isinstance(effect, Close):
                 peer = self.peers.pop(effect.conn, None)
-                if peer is not None:
+                if peer is None:
+                    continue
+                if effect.code == m.CLOSE_REPLACED:
+                    # Not awaited: the old socket's flush must not hold back what follows
+                    # (the new connection's welcome comes before anything relayed).
+                    self._closing(peer.close(effect.code, effect.reason))
+                else:  # the end: its last frames are flushed before the handler returns
                     await peer.close(effect.code, effect.reason)
             elif isinstance(effect, Finished):
                 self._forget(session_id, effect.reason)

@@ -72,6 +72,8 @@ class SocketPeer:
 
     async def _close_now(self, code: int, reason: str) -> None:
         self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._writer
         if self._ws.application_state != WebSocketState.DISCONNECTED:
             with contextlib.suppress(Exception):
                 await self._ws.close(code=code, reason=reason)
