@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import ipaddress
 import json
 import math
 import re
@@ -27,7 +26,7 @@ from cobrowse.core.masking import (
     MaskingRules,
 )
 from cobrowse.core.masking import compile_rules as compile_masking
-from cobrowse.core.netcheck import AddressPolicy
+from cobrowse.core.netcheck import AddressPolicy, parse_networks
 from cobrowse.core.origins import OriginError, OriginList
 from cobrowse.store.url import StoreUrlError, parse_store_url
 
@@ -458,13 +457,10 @@ def _validate_monitoring(server: ServerConfig, where: str) -> None:
         raise ConfigError(
             f"{where}server.log_format must be 'text' or 'json', not {server.log_format!r}"
         )
-    for text in server.metrics_allow:
-        try:
-            ipaddress.ip_network(text, strict=False)
-        except ValueError:
-            raise ConfigError(
-                f"{where}server.metrics_allow: {text!r} is not an IP network (e.g. 10.0.0.0/8)"
-            ) from None
+    try:
+        parse_networks(server.metrics_allow)
+    except ValueError as exc:
+        raise ConfigError(f"{where}server.metrics_allow: {exc}") from None
     if server.metrics_token and len(server.metrics_token) < MIN_METRICS_TOKEN:
         raise ConfigError(
             f"{where}server.metrics_token must be at least {MIN_METRICS_TOKEN} characters"

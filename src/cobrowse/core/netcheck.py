@@ -30,28 +30,41 @@ class AddressPolicy:
 
     @classmethod
     def parse(cls, networks: tuple[str, ...] | list[str]) -> AddressPolicy:
-        parsed: list[IPNetwork] = []
-        for text in networks:
-            try:
-                parsed.append(ipaddress.ip_network(text.strip(), strict=False))
-            except ValueError:
-                raise ValueError(f"{text!r} is not an IP network (e.g. 10.0.0.0/8)") from None
-        return cls(tuple(parsed))
+        return cls(parse_networks([text.strip() for text in networks]))
 
     def check(self, address: str) -> IPAddress:
         """The address if the proxy may connect to it; AddressRefused otherwise."""
-        try:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-        except ValueError:
+        ip = parse_address(address)
+        if ip is None:
             raise AddressRefused(f"{address!r} is not an IP address") from None
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
         if any(ip in net for net in self.allowed_networks):
             return ip
         why = _forbidden(ip)
         if why:
             raise AddressRefused(f"{ip} is a {why} address")
         return ip
+
+
+def parse_networks(networks: tuple[str, ...] | list[str]) -> tuple[IPNetwork, ...]:
+    """IP networks from their text (`10.0.0.0/8`, `::1/128`); ValueError names a bad one."""
+    parsed: list[IPNetwork] = []
+    for text in networks:
+        try:
+            parsed.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            raise ValueError(f"{text!r} is not an IP network (e.g. 10.0.0.0/8)") from None
+    return tuple(parsed)
+
+
+def parse_address(address: str) -> IPAddress | None:
+    """An IP address (a zone dropped, an IPv4-mapped IPv6 address as IPv4), or None."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
 
 
 def _forbidden(ip: IPAddress) -> str | None:

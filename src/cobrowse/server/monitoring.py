@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import logging
 from collections.abc import Iterable
 
@@ -21,6 +20,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from cobrowse.config import Config
+from cobrowse.core.netcheck import parse_address, parse_networks
 from cobrowse.server.context import get_context
 from cobrowse.server.errors import ApiError
 from cobrowse.server.metrics import CONTENT_TYPE
@@ -35,13 +35,8 @@ FORWARDED = ("x-forwarded-for", "forwarded", "x-real-ip")
 def address_allowed(address: str, networks: Iterable[str]) -> bool:
     """Whether `address` (an IP address, or anything else a client may be) is in one of
     `networks`; anything that is not an IP address never is."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
+    ip = parse_address(address)
+    return ip is not None and any(ip in net for net in parse_networks(tuple(networks)))
 
 
 def may_read_metrics(request: Request, config: Config) -> bool:
