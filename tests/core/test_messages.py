@@ -377,17 +377,18 @@ def test_encode_snapshot_request() -> None:
     assert parsed(m.encode_snapshot_request()) == load("server.snapshot_request.json")
 
 
-def test_encode_events_raw_matches_fixture() -> None:
+def test_events_frame_matches_fixture() -> None:
     fx = load("server.events.json")
-    out = m.encode_events_raw([orjson.dumps(e) for e in fx["events"]])
-    assert parsed(out) == fx
+    out = parsed(events_frame(7, orjson.dumps(fx["events"])))
+    assert out.pop("n") == 7
+    assert out == fx
 
 
 @pytest.mark.parametrize("count", [0, 1, 3])
-def test_encode_events_raw_parses(count: int) -> None:
+def test_events_frame_parses(count: int) -> None:
     events = [{"type": 3, "timestamp": i, "data": {"text": f'\u00e9"{i}'}} for i in range(count)]
-    out = m.encode_events_raw([orjson.dumps(e) for e in events])
-    assert parsed(out) == {"v": 1, "t": "events", "events": events}
+    out = events_frame(1, orjson.dumps(events))
+    assert parsed(out) == {"v": 1, "n": 1, "t": "events", "events": events}
 
 
 def test_every_server_fixture_has_an_encoder_test() -> None:

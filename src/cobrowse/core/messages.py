@@ -369,11 +369,6 @@ def encode_state(*, state: str, agent_name: str | None) -> bytes:
     return _frame("state", state=state, agent=_agent(agent_name))
 
 
-def encode_events_raw(events_json: list[bytes]) -> bytes:
-    """An `events` frame from already-encoded event objects (no re-encoding)."""
-    return b'{"v":1,"t":"events","events":[' + b",".join(events_json) + b"]}"
-
-
 def _target_json(target: Target | None) -> dict[str, float] | None:
     return None if target is None else {"id": target.id, "x": target.x, "y": target.y}
 
