@@ -10,40 +10,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WidgetController } from '../src/widget/controller';
 import { OVERLAY_Z_INDEX } from '../src/widget/overlay';
 import { Recorder } from '../src/widget/recorder';
+import { FakeSocket } from './fake-socket';
 
 const BASE = 'https://cb.example/';
 const PROXY = 'http://pabc.cobrowse.localhost:8000';
 const SRC = `${PROXY}/__cobrowse/enter?ticket=T&to=%2Fa`;
-
-class FakeSocket {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-  static last: FakeSocket | null = null;
-  readyState = 0;
-  sent: Array<Record<string, unknown>> = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((e: { data: string }) => void) | null = null;
-  onclose: ((e: { code: number; reason: string }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  constructor(readonly url: string) {
-    FakeSocket.last = this;
-  }
-  send(text: string): void {
-    this.sent.push(JSON.parse(text) as Record<string, unknown>);
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-  open(): void {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-  receive(message: Record<string, unknown>): void {
-    this.onmessage?.({ data: JSON.stringify({ v: 1, ...message }) });
-  }
-}
 
 interface Call {
   url: string;
@@ -77,6 +48,7 @@ beforeEach(() => {
   document.body.innerHTML = '<main><h1>Site</h1></main>';
   document.title = 'Portal';
   overlayAnswer = () => jsonResponse(201, { src: SRC, proxy_origin: PROXY });
+  FakeSocket.all = [];
   vi.stubGlobal('WebSocket', FakeSocket);
   vi.stubGlobal(
     'fetch',
@@ -108,7 +80,7 @@ async function activeSession(): Promise<{ ws: FakeSocket; widget: WidgetControll
   const shadow = document.querySelector('cobrowse-widget')!.shadowRoot!;
   (shadow.querySelector('.cb-launch') as HTMLButtonElement).click();
   await flush();
-  const ws = FakeSocket.last!;
+  const ws = FakeSocket.last;
   ws.open();
   ws.receive({ t: 'welcome', role: 'visitor', session_id: 's_1', state: 'created', agent: null, pin_display: '123 456', expires_at: created.expires_at });
   ws.receive({ t: 'state', state: 'pending', agent: { name: 'Asha' } });
@@ -290,7 +262,7 @@ describe('widget in proxy mode', () => {
     sessionStorage.setItem('cobrowse:overlay:https://cb.example', JSON.stringify({ session_id: 's_1', href: 'https://site.example/c' }));
     const start = vi.spyOn(Recorder.prototype, 'start').mockImplementation(() => undefined);
     new WidgetController(BASE, document).start();
-    const ws = FakeSocket.last!;
+    const ws = FakeSocket.last;
     ws.open();
     ws.receive({ t: 'welcome', role: 'visitor', session_id: 's_1', state: 'active', agent: { name: 'Asha' }, pin_display: null, expires_at: null });
     await flush();
