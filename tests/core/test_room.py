@@ -134,6 +134,20 @@ def play(*parts: list[tuple[Any, ...]], **timeouts: float) -> Play:
     return p
 
 
+def agent_welcome(state: str, **extra: Any) -> dict[str, Any]:
+    """The agent's welcome in a state (with `n` or `resumed` when the step checks them)."""
+    return {
+        "t": "welcome",
+        "role": "agent",
+        "session_id": "s_1",
+        "state": state,
+        "agent": AGENT,
+        "pin_display": None,
+        "expires_at": None,
+        **extra,
+    }
+
+
 WELCOME_V = {"t": "welcome", "role": "visitor", "session_id": "s_1", "agent": None}
 ACTIVE: list[tuple[Any, ...]] = [
     ("visitor", "connects"),
@@ -152,15 +166,7 @@ ACTIVE: list[tuple[Any, ...]] = [
         "agent",
         "gets",
         [
-            {
-                "t": "welcome",
-                "role": "agent",
-                "session_id": "s_1",
-                "state": "pending",
-                "agent": AGENT,
-                "pin_display": None,
-                "expires_at": None,
-            },
+            agent_welcome("pending"),
             {"t": "synced"},
         ],
     ),
@@ -191,15 +197,7 @@ def test_nothing_is_relayed_before_the_visitor_allows() -> None:
                 "agent",
                 "gets",
                 [
-                    {
-                        "t": "welcome",
-                        "role": "agent",
-                        "session_id": "s_1",
-                        "state": "pending",
-                        "agent": AGENT,
-                        "pin_display": None,
-                        "expires_at": None,
-                    },
+                    agent_welcome("pending"),
                     {"t": "synced"},
                 ],
             ),
@@ -238,17 +236,7 @@ def test_a_late_agent_gets_the_page_and_a_resumed_one_only_what_it_missed() -> N
                 "agent",
                 "gets",
                 [
-                    {
-                        "t": "welcome",
-                        "role": "agent",
-                        "session_id": "s_1",
-                        "state": "active",
-                        "agent": AGENT,
-                        "pin_display": None,
-                        "expires_at": None,
-                        "resumed": True,
-                        "n": 5,
-                    },
+                    agent_welcome("active", resumed=True, n=5),
                     events(inc(4), n=4),
                     {
                         "t": "chat",
@@ -269,16 +257,7 @@ def test_a_late_agent_gets_the_page_and_a_resumed_one_only_what_it_missed() -> N
                 "agent",
                 "gets",
                 [
-                    {
-                        "t": "welcome",
-                        "role": "agent",
-                        "session_id": "s_1",
-                        "state": "active",
-                        "agent": AGENT,
-                        "pin_display": None,
-                        "expires_at": None,
-                        "resumed": False,
-                    },
+                    agent_welcome("active", resumed=False),
                     {
                         "t": "chat_history",
                         "messages": [
@@ -313,16 +292,7 @@ def test_a_resume_point_the_room_cannot_serve_starts_afresh() -> None:
                 "agent",
                 "gets",
                 [
-                    {
-                        "t": "welcome",
-                        "role": "agent",
-                        "session_id": "s_1",
-                        "state": "active",
-                        "agent": AGENT,
-                        "pin_display": None,
-                        "expires_at": None,
-                        "resumed": False,
-                    },
+                    agent_welcome("active", resumed=False),
                     control("view"),
                     events(META, FULL),
                     {"t": "synced", "n": 2},
@@ -341,15 +311,7 @@ def test_a_fresh_agent_with_no_usable_page_asks_the_visitor_for_one() -> None:
                 "agent",
                 "gets",
                 [
-                    {
-                        "t": "welcome",
-                        "role": "agent",
-                        "session_id": "s_1",
-                        "state": "active",
-                        "agent": AGENT,
-                        "pin_display": None,
-                        "expires_at": None,
-                    },
+                    agent_welcome("active"),
                     control("view"),
                     {"t": "synced"},
                 ],
@@ -388,16 +350,7 @@ def test_a_resume_across_the_visitor_s_page_load_gets_the_new_page_and_the_chat(
                 "agent",
                 "gets",
                 [
-                    {
-                        "t": "welcome",
-                        "role": "agent",
-                        "session_id": "s_1",
-                        "state": "active",
-                        "agent": AGENT,
-                        "pin_display": None,
-                        "expires_at": None,
-                        "resumed": True,
-                    },
+                    agent_welcome("active", resumed=True),
                     {
                         "t": "chat",
                         "n": 3,
@@ -448,16 +401,7 @@ def test_control_survives_a_short_drop_of_the_agent() -> None:
                 "agent",
                 "gets",
                 [
-                    {
-                        "t": "welcome",
-                        "role": "agent",
-                        "session_id": "s_1",
-                        "state": "active",
-                        "agent": AGENT,
-                        "pin_display": None,
-                        "expires_at": None,
-                        "resumed": True,
-                    },
+                    agent_welcome("active", resumed=True),
                     {"t": "synced"},
                 ],
             ),
