@@ -24,7 +24,7 @@ def _all_values() -> list[str]:
     leads = ["", " ", "\t"]
     schemes = ["https", "HTTPS", "ht\ntps", "javascript", ""]
     colons = [":", "&#58;", "&colon;", ""]
-    slashes = ["//", "/", "\\\\", "/\t/", "&#47;/"]
+    slashes = ["//", "/", "\\\\", "/\t/", "&#47;/", "/&#47;", "/&#x2f;", "/&sol;"]
     hosts = ["cdn.example.gov.in/x", "x"]
     return [
         a + b + c + d + e

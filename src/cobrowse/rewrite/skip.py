@@ -7,7 +7,7 @@ goes through the rewriter's careful token-by-token path, and tests check that th
 agree on every input.
 
 - A URL attribute (href, src...) is skipped when its value starts like a relative URL:
-  "/" but not "//" or "/\\" (tabs and newlines between ignored, as URL parsing does), a
+  "/" but not "//", "/\\" or "/&" (tabs and newlines between ignored, as URL parsing does), a
   name without ":" or "&" after it, or any character but a letter, a backslash or "&".
 - A srcset, ping or srcdoc is skipped when it has no ":", no backslash, no "//" and no
   character reference but "&amp;" anywhere.
@@ -64,9 +64,10 @@ def _value(dq: str, sq: str, uq: str) -> str:
 _ATTR_END = r"[\t\n\f\r /=>]"
 _ANY_VALUE = _value(r'[^"]*+', r"[^']*+", r"[^\t\n\f\r >]++")
 # How a relative URL can start (after leading C0 controls and spaces): "/" but not "//"
-# (nor "/\", nor with tabs or newlines between, which URL parsing removes), a name that
-# is not a scheme (no ":" after it), or any other character but a letter, "\" or "&".
-_RELATIVE_START = r"""(?:/(?![\t\n\r]*+[/\\])
+# (nor "/\", nor with tabs or newlines between, which URL parsing removes, nor "/&", whose
+# character reference may be another "/"), a name that is not a scheme (no ":" after
+# it), or any other character but a letter, "\" or "&".
+_RELATIVE_START = r"""(?:/(?![\t\n\r]*+[/\\&])
     |[a-zA-Z][a-zA-Z0-9+.\-\t\n\r]*+(?![:&])|[^a-zA-Z/\\&\x00-\x20])"""
 _RELATIVE = rf"(?=[\x00-\x20]*+{_RELATIVE_START})"
 _URL_VALUE = _value(rf"{_RELATIVE}[^\"]*+", rf"{_RELATIVE}[^']*+", rf"{_RELATIVE}[^\t\n\f\r >]++")
