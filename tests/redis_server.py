@@ -54,6 +54,7 @@ class RedisServer:
     port: int
     root: Path
     pid: int | None = None
+    appendonly: bool = False  # keep the data across a restart (fsync on every write)
 
     @property
     def url(self) -> str:
@@ -78,7 +79,9 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.appendonly else "no",
+                "--appendfsync",
+                "always",
                 "--daemonize",
                 "yes",
                 "--pidfile",
@@ -120,11 +123,12 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[RedisServer]:
+def redis_server(*, appendonly: bool = False) -> Iterator[RedisServer]:
     """A fresh redis-server; `.url` is redis://127.0.0.1:PORT/0. Stopped at the end, even
-    when the test stopped it already (or it failed to start)."""
+    when the test stopped it already (or it failed to start). `appendonly`: its data
+    outlives a restart (stop(), then start() again)."""
     root = Path(tempfile.mkdtemp(prefix="cobrowse-redis-"))
-    server = RedisServer(port=_free_port(), root=root)
+    server = RedisServer(port=_free_port(), root=root, appendonly=appendonly)
     try:
         server.start()
         yield server

@@ -165,16 +165,19 @@ def test_serve_rejects_an_unknown_setting(
     assert "unknown setting session.pin_ttl" in capsys.readouterr().err
 
 
-def test_serve_refuses_a_store_it_does_not_run_on_yet(
+def test_serve_refuses_a_store_that_does_not_answer_before_listening(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "cobrowse.toml"
+    port = free_port()  # nothing listens there
     config.write_text(
         f'[server]\ndata_dir = "{tmp_path}"\nport = {free_port()}\n'
-        '[store]\nurl = "redis://127.0.0.1:6379/0"\n'
+        f'[store]\nurl = "redis://:s3cret@127.0.0.1:{port}/0"\n'
     )
     assert main(["serve", "--config", str(config)]) == 2
-    assert "memory only" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"the store at redis://***@127.0.0.1:{port}/0 does not answer" in err
+    assert "s3cret" not in err
 
 
 def test_serve_refuses_an_unreadable_crm_key_before_listening(

@@ -24,6 +24,7 @@ from cobrowse.server.accounts import AccountError, AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyError, ApiKeyStore, api_keys_path
 from cobrowse.server.auth import load_link_secret
 from cobrowse.server.datafiles import DataFileError
+from cobrowse.store.factory import store_problem
 
 DEMO_LINK_TTL = 1800.0
 # Site and proxy share the parent demo.localhost: the production shape (same-site overlay).
@@ -193,15 +194,11 @@ def _run_serve(args: argparse.Namespace) -> int:
     from cobrowse.server.app import create_app
 
     config = _config(args.config)
-    if not config.store.url.startswith("memory:"):
-        # The Redis store exists and is tested (store/redis_store.py), but the server does
-        # not run on it yet: refuse rather than quietly keep sessions in this process.
-        raise ConfigError(
-            "store.url: this version serves sessions from memory only (memory://); "
-            "several nodes on Redis are not served yet (docs/scale.md)"
-        )
     _logging(config)
     load_link_secret(config)  # fail early if the data directory is not writable
+    problem = asyncio.run(store_problem(config.store.url))
+    if problem is not None:
+        raise ConfigError(problem)
     app = create_app(config)
     listener = _listen(config.server.host, config.server.port)
     print(f"cobrowse serving on {config.base_url}", flush=True)

@@ -172,6 +172,9 @@ class StoreConfig:
     # The session registry: "memory://" (one process) or "redis://HOST:PORT/DB" shared by
     # several nodes (`?prefix=NAME:` for two deployments on one Redis); store/url.py.
     url: str = "memory://"
+    # On Redis: a node that has not been heard of for this long is taken for gone, and
+    # the sessions it ran are taken over by other nodes (docs/scale.md).
+    node_timeout_seconds: float = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -442,6 +445,8 @@ def _validate_fields(config: Config, where: str) -> None:
         parse_store_url(config.store.url)
     except StoreUrlError as exc:
         raise ConfigError(f"{where}{exc}") from None
+    if not 0.2 <= config.store.node_timeout_seconds <= 60:
+        raise ConfigError(f"{where}store.node_timeout_seconds must be between 0.2 and 60")
     if not config.audit.retention_days >= 0:
         raise ConfigError(f"{where}audit.retention_days must not be negative (0 keeps all)")
     if not config.masking.selectors:

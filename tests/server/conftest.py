@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from starlette.testclient import TestClient
 
 from cobrowse.config import Config, load_config
 from cobrowse.core.links import sign_link
+from cobrowse.core.session import Session
 from cobrowse.server.api_keys import hash_api_key
 from cobrowse.server.app import create_app
 from cobrowse.server.context import Context
 
 SITE = "http://portal.test:8001"
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,6 +47,14 @@ class Server:
         ctx = self.client.app.state.ctx  # type: ignore[attr-defined]
         assert isinstance(ctx, Context)
         return ctx
+
+    def call(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run an async function of the server's on its event loop, from the test."""
+        return self.client.portal.call(fn, *args)  # type: ignore[union-attr]
+
+    def session(self, session_id: str) -> Session | None:
+        """The session as the server's store has it."""
+        return self.call(self.ctx.hub.sessions.get, session_id)
 
     def create_session(self) -> dict[str, Any]:
         r = self.client.post("/api/v1/sessions", json={}, headers={"Origin": SITE})

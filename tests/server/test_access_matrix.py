@@ -381,7 +381,7 @@ def test_socket_access(world: World, who: str, kind: type) -> None:  # noqa: F81
         peer = w.here.sockets["visitor" if is_agent else "agent"]
         for sock in (ws, peer):
             assert sock.receive_json()["t"] == "ended"
-        assert w.server.ctx.hub.store.get(w.here.session_id) is None
+        assert w.server.session(w.here.session_id) is None
         return
     to_visitor, to_agent = _sentinel(w, ws)
     to_self, to_peer = (to_agent, to_visitor) if is_agent else (to_visitor, to_agent)

@@ -28,7 +28,9 @@ def test_pin_is_dead_once_expired_even_before_the_sweep(server: Server) -> None:
     created = server.create_session()
     agent = server.agent_client()
     server.clock.advance(server.config.session.pin_ttl_seconds)
-    assert server.ctx.hub.store.by_pin(created["pin"]) is not None  # still indexed...
+    assert (
+        server.call(server.ctx.hub.sessions.by_pin, created["pin"]) is not None
+    )  # still indexed...
     r = agent.post("/api/v1/join", json={"pin": created["pin"]})
     assert r.status_code == 404 and r.json()["error"]["code"] == "invalid_pin"  # ...but dead
 
@@ -60,14 +62,14 @@ def test_pin_is_dead_after_the_visitor_stops_before_anyone_joined(server: Server
         visitor.receive_json()
         visitor.send_text(frame("end"))
         expect_close(visitor, 1000)
-    wait_for(lambda: server.ctx.hub.store.get(created["session_id"]) is None)
+    wait_for(lambda: server.session(created["session_id"]) is None)
     r = server.agent_client().post("/api/v1/join", json={"pin": created["pin"]})
     assert r.status_code == 404
 
 
 def test_pin_is_dead_after_an_admin_or_timeout_end(server: Server) -> None:
     created = server.create_session()
-    session = server.ctx.hub.store.get(created["session_id"])
+    session = server.session(created["session_id"])
     assert session is not None
     server.client.portal.call(server.ctx.hub.shutdown)  # type: ignore[union-attr]
     r = server.agent_client().post("/api/v1/join", json={"pin": created["pin"]})
@@ -148,8 +150,7 @@ def test_every_attempt_reaches_the_audit_hook_without_the_pin(
         "joined",
     ]
     assert all(
-        "agent='Asha Rao' id='link:Asha Rao' via=link address=testclient" in line
-        for line in lines
+        "agent='Asha Rao' id='link:Asha Rao' via=link address=testclient" in line for line in lines
     ), lines
     assert f"session={session_id}" in lines[-1]
     for text in (pin, *bad):

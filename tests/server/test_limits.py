@@ -177,4 +177,4 @@ def test_a_flood_in_one_session_never_disturbs_another(
     # Both sessions are still live and B's still answers at once.
     b.visitor.send_text(frame("chat", id="c1", text="still here"))
     assert b.agent.receive_json()["text"] == "still here"
-    assert server.ctx.hub.store.get(a.session_id).live  # type: ignore[union-attr]
+    assert server.session(a.session_id).live  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from cobrowse.config import load_config
 from cobrowse.server import monitoring
 from cobrowse.server.app import create_app
 from cobrowse.server.metrics import ERROR_KINDS, JOIN_OUTCOMES, Metrics
-from cobrowse.store.memory import MemorySessionStore
+from cobrowse.store.async_memory import AsyncMemorySessionStore
 from tests.server.conftest import SITE, Server
 from tests.server.test_proxy import open_overlay
 from tests.server.test_ws import META, SNAPSHOT, Story, event, frame
@@ -304,10 +304,10 @@ def test_ready_when_the_store_answers(server: Server) -> None:
 
 
 def test_not_ready_when_the_store_fails(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken(self: MemorySessionStore) -> bool:
+    async def broken(self: AsyncMemorySessionStore) -> bool:
         raise ConnectionError("store down")
 
-    monkeypatch.setattr(MemorySessionStore, "ping", broken)
+    monkeypatch.setattr(AsyncMemorySessionStore, "ping", broken)
     r = server.client.get("/readyz")
     assert r.status_code == 503
     assert r.json() == {"status": "not_ready", "reason": "store_unavailable"}
@@ -316,19 +316,19 @@ def test_not_ready_when_the_store_fails(server: Server, monkeypatch: pytest.Monk
 
 
 def test_not_ready_when_the_store_says_no(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def no(self: MemorySessionStore) -> bool:
+    async def no(self: AsyncMemorySessionStore) -> bool:
         return False
 
-    monkeypatch.setattr(MemorySessionStore, "ping", no)
+    monkeypatch.setattr(AsyncMemorySessionStore, "ping", no)
     assert server.client.get("/readyz").json()["status"] == "not_ready"
 
 
 def test_not_ready_when_the_store_hangs(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def hangs(self: MemorySessionStore) -> bool:
+    async def hangs(self: AsyncMemorySessionStore) -> bool:
         await asyncio.sleep(60)
         return True
 
-    monkeypatch.setattr(MemorySessionStore, "ping", hangs)
+    monkeypatch.setattr(AsyncMemorySessionStore, "ping", hangs)
     monkeypatch.setattr(monitoring, "READY_TIMEOUT", 0.05)
     r = server.client.get("/readyz")
     assert r.status_code == 503

@@ -80,5 +80,5 @@ def test_control_is_kept_through_a_short_drop_of_the_agent(
     act = {"ref": "r1", "kind": "click", "target": None, "value": "", "dx": 0, "dy": 0}
     again.send_text(frame("act", **act))
     assert story.visitor.receive_json()["t"] == "act"  # still in control: relayed
-    session = server.ctx.hub.store.get(story.session_id)
+    session = server.session(story.session_id)
     assert session is not None and session.control == "control"

@@ -193,7 +193,7 @@ def test_stop_or_leave_ends_it_and_every_token_dies(
         ws = hello(server.client, token, stack)
         assert ws.receive_json() == {"v": 1, "t": "ended", "reason": reason}
         expect_close(ws, 4410)
-    assert server.ctx.hub.store.get(story.session_id) is None
+    assert server.session(story.session_id) is None
     r = story.agent_browser.post("/api/v1/join", json={"pin": story.pin})
     assert r.status_code == 404
 
@@ -226,7 +226,7 @@ def test_a_malformed_frame_closes_only_its_own_socket(server: Server, stack: Exi
     # Session B goes on untouched, and so does A's agent.
     b.visitor.send_text(frame("events", events=[event(4, 1), event(2, 2)]))
     assert len(b.agent.receive_json()["events"]) == 2
-    assert server.ctx.hub.store.get(a.session_id) is not None
+    assert server.session(a.session_id) is not None
     visitor = hello(server.client, a.visitor_token, stack, SITE)
     assert visitor.receive_json()["state"] == "active"
 
@@ -249,14 +249,14 @@ def test_oversized_frame_closes_with_1009(
     story = Story(server, stack).allow()
     story.agent.send_text(frame("end", pad="x" * 4096))
     assert "too big" in expect_close(story.agent, 1009)
-    assert server.ctx.hub.store.get(story.session_id) is not None
+    assert server.session(story.session_id) is not None
 
 
 def test_agents_may_not_send_page_data_or_consent(server: Server, stack: ExitStack) -> None:
     story = Story(server, stack).join()
     story.agent.send_text(frame("consent", allow=True))
     expect_close(story.agent, 4403)
-    session = server.ctx.hub.store.get(story.session_id)
+    session = server.session(story.session_id)
     assert session is not None and session.state == "pending"
 
 
@@ -291,7 +291,7 @@ def test_visitor_gone_past_the_grace_period_ends_the_session(
 ) -> None:
     story = Story(server, stack).allow()
     story.visitor.close()
-    session = server.ctx.hub.store.get(story.session_id)
+    session = server.session(story.session_id)
     assert session is not None
     from tests.server.conftest import wait_for
 
@@ -445,7 +445,7 @@ def test_only_the_visitor_grants_and_agents_cannot_grant_themselves(
     story = Story(server, stack).allow()
     story.agent.send_text(frame("control", action="grant"))
     assert "agent may not grant" in expect_close(story.agent, 4403)
-    session = server.ctx.hub.store.get(story.session_id)
+    session = server.session(story.session_id)
     assert session is not None and session.control == "view"
 
 

@@ -158,7 +158,10 @@ def world(make_server: Callable[..., Server]) -> Iterator[World]:
 def _snapshot(w: World) -> dict[str, Any]:
     hub = w.server.ctx.hub
     return {
-        "sessions": {s.id: (s.state, s.agent_name, s.control) for s in hub.store.live_sessions()},
+        "sessions": {
+            s.id: (s.state, s.agent_name, s.control)
+            for s in w.server.call(hub.sessions.live_sessions)
+        },
         "files": {sid: sorted(room.files) for sid, room in hub.rooms.items()},
         "downloads": sorted(hub.downloads),
     }

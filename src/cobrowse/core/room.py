@@ -101,6 +101,8 @@ class Room:
     seen_acts: dict[str, m.ActResult | None] = field(default_factory=dict)
     # Control survives a short drop of the agent: it is taken back at this time.
     control_hold_until: float | None = None
+    # A fresh snapshot was asked for while the visitor was away: its next connection is.
+    snapshot_owed: bool = False
 
     @classmethod
     def open(cls, session: Session, *, buffer_bytes: int) -> Room:
@@ -180,11 +182,16 @@ class Room:
         if role == "visitor":
             for file_id in self.unanswered:  # a new page of the visitor's asks again
                 effects.append(Send(conn, self._offer_frame(self.files[file_id])))
+            if self.snapshot_owed and s.state is State.ACTIVE:
+                # The agent asked for a page while no visitor connection was there.
+                self.snapshot_owed = False
+                effects.extend(self.tell("visitor", m.encode_snapshot_request()))
         elif s.state is State.ACTIVE:
             history = self.agent_log.history()
             effects.extend(Send(conn, frame, True) for frame in history)
             if not history and self.agent_log.want_snapshot():  # dropped, or not there yet
                 effects.extend(self.tell("visitor", m.encode_snapshot_request()))
+                self.snapshot_owed = not self.present("visitor")
         return effects
 
     def detach(self, role: m.Role, conn: int, *, now: float) -> list[Effect]:

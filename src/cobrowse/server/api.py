@@ -183,7 +183,7 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
     if verdict.refused:
         raise _too_many(verdict.retry_after, "Too many co-browse sessions from this address.")
     try:
-        created = ctx.hub.create_session()
+        created = await ctx.hub.create_session()
     except CapacityError:
         raise ApiError(503, "at_capacity", "The co-browse service is busy; try again.") from None
     s = created.session
@@ -243,10 +243,10 @@ async def overlay(
     """Proxy mode: the visitor's widget asks for the overlay iframe's first URL.
     `Authorization: Bearer <visitor token>`; only while the session is active."""
     scheme, _, token = (authorization or "").partition(" ")
-    grant = ctx.hub.store.grant(token) if scheme.lower() == "bearer" else None
+    grant = await ctx.hub.sessions.grant(token) if scheme.lower() == "bearer" else None
     if grant is None or grant.role != "visitor" or grant.session_id != session_id:
         raise ApiError(401, "bad_token", "A visitor token of this session is required.")
-    session = ctx.hub.store.get(session_id)
+    session = await ctx.hub.sessions.get(session_id)
     if session is None or session.state is not State.ACTIVE:
         raise ApiError(409, "not_active", "The visitor has not allowed the agent yet.")
     origin = origin_of(body.url)
@@ -290,7 +290,7 @@ async def offer_file(
     and downloads it only after accepting. Type and size are checked here."""
     if "origin" in request.headers:
         _check_same_origin(request)
-    session = ctx.hub.store.get(session_id)
+    session = await ctx.hub.sessions.get(session_id)
     if session is None or not admitted(session, request):
         raise ApiError(404, "not_found", "No such session of yours.")
     if session.state is not State.ACTIVE:
@@ -304,7 +304,7 @@ async def offer_file(
     except FileRefused as exc:
         status, code = (413, "too_large") if len(data) > limit else (415, "file_type_refused")
         raise ApiError(status, code, f"Refused: {exc}.") from None
-    offered = ctx.hub.offer(session, name=checked.name, type=checked.type, data=data)
+    offered = await ctx.hub.offer(session, name=checked.name, type=checked.type, data=data)
     return OfferOut(file_id=offered.id, name=offered.name, size=len(data), type=offered.type)
 
 
@@ -356,9 +356,9 @@ async def join(
     if verdict.delay:
         await asyncio.sleep(verdict.delay * ctx.sleep_scale)
     pin = normalize_pin(body.pin)
-    known = ctx.hub.store.by_pin(pin) if pin else None  # for the audit: expired or wrong
+    known = await ctx.hub.sessions.by_pin(pin) if pin else None  # for the audit: expired or wrong
     key = agent_key(request.cookies.get(AGENT_COOKIE, ""))
-    joined = ctx.hub.join(pin, agent_name=agent.name, agent_key=key) if pin else None
+    joined = await ctx.hub.join(pin, agent_name=agent.name, agent_key=key) if pin else None
     if joined is None and known is not None:
         attempted("expired", known.id)
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")

@@ -53,6 +53,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ctx.audit.start()
+        if ctx.hub.cluster is not None:
+            await ctx.hub.cluster.start(ctx.hub)
         sweeper = asyncio.create_task(_sweep_forever(ctx))
         try:
             yield
@@ -62,6 +64,9 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await ctx.hub.shutdown()
+            if ctx.hub.cluster is not None:
+                await ctx.hub.cluster.stop()
+            await ctx.hub.sessions.close()
             await ctx.proxy.upstream.close()
             if ctx.oidc is not None:
                 await ctx.oidc.close()

@@ -22,11 +22,14 @@ from cobrowse.server.accounts import AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.audit import AuditLog
 from cobrowse.server.auth import AgentSessions, load_link_keys, load_link_secret
+from cobrowse.server.cluster import Cluster
 from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
 from cobrowse.store.audit import SqlAuditStore
+from cobrowse.store.factory import store_from_url
+from cobrowse.store.url import parse_store_url
 
 audit_log = logging.getLogger("cobrowse.audit")
 
@@ -80,6 +83,7 @@ class Context:
         )
         self.site_origins = self.config.allowed_origins
         self.proxy = ProxyState(config=self.config, sites=self.site_origins)
+        store_url = parse_store_url(self.config.store.url)
         self.hub = Hub(
             config=self.config,
             clock=self.clock,
@@ -87,6 +91,18 @@ class Context:
             on_end=lambda session_id: self.proxy.forget(session_id, now=self.clock()),
             files_url=self.config.base_url,
             audit=self.audit.record,
+            store=store_from_url(self.config.store.url, max_sessions=lim.max_sessions),
+            cluster=None
+            if store_url.kind == "memory"
+            else Cluster.from_url(
+                store_url.redis_url,
+                prefix=store_url.prefix,
+                node_timeout=self.config.store.node_timeout_seconds,
+            ),
+            message_bytes=lambda role: (
+                lim.agent_message_bytes if role == "agent" else lim.visitor_message_bytes
+            ),
+            on_protocol_error=lambda code: self.metrics.error("protocol_" + code),
         )
         self.agents = AgentSessions(ttl=self.config.auth.agent_cookie_ttl_seconds)
         self.join_limiter = FailureLimiter(
@@ -166,8 +182,9 @@ class Context:
 
     def _sessions_by_state(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for session in self.hub.store.live_sessions():
-            counts[session.state.value] = counts.get(session.state.value, 0) + 1
+        for room in self.hub.rooms.values():  # the sessions this node runs
+            state = room.session.state.value
+            counts[state] = counts.get(state, 0) + 1
         return counts
 
     def _replay_buffer_bytes(self) -> int:

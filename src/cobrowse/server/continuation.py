@@ -50,7 +50,7 @@ async def hand_in(body: HandInBody, request: Request, ctx: Ctx) -> JSONResponse:
     handoff = book.redeem(body.ticket, now=ctx.clock())
     if handoff is None:
         raise ApiError(403, "bad_ticket", "This hand-off has expired or was already used.")
-    session = ctx.hub.store.get(handoff.session_id)
+    session = await ctx.hub.sessions.get(handoff.session_id)
     if session is None or session.state is not State.ACTIVE:
         raise ApiError(409, "not_active", "The co-browsing session is not active.")
     copied = 0

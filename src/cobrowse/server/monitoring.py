@@ -74,7 +74,7 @@ async def readyz(request: Request) -> JSONResponse:
     if ctx.draining:
         return _not_ready("shutting_down")
     try:
-        answered = await asyncio.wait_for(ctx.hub.store.ping(), READY_TIMEOUT)
+        answered = await asyncio.wait_for(ctx.hub.sessions.ping(), READY_TIMEOUT)
     except TimeoutError:
         answered, why = False, "store_timeout"
     except Exception as exc:  # any failure of the store is "not ready", never a 500

@@ -101,7 +101,7 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     ctx = get_context(request)
     agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     session_id = ctx.proxy.asset_tokens.get(token)
-    session = ctx.hub.store.get(session_id) if session_id else None
+    session = await ctx.hub.sessions.get(session_id) if session_id else None
     if agent is None or session is None or not admitted(session, request):
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
@@ -130,7 +130,7 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
 async def download(request: Request, ticket: str) -> Response:
     """A file the visitor accepted: single use, five minutes, always a download."""
     ctx = get_context(request)
-    offered = ctx.hub.download(ticket)
+    offered = await ctx.hub.download(ticket)
     if offered is None:
         return _message_page(
             404, "This download link does not work", "It was used, expired, or the session ended."

@@ -108,7 +108,7 @@ class Proxy:
             raise ProxyError(404, "Unknown co-browse address", "This address is not in use.")
         return target
 
-    def credentialed(self, scope: Scope, target: Target) -> bool:
+    async def credentialed(self, scope: Scope, target: Target) -> bool:
         """Whether the request carries the visitor's proxy credential for this session
         (the `cobrowse_proxy` cookie); refused outright when the session is not active.
 
@@ -119,7 +119,7 @@ class Proxy:
         by the caller: never HTML, the runtime's configuration or the session's cookie
         jar (docs/proxy.md, "Who may use a proxy host").
         """
-        session = self.ctx.hub.store.get(target.session_id)
+        session = await self.ctx.hub.sessions.get(target.session_id)
         mine = self.state.access.session_of(cookies(scope).get(COOKIE)) == target.session_id
         if session is None or session.state is not State.ACTIVE:
             if mine:
@@ -144,7 +144,7 @@ class Proxy:
         if path == PREFIX + "enter":
             await self._enter(scope, send, target)
             return
-        credentialed = self.credentialed(scope, target)
+        credentialed = await self.credentialed(scope, target)
         navigation = is_navigation(header_list(scope))
         if path == PREFIX + "go":
             await self._go(scope, send, target, credentialed=credentialed, navigation=navigation)

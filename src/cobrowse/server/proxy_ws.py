@@ -44,7 +44,7 @@ async def proxy_websocket(proxy: Proxy, scope: Scope, receive: Receive, send: Se
         return
     try:
         target = proxy.target_of(scope)
-        if not proxy.credentialed(scope, target):
+        if not await proxy.credentialed(scope, target):
             raise ProxyError(403, "Not available", "The visitor's own credential only.")
         http_url, credentialed = _upstream(proxy, scope, target)
     except ProxyError:

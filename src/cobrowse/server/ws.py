@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from cobrowse.core import messages as m
@@ -25,6 +26,7 @@ log = logging.getLogger("cobrowse.ws")
 
 HELLO_TIMEOUT = 10.0
 HELLO_MAX_BYTES = 4096
+CLOSE_TRY_LATER = 1013  # the session store is away; the client reconnects with backoff
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
@@ -64,8 +66,8 @@ async def _serve(ws: WebSocket, ctx: Context) -> None:
             if not bucket.take(now=ctx.clock()):
                 raise m.rate_limited(f"more than {bucket.rate.per_second:g} messages a second")
             message = m.decode_client(data, max_bytes=limit)
-            await ctx.hub.receive(att, message)
-            if not att.session.live:
+            await ctx.hub.receive(att, message, data)
+            if not ctx.hub.live(att):
                 break
     except m.ProtocolError as exc:
         ctx.metrics.error("protocol_" + exc.error_code)
@@ -75,8 +77,8 @@ async def _serve(ws: WebSocket, ctx: Context) -> None:
         att.peer.send(m.encode_error(code=exc.error_code, message=exc.reason))
         await att.peer.close(exc.code, exc.reason[:120])
     finally:
-        ctx.hub.detach(att)
         ctx.sockets.close_session(att.session.id)
+        await ctx.hub.detach(att)
 
 
 def _origin_ok(ws: WebSocket, ctx: Context, *, role: m.Role | None) -> bool:
@@ -108,7 +110,11 @@ async def _hello(ws: WebSocket, ctx: Context) -> Attachment | None:
     if not isinstance(message, m.Hello):
         await _refuse(ws, m.CLOSE_BAD_TOKEN, "bad token", "hello_first")
         return None
-    grant = ctx.hub.resolve(message.token)
+    try:
+        grant = await ctx.hub.resolve(message.token)
+    except (RedisError, OSError):  # the store is away: the client retries
+        await _refuse(ws, CLOSE_TRY_LATER, "try again later", "unavailable")
+        return None
     if isinstance(grant, EndReason):
         await _send(ws, m.encode_ended(reason=grant))
         await _refuse(ws, m.CLOSE_ENDED, "session ended", None)
@@ -129,7 +135,12 @@ async def _hello(ws: WebSocket, ctx: Context) -> Attachment | None:
         max_pending=2 * ctx.config.limits.replay_buffer_bytes,
         sent=_measure(ctx, grant.role),
     )
-    att = await ctx.hub.attach(peer, grant, seq=message.seq)
+    try:
+        att = await ctx.hub.attach(peer, grant, seq=message.seq)
+    except (RedisError, OSError):
+        ctx.sockets.close_session(grant.session_id)
+        await _refuse(ws, CLOSE_TRY_LATER, "try again later", "unavailable")
+        return None
     if att is None:
         ctx.sockets.close_session(grant.session_id)
         await _refuse(ws, m.CLOSE_ENDED, "session ended", None)

@@ -30,3 +30,22 @@ def store_from_url(
         margin_seconds=margin_seconds,
         timeout_seconds=timeout_seconds,
     )
+
+
+async def store_problem(url: str, *, timeout_seconds: float = 3.0) -> str | None:
+    """Why the store that `url` names cannot be used now (Redis does not answer), or
+    None; checked before a server starts listening."""
+    store = store_from_url(url, max_sessions=1, timeout_seconds=timeout_seconds)
+    try:
+        if await store.ping():
+            return None
+        return f"store.url: the store at {redacted(url)} does not answer"
+    finally:
+        await store.close()
+
+
+def redacted(url: str) -> str:
+    """The URL without a password."""
+    scheme, sep, rest = url.partition("://")
+    _, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}{'***@' if at else ''}{host}"

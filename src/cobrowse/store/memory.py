@@ -46,10 +46,6 @@ class MemorySessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
-    async def ping(self) -> bool:
-        """Whether the store answers (GET /readyz); memory always does."""
-        return True
-
     def create(self, *, timeouts: Timeouts, now: float) -> NewSession:
         if len(self._sessions) >= self.max_sessions:
             raise CapacityError("too many live sessions")
