@@ -160,3 +160,12 @@ def test_agents_sharing_a_display_name_are_still_different_agents(
         url = f"/api/v1/sessions/{story.session_id}/files"
         assert namesake.post(url, files={"file": ("a.pdf", PDF)}).status_code == 404
         assert story.agent_browser.post(url, files={"file": ("a.pdf", PDF)}).status_code == 201
+
+
+def test_the_form_key_derives_from_the_link_secret() -> None:
+    from cobrowse.server.auth import derive_form_key
+
+    key = derive_form_key("s" * 64)
+    assert key == derive_form_key("s" * 64) and len(key) == 32  # every node: the same key
+    assert key != derive_form_key("t" * 64)
+    assert b"s" * 16 not in key  # the secret itself does not sign forms

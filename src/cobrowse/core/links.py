@@ -167,6 +167,11 @@ def verify_link(
     return AgentLink(agent=sub.strip(), jti=jti, expires_at=float(exp))
 
 
+def remembered_until(link: AgentLink) -> float:
+    """How long a used link id must be remembered: until verify_link refuses it anyway."""
+    return link.expires_at + LEEWAY
+
+
 @dataclass(slots=True)
 class ReplayCache:
     """Remembers used link ids until they expire, so each link works once.
@@ -180,8 +185,8 @@ class ReplayCache:
 
     def use(self, link: AgentLink, *, now: float) -> bool:
         """True the first time a link id is used; False on replay (or when full)."""
-        self._seen = {k: exp for k, exp in self._seen.items() if exp + LEEWAY > now}
+        self._seen = {k: until for k, until in self._seen.items() if until > now}
         if link.jti in self._seen or len(self._seen) >= self.max_entries:
             return False
-        self._seen[link.jti] = link.expires_at
+        self._seen[link.jti] = remembered_until(link)
         return True

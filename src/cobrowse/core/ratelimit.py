@@ -35,6 +35,28 @@ class Verdict:
         return self.retry_after > 0
 
 
+def alive(policy: Policy, last: float, *, now: float) -> bool:
+    """Whether a key whose latest failure was at `last` still counts."""
+    return now < last + policy.window
+
+
+def verdict(policy: Policy, records: list[tuple[int, float]], *, now: float) -> Verdict:
+    """The strictest verdict over the live records (failures, last failure) of some keys.
+
+    The one rule every limiter shares: FailureLimiter here, and the stores of
+    store/guards*.py, whose Redis side only reads the records and counts atomically.
+    """
+    delay = 0.0
+    retry_after = 0.0
+    for failures, last in records:
+        if failures >= policy.lockout_failures:
+            retry_after = max(retry_after, last + policy.window - now)
+        elif failures >= policy.free_failures:
+            step = failures - policy.free_failures
+            delay = max(delay, min(policy.max_delay, policy.base_delay * 2**step))
+    return Verdict(delay=delay, retry_after=retry_after)
+
+
 @dataclass(slots=True)
 class _Record:
     failures: int
@@ -49,19 +71,10 @@ class FailureLimiter:
 
     def check(self, keys: list[str], *, now: float) -> Verdict:
         """The strictest verdict over `keys`, before an attempt is made."""
-        delay = 0.0
-        retry_after = 0.0
-        p = self.policy
-        for key in keys:
-            rec = self._live(key, now)
-            if rec is None:
-                continue
-            if rec.failures >= p.lockout_failures:
-                retry_after = max(retry_after, rec.last + p.window - now)
-            elif rec.failures >= p.free_failures:
-                step = rec.failures - p.free_failures
-                delay = max(delay, min(p.max_delay, p.base_delay * 2**step))
-        return Verdict(delay=delay, retry_after=retry_after)
+        records = [self._live(key, now) for key in keys]
+        return verdict(
+            self.policy, [(r.failures, r.last) for r in records if r is not None], now=now
+        )
 
     def fail(self, keys: list[str], *, now: float) -> None:
         for key in keys:
@@ -99,15 +112,16 @@ class FailureLimiter:
 
     def prune(self, *, now: float) -> None:
         """Forget keys whose window has passed (and the oldest, if still full)."""
-        window = self.policy.window
-        self._records = {k: r for k, r in self._records.items() if now < r.last + window}
+        self._records = {
+            k: r for k, r in self._records.items() if alive(self.policy, r.last, now=now)
+        }
         if len(self._records) >= self.max_keys:
             keep = sorted(self._records.items(), key=lambda kv: kv[1].last)
             self._records = dict(keep[len(keep) // 2 :])
 
     def _live(self, key: str, now: float) -> _Record | None:
         rec = self._records.get(key)
-        if rec is not None and now >= rec.last + self.policy.window:
+        if rec is not None and not alive(self.policy, rec.last, now=now):
             del self._records[key]
             return None
         return rec

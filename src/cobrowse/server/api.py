@@ -121,8 +121,8 @@ def ws_url(ctx: Context) -> str:
     return ("wss://" + base[8:] if base.startswith("https://") else "ws://" + base[7:]) + "/ws"
 
 
-def signed_in_agent(request: Request, ctx: Ctx) -> Agent:
-    agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
+async def signed_in_agent(request: Request, ctx: Ctx) -> Agent:
+    agent = await ctx.guards.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     if agent is None:
         raise ApiError(401, "not_signed_in", "Sign in first (/agent/login, or your CRM's link).")
     return agent
@@ -131,10 +131,10 @@ def signed_in_agent(request: Request, ctx: Ctx) -> Agent:
 AgentDep = Annotated[Agent, Depends(signed_in_agent)]
 
 
-def joining_agent(request: Request, ctx: Ctx) -> Agent:
+async def joining_agent(request: Request, ctx: Ctx) -> Agent:
     """signed_in_agent, for the join route: a refusal is a join outcome (metrics)."""
     try:
-        return signed_in_agent(request, ctx)
+        return await signed_in_agent(request, ctx)
     except ApiError:
         ctx.metrics.join("not_signed_in")
         raise
@@ -179,7 +179,7 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
     own = origin is not None and origin_matches_host(origin, request.headers.get("host", ""))
     if origin is not None and not own and not ctx.site_origins.allows(origin):
         raise ApiError(403, "origin_not_allowed", f"{origin} is not an allowed site")
-    verdict = ctx.create_limiter.attempt([client_address(request)], now=ctx.clock())
+    verdict = await ctx.create_limiter.attempt([client_address(request)], now=ctx.clock())
     if verdict.refused:
         raise _too_many(verdict.retry_after, "Too many co-browse sessions from this address.")
     try:
@@ -340,13 +340,13 @@ async def join(
             session_id=session_id,
         )
 
-    verdict = ctx.join_limiter.attempt(keys, now=now)
+    verdict = await ctx.join_limiter.attempt(keys, now=now)
     if verdict.refused:
         attempted("locked_out")
         raise _too_many(verdict.retry_after, "Too many wrong PINs. Wait before trying again.")
-    paused = ctx.join_global.attempt(now=now)
+    paused = await ctx.join_global.attempt(now=now)
     if paused:
-        ctx.join_limiter.forgive(keys, now=now)  # not this agent's fault: do not count it
+        await ctx.join_limiter.forgive(keys, now=now)  # not this agent's fault: do not count it
         attempted("paused")
         raise _too_many(
             paused,
@@ -365,8 +365,8 @@ async def join(
     if joined is None:
         attempted("wrong_pin")
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")
-    ctx.join_limiter.forgive(keys, now=ctx.clock())
-    ctx.join_global.forgive(now=ctx.clock())
+    await ctx.join_limiter.forgive(keys, now=ctx.clock())
+    await ctx.join_global.forgive(now=ctx.clock())
     attempted("joined", joined.session.id)
     return JoinOut(
         session_id=joined.session.id,

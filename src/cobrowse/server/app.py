@@ -71,6 +71,7 @@ def create_app(
             if ctx.oidc is not None:
                 await ctx.oidc.close()
             await ctx.audit.stop()  # after the last session's end was recorded
+            await ctx.guards.close()
 
     app = FastAPI(
         title="cobrowse",

@@ -1,17 +1,25 @@
-"""Who an agent is: the link secret and CRM keys, signed-in agent cookies."""
+"""Who an agent is: the link secret and CRM keys; the key of the sign-in form's tokens.
+
+Signed-in agents themselves (cookie -> Agent) live in the guard store (store/guards.py),
+so that every node knows them."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cobrowse.config import Config, ConfigError
 from cobrowse.core.links import LinkError, LinkKey, public_key
+from cobrowse.store.guards import Agent
+
+__all__ = ["AGENT_COOKIE", "Agent", "derive_form_key", "load_link_keys", "load_link_secret"]
 
 AGENT_COOKIE = "cobrowse_agent"
 SECRET_FILE = "link-secret"
+FORM_KEY_LABEL = b"cobrowse: sign-in form tokens, v1"
 
 
 def load_link_secret(config: Config) -> str:
@@ -34,6 +42,14 @@ def load_link_secret(config: Config) -> str:
     return secret
 
 
+def derive_form_key(link_secret: str) -> bytes:
+    """The key of the sign-in form's CSRF tokens (signin.py): HMAC-SHA256 of a fixed label
+    under the link secret. Every node that shares the secret (auth.link_secret, or one
+    data_dir/link-secret) derives the same key, so a form served by one node is accepted
+    by another; the secret itself never signs a form token."""
+    return hmac.new(link_secret.encode(), FORM_KEY_LABEL, hashlib.sha256).digest()
+
+
 def load_link_keys(config: Config) -> list[LinkKey]:
     """The CRM public keys of `auth.link_public_keys` ("PATH" or "KID=PATH", PEM)."""
     keys = []
@@ -53,42 +69,3 @@ def load_link_keys(config: Config) -> list[LinkKey]:
             raise ConfigError(f"auth.link_public_keys: {path}: {exc}") from None
         keys.append(key)
     return keys
-
-
-@dataclass(frozen=True, slots=True)
-class Agent:
-    name: str  # what the visitor sees; two agents may share one
-    expires_at: float
-    via: str = "link"  # how they signed in: "link", "account" or "sso"
-    id: str = ""  # who they are: "link:<name>", "account:<username>", "sso:<sub>"
-
-
-@dataclass(slots=True)
-class AgentSessions:
-    """Signed-in agents by cookie value; server-side, so sign-out is immediate."""
-
-    ttl: float
-    _agents: dict[str, Agent] = field(default_factory=dict)
-
-    def sign_in(
-        self, name: str, *, now: float, via: str = "link", subject: str | None = None
-    ) -> str:
-        """A new cookie for an agent. `subject` is their stable id within `via` (the
-        account's username, the SSO `sub`); a CRM link vouches for the name alone."""
-        self._agents = {k: a for k, a in self._agents.items() if a.expires_at > now}
-        cookie = secrets.token_urlsafe(32)
-        agent_id = f"{via}:{subject if subject is not None else name}"
-        self._agents[cookie] = Agent(name=name, expires_at=now + self.ttl, via=via, id=agent_id)
-        return cookie
-
-    def agent(self, cookie: str | None, *, now: float) -> Agent | None:
-        if not cookie:
-            return None
-        agent = self._agents.get(cookie)
-        if agent is None or agent.expires_at <= now:
-            return None
-        return agent
-
-    def sign_out(self, cookie: str | None) -> None:
-        if cookie:
-            self._agents.pop(cookie, None)

@@ -154,7 +154,7 @@ class Cluster:
 
     async def stop(self) -> None:
         """Leave: flush what is queued, stop reading, and say this node is gone."""
-        with contextlib.suppress(RedisError, OSError):
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
             await asyncio.wait_for(self.flush(), timeout=2.0)
         self._stopping = True
         for task in self._tasks:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,14 +13,14 @@ from starlette.requests import HTTPConnection
 
 from cobrowse.config import Config
 from cobrowse.core import audit as a
-from cobrowse.core.links import LinkKey, ReplayCache
+from cobrowse.core.links import LinkKey
 from cobrowse.core.origins import OriginList
-from cobrowse.core.ratelimit import FailureLimiter, Policy, WindowCounter
+from cobrowse.core.ratelimit import Policy
 from cobrowse.core.throttle import ConnectionCaps
 from cobrowse.server.accounts import AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.audit import AuditLog
-from cobrowse.server.auth import AgentSessions, load_link_keys, load_link_secret
+from cobrowse.server.auth import derive_form_key, load_link_keys, load_link_secret
 from cobrowse.server.cluster import Cluster
 from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
@@ -29,6 +28,8 @@ from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
 from cobrowse.store.audit import SqlAuditStore
 from cobrowse.store.factory import store_from_url
+from cobrowse.store.guards import Ceiling, GuardRules, GuardStore, Limiter, Window
+from cobrowse.store.guards_factory import guards_from_url
 from cobrowse.store.url import parse_store_url
 
 audit_log = logging.getLogger("cobrowse.audit")
@@ -50,18 +51,19 @@ class Context:
     clock: Callable[[], float] = time.time
     sleep_scale: float = 1.0  # tests may shrink the slow-down delays; never the counts
     hub: Hub = field(init=False)
-    agents: AgentSessions = field(init=False)
-    join_limiter: FailureLimiter = field(init=False)
-    join_global: WindowCounter = field(init=False)
-    create_limiter: FailureLimiter = field(init=False)
-    login_limiter: FailureLimiter = field(init=False)
-    links: ReplayCache = field(default_factory=ReplayCache)
+    # Limiters, used links, sign-ins and SSO logins: shared by every node on a Redis
+    # `store.url` (store/guards.py). Close it (`await guards.close()`) at shutdown.
+    guards: GuardStore = field(init=False)
+    join_limiter: Limiter = field(init=False)
+    join_global: Ceiling = field(init=False)
+    create_limiter: Limiter = field(init=False)
+    login_limiter: Limiter = field(init=False)
     link_secret: str = field(init=False)
     link_keys: list[LinkKey] = field(init=False)
     accounts: AccountStore = field(init=False)
     api_keys: ApiKeyStore = field(init=False)
     oidc: OidcClient | None = field(init=False)
-    form_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    form_key: bytes = field(init=False)  # derived from link_secret: the same on every node
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
     audit: AuditLog = field(init=False)
@@ -104,37 +106,23 @@ class Context:
             ),
             on_protocol_error=lambda code: self.metrics.error("protocol_" + code),
         )
-        self.agents = AgentSessions(ttl=self.config.auth.agent_cookie_ttl_seconds)
-        self.join_limiter = FailureLimiter(
-            Policy(
-                free_failures=lim.join_free_failures,
-                lockout_failures=lim.join_lockout_failures,
-                base_delay=lim.join_base_delay_seconds,
-                max_delay=lim.join_max_delay_seconds,
-                window=lim.join_window_seconds,
-            )
-        )
-        self.join_global = WindowCounter(limit=lim.join_global_failures_per_minute, window=60.0)
-        self.create_limiter = FailureLimiter(CREATE_POLICY)
-        self.login_limiter = FailureLimiter(
-            Policy(
-                free_failures=lim.login_free_failures,
-                lockout_failures=lim.login_lockout_failures,
-                base_delay=lim.join_base_delay_seconds,
-                max_delay=lim.join_max_delay_seconds,
-                window=lim.login_window_seconds,
-            )
-        )
+        self.guards = guards_from_url(self.config.store.url, guard_rules(self.config))
+        self.join_limiter = Limiter(self.guards, "join")
+        self.join_global = Ceiling(self.guards, "join")
+        self.create_limiter = Limiter(self.guards, "create")
+        self.login_limiter = Limiter(self.guards, "login")
         self.sockets = ConnectionCaps(
             per_address=lim.connections_per_address, per_session=lim.connections_per_session
         )
         self.link_secret = load_link_secret(self.config)
+        self.form_key = derive_form_key(self.link_secret)
         self.link_keys = load_link_keys(self.config)
         self.accounts = AccountStore(accounts_path(self.config))
         self.api_keys = ApiKeyStore(api_keys_path(self.config), configured=auth.api_keys)
         self.oidc = (
             OidcClient(
                 auth=auth,
+                logins=self.guards,
                 redirect_uri=auth.oidc_redirect_url
                 or f"{self.config.base_url}/agent/oidc/callback",
             )
@@ -195,6 +183,32 @@ class Context:
         for old, new in self.proxy.agent_view(session_id, self.config.base_url):
             frame = frame.replace(old, new)
         return frame
+
+
+def guard_rules(config: Config) -> GuardRules:
+    """The limits of `[limits]` and `[auth]` as the guard store enforces them."""
+    lim = config.limits
+    return GuardRules(
+        limiters={
+            "join": Policy(
+                free_failures=lim.join_free_failures,
+                lockout_failures=lim.join_lockout_failures,
+                base_delay=lim.join_base_delay_seconds,
+                max_delay=lim.join_max_delay_seconds,
+                window=lim.join_window_seconds,
+            ),
+            "create": CREATE_POLICY,
+            "login": Policy(
+                free_failures=lim.login_free_failures,
+                lockout_failures=lim.login_lockout_failures,
+                base_delay=lim.join_base_delay_seconds,
+                max_delay=lim.join_max_delay_seconds,
+                window=lim.login_window_seconds,
+            ),
+        },
+        ceilings={"join": Window(limit=lim.join_global_failures_per_minute, window=60.0)},
+        agent_ttl=config.auth.agent_cookie_ttl_seconds,
+    )
 
 
 def get_context(conn: HTTPConnection) -> Context:

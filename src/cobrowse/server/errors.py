@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cobrowse.store.guards import GuardUnavailable
+
+log = logging.getLogger("cobrowse.errors")
 
 _CODES = {
     400: "bad_request",
@@ -61,6 +68,19 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _CODES.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
 
+    async def on_guards_down(request: Request, exc: Exception) -> JSONResponse:
+        # Limits, sign-ins, SSO logins or sessions cannot be checked: refuse (fail
+        # closed), 503.
+        log.error("%s %s refused: %s", request.method, request.url.path, exc)
+        ctx = getattr(request.app.state, "ctx", None)
+        if ctx is not None:
+            ctx.metrics.error("store_unavailable")
+        return error_response(
+            503, "store_unavailable", "The service cannot check this just now; try again."
+        )
+
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(GuardUnavailable, on_guards_down)
+    app.add_exception_handler(RedisError, on_guards_down)  # the session store, likewise
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,5 +1,6 @@
 """OpenID Connect sign-in, the I/O half: discovery and JWKS (cached), the pending
-logins (state, nonce, PKCE verifier), and the code exchange at the token endpoint.
+logins (state, nonce, PKCE verifier; kept in the guard store, so that a login started
+on one node finishes on any), and the code exchange at the token endpoint.
 
 Flow (authorization code with PKCE): /agent/oidc/start makes a pending login and
 sends the browser to the provider; the provider sends it back to the callback with
@@ -32,6 +33,9 @@ from cobrowse.core.oidc import (
     pkce_pair,
     verify_id_token,
 )
+from cobrowse.store.guards import GuardStore, Pending
+
+__all__ = ["MAX_PENDING", "PENDING_TTL", "OidcClient", "Pending"]
 
 PENDING_TTL = 600.0
 # Anyone may start a sign-in, so the table is bounded; filling it to push out a real
@@ -43,32 +47,24 @@ HTTP_TIMEOUT = 10.0
 MAX_DOCUMENT_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
-    nonce: str
-    verifier: str
-    expires_at: float
-
-
 @dataclass(slots=True)
 class OidcClient:
     auth: AuthConfig
     redirect_uri: str
+    logins: GuardStore  # the pending logins, by state
     _session: aiohttp.ClientSession | None = None
     _discovery: tuple[float, Discovery] | None = None
     _jwks: tuple[float, Any] | None = None
-    _pending: dict[str, Pending] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def start(self, *, now: float) -> tuple[str, str]:
         """(the provider's authorization URL, the state to bind to this browser)."""
         discovery = await self.discovery(now=now)
-        self._pending = {s: p for s, p in self._pending.items() if p.expires_at > now}
-        while len(self._pending) >= MAX_PENDING:  # bounded: the oldest make room
-            del self._pending[next(iter(self._pending))]
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier, challenge = pkce_pair()
-        self._pending[state] = Pending(nonce, verifier, now + PENDING_TTL)
+        await self.logins.begin_login(
+            state, Pending(nonce, verifier, now + PENDING_TTL), now=now, max_pending=MAX_PENDING
+        )
         url = authorization_url(
             discovery,
             client_id=self.auth.oidc_client_id,
@@ -86,8 +82,8 @@ class OidcClient:
         """(display name, `sub`) once every check passed; OidcError otherwise."""
         if not browser_state or not hmac.compare_digest(state.encode(), browser_state.encode()):
             raise OidcError("bad_state", "This sign-in was not started in this browser.")
-        pending = self._pending.pop(state, None)
-        if pending is None or pending.expires_at <= now:
+        pending = await self.logins.take_login(state, now=now)
+        if pending is None:
             raise OidcError("bad_state", "This sign-in expired or was already used.")
         if not code or len(code) > 4096:
             raise OidcError("bad_code", "The identity provider sent no code.")
@@ -105,9 +101,9 @@ class OidcClient:
             raise OidcError("bad_id_token", "the id_token's sub is not a usable string")
         return name, subject
 
-    def finish_abandoned(self, state: str) -> None:
+    async def finish_abandoned(self, state: str, *, now: float) -> None:
         """The provider sent an error instead of a code: forget that login."""
-        self._pending.pop(state, None)
+        await self.logins.take_login(state, now=now)
 
     async def _verify(self, id_token: str, *, nonce: str, now: float) -> dict[str, Any]:
         def check(jwks: Any) -> dict[str, Any]:

@@ -82,14 +82,14 @@ async def agent_signin(request: Request, token: str = "") -> Response:
         link = verify_link(token, secret=ctx.link_secret, keys=ctx.link_keys, now=now)
     except LinkError as exc:
         return _message_page(401, "This sign-in link does not work", str(exc))
-    if not ctx.links.use(link, now=now):
+    if not await ctx.guards.use_link(link, now=now):
         return _message_page(
             401,
             "This sign-in link was already used",
             "Each link works once. Open the co-browse console from your CRM again.",
         )
     response = RedirectResponse("/console", status_code=303)
-    set_agent_cookie(response, ctx, ctx.agents.sign_in(link.agent, now=now, via="link"))
+    set_agent_cookie(response, ctx, await ctx.guards.sign_in(link.agent, now=now, via="link"))
     return response
 
 
@@ -99,7 +99,7 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     only what the visitor's proxy already fetched in this session, never HTML or API
     responses, and only for the agent admitted to that session."""
     ctx = get_context(request)
-    agent = ctx.agents.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
+    agent = await ctx.guards.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     session_id = ctx.proxy.asset_tokens.get(token)
     session = await ctx.hub.sessions.get(session_id) if session_id else None
     if agent is None or session is None or not admitted(session, request):

@@ -3,8 +3,9 @@ and sign-out. The CRM-signed link lands on /agent/signin (pages.py).
 
 The password form is protected against cross-site posting twice: the session
 cookie it creates is SameSite=Strict, and the form carries a token bound to a
-short-lived cookie of this browser (HMAC with a per-process key), so another site
-can neither post it with our cookie nor forge a token for it. Failed sign-ins are
+short-lived cookie of this browser (HMAC with a key derived from the link secret, so
+every node accepts every node's forms: auth.derive_form_key), so another site can
+neither post it with our cookie nor forge a token for it. Failed sign-ins are
 throttled per username and per address (core/ratelimit.py).
 """
 
@@ -194,7 +195,7 @@ async def login_submit(request: Request) -> Response:
     address = client_address(request)
     keys = [f"user:{username.strip().lower()[:64]}", f"addr:{address}"]
     now = ctx.clock()
-    verdict = ctx.login_limiter.attempt(keys, now=now)
+    verdict = await ctx.login_limiter.attempt(keys, now=now)
     if verdict.refused:
         seconds = max(1, int(verdict.retry_after + 0.999))
         return login_page(
@@ -216,10 +217,12 @@ async def login_submit(request: Request) -> Response:
         return login_page(
             ctx, error="Wrong username or password.", username=username, status=401
         )
-    ctx.login_limiter.forgive(keys, now=ctx.clock())
+    await ctx.login_limiter.forgive(keys, now=ctx.clock())
     log.info("agent %r signed in with a local account from %s", account.username, address)
     response = RedirectResponse("/console", status_code=303)
-    cookie = ctx.agents.sign_in(account.name, now=now, via="account", subject=account.username)
+    cookie = await ctx.guards.sign_in(
+        account.name, now=now, via="account", subject=account.username
+    )
     set_agent_cookie(response, ctx, cookie)
     response.delete_cookie(LOGIN_COOKIE, path="/agent/login")
     return response
@@ -230,7 +233,7 @@ async def signout(request: Request) -> Response:
     ctx = get_context(request)
     if not _same_origin(request):
         return login_page(ctx, error="Sign out from the console.", status=403)
-    ctx.agents.sign_out(request.cookies.get(AGENT_COOKIE))
+    await ctx.guards.sign_out(request.cookies.get(AGENT_COOKIE))
     response = RedirectResponse("/agent/login?signed_out=1", status_code=303)
     response.delete_cookie(AGENT_COOKIE, path="/")
     return response
@@ -275,7 +278,7 @@ async def oidc_callback(
     if ctx.oidc is None:
         return login_page(ctx, error="Single sign-on is not set up on this server.", status=404)
     if error:
-        ctx.oidc.finish_abandoned(state)
+        await ctx.oidc.finish_abandoned(state, now=ctx.clock())
         log.info("SSO refused by the provider: %s", error[:100])
         return _sso_failed(ctx, "The identity provider did not sign you in.", status=401)
     try:
@@ -288,7 +291,7 @@ async def oidc_callback(
         return _sso_failed(ctx, _sso_message(exc), status=status)
     log.info("agent %r signed in through SSO from %s", name, client_address(request))
     response = RedirectResponse("/console", status_code=303)
-    cookie = ctx.agents.sign_in(name, now=ctx.clock(), via="sso", subject=subject)
+    cookie = await ctx.guards.sign_in(name, now=ctx.clock(), via="sso", subject=subject)
     set_agent_cookie(response, ctx, cookie)
     response.delete_cookie(OIDC_COOKIE, path="/agent/oidc")
     return response
