@@ -57,7 +57,11 @@ class ProxyHosts:
     def label_for(self, session_id: str, upstream_origin: str) -> str:
         """The label of an allowed origin (made on first use)."""
         label = self.label_of(session_id, upstream_origin)
-        return label if label is not None else self._new(session_id, upstream_origin, False)
+        if label is not None:
+            return label
+        claimed = self.claim(Target(session_id, upstream_origin, new_label()), limit=0)
+        assert claimed is not None  # an allowed origin is never refused
+        return claimed.label
 
     def other_label_for(self, session_id: str, upstream_origin: str, *, limit: int) -> str | None:
         """The label of an origin that is not allowed, made on first use while the
@@ -65,22 +69,37 @@ class ProxyHosts:
         label = self.label_of(session_id, upstream_origin)
         if label is not None:
             return label
-        if self._others.get(session_id, 0) >= limit:
-            return None
-        self._others[session_id] = self._others.get(session_id, 0) + 1
-        return self._new(session_id, upstream_origin, True)
+        claimed = self.claim(Target(session_id, upstream_origin, new_label(), True), limit=limit)
+        return None if claimed is None else claimed.label
 
     def label_of(self, session_id: str, upstream_origin: str) -> str | None:
         """The label the session has for an origin, if any (none is made)."""
         return self._by_session.get(session_id, {}).get(upstream_origin)
 
-    def _new(self, session_id: str, upstream_origin: str, other: bool) -> str:
-        label = new_label()
+    def claim(self, proposed: Target, *, limit: int) -> Target | None:
+        """The rule every store applies (store/proxy_redis.py in one Lua script): the
+        target the session already has for the origin; else `proposed` (its label
+        redrawn while another target holds it), unless it is an other origin and the
+        session has `limit` of them already (None)."""
+        label = self.label_of(proposed.session_id, proposed.upstream_origin)
+        if label is not None:
+            return self._targets[label]
+        session_id = proposed.session_id
+        if proposed.other:
+            if self._others.get(session_id, 0) >= limit:
+                return None
+            self._others[session_id] = self._others.get(session_id, 0) + 1
+        label = proposed.label
         while label in self._targets:
             label = new_label()
-        self._by_session.setdefault(session_id, {})[upstream_origin] = label
-        self._targets[label] = Target(session_id, upstream_origin, label, other)
-        return label
+        target = Target(session_id, proposed.upstream_origin, label, proposed.other)
+        self._by_session.setdefault(session_id, {})[target.upstream_origin] = label
+        self._targets[label] = target
+        return target
+
+    def targets(self, session_id: str) -> dict[str, Target]:
+        """Upstream origin -> target, for every label of a session."""
+        return {o: self._targets[lb] for o, lb in self._by_session.get(session_id, {}).items()}
 
     def label_of_host(self, host_header: str) -> str | None:
         """The label when `host_header` is one of our proxy hosts, else None."""
@@ -116,17 +135,96 @@ class ProxyHosts:
 
     def upstream_of(self, session_id: str, proxy_origin: str) -> str | None:
         """The upstream origin of one of the session's proxy origins, else None."""
-        scheme, _, host = proxy_origin.partition("://")
-        label = self.label_of_host(host)
-        target = self._targets.get(label) if label and scheme == self.scheme else None
+        label = self.label_of_origin(proxy_origin)
+        target = self._targets.get(label) if label else None
         if target is None or target.session_id != session_id:
             return None
-        return target.upstream_origin if self.origin(label or "") == proxy_origin else None
+        return target.upstream_origin
+
+    def label_of_origin(self, proxy_origin: str) -> str | None:
+        """The label when `proxy_origin` is exactly one of our proxy origins (our scheme
+        and port too), else None."""
+        scheme, _, host = proxy_origin.partition("://")
+        label = self.label_of_host(host) if scheme == self.scheme else None
+        return label if label and self.origin(label) == proxy_origin else None
 
     def forget(self, session_id: str) -> None:
         for label in self._by_session.pop(session_id, {}).values():
             self._targets.pop(label, None)
         self._others.pop(session_id, None)
+
+
+@dataclass(slots=True)
+class SessionHosts:
+    """One session's labels as one request sees them: what the store had when the
+    request began, plus labels the rewriters proposed on the way. The rewriters are
+    synchronous, the store is not: the proposals are claimed in the store afterwards
+    (`ProxyHosts.claim`'s rule), and `settle` takes its answer; when a proposal did not
+    stand (another node claimed that origin first, or the other-origin limit was
+    reached there), the caller rewrites again with what the store said."""
+
+    names: ProxyHosts  # the naming half: origin(label), label_of_origin
+    session_id: str
+    limit: int  # other labels per session (proxy.max_other_origins)
+    known: dict[str, Target] = field(default_factory=dict)  # upstream origin -> target
+    proposed: dict[str, Target] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)  # other origins past the limit
+
+    def label_of(self, upstream_origin: str) -> str | None:
+        target = self.known.get(upstream_origin) or self.proposed.get(upstream_origin)
+        return None if target is None else target.label
+
+    def label_for(self, upstream_origin: str) -> str:
+        """As ProxyHosts.label_for: an allowed origin's label, proposed on first use."""
+        label = self.label_of(upstream_origin)
+        if label is None:
+            label = new_label()
+            self.proposed[upstream_origin] = Target(self.session_id, upstream_origin, label)
+        return label
+
+    def other_label_for(self, upstream_origin: str) -> str | None:
+        """As ProxyHosts.other_label_for, with the limit the store enforces again."""
+        label = self.label_of(upstream_origin)
+        if label is not None or upstream_origin in self.refused:
+            return label
+        if len(self.others()) >= self.limit:
+            return None
+        label = new_label()
+        self.proposed[upstream_origin] = Target(self.session_id, upstream_origin, label, True)
+        return label
+
+    def settle(self, claimed: dict[str, Target]) -> bool:
+        """The store's answer to the proposals (origin -> the target it holds; an origin
+        missing was refused). True when every proposal stood as proposed."""
+        stood = True
+        for origin, proposal in self.proposed.items():
+            target = claimed.get(origin)
+            if target is None:
+                self.refused.add(origin)
+                stood = False
+            else:
+                self.known[origin] = target
+                stood = stood and target == proposal
+        self.proposed = {}
+        return stood
+
+    def targets(self) -> dict[str, Target]:
+        return {**self.known, **self.proposed}
+
+    def origins(self) -> dict[str, str]:
+        """Upstream origin -> proxy origin, for every label (proposed ones too)."""
+        return {o: self.names.origin(t.label) for o, t in self.targets().items()}
+
+    def others(self) -> list[str]:
+        return [o for o, t in self.targets().items() if t.other]
+
+    def upstream_of(self, proxy_origin: str) -> str | None:
+        """The upstream origin of one of the session's proxy origins, else None."""
+        label = self.names.label_of_origin(proxy_origin)
+        for origin, target in self.targets().items():
+            if target.label == label:
+                return origin
+        return None
 
 
 @dataclass(slots=True)

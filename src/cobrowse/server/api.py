@@ -253,16 +253,13 @@ async def overlay(
     if origin is None or not ctx.site_origins.allows(origin):
         raise ApiError(422, "not_proxyable", "That page is not on a site allowed for co-browsing.")
     state = ctx.proxy
-    state.prepare(session_id)
-    state.asset_token(session_id)
     parent = request.headers.get("origin")
-    if parent:
-        state.parent_origins[session_id] = parent
-    proxy_origin = state.hosts.origin(state.hosts.label_for(session_id, origin))
+    proxy_origin, ticket = await state.open_overlay(
+        session_id, origin, parent=parent, now=ctx.clock()
+    )
     rest = body.url[len(origin) :] or "/"
     if not rest.startswith("/"):
         rest = "/" + rest
-    ticket = state.access.ticket(session_id, now=ctx.clock())
     src = f"{proxy_origin}/__cobrowse/enter?" + urlencode({"ticket": ticket, "to": rest})
     handoff = None
     path = ctx.config.proxy.continuation_path

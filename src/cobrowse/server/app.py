@@ -67,7 +67,7 @@ def create_app(
             if ctx.hub.cluster is not None:
                 await ctx.hub.cluster.stop()
             await ctx.hub.sessions.close()
-            await ctx.proxy.upstream.close()
+            await ctx.proxy.close()
             if ctx.oidc is not None:
                 await ctx.oidc.close()
             await ctx.audit.stop()  # after the last session's end was recorded

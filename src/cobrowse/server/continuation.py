@@ -60,10 +60,11 @@ async def hand_in(body: HandInBody, request: Request, ctx: Ctx) -> JSONResponse:
             for name, value in parse_cookie_header(request.headers.get("cookie", ""))
             if name not in OWN_COOKIES
         ]
-        jar = ctx.proxy.upstream.jar(handoff.session_id)
+        jar = await ctx.proxy.jar(handoff.session_id)
         copied = jar.import_cookies(
             pairs, url=URL(handoff.origin + "/"), script_visible=set(body.visible)
         )
+        await ctx.proxy.save_jar(handoff.session_id, jar)
         book.mark_imported(handoff)
     ticket, binding = book.return_ticket(handoff)
     response = JSONResponse({"return_ticket": ticket, "cookies": copied}, headers=NO_STORE)
@@ -84,7 +85,7 @@ async def hand_back(body: HandBackBody, request: Request, ctx: Ctx) -> JSONRespo
         handoff = book.take_return(body.ticket, binding)
         if handoff is None:
             raise ApiError(403, "bad_ticket", "This return ticket has expired or was used.")
-        result = ctx.proxy.write_back(handoff, now=now)
+        result = await ctx.proxy.write_back(handoff, now=now)
     response = JSONResponse(
         {"carried": result.carried, "elsewhere": list(result.elsewhere)}, headers=NO_STORE
     )

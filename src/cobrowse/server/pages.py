@@ -100,19 +100,19 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     responses, and only for the agent admitted to that session."""
     ctx = get_context(request)
     agent = await ctx.guards.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
-    session_id = ctx.proxy.asset_tokens.get(token)
+    session_id = await ctx.proxy.session_of_asset_token(token)
     session = await ctx.hub.sessions.get(session_id) if session_id else None
     if agent is None or session is None or not admitted(session, request):
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
     key = "/" + path + (f"?{query}" if query else "")
-    item = await ctx.proxy.cache(session.id).wait_for(
-        label, key, timeout=ctx.config.proxy.asset_wait_seconds
+    item = await ctx.proxy.wait_for_asset(
+        session.id, label, key, timeout=ctx.config.proxy.asset_wait_seconds
     )
     if item is None:
         raise ApiError(404, "not_found", "No such asset.")
     # A stylesheet or SVG is text the agent reads: the value patterns apply (docs/masking.md).
-    patterns = ctx.config.masking_rules.patterns_for(ctx.proxy.hosts.origins(session.id))
+    patterns = ctx.config.masking_rules.patterns_for(await ctx.proxy.origins(session.id))
     body = await asyncio.to_thread(mask_asset, item.body, item.content_type, patterns)
     return Response(
         body,

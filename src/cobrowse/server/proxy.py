@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from http.cookies import SimpleCookie
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -22,7 +24,7 @@ from yarl import URL
 
 from cobrowse.core.netcheck import AddressRefused
 from cobrowse.core.outside import lang_of, outside_page
-from cobrowse.core.proxy_hosts import GO_PATH, Target
+from cobrowse.core.proxy_hosts import GO_PATH, SessionHosts, Target
 from cobrowse.core.session import State
 from cobrowse.rewrite.csp import ProxyPolicy, own_policy
 from cobrowse.rewrite.css import rewrite_css
@@ -51,8 +53,8 @@ from cobrowse.server.proxy_http import (
     send_page,
     upstream_url_of,
 )
-from cobrowse.server.proxy_state import Asset, cacheable
-from cobrowse.server.upstream import check_literal_host, document_cookies
+from cobrowse.server.proxy_state import SETTLE_ROUNDS, Asset, cacheable
+from cobrowse.server.upstream import SessionCookieJar, check_literal_host, document_cookies
 
 __all__ = ["COOKIE", "PREFIX", "Proxy", "ProxyError"]
 
@@ -63,6 +65,7 @@ PREFIX = "/__cobrowse/"
 RUNTIME = STATIC_DIR / "dist" / "runtime.js"
 INJECT_MARK = "<!--cobrowse-inject-->"
 MAX_REDIRECTS = 20  # in a row within one session, as browsers allow
+T = TypeVar("T")
 
 
 class Proxy:
@@ -100,10 +103,10 @@ class Proxy:
 
     # --- access ----------------------------------------------------------------
 
-    def target_of(self, scope: Scope) -> Target:
+    async def target_of(self, scope: Scope) -> Target:
         host = header(scope, "host") or ""
         label = self.state.hosts.label_of_host(host)
-        target = self.state.hosts.target(label) if label else None
+        target = await self.state.target(label) if label else None
         if target is None:
             raise ProxyError(404, "Unknown co-browse address", "This address is not in use.")
         return target
@@ -120,7 +123,7 @@ class Proxy:
         jar (docs/proxy.md, "Who may use a proxy host").
         """
         session = await self.ctx.hub.sessions.get(target.session_id)
-        mine = self.state.access.session_of(cookies(scope).get(COOKIE)) == target.session_id
+        mine = await self.state.session_of(cookies(scope).get(COOKIE)) == target.session_id
         if session is None or session.state is not State.ACTIVE:
             if mine:
                 raise ProxyError(410, "Co-browsing has ended", "This co-browse session is over.")
@@ -136,7 +139,7 @@ class Proxy:
     # --- HTTP --------------------------------------------------------------------
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        target = self.target_of(scope)
+        target = await self.target_of(scope)
         path = scope["path"]
         if path == PREFIX + "runtime.js":
             await self._runtime(send)
@@ -202,7 +205,8 @@ class Proxy:
         to = (query.get("to") or ["/"])[0]
         if not local_path(to):
             to = "/"
-        redeemed = None if target.other else self.state.access.redeem(ticket, now=self.ctx.clock())
+        now = self.ctx.clock()
+        redeemed = None if target.other else await self.state.redeem(ticket, now=now)
         if redeemed is None or redeemed[0] != target.session_id:
             raise ProxyError(403, "Link used up", "This co-browse link has expired or was used.")
         secure = "; Secure; SameSite=None; Partitioned"
@@ -231,10 +235,11 @@ class Proxy:
             raise ProxyError(
                 400, "Not a web address", "Co-browsing opens only http and https addresses."
             )
-        hosts = self.state.hosts
-        known = hosts.label_of(target.session_id, origin)
-        if hosts.is_proxy_origin(origin):
-            if hosts.upstream_of(target.session_id, origin) is None:
+        names = self.state.hosts
+        hosts = await self.state.session_hosts(target.session_id)
+        known = hosts.label_of(origin)
+        if names.is_proxy_origin(origin):
+            if hosts.upstream_of(origin) is None:
                 raise not_available()
             mapped = url  # one of this session's own proxy URLs
         elif not credentialed and known is not None:
@@ -243,7 +248,7 @@ class Proxy:
                 url,
                 UrlMap(
                     base=url,
-                    proxy_origin_of=lambda o: hosts.origin(known) if o == origin else None,
+                    proxy_origin_of=lambda o: names.origin(known) if o == origin else None,
                     upstream_origin_of=lambda o: None,
                 ),
             )
@@ -253,9 +258,9 @@ class Proxy:
                 return
             raise not_available()
         else:
-            m = self.state.url_map(target.session_id, base=url, navigating=False, fallback=False)
-            mapped = rewrite_url(url, m)
-        if mapped != url or hosts.is_proxy_origin(origin):
+            m = self.state.url_map(hosts, base=url, navigating=False, fallback=False)
+            mapped = await self._settled(hosts, lambda: rewrite_url(url, m))
+        if mapped != url or names.is_proxy_origin(origin):
             await respond(send, 307, [("location", mapped), ("cache-control", "no-store")], b"")
         elif navigation:
             await self._outside(scope, send, target, url, credentialed=credentialed)
@@ -276,7 +281,7 @@ class Proxy:
         credential it carries the runtime (no cookies), so the overlay stays bridged and
         the agent's mirror shows it too."""
         lang = lang_of(header(scope, "accept-language"))
-        inject = self._inject(target, url, outside=True) if credentialed else ""
+        inject = await self._inject(target, url, outside=True) if credentialed else ""
         body = outside_page(url, lang=lang, inject=inject).encode()
         script = "script-src 'self'; connect-src 'self'; " if inject else ""
         csp = (
@@ -314,7 +319,9 @@ class Proxy:
             raise ProxyError(400, "Bad cookie", "The cookie could not be parsed.") from None
         for morsel in parsed.values():
             morsel["httponly"] = ""  # a script's cookie is never HttpOnly
-        self.state.upstream.jar(target.session_id).update_cookies(parsed, URL(url))
+        jar = await self.state.jar(target.session_id)
+        jar.update_cookies(parsed, URL(url))
+        await self.state.save_jar(target.session_id, jar)
         await respond(send, 204, [], b"")
 
     async def _forward(
@@ -330,15 +337,15 @@ class Proxy:
         """To the upstream: with the session's jar when `credentialed`, else with no
         cookie at all (and then never HTML back, nor a cookie stored)."""
         upstream_url = upstream_url_of(scope, target)
-        m = self.state.url_map(target.session_id, base=upstream_url, navigating=navigating)
-        headers = request_headers(header_list(scope), upstream_url=upstream_url, m=m)
+        hosts = await self.state.session_hosts(target.session_id)
+        m = self.state.url_map(hosts, base=upstream_url, navigating=navigating)
+        headers = await self._settled(
+            hosts, lambda: request_headers(header_list(scope), upstream_url=upstream_url, m=m)
+        )
         body = await read_body(receive, limit=self.ctx.config.proxy.max_body_bytes)
         upstream_client = self.state.upstream
-        client = (
-            upstream_client.client(target.session_id)
-            if credentialed
-            else upstream_client.anonymous()
-        )
+        jar = await self.state.jar(target.session_id) if credentialed else None
+        client = upstream_client.client(jar) if jar is not None else upstream_client.anonymous()
         metrics = self.ctx.metrics
         try:
             check_literal_host(URL(upstream_url).host or "", self.state.policy)
@@ -351,7 +358,9 @@ class Proxy:
                 allow_redirects=False,
             ) as upstream:
                 metrics.proxy_upstream(time.perf_counter() - started)
-                await self._relay(send, upstream, m, target, scope, credentialed=credentialed)
+                if jar is not None:  # what the response set, for the next request on any node
+                    await self.state.save_jar(target.session_id, jar)
+                await self._relay(send, upstream, hosts, m, target, scope, jar=jar)
         except AddressRefused as exc:
             metrics.error("proxy_address_refused")
             raise ProxyError(
@@ -369,18 +378,34 @@ class Proxy:
         except TimeoutError:
             metrics.error("proxy_upstream_timeout")
             raise ProxyError(504, "The site took too long", "No answer in time.") from None
+        finally:
+            if jar is not None:
+                await client.close()  # this request's own client (the connector stays)
+
+    async def _settled(self, hosts: SessionHosts, rewrite: Callable[[], T]) -> T:
+        """`rewrite` once its proposed labels stand in the store: again, with what the
+        store holds, when another node claimed an origin first (or the limit was hit)."""
+        for _ in range(SETTLE_ROUNDS - 1):
+            out = rewrite()
+            if await self.state.settle(hosts):
+                return out
+        out = rewrite()
+        await self.state.settle(hosts)
+        return out
 
     async def _relay(
         self,
         send: Send,
         upstream: aiohttp.ClientResponse,
+        hosts: SessionHosts,
         m: UrlMap,
         target: Target,
         scope: Scope,
         *,
-        credentialed: bool,
+        jar: SessionCookieJar | None,
     ) -> None:
-        self._count_redirect(target.session_id, upstream.status)
+        credentialed = jar is not None
+        await self._count_redirect(target.session_id, upstream.status)
         raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in upstream.raw_headers]
         content_type = upstream.headers.get("content-type", "")
         kind = content_kind(content_type, upstream.url.path)
@@ -393,20 +418,25 @@ class Proxy:
             raise not_available()
         policy = self._policy(target)
         site_policy = None if target.other else policy
-        cache = self.state.cache(target.session_id)
         query = scope["query_string"].decode("latin-1")
         path = scope["path"] + (f"?{query}" if query else "")
         if kind in ("html", "css"):
             data = await read_limited(upstream, self.ctx.config.proxy.max_body_bytes)
             text = data.decode(charset_of(content_type, data), errors="replace")
-            # Headers first: the site's policy may give origins hosts the config lists.
-            headers = response_headers(raw, m, body_rewritten=True, policy=site_policy)
+
+            def rewrite() -> tuple[list[tuple[str, str]], str]:
+                # Headers first: the site's policy may give origins hosts the config lists.
+                headers = response_headers(raw, m, body_rewritten=True, policy=site_policy)
+                if kind == "html":
+                    return headers, rewrite_html(text, m, inject=INJECT_MARK, policy=site_policy)
+                return headers, rewrite_css(text, m)
+
+            headers, out = await self._settled(hosts, rewrite)
             if kind == "html":
-                out = rewrite_html(text, m, inject=INJECT_MARK, policy=site_policy)
-                inject = self._inject(target, str(upstream.url), nonce=policy.nonce)
+                inject = await self._inject(
+                    target, str(upstream.url), hosts=hosts, jar=jar, nonce=policy.nonce
+                )
                 out = out.replace(INJECT_MARK, inject, 1)
-            else:
-                out = rewrite_css(text, m)
             body = out.encode()
             # A rewritten page carries this session's config: never reuse it from a cache.
             dropped = {"content-type"} | (
@@ -419,10 +449,13 @@ class Proxy:
             headers.append(("content-type", f"{mime}; charset=utf-8"))
             headers.append(("content-length", str(len(body))))
             if kind == "css" and upstream.status == 200:
-                cache.put(target.label, path, Asset(f"{mime}; charset=utf-8", body))
+                asset = Asset(f"{mime}; charset=utf-8", body)
+                await self.state.put_asset(target.session_id, target.label, path, asset)
             await respond(send, upstream.status, self._secure(headers, policy), body)
             return
-        headers = response_headers(raw, m, body_rewritten=False, policy=site_policy)
+        headers = await self._settled(
+            hosts, lambda: response_headers(raw, m, body_rewritten=False, policy=site_policy)
+        )
         await send(
             {
                 "type": "http.response.start",
@@ -443,38 +476,42 @@ class Proxy:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         if keep:
-            cache.put(target.label, path, Asset(content_type, b"".join(kept)))
+            asset = Asset(content_type, b"".join(kept))
+            await self.state.put_asset(target.session_id, target.label, path, asset)
 
-    def _count_redirect(self, session_id: str, status: int) -> None:
+    async def _count_redirect(self, session_id: str, status: int) -> None:
         """A clear page instead of the browser's own error for a redirect loop."""
-        counts = self.state.redirects
-        if status not in (301, 302, 303, 307, 308):
-            counts.pop(session_id, None)
-            return
-        counts[session_id] = counts.get(session_id, 0) + 1
-        if counts[session_id] > MAX_REDIRECTS:
-            counts.pop(session_id, None)
+        if await self.state.count_redirect(session_id, status) > MAX_REDIRECTS:
+            await self.state.reset_redirects(session_id)
             raise ProxyError(
                 502, "Too many redirects", f"The site redirected more than {MAX_REDIRECTS} times."
             )
 
-    def _inject(
-        self, target: Target, upstream_url: str, *, outside: bool = False, nonce: str = ""
+    async def _inject(
+        self,
+        target: Target,
+        upstream_url: str,
+        *,
+        hosts: SessionHosts | None = None,
+        jar: SessionCookieJar | None = None,
+        outside: bool = False,
+        nonce: str = "",
     ) -> str:
         """The runtime and its config, first in a page's head. On the outside page
         (`outside`) the runtime only bridges (nothing of a site runs there to patch)
-        and gets no cookie of the jar."""
+        and gets no cookie of the jar (`jar`: the request's, the response's cookies in)."""
         state = self.state
-        jar = state.upstream.jar(target.session_id)
+        if hosts is None:
+            hosts = await state.session_hosts(target.session_id)
         config = {
             "upstream_origin": target.upstream_origin,
             "proxy_origin": state.hosts.origin(target.label),
-            "origins": state.hosts.origins(target.session_id),
-            "other_origins": state.hosts.others(target.session_id),
+            "origins": hosts.origins(),
+            "other_origins": hosts.others(),
             "go": GO_PATH,
-            "parent_origin": state.parent_origins.get(target.session_id, ""),
+            "parent_origin": await state.parent_origin(target.session_id),
             "masking": self.ctx.config.masking_rules.browser_rules(target.upstream_origin),
-            "cookies": "" if outside else document_cookies(jar, upstream_url),
+            "cookies": "" if outside or jar is None else document_cookies(jar, upstream_url),
             "storage": "native",
             "outside": outside,
         }

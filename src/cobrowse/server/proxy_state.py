@@ -1,183 +1,307 @@
-"""Per-app proxy state: hosts, access, upstream clients, the agent's asset cache."""
+"""Per-app proxy state: the naming of proxy hosts, this node's upstream connector, and
+everything per session through the proxy store (store/proxy_store.py), which is shared
+by every node when `store.url` is Redis.
+
+A proxied request works on a snapshot of its session's labels (`session_hosts`): the
+rewriters are synchronous and propose labels for origins they meet; `settle` claims
+them in the store, and when one did not stand the caller rewrites again (at most
+SETTLE_ROUNDS times). The cookie jar is loaded before an upstream request (`jar`) and
+what the response changed is written back (`save_jar`).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from cobrowse.config import Config
 from cobrowse.core.continuation import ContinuationBook, Handoff, WriteBack, write_back
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginList
-from cobrowse.core.proxy_hosts import GO_PATH, ProxyAccess, ProxyHosts
+from cobrowse.core.proxy_hosts import GO_PATH, ProxyAccess, ProxyHosts, SessionHosts, Target
 from cobrowse.rewrite.urls import UrlMap, origin_of
-from cobrowse.server.upstream import Upstream
+from cobrowse.server.upstream import SessionCookieJar, Upstream
+from cobrowse.store.proxy_factory import proxy_store_from_url
+from cobrowse.store.proxy_memory import AssetCache, MemoryProxyStore
+from cobrowse.store.proxy_store import (
+    ASSET_POLL_SECONDS,
+    MAX_ASSET_BYTES,
+    Asset,
+    ProxyStore,
+    cacheable,
+)
 
-CACHEABLE_PREFIXES = ("image/", "font/", "text/css", "application/font", "application/x-font")
-MAX_ASSET_BYTES = 8 * 1024 * 1024
+__all__ = ["MAX_ASSET_BYTES", "Asset", "AssetCache", "ProxyState", "cacheable"]
 
-
-@dataclass(frozen=True, slots=True)
-class Asset:
-    content_type: str
-    body: bytes
-
-
-@dataclass(slots=True)
-class AssetCache:
-    """Stylesheets, fonts and images the visitor's proxy fetched, newest kept."""
-
-    max_bytes: int
-    _items: OrderedDict[tuple[str, str], Asset] = field(default_factory=OrderedDict)
-    _size: int = 0
-
-    def put(self, label: str, path: str, asset: Asset) -> None:
-        if len(asset.body) > min(MAX_ASSET_BYTES, self.max_bytes):
-            return
-        key = (label, path)
-        old = self._items.pop(key, None)
-        if old is not None:
-            self._size -= len(old.body)
-        self._items[key] = asset
-        self._size += len(asset.body)
-        while self._size > self.max_bytes:
-            _, dropped = self._items.popitem(last=False)
-            self._size -= len(dropped.body)
-
-    def get(self, label: str, path: str) -> Asset | None:
-        return self._items.get((label, path))
-
-    async def wait_for(self, label: str, path: str, *, timeout: float) -> Asset | None:
-        """The asset, waiting a little: the mirror may ask before the visitor's fetch ends."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (item := self.get(label, path)) is None and loop.time() < deadline:
-            await asyncio.sleep(0.1)
-        return item
+SETTLE_ROUNDS = 3  # rewrites of one response when other nodes claim the same origins
+VIEW_REFRESH_SECONDS = 1.0  # a node's copy of a session's agent view (Redis), at most this old
+_MEMORY_ONLY = (
+    "with a Redis proxy store this state is only reachable through ProxyState's async "
+    "methods (open_overlay replaces the overlay route's synchronous calls)"
+)
 
 
-def cacheable(content_type: str) -> bool:
-    return content_type.lower().startswith(CACHEABLE_PREFIXES)
+class NamingHosts(ProxyHosts):
+    """Proxy host names only: with a shared store no label is made on this node's own."""
+
+    def claim(self, proposed: Target, *, limit: int) -> Target | None:
+        raise RuntimeError(_MEMORY_ONLY)
 
 
-@dataclass(slots=True)
 class ProxyState:
-    config: Config
-    sites: OriginList
-    hosts: ProxyHosts = field(init=False)
-    access: ProxyAccess = field(default_factory=ProxyAccess)
-    upstream: Upstream = field(init=False)
-    policy: AddressPolicy = field(init=False)
-    assets: dict[str, AssetCache] = field(default_factory=dict)
-    asset_tokens: dict[str, str] = field(default_factory=dict)  # token -> session id
-    parent_origins: dict[str, str] = field(default_factory=dict)  # the page under the overlay
-    redirects: dict[str, int] = field(default_factory=dict)  # redirects in a row, per session
-    continuation: ContinuationBook = field(default_factory=ContinuationBook)
-    _token_of: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        p = self.config.proxy
-        self.hosts = ProxyHosts.for_base_url(domain=p.domain, base_url=self.config.base_url)
+    def __init__(self, config: Config, sites: OriginList, store: ProxyStore | None = None):
+        self.config = config
+        self.sites = sites
+        p = config.proxy
+        self.hosts = ProxyHosts.for_base_url(domain=p.domain, base_url=config.base_url)
+        self.store: ProxyStore = store or proxy_store_from_url(
+            config.store.url,
+            hosts=self.hosts,
+            max_duration_seconds=config.session.max_duration_seconds,
+            asset_cache_bytes=p.asset_cache_bytes,
+        )
+        if isinstance(self.store, MemoryProxyStore):
+            self.hosts = self.store.hosts  # one mapping: the synchronous calls see it too
+        else:
+            h = self.hosts
+            self.hosts = NamingHosts(domain=h.domain, scheme=h.scheme, port=h.port)
         self.policy = AddressPolicy.parse(p.allowed_networks)
         self.upstream = Upstream(policy=self.policy, timeout=p.upstream_timeout_seconds)
+        self.continuation = ContinuationBook()  # node-local (see the report in docs)
+        self._views: dict[str, tuple[float, list[tuple[bytes, bytes]]]] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
+
+    # --- hosts ----------------------------------------------------------------------
+
+    async def session_hosts(self, session_id: str) -> SessionHosts:
+        known = await self.store.targets(session_id)
+        limit = self.config.proxy.max_other_origins
+        return SessionHosts(names=self.hosts, session_id=session_id, limit=limit, known=known)
+
+    async def settle(self, hosts: SessionHosts) -> bool:
+        """Claims what the rewriters proposed; True when it all stood (else rewrite)."""
+        if not hosts.proposed:
+            return True
+        limit = self.config.proxy.max_other_origins
+        claimed = await self.store.claim(list(hosts.proposed.values()), limit=limit)
+        return hosts.settle(claimed)
+
+    async def target(self, label: str) -> Target | None:
+        return await self.store.target(label)
+
+    async def origins(self, session_id: str) -> dict[str, str]:
+        """Upstream origin -> proxy origin, for every label of a session."""
+        targets = await self.store.targets(session_id)
+        return {o: self.hosts.origin(t.label) for o, t in targets.items()}
 
     def url_map(
-        self, session_id: str, base: str, *, navigating: bool = True, fallback: bool = True
+        self, hosts: SessionHosts, base: str, *, navigating: bool = True, fallback: bool = True
     ) -> UrlMap:
         """The session's map: allowed origins and (loads only, up to
         proxy.max_other_origins) other origins get proxy hosts; a navigation to another
         origin, or a load past the limit, goes to /__cobrowse/go (unless not `fallback`).
         For a response to a subresource request (not `navigating`) its redirects are
-        loads too."""
-        hosts = self.hosts
-        limit = self.config.proxy.max_other_origins
+        loads too. New labels are proposals in `hosts` until `settle`."""
+        names = self.hosts
 
         def proxy_origin_of(origin: str) -> str | None:
             if self.sites.allows(origin):
-                return hosts.origin(hosts.label_for(session_id, origin))
-            if hosts.is_proxy_origin(origin):
+                return names.origin(hosts.label_for(origin))
+            if names.is_proxy_origin(origin):
                 return None  # a proxy host already
-            label = hosts.other_label_for(session_id, origin, limit=limit)
-            return None if label is None else hosts.origin(label)
+            label = hosts.other_label_for(origin)
+            return None if label is None else names.origin(label)
 
         def navigation_origin_of(origin: str) -> str | None:
             if self.sites.allows(origin):
-                return hosts.origin(hosts.label_for(session_id, origin))
-            label = hosts.label_of(session_id, origin)
-            return None if label is None else hosts.origin(label)
-
-        def upstream_origin_of(origin: str) -> str | None:
-            return hosts.upstream_of(session_id, origin)
+                return names.origin(hosts.label_for(origin))
+            label = hosts.label_of(origin)
+            return None if label is None else names.origin(label)
 
         def go(url: str) -> str | None:
             origin = origin_of(url)
-            if origin is None or hosts.is_proxy_origin(origin):
+            if origin is None or names.is_proxy_origin(origin):
                 return None
             return GO_PATH + quote(url, safe="")
 
         return UrlMap(
             base=base,
             proxy_origin_of=proxy_origin_of,
-            upstream_origin_of=upstream_origin_of,
+            upstream_origin_of=hosts.upstream_of,
             navigation_origin_of=navigation_origin_of if navigating else None,
             fallback=go if fallback else None,
         )
 
-    def prepare(self, session_id: str) -> None:
-        """Labels for every allowed origin without a wildcard, so pages know them all."""
+    # --- access -----------------------------------------------------------------------
+
+    async def open_overlay(
+        self, session_id: str, origin: str, *, parent: str | None, now: float
+    ) -> tuple[str, str]:
+        """What the overlay route sets up: labels for every allowed origin without a
+        wildcard (so pages know them all), the asset token, the page under the overlay,
+        and a ticket. Returns (the proxy origin of `origin`, the ticket)."""
+        hosts = await self.session_hosts(session_id)
         for pattern in self.sites.patterns:
             if pattern.port is not None and not pattern.host.startswith("*."):
-                self.hosts.label_for(session_id, str(pattern))
+                hosts.label_for(str(pattern))
+        label = hosts.label_for(origin)
+        for _ in range(SETTLE_ROUNDS):
+            if await self.settle(hosts):
+                break
+        label = hosts.label_of(origin) or label
+        token = await self.store.asset_token(session_id)
+        if parent:
+            await self.store.set_parent_origin(session_id, parent)
+        ticket = await self.store.ticket(session_id, now=now)
+        self._views[session_id] = (time.monotonic(), self._view(token, hosts.targets()))
+        return self.hosts.origin(label), ticket
 
-    def cache(self, session_id: str) -> AssetCache:
-        cache = self.assets.get(session_id)
-        if cache is None:
-            cache = AssetCache(max_bytes=self.config.proxy.asset_cache_bytes)
-            self.assets[session_id] = cache
-        return cache
+    async def redeem(self, ticket: str, *, now: float) -> tuple[str, str] | None:
+        return await self.store.redeem(ticket, now=now)
 
-    def asset_token(self, session_id: str) -> str:
-        token = self._token_of.get(session_id)
-        if token is None:
-            token = secrets.token_urlsafe(18)
-            self._token_of[session_id] = token
-            self.asset_tokens[token] = session_id
-        return token
+    async def session_of(self, credential: str | None) -> str | None:
+        return await self.store.session_of(credential) if credential else None
 
-    def agent_view(self, session_id: str, base_url: str) -> list[tuple[bytes, bytes]]:
-        """Byte replacements that point proxy origins in page data at the asset route."""
-        token = self._token_of.get(session_id)
-        if token is None:
-            return []
-        pairs = []
-        for origin in self.hosts.origins(session_id).values():
-            label = origin.split("://", 1)[1].split(".", 1)[0]
-            pairs.append((origin.encode(), f"{base_url}/assets/{token}/{label}".encode()))
-        return pairs
+    async def parent_origin(self, session_id: str) -> str:
+        return await self.store.parent_origin(session_id)
 
-    def write_back(self, handoff: Handoff, *, now: float) -> WriteBack:
+    async def count_redirect(self, session_id: str, status: int) -> int:
+        """Redirects in a row so far, this response counted (0 for anything else)."""
+        redirect = status in (301, 302, 303, 307, 308)
+        return await self.store.redirected(session_id, redirect=redirect)
+
+    async def reset_redirects(self, session_id: str) -> None:
+        await self.store.reset_redirects(session_id)
+
+    # --- cookies ----------------------------------------------------------------------
+
+    async def jar(self, session_id: str) -> SessionCookieJar:
+        """The session's jar as the store has it now, for one request."""
+        return SessionCookieJar.from_state(await self.store.jar(session_id))
+
+    async def save_jar(self, session_id: str, jar: SessionCookieJar) -> None:
+        """Writes back what changed in `jar` since it was loaded (or last saved)."""
+        changes = jar.take_changes()
+        if changes:
+            await self.store.update_jar(session_id, changes)
+
+    async def write_back(self, handoff: Handoff, *, now: float) -> WriteBack:
         """What the continuation point writes back for the site, from the session's jar."""
-        jar = self.upstream.jar(handoff.session_id)
+        state = await self.store.jar(handoff.session_id)
+        jar = SessionCookieJar.from_state(state)  # what a request would send now
         host = (urlsplit(handoff.origin).hostname or "").lower()
         return write_back(
-            jar.baselines.get(host, []), jar.records(), host=host, now=now, deleted=jar.deleted
+            state.baselines.get(host, ()), jar.records(), host=host, now=now, deleted=jar.deleted
         )
+
+    # --- the agent's assets -----------------------------------------------------------
+
+    async def put_asset(self, session_id: str, label: str, path: str, asset: Asset) -> None:
+        await self.store.put_asset(session_id, label, path, asset)
+
+    async def session_of_asset_token(self, token: str) -> str | None:
+        return await self.store.session_of_token(token)
+
+    async def wait_for_asset(
+        self, session_id: str, label: str, path: str, *, timeout: float
+    ) -> Asset | None:
+        """The asset, waiting a little: the mirror may ask before the visitor's fetch
+        ends (on any node)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (item := await self.store.asset(session_id, label, path)) is None:
+            if loop.time() >= deadline:
+                return None
+            await asyncio.sleep(ASSET_POLL_SECONDS)
+        return item
+
+    def agent_view(self, session_id: str, base_url: str) -> list[tuple[bytes, bytes]]:
+        """Byte replacements that point proxy origins in page data at the asset route.
+
+        Synchronous (the hub calls it for every page frame). With the memory store it is
+        exact; with Redis it is this node's copy, made when this node opened the overlay
+        and refreshed in the background when older than VIEW_REFRESH_SECONDS."""
+        store = self.store
+        if isinstance(store, MemoryProxyStore):
+            token = store._token_of.get(session_id)
+            if token is None:
+                return []
+            return self._view(token, store.hosts.targets(session_id))
+        view = self._views.get(session_id)
+        if view is None or time.monotonic() - view[0] > VIEW_REFRESH_SECONDS:
+            self._refresh_view(session_id)
+        return [] if view is None else view[1]
+
+    def _view(self, token: str, targets: dict[str, Target]) -> list[tuple[bytes, bytes]]:
+        base = self.config.base_url
+        return [
+            (self.hosts.origin(t.label).encode(), f"{base}/assets/{token}/{t.label}".encode())
+            for t in targets.values()
+        ]
+
+    def _refresh_view(self, session_id: str) -> None:
+        if session_id in self._refreshing:
+            return
+
+        async def refresh() -> None:
+            try:
+                token = await self.store.token_of(session_id)
+                targets = await self.store.targets(session_id)
+                if token is not None:
+                    self._views[session_id] = (time.monotonic(), self._view(token, targets))
+            finally:
+                self._refreshing.pop(session_id, None)
+
+        self._refreshing[session_id] = asyncio.get_running_loop().create_task(refresh())
+
+    # --- the end ----------------------------------------------------------------------
 
     async def forget(self, session_id: str, *, now: float | None = None) -> None:
         book = self.continuation
         when = time.time() if now is None else now
-        results = {t: self.write_back(h, now=when) for t, h in book.returns_of(session_id)}
+        results = {t: await self.write_back(h, now=when) for t, h in book.returns_of(session_id)}
         book.ended(session_id, results, now=when)
-        self.hosts.forget(session_id)
-        self.access.forget(session_id)
-        self.assets.pop(session_id, None)
-        self.parent_origins.pop(session_id, None)
-        self.redirects.pop(session_id, None)
-        token = self._token_of.pop(session_id, None)
-        if token is not None:
-            self.asset_tokens.pop(token, None)
-        await self.upstream.forget(session_id)
+        self._views.pop(session_id, None)
+        await self.store.forget(session_id)
+
+    async def close(self) -> None:
+        """The upstream connector and the store's client (Redis): at shutdown."""
+        for task in list(self._refreshing.values()):
+            task.cancel()
+        await self.upstream.close()
+        await self.store.close()
+
+    # --- synchronous, memory store only -----------------------------------------------
+    # What the overlay route in api.py (and tests) still call directly; with Redis they
+    # raise, and api.py must call `await open_overlay(...)` instead.
+
+    def _memory(self) -> MemoryProxyStore:
+        if not isinstance(self.store, MemoryProxyStore):
+            raise RuntimeError(_MEMORY_ONLY)
+        return self.store
+
+    @property
+    def access(self) -> ProxyAccess:
+        return self._memory().access
+
+    @property
+    def parent_origins(self) -> dict[str, str]:
+        return self._memory().parent_origins
+
+    @property
+    def asset_tokens(self) -> dict[str, str]:
+        return self._memory().asset_tokens
+
+    def cache(self, session_id: str) -> AssetCache:
+        return self._memory().cache(session_id)
+
+    def asset_token(self, session_id: str) -> str:
+        return self._memory().asset_token_now(session_id)
+
+    def prepare(self, session_id: str) -> None:
+        """Labels for every allowed origin without a wildcard, so pages know them all."""
+        hosts = self._memory().hosts
+        for pattern in self.sites.patterns:
+            if pattern.port is not None and not pattern.host.startswith("*."):
+                hosts.label_for(session_id, str(pattern))

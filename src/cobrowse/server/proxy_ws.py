@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from cobrowse.core.netcheck import AddressRefused
-from cobrowse.core.proxy_hosts import Target
+from cobrowse.core.proxy_hosts import SessionHosts, Target
 from cobrowse.rewrite.headers import request_headers
 from cobrowse.rewrite.urls import origin_of
 from cobrowse.server.proxy_http import ProxyError, header_list
@@ -43,24 +43,25 @@ async def proxy_websocket(proxy: Proxy, scope: Scope, receive: Receive, send: Se
     if message["type"] != "websocket.connect":
         return
     try:
-        target = proxy.target_of(scope)
+        target = await proxy.target_of(scope)
         if not await proxy.credentialed(scope, target):
             raise ProxyError(403, "Not available", "The visitor's own credential only.")
-        http_url, credentialed = _upstream(proxy, scope, target)
+        hosts = await proxy.state.session_hosts(target.session_id)
+        http_url, credentialed = await _upstream(proxy, scope, target, hosts)
     except ProxyError:
         await send({"type": "websocket.close", "code": 4403, "reason": "not allowed"})
         return
     ws_url = "ws" + http_url[4:] if http_url.startswith("http") else http_url
-    m = proxy.state.url_map(target.session_id, base=http_url)
+    m = proxy.state.url_map(hosts, base=http_url)
     headers = [
         (k, v)
         for k, v in request_headers(header_list(scope), upstream_url=http_url, m=m)
         if k.lower() not in HANDSHAKE_HEADERS
     ]
+    await proxy.state.settle(hosts)
     upstream_client = proxy.state.upstream
-    client = (
-        upstream_client.client(target.session_id) if credentialed else upstream_client.anonymous()
-    )
+    jar = await proxy.state.jar(target.session_id) if credentialed else None
+    client = upstream_client.client(jar) if jar is not None else upstream_client.anonymous()
     try:
         check_literal_host(URL(http_url).host or "", proxy.state.policy)
         upstream = await client.ws_connect(
@@ -73,13 +74,23 @@ async def proxy_websocket(proxy: Proxy, scope: Scope, receive: Receive, send: Se
     except (AddressRefused, aiohttp.ClientError, TimeoutError) as exc:
         log.info("upstream websocket refused: %s", type(exc).__name__)
         await send({"type": "websocket.close", "code": 1014, "reason": "bad gateway"})
+        if jar is not None:
+            await client.close()
         return
-    await send({"type": "websocket.accept", "subprotocol": upstream.protocol})
-    async with upstream:
-        await _pump(upstream, receive, send)
+    try:
+        if jar is not None:  # the handshake's cookies, for the next request on any node
+            await proxy.state.save_jar(target.session_id, jar)
+        await send({"type": "websocket.accept", "subprotocol": upstream.protocol})
+        async with upstream:
+            await _pump(upstream, receive, send)
+    finally:
+        if jar is not None:
+            await client.close()  # this socket's own client (the connector stays)
 
 
-def _upstream(proxy: Proxy, scope: Scope, target: Target) -> tuple[str, bool]:
+async def _upstream(
+    proxy: Proxy, scope: Scope, target: Target, hosts: SessionHosts
+) -> tuple[str, bool]:
     """(the upstream URL, as http(s), and whether the session's jar goes with it)."""
     from cobrowse.server.proxy import PREFIX
 
@@ -100,11 +111,12 @@ def _upstream(proxy: Proxy, scope: Scope, target: Target) -> tuple[str, bool]:
     if origin is None or state.hosts.is_proxy_origin(origin):
         raise refused
     if state.sites.allows(origin):
-        state.hosts.label_for(target.session_id, origin)
+        hosts.label_for(origin)
+        await state.settle(hosts)
         return http_url, True
-    limit = proxy.ctx.config.proxy.max_other_origins
-    label = state.hosts.other_label_for(target.session_id, origin, limit=limit)
-    other = state.hosts.target(label) if label else None
+    hosts.other_label_for(origin)
+    await state.settle(hosts)
+    other = hosts.known.get(origin)
     if other is None or proxy.refuses(other):
         raise refused
     return http_url, False

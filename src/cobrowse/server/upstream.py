@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.utils
 import socket
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from http.cookies import CookieError, Morsel
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from http.cookies import BaseCookie, CookieError, Morsel
 from typing import Any
 
 import aiohttp
@@ -17,6 +18,7 @@ from yarl import URL
 
 from cobrowse.core.continuation import Cookie
 from cobrowse.core.netcheck import AddressPolicy, AddressRefused, is_localhost_name
+from cobrowse.store.proxy_store import CookieKey, JarChanges, JarState, cookie_key
 
 
 class CheckedResolver(AbstractResolver):
@@ -78,6 +80,86 @@ class SessionCookieJar(aiohttp.CookieJar):
         self.deleted: list[Cookie] = []  # identities the site deleted, newest last
         # Copied in from a Cookie header, which does not say whether a cookie was host-only.
         self._guessed: set[tuple[str, str]] = set()  # (host, name), path "/"
+        # What changed since the jar was loaded (`take_changes`), for the proxy store.
+        self._depth = 0
+        self._put: dict[CookieKey, Cookie] = {}
+        self._removed: set[CookieKey] = set()
+        self._new_deleted: list[Cookie] = []
+        self._new_baselines: dict[str, tuple[Cookie, ...]] = {}
+        self._new_guesses: set[tuple[str, str]] = set()
+        self._disproved: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_state(cls, state: JarState) -> SessionCookieJar:
+        """A jar holding a session's cookies as the proxy store has them."""
+        jar = cls(unsafe=True)
+        for cookie in state.cookies:
+            jar._load(cookie)
+        jar.baselines = {host: list(cookies) for host, cookies in state.baselines.items()}
+        jar.deleted = list(state.deleted)
+        jar._guessed = set(state.guessed)
+        return jar
+
+    def _load(self, cookie: Cookie) -> None:
+        morsel: Morsel[str] = Morsel()
+        value, coded = BaseCookie[str]().value_decode(cookie.value)
+        try:
+            morsel.set(cookie.name, value, coded)
+        except CookieError:
+            return  # a name no Cookie header can carry
+        morsel["path"] = cookie.path
+        if not cookie.host_only:
+            morsel["domain"] = cookie.domain
+        morsel["secure"] = cookie.secure
+        morsel["httponly"] = cookie.httponly
+        morsel["samesite"] = cookie.samesite
+        try:
+            url = URL.build(scheme="https", host=cookie.domain)
+        except ValueError:
+            return
+        self._update_cookies(  # aiohttp's own path for saved jars: an absolute deadline
+            [(cookie.name, morsel)],
+            url,
+            copy_morsels=False,
+            expiration=cookie.expires,
+            check_sendable=False,
+        )
+
+    def take_changes(self) -> JarChanges:
+        """What changed since the jar was loaded or last asked; then nothing has."""
+        changes = JarChanges(
+            put=tuple(self._put.values()),
+            removed=tuple(self._removed),
+            deleted=tuple(self._new_deleted),
+            baselines=dict(self._new_baselines),
+            guessed=frozenset(self._new_guesses),
+            unguessed=frozenset(self._disproved),
+        )
+        self._put, self._removed, self._new_deleted = {}, set(), []
+        self._new_baselines, self._new_guesses, self._disproved = {}, set(), set()
+        return changes
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Note which cookies an outermost change set, changed or removed."""
+        self._depth += 1
+        before = self._by_key() if self._depth == 1 else None
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if before is not None:
+                after = self._by_key()
+                for key, cookie in after.items():
+                    if before.get(key) != cookie:
+                        self._put[key] = cookie
+                        self._removed.discard(key)
+                for key in before.keys() - after.keys():
+                    self._removed.add(key)
+                    self._put.pop(key, None)
+
+    def _by_key(self) -> dict[CookieKey, Cookie]:
+        return {cookie_key(c): c for c in self.records()}
 
     def _build_morsel(self, cookie: Morsel[str]) -> Morsel[str]:
         """What goes into a request's Cookie header: the value exactly as the site set it,
@@ -87,6 +169,10 @@ class SessionCookieJar(aiohttp.CookieJar):
         return morsel
 
     def update_cookies(self, cookies: Any, response_url: URL = URL()) -> None:  # noqa: B008
+        with self._changing():
+            self._update(cookies, response_url)
+
+    def _update(self, cookies: Any, response_url: URL) -> None:
         items = list(cookies.items() if hasattr(cookies, "items") else cookies)
         fixed: list[tuple[str, Any]] = []
         for name, morsel in items:
@@ -108,6 +194,10 @@ class SessionCookieJar(aiohttp.CookieJar):
         super().update_cookies(fixed, response_url)
 
     def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
+        with self._changing():
+            self._update_from_headers(headers, response_url)
+
+    def _update_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
         super().update_cookies_from_headers(headers, response_url)
         host = (response_url.raw_host or "").lower()
         for header in headers:
@@ -137,12 +227,16 @@ class SessionCookieJar(aiohttp.CookieJar):
         domain = domain.strip().lstrip(".").lower()
         path = path if path.startswith("/") else _default_path(url.path)
         if gone:
-            self.deleted.append(
-                Cookie(name=name, value="", domain=domain or host, host_only=not domain, path=path)
+            deletion = Cookie(
+                name=name, value="", domain=domain or host, host_only=not domain, path=path
             )
+            self.deleted.append(deletion)
+            self._new_deleted.append(deletion)
         if (host, name) in self._guessed and domain and domain != host and path == "/":
             # The site's own cookie was a Domain cookie: the host-only copy must go.
             self._guessed.discard((host, name))
+            self._disproved.add((host, name))
+            self._new_guesses.discard((host, name))
             self.clear(
                 lambda morsel: (
                     morsel.key == name
@@ -156,6 +250,12 @@ class SessionCookieJar(aiohttp.CookieJar):
     ) -> int:
         """Copy a site's cookies (from a request's Cookie header) in, as host-only cookies
         on path /; those a script of the page cannot read stay HttpOnly. Returns how many."""
+        with self._changing():
+            return self._import(pairs, url=url, script_visible=script_visible)
+
+    def _import(
+        self, pairs: Sequence[tuple[str, str]], *, url: URL, script_visible: set[str]
+    ) -> int:
         host = (url.raw_host or "").lower()
         morsels: list[tuple[str, Morsel[str]]] = []
         for name, value in pairs:
@@ -169,8 +269,11 @@ class SessionCookieJar(aiohttp.CookieJar):
                 morsel["httponly"] = True
             morsels.append((name, morsel))
             self._guessed.add((host, name))
+            self._new_guesses.add((host, name))
+            self._disproved.discard((host, name))
         aiohttp.CookieJar.update_cookies(self, morsels, url)
         self.baselines[host] = [c for c in self.records() if c.applies_to(host)]
+        self._new_baselines[host] = tuple(self.baselines[host])
         return len(morsels)
 
     def records(self) -> list[Cookie]:
@@ -239,12 +342,13 @@ def _in_the_past(expires: str) -> bool:
 
 @dataclass(slots=True)
 class Upstream:
-    """One connector for every session (connection reuse), one jar per session."""
+    """One connector for every session (connection reuse) on this node. A credentialed
+    request gets a client of its own around the session's jar as the proxy store had it
+    (server/proxy_state.py loads it, and writes back what the response changed)."""
 
     policy: AddressPolicy
     timeout: float
     _connector: aiohttp.TCPConnector | None = None
-    _clients: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
     _anonymous: aiohttp.ClientSession | None = None
 
     def anonymous(self) -> aiohttp.ClientSession:
@@ -253,12 +357,9 @@ class Upstream:
             self._anonymous = self._new_client(aiohttp.DummyCookieJar())
         return self._anonymous
 
-    def client(self, session_id: str) -> aiohttp.ClientSession:
-        client = self._clients.get(session_id)
-        if client is None:
-            client = self._new_client(SessionCookieJar(unsafe=True))
-            self._clients[session_id] = client
-        return client
+    def client(self, jar: SessionCookieJar) -> aiohttp.ClientSession:
+        """A client around `jar`, to close after its request (the connector stays)."""
+        return self._new_client(jar)
 
     def _new_client(self, jar: aiohttp.abc.AbstractCookieJar) -> aiohttp.ClientSession:
         if self._connector is None:
@@ -281,19 +382,7 @@ class Upstream:
             skip_auto_headers=("User-Agent", "Accept-Encoding"),
         )
 
-    def jar(self, session_id: str) -> SessionCookieJar:
-        jar = self.client(session_id).cookie_jar
-        assert isinstance(jar, SessionCookieJar)
-        return jar
-
-    async def forget(self, session_id: str) -> None:
-        client = self._clients.pop(session_id, None)
-        if client is not None:
-            await client.close()
-
     async def close(self) -> None:
-        for session_id in list(self._clients):
-            await self.forget(session_id)
         if self._anonymous is not None:
             await self._anonymous.close()
             self._anonymous = None
