@@ -32,21 +32,30 @@ class Nginx:
 def nginx_server(server_block: str, *, port: int | None = None) -> Iterator[Nginx]:
     """nginx with one `server { }` whose body is `server_block`, where `{port}` stands
     for the port it listens on (`port`, or a free one)."""
-    root = Path(tempfile.mkdtemp(prefix="cobrowse-nginx-"))
     port = port or free_port()
+    body = server_block.replace("{port}", str(port))
+    http = f"  server {{\n    listen 127.0.0.1:{port};\n{body}\n  }}\n"
+    with nginx_http(http, port=port) as nginx:
+        yield nginx
+
+
+@contextlib.contextmanager
+def nginx_http(http_block: str, *, port: int) -> Iterator[Nginx]:
+    """nginx with `http_block` inside its `http { }` (servers, upstreams, maps); it must
+    listen on 127.0.0.1:`port`."""
+    root = Path(tempfile.mkdtemp(prefix="cobrowse-nginx-"))
     access = root / "access.log"
     conf = root / "nginx.conf"
-    body = server_block.replace("{port}", str(port))
     conf.write_text(
         "daemon off;\nworker_processes 1;\n"
         f"pid {root}/nginx.pid;\nerror_log {root}/error.log info;\n"
-        "events { worker_connections 256; }\n"
+        "events { worker_connections 1024; }\n"
         "http {\n"
         f"  access_log {access};\n"
         f"  client_body_temp_path {root}/body;\n  proxy_temp_path {root}/proxy;\n"
         f"  fastcgi_temp_path {root}/fastcgi;\n  uwsgi_temp_path {root}/uwsgi;\n"
         f"  scgi_temp_path {root}/scgi;\n"
-        f"  server {{\n    listen 127.0.0.1:{port};\n{body}\n  }}\n"
+        f"{http_block}\n"
         "}\n"
     )
     log = open(root / "stderr.log", "wb")  # noqa: SIM115 - closed below

@@ -82,9 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("--ttl", type=float, default=None, help="seconds the link is valid")
     link.set_defaults(run=_run_agent_link)
 
-    key = sub.add_parser(
-        "api-key", help="CRM API keys: create (the default), list, revoke ID"
-    )
+    key = sub.add_parser("api-key", help="CRM API keys: create (the default), list, revoke ID")
     key.add_argument("action", nargs="?", default="create", choices=["create", "list", "revoke"])
     key.add_argument("key_id", nargs="?", help="the key's id (revoke)")
     key.add_argument("--label", default="", help="what the key is for (create)")
@@ -137,7 +135,13 @@ def demo_config(
         f"http://localhost:{portal_port}",
     ]
     return load_config(None, os.environ).with_changes(
-        server={"host": "127.0.0.1", "port": port, "data_dir": data_dir, "public_url": ""},
+        server={
+            "host": "127.0.0.1",
+            "port": port,
+            "data_dir": data_dir,
+            # Behind a front (nginx before several demo nodes): where browsers reach it.
+            "public_url": os.environ.get("COBROWSE_SERVER_PUBLIC_URL", ""),
+        },
         proxy={
             "allowed_origins": [*portal, *extra_origins],
             "mode": os.environ.get("COBROWSE_PROXY_MODE", "proxy"),

@@ -63,10 +63,19 @@ class Demo:
 
 
 def start_demo(
-    tmp: Path, env: dict[str, str], *, mode: str = "proxy", extra_args: Sequence[str] = ()
+    tmp: Path,
+    env: dict[str, str],
+    *,
+    mode: str = "proxy",
+    extra_args: Sequence[str] = (),
+    port: int | None = None,
+    portal_port: int | None = None,
+    data_dir: Path | None = None,
+    server: str | None = None,
 ) -> Demo:
-    port, portal_port = free_port(), free_port()
-    data_dir = tmp / "data"
+    """`server`: where browsers reach it, when not its own port (a front before it)."""
+    port, portal_port = port or free_port(), portal_port or free_port()
+    data_dir = data_dir or tmp / "data"
     log = tmp / "demo.log"
     cmd = [
         sys.executable,
@@ -85,7 +94,7 @@ def start_demo(
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env)
     demo = Demo(
-        server=f"http://127.0.0.1:{port}",
+        server=server or f"http://127.0.0.1:{port}",
         # The production shape: portal and proxy hosts share the parent demo.localhost.
         portal=f"http://efiling.demo.localhost:{portal_port}",
         portal_loopback=f"http://127.0.0.1:{portal_port}",
@@ -94,7 +103,8 @@ def start_demo(
         process=proc,
         mode=mode,
     )
-    wait_until_healthy(proc, [demo.server, demo.portal_loopback], what="cobrowse demo", log=log)
+    own = f"http://127.0.0.1:{port}"
+    wait_until_healthy(proc, [own, demo.portal_loopback], what="cobrowse demo", log=log)
     return demo
 
 

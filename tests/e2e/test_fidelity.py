@@ -477,7 +477,7 @@ CASES: dict[str, Case] = {
     "download": Case("/download.html", download),
     "compressed": Case("/compressed.html", compressed, "body[data-done]"),
     "stream": Case("/stream.html", stream, "body[data-done]"),
-    "ws": Case("/ws.html", ws),
+    "ws": Case("/ws.html", ws, 'body[data-done="2"]'),
     "module": Case("/module.html", module, "body[data-done]"),
     "module-cross": Case("/module-cross.html", module_cross, "body[data-done]"),
     "cookie": Case("/cookie.html", cookie, 'body[data-done="1"]'),
