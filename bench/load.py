@@ -13,6 +13,8 @@ session at a count both held.
         [--compression on|off] [--max-sessions 3000] [--step 200] [--hold 20]
     PYTHONPATH=. .venv/bin/python bench/load.py --soak 600 [--sessions 300]
     PYTHONPATH=. .venv/bin/python bench/load.py --profile 400   (py-spy on cobrowse)
+    PYTHONPATH=. .venv/bin/python bench/load.py --nodes [--quick] [--node-cores 1,2]
+        (one node against two, on one Redis)
 
 Stacks: uvicorn-websockets, uvicorn-wsproto, uvicorn-sansio, granian (no deflate),
 picows (the bare relay only, no deflate). `--apps bare` or `--apps ours` runs one side.
@@ -22,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import resource
+import secrets
 import signal
 import sys
 import tempfile
@@ -32,8 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load_client import Meter, Session, Target
-from bench.load_procs import ServerProcess, core_busy_seconds, profile_server
+from bench.load_procs import NodeGroup, ServerProcess, core_busy_seconds, profile_server
 from bench.load_traffic import Traffic, build_traffic
+from tests.redis_server import redis_server
 
 P99_LIMIT_MS = 100.0
 CLIENT_CORE = 0
@@ -107,11 +112,17 @@ class Fleet:
         self.sessions = []
 
 
-async def measure(fleet: Fleet, server: ServerProcess, hold: float, idle_rss: int) -> Row:
+def _busy(cores: set[int]) -> float:
+    return sum(core_busy_seconds(core)[0] for core in cores)
+
+
+async def measure(
+    fleet: Fleet, server: ServerProcess | NodeGroup, hold: float, idle_rss: int
+) -> Row:
     meter = fleet.meter
     failures = len(meter.failures)
     meter.reset()
-    busy0, _ = core_busy_seconds(ServerProcess.CORE)
+    busy0 = _busy(server.cores)
     cpu0, client0, (up0, down0), t0 = (
         server.cpu_seconds(),
         time.process_time(),
@@ -121,7 +132,7 @@ async def measure(fleet: Fleet, server: ServerProcess, hold: float, idle_rss: in
     await asyncio.sleep(hold)
     elapsed = time.monotonic() - t0
     cpu = server.cpu_seconds() - cpu0
-    busy = core_busy_seconds(ServerProcess.CORE)[0] - busy0
+    busy = _busy(server.cores) - busy0
     client = time.process_time() - client0
     up, down = fleet.wire()
     lat = list(meter.latencies)
@@ -167,27 +178,90 @@ def format_row(row: Row) -> str:
 
 
 async def ramp(args: argparse.Namespace, app: str, traffic: Traffic, tmp: Path) -> list[Row]:
-    rows: list[Row] = []
     with ServerProcess(app, args.stack, args.compression, tmp) as server:
         target = Target(app, server.port, args.compression == "on", server.link_secret)
-        fleet = Fleet(target, traffic)
-        idle_rss = server.rss_bytes()
         print(f"\n{app} on {args.stack}, compression {args.compression}")
-        print(HEADER, flush=True)
-        try:
-            for count in range(args.step, args.max_sessions + 1, args.step):
-                await fleet.grow(count)
-                await asyncio.sleep(args.settle)
-                row = await measure(fleet, server, args.hold, idle_rss)
-                rows.append(row)
-                print(format_row(row), flush=True)
-                if not row.held:
-                    for failure in fleet.meter.failures[:3]:
-                        print(f"         {failure}")
-                    break
-        finally:
-            await fleet.close()
+        return await ramp_on(args, server, target, traffic)
+
+
+async def ramp_on(
+    args: argparse.Namespace, server: ServerProcess | NodeGroup, target: Target, traffic: Traffic
+) -> list[Row]:
+    """Add sessions step by step until p99 passes the limit; a row per step."""
+    rows: list[Row] = []
+    fleet = Fleet(target, traffic)
+    idle_rss = server.rss_bytes()
+    print(HEADER, flush=True)
+    try:
+        for count in range(args.step, args.max_sessions + 1, args.step):
+            await fleet.grow(count)
+            await asyncio.sleep(args.settle)
+            row = await measure(fleet, server, args.hold, idle_rss)
+            rows.append(row)
+            print(format_row(row), flush=True)
+            if not row.held:
+                for failure in fleet.meter.failures[:3]:
+                    print(f"         {failure}")
+                break
+    finally:
+        await fleet.close()
     return rows
+
+
+async def nodes(args: argparse.Namespace) -> None:
+    """One node against two, both on one Redis (the store of a multi-node deployment);
+    each participant on a node at random, as behind nginx. CPU and memory count the
+    nodes and Redis together."""
+    traffic = build_traffic()
+    cores = [int(c) for c in args.node_cores.split(",")]
+    secret = secrets.token_urlsafe(32)
+    results: dict[int, list[Row]] = {}
+    with tempfile.TemporaryDirectory() as tmp, redis_server() as redis:
+        assert redis.pid is not None
+        os.sched_setaffinity(redis.pid, {args.redis_core})
+        print(
+            f"traffic as above; nodes on cores {sorted(set(cores))}, Redis on core "
+            f"{args.redis_core}, generator on core {CLIENT_CORE}"
+        )
+        for count in (1, 2):
+            url = f"{redis.url}?prefix=bench{count}:"
+            group = [
+                ServerProcess(
+                    "ours",
+                    args.stack,
+                    args.compression,
+                    Path(tmp),
+                    core=cores[i % len(cores)],
+                    store_url=url,
+                    link_secret=secret,
+                    name=f"-{count}nodes-{i}",
+                )
+                for i in range(count)
+            ]
+            with contextlib.ExitStack() as stack:
+                for node in group:
+                    stack.enter_context(node)
+                servers = NodeGroup(group, redis.pid)
+                target = Target(
+                    "ours", group[0].port, args.compression == "on", secret, ports=servers.ports
+                )
+                print(f"\n{count} node{'s' if count > 1 else ''} on Redis ({args.stack})")
+                results[count] = await ramp_on(args, servers, target, traffic)
+    one, two = results[1], results[2]
+    print("\ntwo nodes / one node (same machine, same Redis, same traffic, same run)")
+    h1, h2 = held(one), held(two)
+    print(f"  sessions held: one {h1}, two {h2}   ratio {h2 / max(1, h1):.2f}x")
+    c1, c2 = ceiling(one), ceiling(two)
+    print(
+        f"  CPU-bound ceiling (sessions per core of nodes + Redis): one {c1:.0f}, "
+        f"two {c2:.0f}   ratio {c2 / max(1.0, c1):.2f}x"
+    )
+    if len(set(cores)) < 2:
+        print(
+            "  (both nodes share one core here: the ratio shows what spreading a session "
+            "over two nodes costs, not how two cores scale; give --node-cores 1,2 on a "
+            "machine with four or more cores)"
+        )
 
 
 def held(rows: list[Row]) -> int:
@@ -326,6 +400,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sessions", type=int, default=300, help="for --soak")
     parser.add_argument("--profile", type=int, default=0, help="py-spy at this many sessions")
     parser.add_argument("--profile-out", default="bench/load-profile.svg")
+    parser.add_argument("--nodes", action="store_true", help="one node against two, on Redis")
+    parser.add_argument("--node-cores", default="1", help="cores the nodes take turns on")
+    parser.add_argument("--redis-core", type=int, default=0)
     args = parser.parse_args()
     if args.quick:
         args.step, args.max_sessions = max(args.step, 400), min(args.max_sessions, 1200)
@@ -344,7 +421,9 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     import uvloop
 
-    if args.soak:
+    if args.nodes:
+        uvloop.run(nodes(args))
+    elif args.soak:
         uvloop.run(soak(args))
     elif args.profile:
         uvloop.run(profile(args))

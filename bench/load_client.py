@@ -44,6 +44,9 @@ class Target:
     port: int
     compression: bool
     link_secret: str = ""
+    # Several nodes (on one Redis): each participant of each session goes to one of
+    # them at random, as nginx's round robin would place them; empty: `port` alone.
+    ports: tuple[int, ...] = ()
 
     @property
     def base(self) -> str:
@@ -52,6 +55,13 @@ class Target:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
+
+    def node(self, index: int, role: str) -> Target:
+        """Where `role` of session `index` talks to (a Target on one port)."""
+        if not self.ports:
+            return self
+        port = random.Random(f"{index}:{role}").choice(self.ports)
+        return Target(self.app, port, self.compression, self.link_secret)
 
 
 @dataclass(slots=True)
@@ -131,9 +141,9 @@ class Session:
             return 0, 0
         return wire_bytes(self.visitor)[0], wire_bytes(self.agent)[1]
 
-    async def _connect(self, ip: str, origin: str) -> ClientConnection:
+    async def _connect(self, ip: str, origin: str, role: str = "visitor") -> ClientConnection:
         return await connect(
-            self.target.ws_url,
+            self.target.node(self.index, role).ws_url,
             origin=Origin(origin),
             compression="deflate" if self.target.compression else None,
             max_size=None,
@@ -155,18 +165,26 @@ class Session:
         return visitor, agent
 
     async def _open_ours(self, ip: str) -> tuple[ClientConnection, ClientConnection]:
-        connector = aiohttp.TCPConnector(local_addr=(ip, 0))
         timeout = aiohttp.ClientTimeout(total=120)
-        async with aiohttp.ClientSession(
-            base_url=self.target.base, connector=connector, timeout=timeout
-        ) as http:
-            created = await _post(http, "/api/v1/sessions", {}, {"Origin": SITE})
+        async with (
+            aiohttp.ClientSession(
+                base_url=self.target.node(self.index, "visitor").base,
+                connector=aiohttp.TCPConnector(local_addr=(ip, 0)),
+                timeout=timeout,
+            ) as site,
+            aiohttp.ClientSession(
+                base_url=self.target.node(self.index, "agent").base,
+                connector=aiohttp.TCPConnector(local_addr=(ip, 0)),
+                timeout=timeout,
+            ) as http,
+        ):
+            created = await _post(site, "/api/v1/sessions", {}, {"Origin": SITE})
             visitor = await self._connect(ip, SITE)
             await visitor.send(_frame("hello", token=created["visitor_token"]))
             await _until(visitor, "welcome")
             cookie = await self._sign_in(http)
             joined = await _post(http, "/api/v1/join", {"pin": created["pin"]}, {"Cookie": cookie})
-        agent = await self._connect(ip, self.target.base)
+        agent = await self._connect(ip, self.target.node(self.index, "agent").base, "agent")
         await agent.send(_frame("hello", token=joined["agent_token"]))
         await _until(agent, "welcome")
         await _until(visitor, "state", "pending")

@@ -76,21 +76,39 @@ class ServerProcess:
 
     CORE = 1
 
-    def __init__(self, app: str, stack: str, compression: str, tmp: Path) -> None:
+    def __init__(
+        self,
+        app: str,
+        stack: str,
+        compression: str,
+        tmp: Path,
+        *,
+        core: int | None = None,
+        store_url: str = "memory://",
+        link_secret: str | None = None,
+        name: str = "",
+    ) -> None:
         self.app, self.stack, self.compression = app, stack, compression
+        self.core = self.CORE if core is None else core
+        self.store_url = store_url
         self.port = free_port()
-        self.link_secret = secrets.token_urlsafe(32)
-        self.log = tmp / f"{app}-{stack}.log"
+        self.link_secret = link_secret or secrets.token_urlsafe(32)
+        self.log = tmp / f"{app}-{stack}{name}.log"
         self.data_dir = tmp / "data"
         self.proc: subprocess.Popen[bytes] | None = None
 
+    @property
+    def cores(self) -> set[int]:
+        return {self.core}
+
     def __enter__(self) -> ServerProcess:
         cmd = [
-            "taskset", "-c", str(self.CORE),
+            "taskset", "-c", str(self.core),
             sys.executable, "-m", "bench.load_server",
             "--app", self.app, "--stack", self.stack, "--compression", self.compression,
             "--port", str(self.port), "--data-dir", str(self.data_dir),
             "--link-secret", self.link_secret, "--site", "http://efiling.bench.localhost",
+            "--store-url", self.store_url,
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
         with self.log.open("wb") as out:
@@ -193,3 +211,29 @@ def _function(frame: str) -> str:
     path = where.rstrip(")").rsplit(":", 1)[0]
     parts = path.split("/")
     return f"{name} ({'/'.join(parts[-2:])})"
+
+
+class NodeGroup:
+    """Several cobrowse nodes on one Redis, measured together (nodes and Redis alike:
+    the CPU and memory a deployment of them needs)."""
+
+    def __init__(self, nodes: list[ServerProcess], redis_pid: int) -> None:
+        self.nodes = nodes
+        self.redis_pid = redis_pid
+
+    @property
+    def cores(self) -> set[int]:
+        return {n.core for n in self.nodes}
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return tuple(n.port for n in self.nodes)
+
+    def cpu_seconds(self) -> float:
+        return sum(n.cpu_seconds() for n in self.nodes) + cpu_seconds(self.redis_pid)
+
+    def node_cpu_seconds(self) -> float:
+        return sum(n.cpu_seconds() for n in self.nodes)
+
+    def rss_bytes(self) -> int:
+        return sum(n.rss_bytes() for n in self.nodes) + rss_bytes(self.redis_pid)

@@ -44,6 +44,7 @@ def bench_config(options: dict[str, Any]) -> Config:
         },
         proxy={"allowed_origins": [options["site"]], "mode": "inline"},
         auth={"link_secret": options["link_secret"]},
+        store={"url": options.get("store_url") or "memory://"},
     )
 
 
@@ -113,6 +114,7 @@ def main() -> None:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--link-secret", required=True)
     parser.add_argument("--site", required=True, help="the allowed site origin")
+    parser.add_argument("--store-url", default="memory://", help="redis://... for a node")
     options = vars(parser.parse_args())
     if options["stack"] in UVICORN_WS:
         serve_uvicorn(options)

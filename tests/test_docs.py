@@ -12,15 +12,26 @@ from cobrowse.config import AuthConfig, load_config
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def readme_toml() -> str:
+def readme_configs() -> list[str]:
+    """The README's TOML examples of a whole configuration (the reference, then the
+    deployment's)."""
     blocks = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)
-    (block,) = [b for b in blocks if "[server]" in b]
-    return block
+    return [b for b in blocks if "[server]" in b]
 
 
-def test_the_readme_configuration_loads() -> None:
-    config = load_config(tomllib.loads(readme_toml()), {})
-    assert config.auth.secure_cookies is True
+def readme_toml() -> str:
+    return readme_configs()[0]
+
+
+def test_the_readme_configurations_load() -> None:
+    configs = readme_configs()
+    assert len(configs) == 2
+    for block in configs:
+        config = load_config(tomllib.loads(block), {})
+        assert config.auth.secure_cookies is True
+    deployed = load_config(tomllib.loads(configs[1]), {})
+    assert deployed.store.url.startswith("redis://")
+    assert deployed.audit.url.startswith("postgresql://")
 
 
 def test_every_auth_setting_is_in_the_readme() -> None:

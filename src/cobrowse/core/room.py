@@ -199,6 +199,18 @@ class Room:
         if self.conns.get(role) != conn:
             return []
         del self.conns[role]
+        return self._away(role, now)
+
+    def taken_over(self, present: list[m.Role], *, now: float) -> list[Effect]:
+        """This room was rebuilt on another node (store/room_codec.py): who was
+        connected to the old one is away from now on (grace and control hold start)."""
+        effects: list[Effect] = []
+        for role in present:
+            if role not in self.conns:
+                effects += self._away(role, now)
+        return effects
+
+    def _away(self, role: m.Role, now: float) -> list[Effect]:
         s = self.session
         if not s.live:
             return []

@@ -180,6 +180,8 @@ class Context:
         return sum(room.agent_log.size + room.visitor_log.size for room in self.hub.rooms.values())
 
     def _agent_view(self, session_id: str, frame: bytes) -> bytes:
+        if self.config.proxy.mode != "proxy":  # no proxy hosts in the page data
+            return frame
         for old, new in self.proxy.agent_view(session_id, self.config.base_url):
             frame = frame.replace(old, new)
         return frame

@@ -367,11 +367,7 @@ class Hub:
                 log.error("stored room unreadable: %s", exc, extra={"session_id": session_id})
         self.rooms[session_id] = room
         log.info("session taken over", extra={"session_id": session_id})
-        now = self.clock()
-        effects: list[Effect] = []
-        for role in present:  # they were connected to the old owner: their grace starts
-            room.conns[role] = -1
-            effects += room.detach(role, -1, now=now)
+        effects = room.taken_over(present, now=self.clock())
         await self._store_room(room)
         await self._carry_out(session_id, effects)
         # This node's connections that the old owner served reconnect, to the room here.
@@ -470,13 +466,13 @@ class Hub:
             peer = self.peers.get(conn)
             if peer is not None:
                 peer.send(self.agent_view(session_id, frame) if page else frame)
-        elif self.cluster is not None and conn >= 0:
+        elif self.cluster is not None:
             fields = {b"k": b"f", b"c": b"%d" % conn, b"d": frame, b"p": b"1" if page else b""}
             fields[b"s"] = session_id.encode()
             self.cluster.to_node(conn >> CONN_BITS, fields)
 
     def _remote_close(self, conn: int, code: int, reason: str) -> None:
-        if self.cluster is not None and conn >= 0:
+        if self.cluster is not None:
             fields = {b"k": b"c", b"c": b"%d" % conn, b"x": b"%d" % code, b"y": reason.encode()}
             self.cluster.to_node(conn >> CONN_BITS, fields)
 
@@ -626,7 +622,7 @@ class Hub:
         now = self.clock()
         for room in list(self.rooms.values()):  # participants on dead nodes are away
             for role, conn in list(room.conns.items()):
-                if conn >= 0 and conn >> CONN_BITS in dead:
+                if conn >> CONN_BITS in dead:
                     await self._run(
                         room,
                         partial(room.detach, role, conn, now=now),
