@@ -2,8 +2,16 @@
 export const BACKOFF_BASE_MS = 250;
 export const BACKOFF_MAX_MS = 5000;
 
-export function backoffDelay(attempt: number): number {
+/**
+ * 1012: the server moved the session to another node (or is restarting) and asks for
+ * a reconnect now; the first attempt after it waits only `MOVED_DELAY_MS`.
+ */
+export const CLOSE_MOVED = 1012;
+export const MOVED_DELAY_MS = 50;
+
+export function backoffDelay(attempt: number, code?: number): number {
   if (attempt < 0 || !Number.isFinite(attempt)) return BACKOFF_BASE_MS;
+  if (attempt === 0 && code === CLOSE_MOVED) return MOVED_DELAY_MS;
   return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
 }
 

@@ -80,7 +80,7 @@ export class SessionSocket {
       if (this.stopped) return;
       if (shouldReconnect(event.code, this.sawEnded)) {
         this.handlers.down();
-        this.scheduleReconnect();
+        this.scheduleReconnect(event.code);
       } else {
         this.stopped = true;
         this.handlers.closed(event.code, event.reason);
@@ -135,9 +135,9 @@ export class SessionSocket {
     }
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(code?: number): void {
     if (this.stopped || this.timer !== null) return;
-    const delay = backoffDelay(this.attempt);
+    const delay = backoffDelay(this.attempt, code);
     this.attempt += 1;
     this.timer = setTimeout(() => {
       this.timer = null;

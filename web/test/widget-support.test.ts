@@ -73,9 +73,15 @@ describe('batching', () => {
 
 describe('reconnect policy', () => {
   it('backs off 0.25 s doubling to 5 s', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 50].map(backoffDelay)).toEqual([
+    expect([0, 1, 2, 3, 4, 5, 6, 50].map((n) => backoffDelay(n))).toEqual([
       250, 500, 1000, 2000, 4000, 5000, 5000, 5000,
     ]);
+  });
+  it('reconnects at once when the server moved the session (1012), then backs off', () => {
+    expect(backoffDelay(0, 1012)).toBe(50);
+    expect(backoffDelay(1, 1012)).toBe(500);
+    expect(backoffDelay(0, 1006)).toBe(250);
+    expect(shouldReconnect(1012, false)).toBe(true);
   });
   it('does not reconnect after the end or a fatal close code', () => {
     expect(shouldReconnect(1006, false)).toBe(true);
