@@ -333,14 +333,19 @@ class Hub:
         room = self.rooms.get(session_id)
         if room is not None or self.cluster is None:
             return room
-        async with self._lock(session_id):
-            room = self.rooms.get(session_id)
-            if room is not None:
-                return room
-            owner = await self.cluster.claim(session_id, ttl=self._keep)
-            if owner is None or owner != self.cluster.node:
-                return owner
-            return await self._take_over(session_id)
+        lock = self._lock(session_id)
+        try:
+            async with lock:
+                room = self.rooms.get(session_id)
+                if room is not None:
+                    return room
+                owner = await self.cluster.claim(session_id, ttl=self._keep)
+                if owner is None or owner != self.cluster.node:
+                    return owner
+                return await self._take_over(session_id)
+        finally:  # a lock is kept only for the rooms this node runs
+            if session_id not in self.rooms and not lock.locked():
+                self._locks.pop(session_id, None)
 
     async def _take_over(self, session_id: str) -> Room | None:
         """Run a session whose owner is gone, from its stored state."""
@@ -650,6 +655,7 @@ class Hub:
                 continue
             log.warning("session moved to node %s", owner, extra={"session_id": session_id})
             self.rooms.pop(session_id, None)
+            self._locks.pop(session_id, None)
             for conn in list(room.conns.values()):
                 if self._is_local(conn):
                     self._close_local(conn, CLOSE_MOVED, "moved")

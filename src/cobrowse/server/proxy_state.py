@@ -12,8 +12,11 @@ what the response changed is written back (`save_jar`).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from urllib.parse import quote, urlsplit
+
+from redis.exceptions import RedisError
 
 from cobrowse.config import Config
 from cobrowse.core.continuation import ContinuationBook, Handoff, WriteBack, write_back
@@ -35,6 +38,9 @@ from cobrowse.store.proxy_store import (
 __all__ = ["MAX_ASSET_BYTES", "Asset", "AssetCache", "ProxyState", "cacheable"]
 
 SETTLE_ROUNDS = 3  # rewrites of one response when other nodes claim the same origins
+log = logging.getLogger("cobrowse.proxy")
+
+VIEW_KEEP_SECONDS = 60.0  # a view unused this long is dropped
 VIEW_REFRESH_SECONDS = 1.0  # a node's copy of a session's agent view (Redis), at most this old
 _MEMORY_ONLY = (
     "with a Redis proxy store this state is only reachable through ProxyState's async "
@@ -243,6 +249,9 @@ class ProxyState:
     def _refresh_view(self, session_id: str) -> None:
         if session_id in self._refreshing:
             return
+        # Views no frame asked for in a while: their sessions ended or moved elsewhere.
+        stale = time.monotonic() - VIEW_KEEP_SECONDS
+        self._views = {k: v for k, v in self._views.items() if v[0] > stale}
 
         async def refresh() -> None:
             try:
@@ -250,6 +259,8 @@ class ProxyState:
                 targets = await self.store.targets(session_id)
                 if token is not None:
                     self._views[session_id] = (time.monotonic(), self._view(token, targets))
+            except (RedisError, OSError) as exc:  # the old view serves meanwhile
+                log.warning("refreshing the agent's view failed: %s", exc)
             finally:
                 self._refreshing.pop(session_id, None)
 
