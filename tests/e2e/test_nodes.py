@@ -23,7 +23,16 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo, free_port, start_demo, stop_demo
-from tests.e2e.test_story import PAN, PASSWORD, agent_joins, ask_for_pin, mirror, surface
+from tests.e2e.test_story import (
+    PAN,
+    PASSWORD,
+    agent_joins,
+    ask_for_pin,
+    mirror,
+    mirror_frame,
+    surface,
+    wait_in_mirror,
+)
 from tests.nginx import nginx_http
 from tests.redis_server import RedisServer, redis_server
 
@@ -31,6 +40,10 @@ pytestmark = pytest.mark.e2e
 
 DEPLOY_NGINX = Path(__file__).parents[2] / "deploy" / "nginx.conf"
 LIVE = re.compile("^Live")
+IMAGES_SHOWN = (
+    "() => document.images.length > 0 && "
+    "[...document.images].every(i => i.complete && i.naturalWidth > 0)"
+)
 
 
 @dataclass
@@ -157,6 +170,7 @@ def test_a_node_killed_mid_session_behind_nginx(
         expect(status).to_have_text(LIVE, timeout=30_000)
         to_the_form(pair, demo)
         type_and_see(pair, demo, "Full name", "Before the kill")
+        wait_in_mirror(mirror_frame(pair.agent), IMAGES_SHOWN, timeout=30)
 
         owner = _owner(made.redis)
         killed = time.monotonic()
@@ -165,6 +179,8 @@ def test_a_node_killed_mid_session_behind_nginx(
         expect(status).to_have_text(LIVE, timeout=30_000)
         back = time.monotonic() - killed
         type_and_see(pair, demo, "Email", "after@example.in")
+        # The page the new node sent shows its images (asset URLs mapped there too).
+        wait_in_mirror(mirror_frame(pair.agent), IMAGES_SHOWN, timeout=30)
         print(f"\nnode killed -> console live again in {back:.2f} s (nginx, proxy mode)")
         log = nginx.log_text()
         assert re.search(r'"GET /ws HTTP/1\.1" 101', log), log  # sockets went through it

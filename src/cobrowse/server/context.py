@@ -90,6 +90,7 @@ class Context:
             config=self.config,
             clock=self.clock,
             agent_view=self._agent_view,
+            prepare_view=self._prepare_view,
             on_end=lambda session_id: self.proxy.forget(session_id, now=self.clock()),
             files_url=self.config.base_url,
             audit=self.audit.record,
@@ -178,6 +179,10 @@ class Context:
     def _replay_buffer_bytes(self) -> int:
         """Frames the rooms hold for a late-joining agent and for resumes."""
         return sum(room.agent_log.size + room.visitor_log.size for room in self.hub.rooms.values())
+
+    async def _prepare_view(self, session_id: str) -> None:
+        if self.config.proxy.mode == "proxy":
+            await self.proxy.load_view(session_id)
 
     def _agent_view(self, session_id: str, frame: bytes) -> bytes:
         if self.config.proxy.mode != "proxy":  # no proxy hosts in the page data

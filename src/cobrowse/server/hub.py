@@ -98,6 +98,9 @@ class Hub:
     audit: Callable[[a.AuditEntry], None] | None = None
     store: SessionStore | None = None  # None: a memory store of its own
     cluster: Cluster | None = None
+    # Called before an agent's connection is served here (proxy mode: this node's copy
+    # of how page data looks to the agent, so the first page is shown right).
+    prepare_view: Callable[[str], Awaitable[None]] = _nothing
     # Limits of a message, by role (the owner checks a forwarded one again).
     message_bytes: Callable[[m.Role], int] = lambda role: 1 << 20
     on_protocol_error: Callable[[str], None] = lambda code: None
@@ -255,6 +258,8 @@ class Hub:
         where = await self._locate(grant.session_id)
         if where is None:
             return None
+        if grant.role == "agent":
+            await self.prepare_view(grant.session_id)
         conn = self._new_conn()
         if isinstance(where, Room):
             if not where.session.live:

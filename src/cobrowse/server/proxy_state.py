@@ -246,6 +246,19 @@ class ProxyState:
             for t in targets.values()
         ]
 
+    async def load_view(self, session_id: str) -> None:
+        """Make this node's copy of the session's agent view now (an agent connects
+        here): the page it is sent first is shown with its assets. Memory needs none."""
+        if isinstance(self.store, MemoryProxyStore):
+            return
+        try:
+            token = await self.store.token_of(session_id)
+            if token is not None:
+                targets = await self.store.targets(session_id)
+                self._views[session_id] = (time.monotonic(), self._view(token, targets))
+        except (RedisError, OSError) as exc:
+            log.warning("loading the agent's view failed: %s", exc)
+
     def _refresh_view(self, session_id: str) -> None:
         if session_id in self._refreshing:
             return
