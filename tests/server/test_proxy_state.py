@@ -116,6 +116,27 @@ async def test_a_login_on_one_node_is_sent_by_the_other_and_written_back(
     assert [h.split(";")[0] for h in result.headers] == ["sid=after"]
 
 
+async def test_the_end_on_one_node_leaves_the_write_back_for_the_other(
+    two: tuple[ProxyState, ProxyState],
+) -> None:
+    a, b = two
+    handoff = await b.continuation.redeem(await a.continuation.handoff("s1", SITE, now=T0), now=T0)
+    assert handoff == Handoff("s1", SITE)
+    assert await a.continuation.claim_import(handoff)
+    jar = await a.jar("s1")
+    jar.import_cookies([("sid", "before")], url=URL(SITE + "/"), script_visible=set())
+    await a.save_jar("s1", jar)
+    ticket, binding = await a.continuation.return_ticket(handoff)
+    jar = await b.jar("s1")
+    jar.update_cookies_from_headers(["sid=after; Path=/; HttpOnly"], URL(SITE + "/login"))
+    await b.save_jar("s1", jar)
+    await b.forget("s1", now=T0)
+    assert await a.continuation.take_return(ticket, binding) is None  # the session is over
+    result = await a.continuation.take_ended(ticket, binding, now=T0 + 1)
+    assert result is not None and [h.split(";")[0] for h in result.headers] == ["sid=after"]
+    assert await b.continuation.take_ended(ticket, binding, now=T0 + 1) is None
+
+
 async def test_an_asset_request_on_one_node_waits_for_the_load_on_the_other(
     two: tuple[ProxyState, ProxyState],
 ) -> None:

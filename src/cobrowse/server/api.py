@@ -264,9 +264,8 @@ async def overlay(
     handoff = None
     path = ctx.config.proxy.continuation_path
     if path and parent == origin:  # the widget's page is on the site: its cookies can come
-        handoff = HandoffOut(
-            path=path, ticket=state.continuation.handoff(session_id, origin, now=ctx.clock())
-        )
+        ticket = await state.continuation.handoff(session_id, origin, now=ctx.clock())
+        handoff = HandoffOut(path=path, ticket=ticket)
     return OverlayOut(src=src, proxy_origin=proxy_origin, handoff=handoff)
 
 

@@ -47,14 +47,14 @@ async def hand_in(body: HandInBody, request: Request, ctx: Ctx) -> JSONResponse:
     """At Allow: the site's cookies of this request go into the session's jar (once per
     session and site), and the widget gets the return ticket for the end."""
     book = ctx.proxy.continuation
-    handoff = book.redeem(body.ticket, now=ctx.clock())
+    handoff = await book.redeem(body.ticket, now=ctx.clock())
     if handoff is None:
         raise ApiError(403, "bad_ticket", "This hand-off has expired or was already used.")
     session = await ctx.hub.sessions.get(handoff.session_id)
     if session is None or session.state is not State.ACTIVE:
         raise ApiError(409, "not_active", "The co-browsing session is not active.")
     copied = 0
-    if not book.imported(handoff):
+    if await book.claim_import(handoff):
         pairs = [
             (name, value)
             for name, value in parse_cookie_header(request.headers.get("cookie", ""))
@@ -65,8 +65,7 @@ async def hand_in(body: HandInBody, request: Request, ctx: Ctx) -> JSONResponse:
             pairs, url=URL(handoff.origin + "/"), script_visible=set(body.visible)
         )
         await ctx.proxy.save_jar(handoff.session_id, jar)
-        book.mark_imported(handoff)
-    ticket, binding = book.return_ticket(handoff)
+    ticket, binding = await book.return_ticket(handoff)
     response = JSONResponse({"return_ticket": ticket, "cookies": copied}, headers=NO_STORE)
     response.headers.append("set-cookie", _binding_cookie(ctx, handoff.origin, binding))
     return response
@@ -80,9 +79,9 @@ async def hand_back(body: HandBackBody, request: Request, ctx: Ctx) -> JSONRespo
     book = ctx.proxy.continuation
     now = ctx.clock()
     binding = request.cookies.get(BINDING, "")
-    result = book.take_ended(body.ticket, binding, now=now)
+    result = await book.take_ended(body.ticket, binding, now=now)
     if result is None:
-        handoff = book.take_return(body.ticket, binding)
+        handoff = await book.take_return(body.ticket, binding)
         if handoff is None:
             raise ApiError(403, "bad_ticket", "This return ticket has expired or was used.")
         result = await ctx.proxy.write_back(handoff, now=now)

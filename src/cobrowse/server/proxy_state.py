@@ -6,7 +6,9 @@ A proxied request works on a snapshot of its session's labels (`session_hosts`):
 rewriters are synchronous and propose labels for origins they meet; `settle` claims
 them in the store, and when one did not stand the caller rewrites again (at most
 SETTLE_ROUNDS times). The cookie jar is loaded before an upstream request (`jar`) and
-what the response changed is written back (`save_jar`).
+what the response changed is written back (`save_jar`). The continuation point's
+tickets (`continuation`, store/continuation_store.py) are shared the same way; at the
+session's end (`forget`) the write-back of each live return ticket is kept there.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from urllib.parse import quote, urlsplit
 from redis.exceptions import RedisError
 
 from cobrowse.config import Config
-from cobrowse.core.continuation import ContinuationBook, Handoff, WriteBack, write_back
+from cobrowse.core.continuation import Handoff, WriteBack, write_back
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginList
 from cobrowse.core.proxy_hosts import GO_PATH, ProxyAccess, ProxyHosts, SessionHosts, Target
 from cobrowse.rewrite.urls import UrlMap, origin_of
 from cobrowse.server.upstream import SessionCookieJar, Upstream
+from cobrowse.store.continuation_factory import continuation_store_from_url
+from cobrowse.store.continuation_store import ContinuationStore
 from cobrowse.store.proxy_factory import proxy_store_from_url
 from cobrowse.store.proxy_memory import AssetCache, MemoryProxyStore
 from cobrowse.store.proxy_store import (
@@ -56,7 +60,13 @@ class NamingHosts(ProxyHosts):
 
 
 class ProxyState:
-    def __init__(self, config: Config, sites: OriginList, store: ProxyStore | None = None):
+    def __init__(
+        self,
+        config: Config,
+        sites: OriginList,
+        store: ProxyStore | None = None,
+        continuation: ContinuationStore | None = None,
+    ):
         self.config = config
         self.sites = sites
         p = config.proxy
@@ -74,7 +84,9 @@ class ProxyState:
             self.hosts = NamingHosts(domain=h.domain, scheme=h.scheme, port=h.port)
         self.policy = AddressPolicy.parse(p.allowed_networks)
         self.upstream = Upstream(policy=self.policy, timeout=p.upstream_timeout_seconds)
-        self.continuation = ContinuationBook()  # node-local (see the report in docs)
+        self.continuation: ContinuationStore = continuation or continuation_store_from_url(
+            config.store.url, max_duration_seconds=config.session.max_duration_seconds
+        )
         self._views: dict[str, tuple[float, list[tuple[bytes, bytes]]]] = {}
         self._refreshing: dict[str, asyncio.Task[None]] = {}
 
@@ -284,17 +296,19 @@ class ProxyState:
     async def forget(self, session_id: str, *, now: float | None = None) -> None:
         book = self.continuation
         when = time.time() if now is None else now
-        results = {t: await self.write_back(h, now=when) for t, h in book.returns_of(session_id)}
-        book.ended(session_id, results, now=when)
+        live = await book.returns_of(session_id)
+        results = {key: await self.write_back(h, now=when) for key, h in live}
+        await book.ended(session_id, results, now=when)
         self._views.pop(session_id, None)
         await self.store.forget(session_id)
 
     async def close(self) -> None:
-        """The upstream connector and the store's client (Redis): at shutdown."""
+        """The upstream connector and the stores' clients (Redis): at shutdown."""
         for task in list(self._refreshing.values()):
             task.cancel()
         await self.upstream.close()
         await self.store.close()
+        await self.continuation.close()
 
     # --- synchronous, memory store only -----------------------------------------------
     # What the overlay route in api.py (and tests) still call directly; with Redis they
