@@ -14,6 +14,7 @@ last frame number `n`, as docs/protocol.md says).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -24,9 +25,12 @@ from typing import Any
 
 import httpx
 import pytest
+from redis import Redis as SyncRedis
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from cobrowse.server import cluster as cluster_module
+from cobrowse.server.cluster import Cluster
 from tests.nodes import Node, Nodes, cobrowse_nodes
 from tests.redis_server import RedisServer, redis_server
 
@@ -308,3 +312,65 @@ def wait_for(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+# --- the heartbeat -------------------------------------------------------------------
+
+
+@dataclass
+class Watching:
+    """A handler that only records what the cluster's watch reports."""
+
+    reports: list[tuple[set[int], bool]] = field(default_factory=list)
+
+    async def on_input(self, fields: dict[bytes, bytes]) -> None: ...
+
+    async def on_output(self, fields: dict[bytes, bytes]) -> None: ...
+
+    async def on_nodes(self, *, dead: set[int], lost: bool) -> None:
+        self.reports.append((dead, lost))
+
+
+async def _watched(watching: Watching, turns: int) -> None:
+    """Until the watch has reported `turns` more times."""
+    start = len(watching.reports)
+    deadline = time.monotonic() + WAIT
+    while len(watching.reports) < start + turns:
+        assert time.monotonic() < deadline, "the watch stopped"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_busy_loop_does_not_make_a_node_look_gone(redis_srv: RedisServer) -> None:
+    """Under load a node's event loop may not turn for longer than the node timeout; its
+    heartbeat (a thread) keeps it alive, so its sessions do not move away."""
+    node = Cluster.from_url(redis_srv.url, prefix=f"hb{time.monotonic_ns()}:", node_timeout=0.4)
+    watching = Watching()
+    await node.start(watching)
+    try:
+        time.sleep(1.6)  # the loop does nothing else: four node timeouts
+        assert await node.redis.exists(node.k("node", node.node)) == 1
+        await _watched(watching, 2)
+        assert not any(lost for _, lost in watching.reports)
+    finally:
+        await node.stop()
+
+
+async def test_a_hung_loop_lets_its_node_be_taken_for_gone(
+    redis_srv: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster_module, "LOOP_STALL_LIMIT", 0.3)
+    node = Cluster.from_url(redis_srv.url, prefix=f"hb{time.monotonic_ns()}:", node_timeout=0.4)
+    watching = Watching()
+    await node.start(watching)
+    try:
+        key = node.k("node", node.node)
+        deadline = time.monotonic() + WAIT
+        with SyncRedis.from_url(redis_srv.url) as look:  # blocking: the loop never turns
+            while look.exists(key):
+                assert time.monotonic() < deadline, "the node stayed alive"
+                time.sleep(0.05)
+        await _watched(watching, 2)  # the loop turns again: it says it may have lost some
+        assert any(lost for _, lost in watching.reports)
+        assert await node.redis.exists(key) == 1  # and it is alive again
+    finally:
+        await node.stop()

@@ -21,6 +21,8 @@ read (XTRIM MINID); their entries carry the session id, and ownership is checked
 before acting. Frames leave in order: every XADD of a node goes through one queue
 that one task flushes as a pipeline.
 
+A thread refreshes `node:<n>` (so an event loop busy under load does not make the node
+look gone), as long as the loop turns; a loop stuck for LOOP_STALL_LIMIT lets it go.
 Ownership moves only from a node that is gone (its `node:` key expired): a claim is
 one Lua script, so when two nodes try, one wins. A node that finds its own key gone
 (paused past the timeout, or Redis restarted) may have lost sessions, and checks each.
@@ -32,11 +34,14 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -47,12 +52,13 @@ STREAM_CAP = 200_000  # entries a stream may hold when its reader is gone (appro
 CALL_TIMEOUT = 5.0
 READ_COUNT = 512
 MAX_QUEUED = 100_000  # messages waiting for Redis
+LOOP_STALL_LIMIT = 10.0  # seconds without a turn of the loop: the heartbeat stops
 
 Fields = dict[bytes, bytes]
 
-# KEYS: node, nodes. ARGV: node number, ttl ms, prefix.
-# Returns {lost (1 when this node's key had expired), dead node numbers}.
-_HEARTBEAT = """
+# KEYS: node, nodes. ARGV: node number, ttl ms. Says this node is alive; returns 1 when
+# its key had expired (others may have taken its sessions over).
+_ALIVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lost = 0
@@ -61,11 +67,16 @@ if not redis.call('SET', KEYS[1], '1', 'XX', 'PX', ARGV[2]) then
   redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
 end
 redis.call('ZADD', KEYS[2], now, ARGV[1])
+return lost
+"""
+
+# KEYS: nodes. ARGV: prefix. The nodes seen whose key is gone.
+_DEAD = """
 local dead = {}
-for _, n in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if redis.call('EXISTS', ARGV[3] .. 'node:' .. n) == 0 then table.insert(dead, n) end
+for _, n in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if redis.call('EXISTS', ARGV[1] .. 'node:' .. n) == 0 then table.insert(dead, n) end
 end
-return {lost, dead}
+return dead
 """
 
 # KEYS: own, session. ARGV: this node, ttl ms, prefix, session id.
@@ -111,6 +122,7 @@ class Cluster:
     reader: Redis  # its own connections: XREAD BLOCK holds one
     prefix: str
     node_timeout: float = 1.0
+    url: str = ""  # for the heartbeat thread's own client
     node: int = 0
     handler: Handler | None = None
     _queue: list[tuple[str, Fields]] = field(default_factory=list)
@@ -121,13 +133,22 @@ class Cluster:
     _call_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _stopping: bool = False
     _scripts: dict[str, Any] = field(default_factory=dict)
+    # The heartbeat runs in a thread, so a busy event loop does not make the node look
+    # dead (its sessions would move away under load); the loop ticks `_loop_tick`, and a
+    # loop silent for LOOP_STALL_LIMIT stops the heartbeat (a hung node does die).
+    _loop_tick: float = 0.0
+    _lost: bool = False
+    _beating: threading.Event = field(default_factory=threading.Event)
+    _heart: threading.Thread | None = None
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str, node_timeout: float) -> Cluster:
         def client() -> Redis:
             return Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
 
-        return cls(redis=client(), reader=client(), prefix=prefix, node_timeout=node_timeout)
+        return cls(
+            redis=client(), reader=client(), prefix=prefix, node_timeout=node_timeout, url=url
+        )
 
     # --- keys --------------------------------------------------------------------
 
@@ -143,12 +164,20 @@ class Cluster:
         self.handler = handler
         self._scripts = {
             name: self.redis.register_script(src)
-            for name, src in (("beat", _HEARTBEAT), ("claim", _CLAIM), ("release", _RELEASE))
+            for name, src in (
+                ("alive", _ALIVE),
+                ("dead", _DEAD),
+                ("claim", _CLAIM),
+                ("release", _RELEASE),
+            )
         }
         self.node = int(await self.redis.incr(self.k("nodes", "next")))
-        await self._beat()
+        await self._scripts["alive"](keys=self._alive_keys(), args=self._alive_args())
+        self._loop_tick = time.monotonic()
+        self._heart = threading.Thread(target=self._beat_forever, name="heartbeat", daemon=True)
+        self._heart.start()
         loop = asyncio.get_running_loop()
-        for work in (self._read_forever(), self._flush_forever(), self._beat_forever()):
+        for work in (self._read_forever(), self._flush_forever(), self._watch_forever()):
             self._tasks.append(loop.create_task(work))
         log.info("node %d joined", self.node)
 
@@ -157,6 +186,9 @@ class Cluster:
         with contextlib.suppress(RedisError, OSError, TimeoutError):
             await asyncio.wait_for(self.flush(), timeout=2.0)
         self._stopping = True
+        self._beating.set()
+        if self._heart is not None:
+            await asyncio.to_thread(self._heart.join, 5.0)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -327,22 +359,44 @@ class Cluster:
         if answer is not None and not answer.done():
             answer.set_result(fields)
 
-    async def _beat(self) -> tuple[bool, set[int]]:
-        lost, dead = await self._scripts["beat"](
-            keys=[self.k("node", self.node), self.k("nodes")],
-            args=[self.node, int(self.node_timeout * 1000), self.prefix],
-        )
-        return bool(lost), {int(n) for n in dead}
+    def _alive_keys(self) -> list[str]:
+        return [self.k("node", self.node), self.k("nodes")]
 
-    async def _beat_forever(self) -> None:
+    def _alive_args(self) -> list[int]:
+        return [self.node, int(self.node_timeout * 1000)]
+
+    def _beat_forever(self) -> None:
+        """The heartbeat thread: say this node is alive while its loop turns."""
+        client = SyncRedis.from_url(self.url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        alive = client.register_script(_ALIVE)
+        try:
+            while not self._beating.wait(self.node_timeout / 4):
+                if time.monotonic() - self._loop_tick > LOOP_STALL_LIMIT:
+                    continue  # the loop is hung: let this node be taken for gone
+                try:
+                    if alive(keys=self._alive_keys(), args=self._alive_args()):
+                        self._lost = True
+                except (RedisError, OSError) as exc:
+                    log.warning("heartbeat failed: %s", exc)
+        finally:
+            client.close()
+
+    async def _watch_forever(self) -> None:
+        """The loop's side: tick, and act on nodes gone (and on having been taken for
+        gone)."""
         assert self.handler is not None
         while True:
             await asyncio.sleep(self.node_timeout / 4)
+            self._loop_tick = time.monotonic()
             try:
-                lost, dead = await self._beat()
+                dead = {
+                    int(n)
+                    for n in await self._scripts["dead"](keys=[self.k("nodes")], args=[self.prefix])
+                }
             except (RedisError, OSError) as exc:
-                log.warning("heartbeat failed: %s", exc)
+                log.warning("reading the nodes failed: %s", exc)
                 continue
+            lost, self._lost = self._lost, False
             if lost:
                 log.warning("node %d: its key had expired; checking its sessions", self.node)
             try:
