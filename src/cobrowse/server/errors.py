@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cobrowse.server.hub import RoomUnavailable
 from cobrowse.store.guards import GuardUnavailable
 
 log = logging.getLogger("cobrowse.errors")
@@ -82,5 +83,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(GuardUnavailable, on_guards_down)
     app.add_exception_handler(RedisError, on_guards_down)  # the session store, likewise
+    app.add_exception_handler(RoomUnavailable, on_guards_down)  # a node, about a session
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

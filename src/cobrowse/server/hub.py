@@ -47,7 +47,11 @@ DOWNLOAD_TTL = 300.0
 CLOSE_MOVED = 1012  # "service restart": the room moved to another node; reconnect
 KEEP_MARGIN = 300.0  # room state outlives the session's longest life by this much
 
-__all__ = ["Attachment", "Download", "Hub", "Joined", "OfferedFile"]
+__all__ = ["Attachment", "Download", "Hub", "Joined", "OfferedFile", "RoomUnavailable"]
+
+
+class RoomUnavailable(RuntimeError):
+    """The node running a session did not answer a call in time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +182,7 @@ class Hub:
             b"join",
             args({"pin": pin, "name": agent_name, "key": agent_key}),
         )
-        if answer is None or not answer.get(b"a"):
+        if not answer.get(b"a"):
             return None
         got = decode_args(answer[b"a"])
         return Joined(session=decode_session(got["session"]), agent_token=got["token"])
@@ -222,7 +226,7 @@ class Hub:
         if where is None:
             return None
         answer = await self._call(where, session_id, b"download", args({"ticket": ticket}))
-        if answer is None or not answer.get(b"a"):
+        if not answer.get(b"a"):
             return None
         head = decode_args(answer[b"a"])
         return OfferedFile(head["id"], head["name"], head["type"], bytes(answer.get(b"b", b"")))
@@ -375,6 +379,8 @@ class Hub:
                 present = present_roles(raw)
             except CodecError as exc:
                 log.error("stored room unreadable: %s", exc, extra={"session_id": session_id})
+        if session_id in self.rooms:  # another task of this node took it over meanwhile
+            return self.rooms[session_id]
         self.rooms[session_id] = room
         log.info("session taken over", extra={"session_id": session_id})
         effects = room.taken_over(present, now=self.clock())
@@ -394,14 +400,16 @@ class Hub:
 
     async def _call(
         self, node: int, session_id: str, op: bytes, head: bytes, *, body: bytes = b""
-    ) -> Fields | None:
+    ) -> Fields:
+        """Run `op` on the owner's room; RoomUnavailable when it does not answer (a
+        503: the client tries again, by then another node may have taken over)."""
         assert self.cluster is not None
         fields = {b"s": session_id.encode(), b"op": op, b"a": head, b"b": body}
         try:
             return await self.cluster.call(node, fields)
         except CallFailed:
             log.warning("owner node %d did not answer", node, extra={"session_id": session_id})
-            return None
+            raise RoomUnavailable(f"the node running session {session_id} did not answer") from None
 
     # --- running a room -------------------------------------------------------
 
