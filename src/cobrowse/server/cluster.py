@@ -52,6 +52,8 @@ STREAM_CAP = 200_000  # entries a stream may hold when its reader is gone (appro
 CALL_TIMEOUT = 5.0
 READ_COUNT = 512
 MAX_QUEUED = 100_000  # messages waiting for Redis
+TRIM_EVERY = 0.2  # seconds between trims of what a node read from its streams
+TRIM = b"trim"  # a queued trim of a stream, not a message
 LOOP_STALL_LIMIT = 10.0  # seconds without a turn of the loop: the heartbeat stops
 
 Fields = dict[bytes, bytes]
@@ -315,6 +317,7 @@ class Cluster:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            await asyncio.sleep(0)  # what the other ready tasks send goes in the same batch
             while self._queue:
                 batch, self._queue = self._queue, []
                 await _retrying("relaying", lambda: self._write(batch))  # noqa: B023
@@ -323,12 +326,20 @@ class Cluster:
     async def _write(self, batch: list[tuple[str, Fields]]) -> None:
         pipe = self.redis.pipeline(transaction=False)
         for key, fields in batch:
-            pipe.xadd(key, fields, maxlen=STREAM_CAP, approximate=True)  # type: ignore[arg-type]
-        await pipe.execute()
+            if fields.get(b"k") == TRIM:
+                pipe.xtrim(key, minid=fields[b"minid"].decode())
+            else:
+                pipe.xadd(key, fields, maxlen=STREAM_CAP, approximate=True)  # type: ignore[arg-type]
+        await pipe.execute(raise_on_error=False)
+
+    def _send_trim(self, key: str, minid: str) -> None:
+        self._queue.append((key, {b"k": TRIM, b"minid": minid.encode()}))
+        self._wake.set()
 
     async def _read_forever(self) -> None:
         streams = {self.k("in", self.node): "0-0", self.k("out", self.node): "0-0"}
         inbox = self.k("in", self.node)
+        trimmed = 0.0
         assert self.handler is not None
         while True:
             got = await _retrying(
@@ -348,11 +359,13 @@ class Cluster:
                             await self.handler.on_output(fields)
                     except Exception:
                         log.exception("a relayed message failed (%r)", fields.get(b"k"))
-                last = entries[-1][0].decode() if entries else None
-                if last is not None:
-                    ms, seq = last.split("-")
-                    with contextlib.suppress(RedisError, OSError):
-                        await self.redis.xtrim(name, minid=f"{ms}-{int(seq) + 1}")
+            now = time.monotonic()
+            if now - trimmed >= TRIM_EVERY:  # what was read goes, a few times a second
+                trimmed = now
+                for name, last in streams.items():
+                    if last != "0-0":
+                        ms, _, seq = _text(last).partition("-")
+                        self._send_trim(name, f"{ms}-{int(seq) + 1}")
 
     def _answered(self, fields: Fields) -> None:
         answer = self._calls.get(fields.get(b"i", b"").decode())
