@@ -26,18 +26,16 @@ hash-tagged prefix ("{cobrowse}:") on Redis Cluster, as the other stores' do.
 
 from __future__ import annotations
 
-import math
 import secrets
 from typing import Any
 
 import orjson
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.asyncio import Redis
 
 from cobrowse.core.continuation import HANDOFF_TTL, RETURN_TTL_AFTER_END, Handoff, WriteBack
 from cobrowse.store.continuation_store import decode_write_back, encode_write_back
 from cobrowse.store.proxy_redis import secret_hash
+from cobrowse.store.redis_client import ms, redis_client
 from cobrowse.store.url import DEFAULT_PREFIX
 
 # KEYS: ho, hos; ARGV: [S, origin] json, ticket hash, ms
@@ -102,10 +100,6 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 """
 
 
-def _ms(seconds: float) -> int:
-    return max(1, math.ceil(seconds * 1000))
-
-
 def _str(raw: Any) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
@@ -113,7 +107,7 @@ def _str(raw: Any) -> str:
 class RedisContinuationStore:
     def __init__(self, redis: Redis, *, ttl_seconds: float, prefix: str = DEFAULT_PREFIX) -> None:
         self.redis = redis
-        self.ttl_ms = _ms(ttl_seconds)
+        self.ttl_ms = ms(ttl_seconds)
         self.prefix = prefix
         self._handoff = redis.register_script(HANDOFF)
         self._claim_import = redis.register_script(CLAIM_IMPORT)
@@ -133,16 +127,8 @@ class RedisContinuationStore:
         max_connections: int = 16,
     ) -> RedisContinuationStore:
         """A store on a redis-py URL (store/url.py has ours); connects lazily."""
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-            socket_timeout=timeout_seconds,
-            health_check_interval=30,
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-        )
-        return cls(Redis.from_pool(pool), ttl_seconds=ttl_seconds, prefix=prefix)
+        redis = redis_client(url, timeout_seconds=timeout_seconds, max_connections=max_connections)
+        return cls(redis, ttl_seconds=ttl_seconds, prefix=prefix)
 
     def _k(self, name: str, key: str) -> str:
         return f"{self.prefix}ct:{name}:{key}"
@@ -152,7 +138,7 @@ class RedisContinuationStore:
         hashed = secret_hash(ticket)
         await self._handoff(
             keys=[self._k("ho", hashed), self._k("hos", session_id)],
-            args=[orjson.dumps([session_id, origin]), hashed, _ms(HANDOFF_TTL)],
+            args=[orjson.dumps([session_id, origin]), hashed, ms(HANDOFF_TTL)],
         )
         return ticket
 
@@ -200,7 +186,7 @@ class RedisContinuationStore:
         return [(_str(h), Handoff(session_id, _str(origin))) for origin, h in raw.items()]
 
     async def ended(self, session_id: str, results: dict[str, WriteBack], *, now: float) -> None:
-        args: list[Any] = [self.prefix, session_id, _ms(RETURN_TTL_AFTER_END)]
+        args: list[Any] = [self.prefix, session_id, ms(RETURN_TTL_AFTER_END)]
         for hashed, result in results.items():
             args += [hashed, encode_write_back(result)]
         s = session_id

@@ -25,15 +25,12 @@ Redis failing (down, timeouts, a script error) raises GuardUnavailable.
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import orjson
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from cobrowse.core.links import AgentLink, remembered_until
@@ -48,6 +45,7 @@ from cobrowse.store.guards import (
     new_agent,
     usable_cookie,
 )
+from cobrowse.store.redis_client import ms, redis_client
 from cobrowse.store.url import DEFAULT_PREFIX
 
 T = TypeVar("T")
@@ -158,10 +156,6 @@ def hashed(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _ms(seconds: float) -> int:
-    return max(1, math.ceil(seconds * 1000))
-
-
 def _time(now: float) -> str:
     """A time as Lua and Redis scores read it back exactly."""
     return repr(float(now))
@@ -192,16 +186,8 @@ class RedisGuardStore:
         max_connections: int = 64,
     ) -> RedisGuardStore:
         """A store on a redis-py URL (store/url.py); connects lazily, on first use."""
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-            socket_timeout=timeout_seconds,
-            health_check_interval=30,
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-        )
-        return cls(Redis.from_pool(pool), rules, prefix=prefix)
+        redis = redis_client(url, timeout_seconds=timeout_seconds, max_connections=max_connections)
+        return cls(redis, rules, prefix=prefix)
 
     # --- keys -------------------------------------------------------------------------
 
@@ -239,7 +225,7 @@ class RedisGuardStore:
                     _time(now),
                     _time(policy.window),
                     policy.lockout_failures,
-                    _ms(policy.window),
+                    ms(policy.window),
                 ],
             ),
         )
@@ -287,7 +273,7 @@ class RedisGuardStore:
                     _time(ceiling.window),
                     ceiling.limit,
                     f"{_time(now)}:{secrets.token_hex(8)}",
-                    _ms(ceiling.window),
+                    ms(ceiling.window),
                 ],
             ),
         )
@@ -327,7 +313,7 @@ class RedisGuardStore:
                     hashed(link.jti),
                     _time(until),
                     self.rules.max_links,
-                    _ms(until - now),
+                    ms(until - now),
                 ],
             ),
         )
@@ -345,7 +331,7 @@ class RedisGuardStore:
         )
         await self._run(
             "sign an agent in",
-            self.redis.set(self._k_agent(cookie), value, px=_ms(self.rules.agent_ttl)),
+            self.redis.set(self._k_agent(cookie), value, px=ms(self.rules.agent_ttl)),
         )
         return cookie
 
@@ -393,7 +379,7 @@ class RedisGuardStore:
                     value,
                     h,
                     _time(pending.expires_at),
-                    _ms(pending.expires_at - now),
+                    ms(pending.expires_at - now),
                     _time(now),
                     max_pending,
                     self.prefix,

@@ -39,14 +39,11 @@ hash-tagged prefix ("{cobrowse}:") on Redis Cluster, as the session store's do.
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from typing import Any
 
 import orjson
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.asyncio import Redis
 
 from cobrowse.core.proxy_hosts import TICKET_TTL, Target, new_label
 from cobrowse.store.proxy_store import (
@@ -59,6 +56,7 @@ from cobrowse.store.proxy_store import (
     encode_cookie,
     encode_key,
 )
+from cobrowse.store.redis_client import ms, redis_client
 from cobrowse.store.url import DEFAULT_PREFIX
 
 LABEL_DRAWS = 16  # labels carry 50 random bits: a second draw is already rare
@@ -221,10 +219,6 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _ms(seconds: float) -> int:
-    return max(1, math.ceil(seconds * 1000))
-
-
 def _str(raw: Any) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
@@ -239,7 +233,7 @@ class RedisProxyStore:
         prefix: str = DEFAULT_PREFIX,
     ) -> None:
         self.redis = redis
-        self.ttl_ms = _ms(ttl_seconds)
+        self.ttl_ms = ms(ttl_seconds)
         self.asset_cache_bytes = asset_cache_bytes
         self.prefix = prefix
         self._claim = redis.register_script(CLAIM)
@@ -264,17 +258,9 @@ class RedisProxyStore:
         max_connections: int = 64,
     ) -> RedisProxyStore:
         """A store on a redis-py URL (store/url.py has ours); connects lazily."""
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-            socket_timeout=timeout_seconds,
-            health_check_interval=30,
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-        )
+        redis = redis_client(url, timeout_seconds=timeout_seconds, max_connections=max_connections)
         return cls(
-            Redis.from_pool(pool),
+            redis,
             ttl_seconds=ttl_seconds,
             asset_cache_bytes=asset_cache_bytes,
             prefix=prefix,
@@ -339,7 +325,7 @@ class RedisProxyStore:
         hashed = secret_hash(ticket)
         await self._ticket(
             keys=[self._k("end", session_id), self._k("tk", hashed), self._k("tks", session_id)],
-            args=[self.ttl_ms, session_id, hashed, _ms(TICKET_TTL)],
+            args=[self.ttl_ms, session_id, hashed, ms(TICKET_TTL)],
         )
         return ticket
 

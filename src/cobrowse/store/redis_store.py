@@ -22,14 +22,11 @@ so on Redis Cluster use a hash-tagged prefix ("{cobrowse}:") to keep them on one
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from collections.abc import Callable
 from typing import Any
 
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from cobrowse.core.messages import Role
@@ -51,6 +48,7 @@ from cobrowse.store.codec import (
     encode_session,
     encode_tombstone,
 )
+from cobrowse.store.redis_client import ms, redis_client
 from cobrowse.store.url import DEFAULT_PREFIX
 
 # Past max_duration the server's sweep ends and forgets a session; the margin lets it
@@ -144,10 +142,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _ms(seconds: float) -> int:
-    return max(1, math.ceil(seconds * 1000))
-
-
 class RedisSessionStore:
     def __init__(
         self,
@@ -185,16 +179,7 @@ class RedisSessionStore:
     ) -> RedisSessionStore:
         """A store on a redis-py URL (see store/url.py for ours); connects lazily. At most
         `max_connections` commands are in flight; more wait (up to the timeout) for one."""
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-            socket_timeout=timeout_seconds,
-            health_check_interval=30,
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-        )
-        redis = Redis.from_pool(pool)
+        redis = redis_client(url, timeout_seconds=timeout_seconds, max_connections=max_connections)
         return cls(
             redis,
             max_sessions=max_sessions,
@@ -227,8 +212,8 @@ class RedisSessionStore:
     # --- the Protocol ---------------------------------------------------------
 
     async def create(self, *, timeouts: Timeouts, now: float) -> NewSession:
-        ttl = _ms(timeouts.max_duration + self.margin_seconds)
-        pin_ttl = _ms(timeouts.pin_ttl)
+        ttl = ms(timeouts.max_duration + self.margin_seconds)
+        pin_ttl = ms(timeouts.pin_ttl)
         collided: set[str] = set()
         for _ in range(PIN_CLAIMS):
             session = Session(
@@ -311,7 +296,7 @@ class RedisSessionStore:
                 self._k_tokens_of(session.id),
                 self._k_live,
             ],
-            args=[session.id, encode_tombstone(tomb), _ms(TOMBSTONE_SECONDS), self.prefix],
+            args=[session.id, encode_tombstone(tomb), ms(TOMBSTONE_SECONDS), self.prefix],
         )
 
     async def prune_tombstones(self, *, now: float) -> None:

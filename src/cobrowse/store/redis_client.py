@@ -1,0 +1,29 @@
+"""The one way the Redis stores connect (sessions, guards, proxy state, continuation
+tickets): a bounded pool, timeouts, a short retry on a dropped connection."""
+
+from __future__ import annotations
+
+import math
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
+
+def redis_client(url: str, *, timeout_seconds: float, max_connections: int) -> Redis:
+    """A client on a redis-py URL (store/url.py has ours); connects lazily."""
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=timeout_seconds,
+        socket_connect_timeout=timeout_seconds,
+        socket_timeout=timeout_seconds,
+        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+    )
+    return Redis.from_pool(pool)
+
+
+def ms(seconds: float) -> int:
+    """A duration as Redis takes it (PX): milliseconds, at least one."""
+    return max(1, math.ceil(seconds * 1000))
