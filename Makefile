@@ -76,6 +76,7 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/masking.py
 	PYTHONPATH=. $(BIN)/python bench/audit.py
 	PYTHONPATH=. $(BIN)/python bench/load.py --quick
+	PYTHONPATH=. $(BIN)/python bench/load.py --nodes --quick
 	PYTHONPATH=. $(BIN)/python bench/load.py --soak 600 --sessions 300
 
 clean:
