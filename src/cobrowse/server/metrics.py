@@ -4,7 +4,8 @@ app (and each test) counts on its own. Served by GET /metrics (server/monitoring
 Label values come from fixed vocabularies in code, never from input: no URL, host,
 session id, agent or other user value is ever a label, so the series stay few.
 
-Counted where things happen (plain methods, cheap enough for the relay's hot path):
+Counted where things happen (plain methods, cheap enough for the relay's hot path;
+the relay's own counts are plain numbers, turned into series only when scraped):
 
     relayed(direction, frames=, nbytes=)   frames and bytes sent to an agent or visitor
     relay_latency(seconds)                 from a frame's arrival to its fan-out
@@ -18,12 +19,18 @@ Computed at scrape time from callbacks: sessions by state, replay buffer bytes.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 
 from cobrowse.core.session import State
 
@@ -108,6 +115,44 @@ class _Computed:
         )
 
 
+class _Relay:
+    """What the relay counts on every frame, as plain numbers: a prometheus_client
+    Counter or Histogram takes a lock per call, several microseconds a frame."""
+
+    def __init__(self) -> None:
+        self.frames = dict.fromkeys(DIRECTIONS, 0)
+        self.bytes = dict.fromkeys(DIRECTIONS, 0)
+        self.buckets = [0] * (len(RELAY_BUCKETS) + 1)  # the last: above every bound
+        self.latency_sum = 0.0
+
+    def describe(self) -> Iterable[Metric]:
+        return self.collect()
+
+    def collect(self) -> Iterable[Metric]:
+        frames = CounterMetricFamily(
+            "cobrowse_frames_relayed", "WebSocket frames relayed, by direction.",
+            labels=["direction"],
+        )  # fmt: skip
+        sent = CounterMetricFamily(
+            "cobrowse_relayed_bytes", "Bytes relayed over WebSockets, by direction.",
+            labels=["direction"],
+        )  # fmt: skip
+        for direction in DIRECTIONS:
+            frames.add_metric([direction], self.frames[direction])
+            sent.add_metric([direction], self.bytes[direction])
+        cumulative, total = [], 0
+        for bound, count in zip((*map(str, RELAY_BUCKETS), "+Inf"), self.buckets, strict=True):
+            total += count
+            cumulative.append((bound, total))
+        latency = HistogramMetricFamily(
+            "cobrowse_relay_latency_seconds",
+            "Time from a frame's arrival to its fan-out to the other side.",
+            buckets=cumulative,
+            sum_value=self.latency_sum,
+        )
+        return [frames, sent, latency]
+
+
 class Metrics:
     """The app's counters and histograms, in a registry of its own."""
 
@@ -127,24 +172,8 @@ class Metrics:
             ["outcome"],
             registry=reg,
         )
-        self.frames = Counter(
-            "cobrowse_frames_relayed",
-            "WebSocket frames relayed, by direction.",
-            ["direction"],
-            registry=reg,
-        )
-        self.bytes = Counter(
-            "cobrowse_relayed_bytes",
-            "Bytes relayed over WebSockets, by direction.",
-            ["direction"],
-            registry=reg,
-        )
-        self.latency = Histogram(
-            "cobrowse_relay_latency_seconds",
-            "Time from a frame's arrival to its fan-out to the other side.",
-            buckets=RELAY_BUCKETS,
-            registry=reg,
-        )
+        self.relay = _Relay()
+        reg.register(self.relay)
         self.proxy_requests = Counter(
             "cobrowse_proxy_requests",
             "HTTP requests to proxy hosts, by response status ('none': no answer sent).",
@@ -163,9 +192,6 @@ class Metrics:
             ["kind"],
             registry=reg,
         )
-        # Resolved once: the relay counts on every frame.
-        self._frames = {d: self.frames.labels(direction=d) for d in DIRECTIONS}
-        self._bytes = {d: self.bytes.labels(direction=d) for d in DIRECTIONS}
         self._joins = {o: self.joins.labels(outcome=o) for o in JOIN_OUTCOMES}
         for kind in ERROR_KINDS:
             self.errors.labels(kind=kind)
@@ -174,11 +200,14 @@ class Metrics:
 
     def relayed(self, direction: Direction, *, frames: int = 1, nbytes: int) -> None:
         """`frames` WebSocket frames of `nbytes` bytes in all, sent `direction`."""
-        self._frames[direction].inc(frames)
-        self._bytes[direction].inc(nbytes)
+        relay = self.relay
+        relay.frames[direction] += frames
+        relay.bytes[direction] += nbytes
 
     def relay_latency(self, seconds: float) -> None:
-        self.latency.observe(seconds)
+        relay = self.relay
+        relay.buckets[bisect_left(RELAY_BUCKETS, seconds)] += 1
+        relay.latency_sum += seconds
 
     def error(self, kind: str) -> None:
         """One error of `kind`: a fixed word of the calling code (lower case, digits,
