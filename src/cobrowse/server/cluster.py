@@ -45,11 +45,14 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from cobrowse.store.redis_client import NOW_MS_LUA, redis_client, text
+
 log = logging.getLogger("cobrowse.cluster")
 
 CONN_BITS = 32  # a connection's number: node << CONN_BITS | its number on the node
 STREAM_CAP = 200_000  # entries a stream may hold when its reader is gone (approximate)
 CALL_TIMEOUT = 5.0
+CLIENT_CONNECTIONS = 32  # each of a node's two clients (writes and calls; reads)
 READ_COUNT = 512
 MAX_QUEUED = 100_000  # messages waiting for Redis
 TRIM_EVERY = 0.2  # seconds between trims of what a node read from its streams
@@ -60,9 +63,9 @@ Fields = dict[bytes, bytes]
 
 # KEYS: node, nodes. ARGV: node number, ttl ms. Says this node is alive; returns 1 when
 # its key had expired (others may have taken its sessions over).
-_ALIVE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+_ALIVE = (
+    NOW_MS_LUA
+    + """
 local lost = 0
 if not redis.call('SET', KEYS[1], '1', 'XX', 'PX', ARGV[2]) then
   lost = 1
@@ -71,6 +74,7 @@ end
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 return lost
 """
+)
 
 # KEYS: nodes. ARGV: prefix. The nodes seen whose key is gone.
 _DEAD = """
@@ -146,7 +150,7 @@ class Cluster:
     @classmethod
     def from_url(cls, url: str, *, prefix: str, node_timeout: float) -> Cluster:
         def client() -> Redis:
-            return Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
+            return redis_client(url, timeout_seconds=5.0, max_connections=CLIENT_CONNECTIONS)
 
         return cls(
             redis=client(), reader=client(), prefix=prefix, node_timeout=node_timeout, url=url
@@ -233,7 +237,7 @@ class Cluster:
         )
 
     async def owned_by(self, node: int) -> list[str]:
-        return [_text(s) for s in await self.redis.smembers(self.k("owned", node))]
+        return [text(s) for s in await self.redis.smembers(self.k("owned", node))]
 
     async def adopting(self, node: int) -> bool:
         """Whether this node takes up the sessions of a dead node (one node does)."""
@@ -364,7 +368,7 @@ class Cluster:
                 trimmed = now
                 for name, last in streams.items():
                     if last != "0-0":
-                        ms, _, seq = _text(last).partition("-")
+                        ms, _, seq = text(last).partition("-")
                         self._send_trim(name, f"{ms}-{int(seq) + 1}")
 
     def _answered(self, fields: Fields) -> None:
@@ -432,10 +436,6 @@ async def _retrying(what: str, step: Callable[[], Awaitable[Any]]) -> Any:
 
 def _bytes(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else bytes(value)
-
-
-def _text(value: bytes | str) -> str:
-    return value if isinstance(value, str) else value.decode()
 
 
 def encode_args(data: dict[str, Any]) -> bytes:

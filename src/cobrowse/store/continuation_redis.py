@@ -35,7 +35,7 @@ from redis.asyncio import Redis
 from cobrowse.core.continuation import HANDOFF_TTL, RETURN_TTL_AFTER_END, Handoff, WriteBack
 from cobrowse.store.continuation_store import decode_write_back, encode_write_back
 from cobrowse.store.proxy_redis import secret_hash
-from cobrowse.store.redis_client import ms, redis_client
+from cobrowse.store.redis_client import ms, redis_client, text
 from cobrowse.store.url import DEFAULT_PREFIX
 
 # KEYS: ho, hos; ARGV: [S, origin] json, ticket hash, ms
@@ -98,10 +98,6 @@ for _, h in ipairs(redis.call('HVALS', KEYS[1])) do redis.call('DEL', p .. 'rt:'
 for _, h in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', p .. 'ho:' .. h) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 """
-
-
-def _str(raw: Any) -> str:
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
 class RedisContinuationStore:
@@ -183,7 +179,7 @@ class RedisContinuationStore:
 
     async def returns_of(self, session_id: str) -> list[tuple[str, Handoff]]:
         raw: dict[Any, Any] = await self.redis.hgetall(self._k("rs", session_id))
-        return [(_str(h), Handoff(session_id, _str(origin))) for origin, h in raw.items()]
+        return [(text(h), Handoff(session_id, text(origin))) for origin, h in raw.items()]
 
     async def ended(self, session_id: str, results: dict[str, WriteBack], *, now: float) -> None:
         args: list[Any] = [self.prefix, session_id, ms(RETURN_TTL_AFTER_END)]

@@ -56,7 +56,7 @@ from cobrowse.store.proxy_store import (
     encode_cookie,
     encode_key,
 )
-from cobrowse.store.redis_client import ms, redis_client
+from cobrowse.store.redis_client import ms, redis_client, text
 from cobrowse.store.url import DEFAULT_PREFIX
 
 LABEL_DRAWS = 16  # labels carry 50 random bits: a second draw is already rare
@@ -219,10 +219,6 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _str(raw: Any) -> str:
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
-
-
 class RedisProxyStore:
     def __init__(
         self,
@@ -276,7 +272,7 @@ class RedisProxyStore:
         out: dict[str, Target] = {}
         for origin, value in raw.items():
             label, other = orjson.loads(value)
-            out[_str(origin)] = Target(session_id, _str(origin), label, other)
+            out[text(origin)] = Target(session_id, text(origin), label, other)
         return out
 
     async def target(self, label: str) -> Target | None:
@@ -336,11 +332,11 @@ class RedisProxyStore:
             keys=[self._k("tk", hashed)],
             args=[self.prefix, hashed, credential, secret_hash(credential)],
         )
-        return None if not done else (_str(done[0]), _str(done[1]))
+        return None if not done else (text(done[0]), text(done[1]))
 
     async def session_of(self, credential: str) -> str | None:
         raw = await self.redis.get(self._k("crh", secret_hash(credential)))
-        return None if raw is None else _str(raw)
+        return None if raw is None else text(raw)
 
     # --- assets -------------------------------------------------------------------
 
@@ -354,15 +350,15 @@ class RedisProxyStore:
             ],
             args=[self.ttl_ms, token, secret_hash(token), session_id],
         )
-        return _str(held)
+        return text(held)
 
     async def token_of(self, session_id: str) -> str | None:
         raw = await self.redis.get(self._k("at", session_id))
-        return None if raw is None else _str(raw).split(" ", 1)[0]
+        return None if raw is None else text(raw).split(" ", 1)[0]
 
     async def session_of_token(self, token: str) -> str | None:
         raw = await self.redis.get(self._k("ath", secret_hash(token)))
-        return None if raw is None else _str(raw)
+        return None if raw is None else text(raw)
 
     async def put_asset(self, session_id: str, label: str, path: str, asset: Asset) -> None:
         if len(asset.body) > min(MAX_ASSET_BYTES, self.asset_cache_bytes):
@@ -384,7 +380,7 @@ class RedisProxyStore:
         body, content_type = await self.redis.hmget(self._k("a", session_id), "b" + key, "t" + key)
         if body is None or content_type is None:
             return None
-        return Asset(_str(content_type), body if isinstance(body, bytes) else body.encode())
+        return Asset(text(content_type), body if isinstance(body, bytes) else body.encode())
 
     async def asset_bytes(self, session_id: str) -> int:
         """The real bytes the session's assets take (the bound's measure)."""
@@ -401,7 +397,7 @@ class RedisProxyStore:
 
     async def parent_origin(self, session_id: str) -> str:
         raw = await self.redis.get(self._k("po", session_id))
-        return "" if raw is None else _str(raw)
+        return "" if raw is None else text(raw)
 
     async def redirected(self, session_id: str, *, redirect: bool) -> int:
         if not redirect:
@@ -426,7 +422,7 @@ class RedisProxyStore:
         return JarState(
             cookies=tuple(decode_cookie(raw) for raw in cookies),
             baselines={
-                _str(host): tuple(decode_cookie(c) for c in orjson.loads(raw))
+                text(host): tuple(decode_cookie(c) for c in orjson.loads(raw))
                 for host, raw in baselines.items()
             },
             deleted=tuple(decode_cookie(raw) for raw in deleted),
@@ -469,5 +465,5 @@ class RedisProxyStore:
 
 
 def _guess(raw: Any) -> tuple[str, str]:
-    host, _, name = _str(raw).partition("\t")
+    host, _, name = text(raw).partition("\t")
     return host, name

@@ -4,10 +4,17 @@ tickets): a bounded pool, timeouts, a short retry on a dropped connection."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+
+# Lua: `now`, Redis's own clock in Unix milliseconds (one clock for every node).
+NOW_MS_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
 
 
 def redis_client(url: str, *, timeout_seconds: float, max_connections: int) -> Redis:
@@ -27,3 +34,8 @@ def redis_client(url: str, *, timeout_seconds: float, max_connections: int) -> R
 def ms(seconds: float) -> int:
     """A duration as Redis takes it (PX): milliseconds, at least one."""
     return max(1, math.ceil(seconds * 1000))
+
+
+def text(raw: Any) -> str:
+    """A value Redis answered (bytes, as our clients do not decode) as a string."""
+    return raw.decode() if isinstance(raw, bytes) else str(raw)

@@ -48,7 +48,7 @@ from cobrowse.store.codec import (
     encode_session,
     encode_tombstone,
 )
-from cobrowse.store.redis_client import ms, redis_client
+from cobrowse.store.redis_client import NOW_MS_LUA, ms, redis_client
 from cobrowse.store.url import DEFAULT_PREFIX
 
 # Past max_duration the server's sweep ends and forgets a session; the margin lets it
@@ -58,10 +58,7 @@ DEFAULT_MARGIN_SECONDS = 300.0
 PIN_CLAIMS = 64  # as core/pin.py: with the space half full, 64 failures are 2**-64
 MGET_CHUNK = 500
 
-_NOW_MS = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
+_NOW_MS = NOW_MS_LUA
 
 # KEYS: live, session, pin, token, token set
 # ARGV: max_sessions, id, session json, session ttl ms, pin ttl ms, grant json, token hash
