@@ -69,20 +69,30 @@ interface MutationData {
 /**
  * The style a blocked element gets in the recording, so that its placeholder in the
  * agent's mirror keeps the size rrweb measured (`rr_width`, `rr_height`: the border
- * box): the size includes padding and border, and an inline element becomes an
- * inline-block (width and height do not apply to an inline box), sitting where the
- * text did. Its other attributes (id, style) are not recorded, so this is all it has.
+ * box) and its place: the size includes padding and border, and an inline element
+ * becomes an inline-block (width and height do not apply to an inline box) that sits
+ * where the text did, its padding and border reaching out of the line as an inline
+ * box's do (negative vertical margins) instead of making the line taller. Its other
+ * attributes (id, style) are not recorded, so this is all the mirror has.
  */
 export function blockedStyle(el: Element): string {
-  let display = '';
+  let style: CSSStyleDeclaration | null = null;
   try {
-    display = el.ownerDocument?.defaultView?.getComputedStyle(el).display ?? '';
+    style = el.ownerDocument?.defaultView?.getComputedStyle(el) ?? null;
   } catch {
     /* not styleable */
   }
   const box = 'box-sizing:border-box;';
   // '' (not computed): the initial value, inline
-  return (display || 'inline') === 'inline' ? `${box}display:inline-block;vertical-align:text-bottom;` : box;
+  if (!style || (style.display || 'inline') !== 'inline') return box;
+  const px = (...values: string[]): number =>
+    values.reduce((sum, v) => sum + (Number.parseFloat(v) || 0), 0);
+  const above = px(style.paddingTop, style.borderTopWidth);
+  const below = px(style.paddingBottom, style.borderBottomWidth);
+  return (
+    `${box}display:inline-block;vertical-align:text-bottom;` +
+    `margin-top:${-above}px;margin-bottom:${-below}px;`
+  );
 }
 
 export class Masker {
