@@ -136,11 +136,15 @@ export class SplitText {
   /**
    * rrweb's maskTextFn names a text node by its text and its parent element: the text
    * nodes of `parent` holding `text`, masked with the values of their block (if several
-   * hold the same text, what any of them hides is hidden). Null: no such text node.
+   * hold the same text, what any of them hides is hidden). Null: no such text node, or
+   * it is its block's only text (its own text decides).
    */
   in(text: string, parent: Element): string | null {
     if (this.patterns.length === 0) return null;
     this.touch();
+    // The common case: the only child of a block is its whole inline content.
+    const only = parent.firstChild;
+    if (only && only === parent.lastChild && !TRANSPARENT.has(this.display(parent))) return null;
     let index = this.byParent.get(parent);
     if (!index) {
       index = new Map();
