@@ -121,7 +121,19 @@ def phones(draw: st.DrawFn) -> str:
     return f"+91{draw(st.sampled_from([' ', '']))}{number[:5]}{sep}{number[5:]}"
 
 
-values = st.one_of(pans(), aadhaars(), cards(), ibans(), phones())
+@st.composite
+def emails(draw: st.DrawFn) -> str:
+    word = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=8)
+    sep = draw(st.sampled_from([".", "-", "_", "+"]))
+    return f"{draw(word)}{sep}{draw(word)}@{draw(word)}.{draw(st.sampled_from(['in', 'co.in']))}"
+
+
+@st.composite
+def accounts(draw: st.DrawFn) -> str:
+    return "".join(draw(st.lists(st.sampled_from(string.digits), min_size=9, max_size=18)))
+
+
+values = st.one_of(pans(), aadhaars(), cards(), ibans(), phones(), emails(), accounts())
 
 
 @st.composite
@@ -166,6 +178,10 @@ def _dress(draw: st.DrawFn, ch: str) -> str:
         return draw(st.sampled_from(DASHES))
     if ch == "+":
         return draw(st.sampled_from(["+", "\uff0b", "\ufe62"]))
+    if ch == "@":
+        return draw(st.sampled_from(["@", "\uff20", "\ufe6b"]))
+    if ch == ".":
+        return draw(st.sampled_from([".", "\uff0e"]))
     return ch
 
 

@@ -99,7 +99,7 @@ const COMPAT_DIGITS = [
 const LETTER_FORMS: Array<[number, number]> = [[0xff21, 0xff41], [0x1d400, 0x1d41a], [0x1d5d4, 0x1d5ee], [0x24b6, 0x24d0]];
 
 function genValue(r: () => number): string {
-  const kind = Math.floor(r() * 5);
+  const kind = Math.floor(r() * 6);
   const sep = (): string => pick(r, ['', ' ', '-']);
   if (kind === 0) {
     const l = () => pick(r, [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ']);
@@ -119,6 +119,10 @@ function genValue(r: () => number): string {
     return [0, 4, 8, 12].map((i) => n.slice(i, i + 4)).join(s);
   }
   if (kind === 3) return 'GB82 WEST 1234 5698 7654 32';
+  if (kind === 4) {
+    const word = () => Array.from({ length: 1 + Math.floor(r() * 7) }, () => pick(r, [...'abcdefxyz0123'])).join('');
+    return `${word()}${pick(r, ['.', '-', '_', '+'])}${word()}@${word()}.${pick(r, ['in', 'co.in'])}`;
+  }
   const n = pick(r, [...'6789']) + digits(r, 9);
   return `+91${pick(r, [' ', ''])}${n.slice(0, 5)}${sep()}${n.slice(5)}`;
 }
@@ -139,6 +143,8 @@ function dress(r: () => number, ch: string): string {
   if (ch === ' ') return pick(r, SPACES);
   if (ch === '-') return pick(r, DASHES);
   if (ch === '+') return pick(r, ['+', '\uff0b', '\ufe62']);
+  if (ch === '@') return pick(r, ['@', '\uff20', '\ufe6b']);
+  if (ch === '.') return pick(r, ['.', '\uff0e']);
   return ch;
 }
 
@@ -275,6 +281,11 @@ describe('a blocked element in the recording', () => {
     expect(blockedStyle(inline)).toContain('display:inline-block');
     expect(blockedStyle(inline)).toContain('box-sizing:border-box');
     expect(blockedStyle(document.getElementById('bl')!)).not.toContain('display');
+    // An inline box's padding and border reach out of its line: so do the placeholder's.
+    const padded = document.createElement('span');
+    padded.style.cssText = 'padding: 3px 8px 5px; border: 1px solid black';
+    document.body.append(padded);
+    expect(blockedStyle(padded)).toContain('margin-top:-4px;margin-bottom:-6px;');
     const nodes = new Map<number, Node>([[7, inline]]);
     const event = { type: 2, data: { node: { type: 2, id: 7, tagName: 'span', attributes: { class: 'x', rr_width: '90px', rr_height: '18px' }, childNodes: [] } } };
     const out = masker.event(event, (id) => nodes.get(id) ?? null);
