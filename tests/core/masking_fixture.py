@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cobrowse.core.masking import BUILTIN_PATTERNS, compile_rules, mask_text
+from cobrowse.core.masking import BUILTIN_PATTERNS, compile_rules, mask_pieces, mask_text
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "masking"
 
@@ -50,6 +50,60 @@ TEXTS = [
 ]
 
 
+def script(text: str, zero: int) -> str:
+    """`text` with its ASCII digits written in the digits of the script whose zero is `zero`."""
+    return "".join(chr(zero + int(c)) if c.isdigit() else c for c in text)
+
+
+DEVANAGARI, BENGALI, ARABIC_INDIC, FULLWIDTH, MATH_BOLD = 0x966, 0x9E6, 0x660, 0xFF10, 0x1D7CE
+NBSP, NNBSP, FIGURE_SPACE, IDEOGRAPHIC_SPACE = "\u00a0", "\u202f", "\u2007", "\u3000"
+SHY, ZWSP, ZWJ, ZWNJ, WJ, BOM = "\u00ad", "\u200b", "\u200d", "\u200c", "\u2060", "\ufeff"
+
+# Values written the way real pages write them: the patterns match a normalised view
+# (core/masking_fold.py), and exactly the original characters of a match are masked.
+NORMALISED_TEXTS = [
+    f"Aadhaar 3456{NBSP}7890{NBSP}1238 (no-break spaces)",
+    f"Aadhaar 4567{NNBSP}8901{NNBSP}2341 and 5678{FIGURE_SPACE}9012{IDEOGRAPHIC_SPACE}3458",
+    f"Card 4532{NBSP}0151{NBSP}1283{NBSP}0366, phone +91{NBSP}98765{NNBSP}43210",
+    "आधार: " + script("3456 7890 1238", DEVANAGARI) + " (हिंदी)",
+    "আধার " + script("4567 8901 2341", BENGALI) + " and " + script("9876 5432 1096", ARABIC_INDIC),
+    "Full width "
+    + script("6011 0000 9013 9423", FULLWIDTH)
+    + " and \uff21\uff22\uff23\uff30\uff25"
+    + script("1234", FULLWIDTH)
+    + "\uff26",
+    "Mixed " + script("3456", DEVANAGARI) + " 7890 " + script("1238", BENGALI) + " digits",
+    "Bold " + script("5678 9012 3458", MATH_BOLD) + " (astral digits)",
+    f"PAN ABCPE{SHY}1234F, ABCPE{ZWSP}1234F, AB{ZWJ}CPE12{ZWNJ}34F, ABC{WJ}PE1234{BOM}F",
+    f"Invisible outside a match stays: {ZWSP}ABCPE1234F{SHY} and a{SHY}b",
+    "Dashes 3456\u20137890\u20141238, 4567\u22128901\u20102341, 5678\u20119012\u20113458",
+    "Tab and newline 3456\t7890\n1238",
+    "Circled \u2463\u2464\u2462\u2461 0151 1283 0366",
+    f"IBAN GB82{NBSP}WEST{NBSP}1234{NBSP}5698{NBSP}7654{NBSP}32",
+    "Mail \uff41.\uff42\uff20example.in",
+    "Not masked: "
+    + script("3456 7890 1239", DEVANAGARI)
+    + " (checksum) and "
+    + script("2024", DEVANAGARI)
+    + ", "
+    + script("560001", BENGALI),
+    "Not masked: ABCPE 1234F (a space is not in a PAN) and ABCPE\u20131234F",
+]
+
+# Adjacent pieces of one text (text nodes of one block): a match across pieces masks
+# exactly its characters in each piece.
+PIECES = [
+    ["My PAN is ", "ABCPE", "1234F", ". Thanks"],
+    ["Card 4532 0151 ", "1283 0366", " done"],
+    ["ABCPE" + SHY, "12", "34F"],
+    [script("3456 ", DEVANAGARI), script("7890 1238", DEVANAGARI)],
+    ["ABCPE", " 1234F"],
+    ["3456 7890 1238", "5"],
+    ["x", "", "ABCPE1234F"],
+    ["only one piece ABCPE1234F"],
+]
+
+
 # Custom-pattern sources in the regex subset, each with texts: the browser must find the
 # same spans as Python for the canonical source Python emits.
 REGEX_CASES = [
@@ -84,8 +138,15 @@ def build() -> dict[str, Any]:
         "site": rules.browser_rules("https://portal.example.in"),
     }
     patterns = [rules.pattern(n) for n in (*BUILTIN_PATTERNS, "employee_id")]
-    cases = [{"text": t, "masked": mask_text(t, patterns)} for t in TEXTS]
-    return {"config": SAMPLE_CONFIG, "rules": browser, "cases": cases, "regex": regex_cases()}
+    cases = [{"text": t, "masked": mask_text(t, patterns)} for t in [*TEXTS, *NORMALISED_TEXTS]]
+    pieces = [{"pieces": p, "masked": mask_pieces(p, patterns)} for p in PIECES]
+    return {
+        "config": SAMPLE_CONFIG,
+        "rules": browser,
+        "cases": cases,
+        "pieces": pieces,
+        "regex": regex_cases(),
+    }
 
 
 def dump() -> str:

@@ -2,7 +2,10 @@
 tests/e2e/test_adversarial_masking.py. Each secret is unique, so a leak names its place.
 
 Secrets matching a built-in value pattern (PAN, Aadhaar, card, IBAN, e-mail, phone,
-bank account) must be hidden by the patterns wherever they are; secrets matching no
+bank account) must be hidden by the patterns wherever they are, also written the way
+real pages write them (no-break spaces, Devanagari, Bengali or full-width digits, a
+soft hyphen or zero-width space inside, split across inline elements of one block:
+`WRITTEN`); secrets matching no
 pattern sit only in places masked by a selector (`data-cobrowse-mask`, the site's own
 `.site-secret`, password fields) or on a private-by-default page. CONTROL is not
 secret: it must reach the agent, proving the search would see a leak.
@@ -38,6 +41,38 @@ def card(body: str) -> str:
     """`body` (15 digits) with its Luhn digit, as 4-4-4-4."""
     full = next(body + d for d in "0123456789" if luhn_valid(body + d))
     return " ".join(full[i : i + 4] for i in range(0, 16, 4))
+
+
+def script(text: str, zero: int) -> str:
+    """`text` with its ASCII digits written in the digits of the script whose zero is `zero`."""
+    return "".join(chr(zero + int(c)) if c.isascii() and c.isdigit() else c for c in text)
+
+
+DEVANAGARI, BENGALI, FULLWIDTH = 0x966, 0x9E6, 0xFF10
+NBSP, NNBSP, SHY, ZWSP = "\u00a0", "\u202f", "\u00ad", "\u200b"
+
+# Values written the way real pages write them; where a value is split across elements,
+# the page puts its pieces in `SPLITS` (key: the lengths of the pieces).
+WRITTEN: dict[str, str] = {
+    "nbsp_aadhaar": aadhaar("61234567890").replace(" ", NBSP),
+    "nnbsp_card": card("453201511283036").replace(" ", NNBSP),
+    "nbsp_phone": f"+91{NBSP}97412{NBSP}35680",
+    "nnbsp_attr_aadhaar": aadhaar("72345678901").replace(" ", NNBSP),
+    "devanagari_aadhaar": script(aadhaar("83456789012"), DEVANAGARI),
+    "devanagari_input_aadhaar": script(aadhaar("94567890123"), DEVANAGARI).replace(" ", NBSP),
+    "bengali_card": script(card("601100009013942"), BENGALI),
+    "fullwidth_aadhaar": script(aadhaar("25678901234"), FULLWIDTH),
+    "shy_pan": f"SHYPN{SHY}4321K",
+    "zwsp_pan": f"ZWSPN{ZWSP}5432L",
+    "split_b_pan": "SPLTB6543M",
+    "split_span_pan": "SPLTS7654N",
+    "late_split_pan": "LATSP8765P",
+}
+SPLITS: dict[str, tuple[int, ...]] = {
+    "split_b_pan": (5, 5),  # <b>SPLTB</b>6543M
+    "split_span_pan": (3, 4, 3),  # <span>SPL</span><span>TS76</span>54N
+    "late_split_pan": (5, 5),  # <b>LATSP</b>, then 8765P appended
+}
 
 
 SECRETS: dict[str, str] = {
@@ -79,10 +114,15 @@ SECRETS: dict[str, str] = {
     "password_shown": "tulip saffron ninety",
     # private-by-default page (/private/*): every text outside the allowed <h1>
     "private_words": "kiwi harbour pebble",
+    # a selector-masked inline element: its placeholder keeps its size in the mirror
+    "selector_inline_words": "amber falcon delta",
+    **WRITTEN,
 }
 CONTROL = "CONTROL visible marker"
 LATE_CONTROL = "LATE CONTROL marker"
 PRIVATE_CONTROL = "PRIVATE CONTROL heading"
+# Not secret, written with no-break spaces and Devanagari digits: must reach the agent.
+UNICODE_CONTROL = f"UNICODE{NBSP}CONTROL वर्ष {script('2024', DEVANAGARI)}"
 
 
 def masking_env(site: str) -> dict[str, str]:
@@ -98,6 +138,49 @@ def masking_env(site: str) -> dict[str, str]:
     }
 
 
+def _entities(text: str) -> str:
+    """`text` as HTML, with the invisible and space characters written as pages do."""
+    out = html.escape(text)
+    for ch, entity in ((NBSP, "&nbsp;"), (SHY, "&shy;"), (ZWSP, "&#8203;"), (NNBSP, "&#8239;")):
+        out = out.replace(ch, entity)
+    return out
+
+
+def _split(key: str, tags: tuple[str, ...]) -> str:
+    """Secret `key` in pieces (SPLITS), each piece but the last in the next tag of `tags`."""
+    value, out, at = SECRETS[key], [], 0
+    for i, n in enumerate(SPLITS[key]):
+        piece = html.escape(value[at : at + n])
+        out.append(f"<{tags[i]}>{piece}</{tags[i].split()[0]}>" if i < len(tags) else piece)
+        at += n
+    return "".join(out)
+
+
+def _written() -> str:
+    """The values written the way real pages write them."""
+    w = {k: _entities(v) for k, v in SECRETS.items()}
+    late = SECRETS["late_split_pan"][:5]
+    return f"""
+<section id="written">
+<p id="nbsp-aadhaar">Aadhaar {w["nbsp_aadhaar"]}</p>
+<p id="nnbsp-card">Card {w["nnbsp_card"]} on file</p>
+<p id="nbsp-phone">Call {w["nbsp_phone"]}</p>
+<p><span id="nnbsp-attr" title="Aadhaar {w["nnbsp_attr_aadhaar"]}">hover</span></p>
+<p id="devanagari" lang="hi">आधार संख्या {w["devanagari_aadhaar"]}</p>
+<p><label>आधार <input id="devanagari-input" value="{w["devanagari_input_aadhaar"]}"></label></p>
+<p id="bengali" lang="bn">কার্ড {w["bengali_card"]}</p>
+<p id="fullwidth">Aadhaar {w["fullwidth_aadhaar"]}</p>
+<p id="shy">PAN {w["shy_pan"]}</p>
+<p id="zwsp">PAN {w["zwsp_pan"]}</p>
+<p id="split-b">PAN {_split("split_b_pan", ("b",))}</p>
+<p id="split-span">PAN {_split("split_span_pan", ("span", 'span class="mid"'))}</p>
+<p id="late-split">PAN <b>{late}</b><span id="late-split-rest"></span></p>
+<p id="unicode-control">{_entities(UNICODE_CONTROL)}</p>
+<p id="badge-line">Badge <span class="badge" data-cobrowse-mask>{w["selector_inline_words"]}</span>
+  and text after it</p>
+</section>"""
+
+
 def _page(server: str) -> str:
     s = {k: html.escape(v) for k, v in SECRETS.items()}
     j = {k: json.dumps(v) for k, v in SECRETS.items()}
@@ -108,6 +191,7 @@ def _page(server: str) -> str:
 <style id="pagestyle">
   body {{ font: 16px sans-serif; margin: 16px; }}
   .css-secret::after {{ content: "{s["css_pan"]}"; }}
+  .badge {{ padding: 3px 8px; border: 1px solid #8a94a3; border-radius: 4px; }}
 </style>
 </head><body>
 <h1>Your account</h1>
@@ -134,6 +218,7 @@ def _page(server: str) -> str:
 <p><label>Password <input id="pw" type="password" autocomplete="off"></label>
   <button id="show" type="button">Show password</button></p>
 <div id="late"></div>
+{_written()}
 <script>
   document.getElementById('autofilled').value = {j["autofill_card"]};
   const ctx = document.getElementById('canvas').getContext('2d');
@@ -156,6 +241,8 @@ def _page(server: str) -> str:
     late.insertAdjacentHTML('afterend', '<p data-x="' + {j["late_data_card"]} + '">' +
       {json.dumps(LATE_CONTROL)} + '</p>');
     sheet.insertRule('.gen2::before {{ content: "' + {j["late_css_pan"]} + '"; }}', 0);
+    document.getElementById('late-split-rest').textContent =
+      {json.dumps(SECRETS["late_split_pan"][5:])};
   }};
   window.pushSecret = () => history.pushState({{}}, '',
     '/?email=' + encodeURIComponent({j["push_email"]}));

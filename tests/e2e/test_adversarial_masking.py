@@ -6,11 +6,16 @@ nodes, attributes (title, aria-label, alt, placeholder, data-*, hidden value, li
 href), the page URL's query string, a pushState URL, a canvas, CSS content from a
 stylesheet file, an inline stylesheet and insertRule, a shadow root, a same-origin
 iframe, late mutations, a chat message, a password field before and after a "show
-password" toggle, and a private-by-default page reached by pushState. A session runs
-through it in both modes while every WebSocket frame of both pages is recorded; then
-every frame, the server's log and every file in its data directory are searched for
-every secret in plain form and in simple encodings. None may be found. The non-secret
-controls must be found: the search sees what reaches the agent, so a leak would show.
+password" toggle, and a private-by-default page reached by pushState; and values written
+the way real pages write them (no-break spaces, Devanagari, Bengali and full-width
+digits, a soft hyphen or zero-width space inside, split across inline elements). A
+session runs through it in both modes while every WebSocket frame of both pages is
+recorded; then every frame, the server's log and every file in its data directory are
+searched for every secret in plain form and in simple encodings, as they are and after
+normalising them as the masker does (so a Devanagari value in a frame counts). None may
+be found. The non-secret controls must be found: the search sees what reaches the
+agent, so a leak would show. A selector-masked inline element keeps its size in the
+agent's mirror.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ from __future__ import annotations
 import base64
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Frame, Page, expect
 
+from cobrowse.core.masking_fold import fold
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo, start_demo, stop_demo
 from tests.e2e.masking_site import (
@@ -32,12 +39,21 @@ from tests.e2e.masking_site import (
     LATE_CONTROL,
     PRIVATE_CONTROL,
     SECRETS,
+    UNICODE_CONTROL,
+    WRITTEN,
     Site,
     masking_env,
     masking_site,
 )
 from tests.e2e.test_guidance import click_mirror
-from tests.e2e.test_story import agent_joins, ask_for_pin, mirror, surface, surface_frame
+from tests.e2e.test_story import (
+    agent_joins,
+    ask_for_pin,
+    mirror,
+    mirror_frame,
+    surface,
+    surface_frame,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -70,17 +86,37 @@ def masked_demo(
 
 
 def encodings(secret: str) -> set[str]:
-    """The secret as a leak could carry it."""
-    compact = re.sub(r"[\s-]", "", secret)
-    forms = {secret, compact, quote(secret), quote_plus(secret), json.dumps(secret)[1:-1]}
-    for form in (secret, compact):
-        forms.add(base64.b64encode(form.encode()).decode().rstrip("="))
-    forms.add(secret.lower())
+    """The secret as a leak could carry it: as written, NFKC-normalised and folded as the
+    masker folds text (ASCII digits, plain spaces and dashes, no invisible characters),
+    each plain, without spaces, URL-encoded, JSON-escaped, base64 and in lower case."""
+    bases = {secret, unicodedata.normalize("NFKC", secret), fold(secret).text}
+    forms: set[str] = set()
+    for base in bases:
+        compact = re.sub(r"[\s-]", "", base)
+        forms |= {base, compact, quote(base), quote_plus(base), json.dumps(base)[1:-1]}
+        forms |= {json.dumps(base, ensure_ascii=False)[1:-1], base.lower(), compact.lower()}
+        for form in (base, compact):
+            forms.add(base64.b64encode(form.encode()).decode().rstrip("="))
     return {f for f in forms if len(f) >= 6}
 
 
-def haystacks(pair: Pair, demo: Demo) -> dict[str, bytes]:
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def normalised(data: bytes) -> bytes:
+    """`data` read as the masker reads text: JSON `\\uXXXX` escapes decoded, then folded
+    (core/masking_fold.py), so a value in Devanagari digits, with no-break spaces or with
+    a soft hyphen inside is found by its plain form."""
+    text = _JSON_ESCAPE.sub(lambda m: chr(int(m[1], 16)), data.decode("utf-8", "replace"))
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # pairs
+    return fold(text).text.encode("utf-8", "replace")
+
+
+def haystacks(pair: Pair, demo: Demo, mirror_text: str) -> dict[str, bytes]:
+    """Every place a secret could reach, as it is and normalised; and the text of the
+    agent's mirror, where a value split across text nodes reads as one."""
     out = {
+        "agent's mirror": mirror_text.encode(),
         "visitor sent": "\n".join(pair.visitor_frames.sent).encode(),
         "visitor received": "\n".join(pair.visitor_frames.received).encode(),
         "agent sent": "\n".join(pair.agent_frames.sent).encode(),
@@ -90,7 +126,18 @@ def haystacks(pair: Pair, demo: Demo) -> dict[str, bytes]:
     for path in sorted(Path(demo.data_dir).rglob("*")):
         if path.is_file():
             out[f"file {path.relative_to(demo.data_dir)}"] = path.read_bytes()
-    return out
+    return out | {f"{where} (normalised)": normalised(data) for where, data in out.items()}
+
+
+def box(frame: Frame, selector: str) -> list[float]:
+    """The border box of the element and its line (`#badge-line`): its left and top in
+    the line, its width and height, and the line's height."""
+    return frame.evaluate(
+        """s => { const r = document.querySelector(s).getBoundingClientRect();
+                  const p = document.getElementById('badge-line').getBoundingClientRect();
+                  return [r.left - p.left, r.top - p.top, r.width, r.height, p.height]; }""",
+        selector,
+    )
 
 
 def wait_for_frames(pair: Pair, text: str, page: Page) -> None:
@@ -132,6 +179,28 @@ def test_no_secret_leaves_the_visitors_browser(pair: Pair, masked_demo: Demo, si
     )
     for key in ("text_pan", "autofill_card", "prefilled_aadhaar", "shadow_email", "title_pan"):
         assert SECRETS[key] in shown, key
+    # The values written as pages write them, raw (entities decoded; split ones joined).
+    written = frame.evaluate(
+        """() => [document.getElementById('written').textContent,
+                  document.getElementById('devanagari-input').value,
+                  document.getElementById('nnbsp-attr').title].join('\\n')"""
+    )
+    for key in WRITTEN:
+        if key != "late_split_pan":
+            assert SECRETS[key] in written, key
+
+    # A masked inline element keeps its size and its place in its line in the agent's
+    # mirror (elsewhere the page differs: the canvas, the frame).
+    view_frame = mirror_frame(agent)
+    expect(view.locator(".badge[data-cobrowse-masked]")).to_be_attached()
+    there, here = box(view_frame, ".badge"), box(frame, "#badge-line .badge")
+    assert here[2] > 50 and here[3] > 10, here
+    assert all(abs(a - b) <= 1 for a, b in zip(there, here, strict=True)), (there, here)
+    # Values written with other digits or spaces, or split across elements, arrive masked.
+    expect(view.locator("#devanagari")).to_have_text("आधार संख्या **** **** ****")
+    expect(view.locator("#split-b")).to_have_text("PAN **********")
+    expect(view.locator("#split-span")).to_have_text("PAN **********")
+    expect(view.locator("#shy")).to_have_text(re.compile(r"^PAN \*{11}$"))
     assert SECRETS["frame_pan"] in shown and SECRETS["url_account"] in shown
     rules = frame.evaluate(
         "() => [...document.styleSheets].flatMap(s => [...s.cssRules].map(r => r.cssText))"
@@ -151,6 +220,10 @@ def test_no_secret_leaves_the_visitors_browser(pair: Pair, masked_demo: Demo, si
     # Late mutations: text, attributes, new elements, a new CSS rule; and a pushState URL.
     frame.evaluate("() => { window.lateMutation(); window.pushSecret(); }")
     wait_for_frames(pair, LATE_CONTROL, visitor)
+    # The late piece joined a PAN with the text before it: both are masked now.
+    expect(view.locator("#late-split")).to_have_text("PAN **********")
+    mirror_text = view_frame.evaluate("() => document.documentElement.textContent")
+    assert CONTROL in mirror_text and LATE_CONTROL in mirror_text
 
     # Chat from the visitor.
     visitor.get_by_role("button", name="Chat").click()
@@ -177,11 +250,15 @@ def test_no_secret_leaves_the_visitors_browser(pair: Pair, masked_demo: Demo, si
     visitor.get_by_role("button", name="Stop").click()
     expect(agent.get_by_text(re.compile("ended"))).to_be_visible()
 
-    found = haystacks(pair, demo)
+    found = haystacks(pair, demo, mirror_text)
     # The search sees what reaches the agent and what the server logs.
-    for control in (CONTROL, LATE_CONTROL, PRIVATE_CONTROL):
+    for control in (CONTROL, LATE_CONTROL, PRIVATE_CONTROL, UNICODE_CONTROL):
         assert control.encode() in found["agent received"], control
         assert control.encode() in found["visitor sent"], control
+    # The normalised search sees a value written in other digits and spaces.
+    folded_control = fold(UNICODE_CONTROL).text.encode()
+    assert folded_control == "UNICODE CONTROL वर्ष 2024".encode()
+    assert folded_control in found["agent received (normalised)"]
     assert b"POST /api/v1/sessions" in found["server log"]
     leaks = [
         f"{key} ({form!r}) in {where}"

@@ -5,53 +5,60 @@ them, picks the ones for a site (by origin), and produces the rule set the brows
 applies (`browser_rules`). The value patterns are defined once, here: the browser gets
 them from the server and only knows how to run the checksums named in `check`.
 
-`mask_text` is the reference implementation of what the browser does to text; the
-TypeScript side (web/src/masking/) is tested against the same golden cases
-(tests/fixtures/masking/).
+`mask_text` (core/masking_text.py) is the reference implementation of what the browser
+does to text; the TypeScript side (web/src/masking/) is tested against the same golden
+cases (tests/fixtures/masking/).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
-from cobrowse.core.masking_checks import passes
-from cobrowse.core.masking_regex import RegexError, SafeRegex, parse
+from cobrowse.core.masking_regex import RegexError, parse
+from cobrowse.core.masking_text import (
+    MASK_CHAR,
+    MASKED_ASSET_TYPES,
+    Pattern,
+    find_spans,
+    mask_asset,
+    mask_pieces,
+    mask_text,
+    spans,
+)
 from cobrowse.core.origins import OriginError, OriginPattern
 
-MASK_CHAR = "*"
+# The reference masker lives in core/masking_text.py (normalisation in masking_fold.py).
+__all__ = [
+    "BUILTIN_PATTERNS",
+    "DEFAULT_PATTERNS",
+    "MASKED_ASSET_TYPES",
+    "MASK_CHAR",
+    "MaskingError",
+    "MaskingRules",
+    "Pattern",
+    "RuleSet",
+    "check_selector",
+    "compile_rules",
+    "find_spans",
+    "glob_regex",
+    "mask_asset",
+    "mask_pieces",
+    "mask_text",
+    "parse_pattern",
+    "spans",
+]
+
 CHECKS = ("none", "luhn", "verhoeff", "mod97")
 BOUNDARIES = ("none", "digit", "alnum")
 
 
 class MaskingError(ValueError):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class Pattern:
-    name: str
-    regex: SafeRegex
-    check: str = "none"  # a checksum the match must pass
-    boundary: str = "none"  # "digit": no digit right before or after the match
-    ignore_case: bool = False
-
-    @property
-    def compiled(self) -> re.Pattern[str]:
-        return _compiled(self.regex.source, self.ignore_case)
-
-    def wire(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "source": self.regex.source,
-            "flags": "i" if self.ignore_case else "",
-            "check": self.check,
-            "boundary": self.boundary,
-        }
 
 
 def _builtin(name: str, source: str, *, check: str = "none", boundary: str = "none") -> Pattern:
@@ -119,98 +126,6 @@ DEFAULT_SELECTORS = (
     'input[autocomplete="one-time-code"]',
 )
 ALWAYS_SELECTORS = ("[data-cobrowse-mask]", "input[type=password]")
-
-
-# --- the reference masker ----------------------------------------------------------
-
-
-def _compiled(source: str, ignore_case: bool) -> re.Pattern[str]:
-    return re.compile(source, re.ASCII | (re.IGNORECASE if ignore_case else 0))
-
-
-def _accept(
-    text: str, start: int, end: int, matched: str, pattern: Pattern
-) -> tuple[int, int] | None:
-    if _boundary_ok(text, start, end, pattern.boundary) and passes(pattern.check, matched):
-        return (start, end)
-    return None
-
-
-def _boundary_ok(text: str, start: int, end: int, boundary: str) -> bool:
-    if boundary == "none":
-        return True
-    near = (text[start - 1] if start > 0 else "", text[end] if end < len(text) else "")
-    if boundary == "digit":
-        return not any(c.isascii() and c.isdigit() for c in near)
-    return not any(c.isascii() and c.isalnum() for c in near)
-
-
-def find_spans(text: str, patterns: Iterable[Pattern]) -> list[tuple[int, int]]:
-    """Where `patterns` match in `text` (merged, sorted).
-
-    A match that fails its boundary or checksum is tried shorter (the longest shorter
-    match that passes wins), then the search goes on one position later; after a match
-    of a pattern with a checksum the search also goes on one position later, so a number
-    glued to a neighbouring group of digits is still found. Linear in `len(text)`: every
-    regex is bounded (core/masking_regex.py), so each position costs at most a constant."""
-    spans: list[tuple[int, int]] = []
-    for pattern in patterns:
-        regex = pattern.compiled
-        pos = 0
-        while pos < len(text):
-            m = regex.search(text, pos)
-            if m is None:
-                break
-            start, end = m.span()
-            found = _accept(text, start, end, m[0], pattern)
-            ends = range(end - 1, start, -1) if found is None else ()
-            for shorter in ends:
-                m2 = regex.fullmatch(text, start, shorter)
-                if m2 is not None and _accept(text, start, shorter, m2[0], pattern) is not None:
-                    found = (start, shorter)
-                    break
-            if found is not None:
-                spans.append(found)
-            checked = pattern.check != "none" or pattern.boundary != "none"
-            pos = start + 1 if found is None or checked else found[1]
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def mask_text(text: str, patterns: Iterable[Pattern]) -> str:
-    """`text` with every letter and digit of every match replaced by `*` (same length)."""
-    spans = find_spans(text, patterns)
-    if not spans:
-        return text
-    out = []
-    last = 0
-    for start, end in spans:
-        out.append(text[last:start])
-        out.append("".join(MASK_CHAR if ch.isalnum() else ch for ch in text[start:end]))
-        last = end
-    out.append(text[last:])
-    return "".join(out)
-
-
-# Assets the agent's mirror loads by URL (proxy mode) that can carry readable text.
-MASKED_ASSET_TYPES = ("text/css", "image/svg+xml")
-
-
-def mask_asset(body: bytes, content_type: str, patterns: Sequence[Pattern]) -> bytes:
-    """A stylesheet or SVG with the value patterns masked (other types unchanged).
-    Read as Latin-1, which maps every byte to one character and back: the patterns
-    match ASCII, so any encoding of the text keeps its bytes except the masked ones."""
-    if not patterns or not content_type.lower().startswith(MASKED_ASSET_TYPES):
-        return body
-    text = body.decode("latin-1")
-    masked = mask_text(text, patterns)
-    return body if masked == text else masked.encode("latin-1")
 
 
 # --- rules -------------------------------------------------------------------------

@@ -4,14 +4,19 @@
  * pass over every recorded event (attributes, styles, URLs, anything a string can
  * carry), the agent's actions (act.ts) and the visitor's chat.
  *
- * - selector-masked elements are blocked: rrweb records a same-size empty box;
- * - text and values matching a value pattern are replaced by `*` (same length);
+ * - selector-masked elements are blocked: rrweb records a same-size empty box, and an
+ *   inline one is recorded as an inline-block so that the box keeps its size in the
+ *   agent's mirror (`blockedStyle`);
+ * - text and values matching a value pattern are replaced by `*` (one per character),
+ *   also where the value is written with other spaces, dashes or digits, or split across
+ *   the inline elements of one block (fold.ts, blocks.ts);
  * - private by default: all text, values and text-bearing attributes outside the
  *   `allow` selectors are replaced by `*`;
  * - a password field stays masked after a "show password" toggle makes it type=text.
  */
 import { type Effective, FALLBACK_MASK_SELECTORS } from './rules';
 import { maskAll, maskText } from './patterns';
+import { SplitText } from './blocks';
 
 /** The attribute on the widget's host and root; always blocked from recording. */
 export const WIDGET_ATTRIBUTE = 'data-cobrowse-ui';
@@ -46,9 +51,54 @@ export interface ElementLookup {
   (id: number): Node | null;
 }
 
+/** The recorder's id of a node (-1 or below: not recorded). */
+export interface IdLookup {
+  (node: Node): number;
+}
+
+const INCREMENTAL_SNAPSHOT = 3;
+const MUTATION = 0;
+
+interface MutationData {
+  source: number;
+  texts?: Array<{ id: number; value: string | null }>;
+  adds?: Array<{ parentId: number; node: { type: number; id: number } }>;
+  removes?: Array<{ parentId: number; id: number }>;
+}
+
+/**
+ * The style a blocked element gets in the recording, so that its placeholder in the
+ * agent's mirror keeps the size rrweb measured (`rr_width`, `rr_height`: the border
+ * box) and its place: the size includes padding and border, and an inline element
+ * becomes an inline-block (width and height do not apply to an inline box) that sits
+ * where the text did, its padding and border reaching out of the line as an inline
+ * box's do (negative vertical margins) instead of making the line taller. Its other
+ * attributes (id, style) are not recorded, so this is all the mirror has.
+ */
+export function blockedStyle(el: Element): string {
+  let style: CSSStyleDeclaration | null = null;
+  try {
+    style = el.ownerDocument?.defaultView?.getComputedStyle(el) ?? null;
+  } catch {
+    /* not styleable */
+  }
+  const box = 'box-sizing:border-box;';
+  // '' (not computed): the initial value, inline
+  if (!style || (style.display || 'inline') !== 'inline') return box;
+  const px = (...values: string[]): number =>
+    values.reduce((sum, v) => sum + (Number.parseFloat(v) || 0), 0);
+  const above = px(style.paddingTop, style.borderTopWidth);
+  const below = px(style.paddingBottom, style.borderBottomWidth);
+  return (
+    `${box}display:inline-block;vertical-align:text-bottom;` +
+    `margin-top:${-above}px;margin-bottom:${-below}px;`
+  );
+}
+
 export class Masker {
   private readonly selector: string;
   private readonly allowSelector: string;
+  private readonly split: SplitText;
 
   /** Equal for two maskers that mask the same way. */
   readonly key: string;
@@ -57,6 +107,7 @@ export class Masker {
     const base = rules.selectors.length ? rules.selectors : FALLBACK_MASK_SELECTORS;
     this.selector = [...base, WAS_PASSWORD_SELECTOR].join(',');
     this.allowSelector = rules.allow.join(',');
+    this.split = new SplitText(rules.broken ? [] : rules.patterns);
     this.key = JSON.stringify([
       this.selector,
       rules.private,
@@ -101,10 +152,53 @@ export class Masker {
     return text !== '' && this.text(text, null) !== text;
   }
 
-  /** rrweb maskTextFn: a text node's content under `el`. */
+  /** rrweb maskTextFn: a text node's content under `el` (with the values of its block). */
   textIn(text: string, el: HTMLElement | null): string {
     if (el && (this.blocked(el) || this.private(el))) return maskAll(text);
+    if (el && text && !this.rules.broken) {
+      const split = this.split.in(text, el);
+      if (split !== null) return split;
+    }
     return this.text(text, el);
+  }
+
+  /**
+   * A mutation can join or split a value across text nodes rrweb does not send again
+   * (`<b>ABCDE</b>` was sent, then `1234F` is appended after it): the other text nodes
+   * of the blocks it touched go out once more, masked with the values of their block,
+   * where that masks more than their own text does.
+   */
+  private neighbours<T>(event: T, lookup: ElementLookup, idOf: IdLookup): T {
+    const e = event as unknown as { type?: number; data?: MutationData };
+    const data = e.data;
+    if (e.type !== INCREMENTAL_SNAPSHOT || !data || data.source !== MUTATION) return event;
+    const sent = new Set<number>();
+    const touched: Node[] = [];
+    for (const t of data.texts ?? []) {
+      sent.add(t.id);
+      const n = lookup(t.id);
+      if (n) touched.push(n);
+    }
+    for (const a of data.adds ?? []) {
+      sent.add(a.node.id);
+      const n = lookup(a.node.id);
+      if (n && n.nodeType === 3) touched.push(n);
+    }
+    for (const r of data.removes ?? []) {
+      const n = lookup(r.parentId);
+      if (n) touched.push(n);
+    }
+    if (touched.length === 0) return event;
+    const extra: Array<{ id: number; value: string }> = [];
+    for (const node of this.split.neighbours(touched)) {
+      const id = idOf(node);
+      const parent = node.parentElement;
+      if (id < 0 || sent.has(id) || !parent || this.masked(parent)) continue;
+      const value = this.split.node(node);
+      if (value !== null && value !== this.text(node.data, parent)) extra.push({ id, value });
+    }
+    if (extra.length === 0) return event;
+    return { ...e, data: { ...data, texts: [...(data.texts ?? []), ...extra] } } as T;
   }
 
   /** rrweb maskInputFn: a field's value. */
@@ -168,9 +262,13 @@ export class Masker {
     return this.string(value);
   }
 
-  /** The last pass over a recorded event: every string in it, attributes by element. */
-  event<T>(event: T, lookup: ElementLookup): T {
-    return this.walk(event, lookup) as T;
+  /**
+   * The last pass over a recorded event: every string in it, attributes by element, the
+   * blocked elements' size, and (given `idOf`) the text nodes a mutation's values reach.
+   */
+  event<T>(event: T, lookup: ElementLookup, idOf: IdLookup | null = null): T {
+    const full = idOf ? this.neighbours(event, lookup, idOf) : event;
+    return this.walk(full, lookup) as T;
   }
 
   private walk(value: unknown, lookup: ElementLookup): unknown {
@@ -193,6 +291,9 @@ export class Masker {
       const el = node && node.nodeType === 1 ? (node as Element) : null;
       const attrs = attributes as Record<string, unknown>;
       let next: Record<string, unknown> | null = null;
+      if (el && 'rr_width' in attrs && !('style' in attrs)) {
+        next = { ...attrs, style: blockedStyle(el) };
+      }
       for (const [name, v] of Object.entries(attrs)) {
         const masked = typeof v === 'string' ? this.attribute(name, v, el) : this.walk(v, lookup);
         if (masked !== v) {

@@ -3,8 +3,10 @@
  * source in a subset Python and JavaScript read alike (src/cobrowse/core/masking_regex.py),
  * a checksum name and a boundary rule. This file only runs them; their definitions live
  * on the server (src/cobrowse/core/masking.py) and the golden cases in
- * tests/fixtures/masking/golden.json keep both sides equal. Pure.
+ * tests/fixtures/masking/golden.json keep both sides equal. Patterns match the text's
+ * normalised view (fold.ts) and hide the original characters behind a match. Pure.
  */
+import { codePointLength, fold, hidden, originalSpan } from './fold';
 
 export type Check = 'none' | 'luhn' | 'verhoeff' | 'mod97';
 export type Boundary = 'none' | 'digit' | 'alnum';
@@ -23,6 +25,9 @@ export interface CompiledPattern extends PatternSpec {
 }
 
 export const MASK_CHAR = '*';
+
+/** [start, end) in UTF-16 units. */
+export type Span = [number, number];
 
 const D = [
   [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
@@ -139,9 +144,12 @@ function accept(text: string, start: number, end: number, p: CompiledPattern): b
   return boundaryOk(text, start, end, p.boundary) && passes(p.check, text.slice(start, end));
 }
 
-/** Where the patterns match (merged, sorted); the same walk as core/masking.py find_spans. */
-export function findSpans(text: string, patterns: readonly CompiledPattern[]): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
+/**
+ * Where the patterns match in `text` as it is (merged, sorted), normally a folded view
+ * (`spansOf` folds first); the same walk as core/masking_text.py find_spans.
+ */
+export function findSpans(text: string, patterns: readonly CompiledPattern[]): Span[] {
+  const spans: Span[] = [];
   for (const p of patterns) {
     const re = p.search;
     let pos = 0;
@@ -169,35 +177,81 @@ export function findSpans(text: string, patterns: readonly CompiledPattern[]): A
       pos = !found || checked ? start + 1 : found[1];
     }
   }
-  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const merged: Array<[number, number]> = [];
-  for (const [s, e] of spans) {
-    const last = merged[merged.length - 1];
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
-    else merged.push([s, e]);
-  }
-  return merged;
+  return merged(spans);
 }
 
-/** Python's str.isalnum for one UTF-16 unit, close enough: letters and digits of any script. */
-const ALNUM = /[\p{L}\p{N}]/u;
+function merged(spans: Span[]): Span[] {
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: Span[] = [];
+  for (const [s, e] of spans) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
 
-/** `text` with every letter and digit inside a match replaced by `*` (same length). */
-export function maskText(text: string, patterns: readonly CompiledPattern[]): string {
-  if (!text || patterns.length === 0) return text;
-  const spans = findSpans(text, patterns);
-  if (spans.length === 0) return text;
+/**
+ * The original characters of `text` each match covers (merged, sorted): matched in the
+ * normalised view (fold.ts), mapped back, invisible characters inside a match included.
+ * `normalise = false` matches the text as it is (the baseline bench/masking.py measures).
+ */
+export function spansOf(text: string, patterns: readonly CompiledPattern[], normalise = true): Span[] {
+  if (!text || patterns.length === 0) return [];
+  if (!normalise) return findSpans(text, patterns);
+  const f = fold(text);
+  const found = findSpans(f.text, patterns);
+  if (!f.src || found.length === 0) return found;
+  return merged(found.map(([s, e]) => originalSpan(f, s, e)));
+}
+
+function hide(text: string, ranges: readonly Span[]): string {
+  if (ranges.length === 0) return text;
   let out = '';
   let last = 0;
-  for (const [s, e] of spans) {
+  for (const [s, e] of ranges) {
     out += text.slice(last, s);
-    for (let i = s; i < e; i++) {
-      const ch = text[i]!;
-      out += ALNUM.test(ch) ? MASK_CHAR : ch;
+    for (let i = s; i < e; ) {
+      const n = codePointLength(text, i);
+      const ch = text.slice(i, i + n);
+      out += hidden(ch) ? MASK_CHAR : ch;
+      i += n;
     }
     last = e;
   }
   return out + text.slice(last);
+}
+
+/**
+ * `text` with every character of every match replaced by `*` but spaces, dashes and other
+ * punctuation: one `*` per character (code point), as in Python.
+ */
+export function maskText(text: string, patterns: readonly CompiledPattern[], normalise = true): string {
+  if (!text || patterns.length === 0) return text;
+  return hide(text, spansOf(text, patterns, normalise));
+}
+
+/**
+ * Adjacent pieces of one text (the text nodes of one block), each masked for the matches
+ * in itself and for those in the joined text: a value split across pieces loses exactly
+ * its characters in each piece (core/masking_text.py mask_pieces).
+ */
+export function maskPieces(pieces: readonly string[], patterns: readonly CompiledPattern[]): string[] {
+  if (pieces.length < 2 || patterns.length === 0) return pieces.map((p) => maskText(p, patterns));
+  const joined = spansOf(pieces.join(''), patterns);
+  let offset = 0;
+  return pieces.map((piece) => {
+    const end = offset + piece.length;
+    const own = spansOf(piece, patterns);
+    const cross: Span[] = [];
+    for (const [s, e] of joined) {
+      const a = Math.max(s, offset) - offset;
+      const b = Math.min(e, end) - offset;
+      if (a < b) cross.push([a, b]);
+    }
+    offset = end;
+    return hide(piece, cross.length ? merged([...own, ...cross]) : own);
+  });
 }
 
 /** Every character but white space replaced (private-by-default text, masked fields). */

@@ -8,9 +8,11 @@
  * itself) are recorded by rrweb as same-size empty boxes (rrweb 2.2.2:
  * serializeElementNode replaces a blocked element's attributes with
  * {class, rr_width, rr_height}; the mutation and input observers skip it via
- * isBlocked); text and input values go through the masker (value patterns, private
- * by default); and every event passes the masker once more before it leaves
- * (attributes, styles, URLs). Canvas content is never recorded.
+ * isBlocked; the masker keeps an inline one's size in the mirror); text and input
+ * values go through the masker (value patterns, also across the text nodes of one
+ * block; private by default); and every event passes the masker once more before it
+ * leaves (attributes, styles, URLs, the text nodes a mutation's values reach). Canvas
+ * content is never recorded.
  */
 import { record } from 'rrweb';
 import type { RecordedEvent } from '../protocol';
@@ -49,6 +51,14 @@ function lookupNode(id: number): Node | null {
     return record.mirror.getNode(id) as Node | null;
   } catch {
     return null;
+  }
+}
+
+function idOfNode(node: Node): number {
+  try {
+    return record.mirror.getId(node as Parameters<typeof record.mirror.getId>[0]);
+  } catch {
+    return -1;
   }
 }
 
@@ -145,7 +155,7 @@ export class Recorder {
     }
     const masker = this.current;
     if (!masker) return;
-    this.batcher.push(masker.event(event, (id) => lookupNode(id)));
+    this.batcher.push(masker.event(event, lookupNode, idOfNode));
   }
 
   /** Start recording: rrweb emits a Meta and a FullSnapshot first. */
