@@ -23,7 +23,7 @@ from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.app import create_app
 from cobrowse.server.context import Context
 from cobrowse.store.audit import AuditQuery
-from cobrowse.store.private_files import private_dir, tighten
+from cobrowse.store.private_files import open_private, private_dir, tighten
 from tests.server.conftest import SITE
 
 
@@ -158,6 +158,10 @@ def test_tighten_leaves_shared_folders_and_owner_only_modes_alone(
     os.chmod(read_only, 0o400)
     assert tighten(read_only) == []
     assert stat.S_IMODE(read_only.stat().st_mode) == 0o400
+    pipe = tmp_path / "pipe"  # `-o /dev/stdout` and the like: not ours to change
+    os.mkfifo(pipe, 0o644)
+    os.close(open_private(pipe, os.O_RDWR | os.O_CREAT))
+    assert stat.S_IMODE(pipe.stat().st_mode) == 0o644
     made = private_dir(tmp_path / "a" / "b")
     assert stat.S_IMODE(made.stat().st_mode) == 0o700
     assert stat.S_IMODE(made.parent.stat().st_mode) == 0o700

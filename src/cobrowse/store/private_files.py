@@ -49,10 +49,11 @@ def private_dir(path: Path) -> Path:
 
 def open_private(path: Path, flags: int) -> int:
     """`os.open` of a file created 0600 (`flags` should include O_CREAT); an existing
-    file is made 0600 too."""
+    regular file is made 0600 too (a device or a pipe, `/dev/stdout`, is left alone)."""
     fd = os.open(path, flags | os.O_CLOEXEC, FILE_MODE)
     try:
-        os.fchmod(fd, FILE_MODE)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fchmod(fd, FILE_MODE)
     except BaseException:
         os.close(fd)
         raise
