@@ -6,6 +6,8 @@ import asyncio
 import csv
 import io
 import json
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -109,3 +111,22 @@ def test_bad_filters_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert "unknown kind 'nope'" in capsys.readouterr().err
     assert main(["audit", "export", *args, "--since", "last week"]) == 2
     assert "audit export:" in capsys.readouterr().err
+
+
+def test_an_export_file_and_the_database_are_owner_only(tmp_path: Path) -> None:
+    """Whatever the umask the command starts with; it is put back afterwards."""
+    data = tmp_path / "data"
+    target = tmp_path / "export.jsonl"
+    target.write_text("an older, readable export\n")
+    target.chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        seed(f"sqlite:///{data}/audit.db", [aged(1)])
+        assert main(["audit", "export", "--data-dir", str(data), "-o", str(target)]) == 0
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(old)
+    assert len(target.read_text().splitlines()) == 1
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE((data / "audit.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700

@@ -305,6 +305,19 @@ def test_other_origins_are_fetched_by_default_and_may_be_refused() -> None:
     assert message == "environment: proxy.other_origins must be 'fetch' or 'refuse', not 'Refuse'"
 
 
+def test_the_hello_deadline_is_five_seconds_by_default_and_checked() -> None:
+    assert load_config().limits.hello_timeout_seconds == 5.0
+    c = load_config(None, {"COBROWSE_LIMITS_HELLO_TIMEOUT_SECONDS": "0.5"})
+    assert c.limits.hello_timeout_seconds == 0.5
+    assert error({"limits": {"hello_timeout_seconds": 0}}) == (
+        "config file: limits.hello_timeout_seconds must be more than 0 and at most 60 "
+        "(seconds a new WebSocket has to send its hello), not 0"
+    )
+    assert "at most 60" in error({"limits": {"hello_timeout_seconds": 61}})
+    message = error(None, {"COBROWSE_LIMITS_HELLO_TIMEOUT_SECONDS": "soon"})
+    assert message == "environment: limits.hello_timeout_seconds must be a number, not 'soon'"
+
+
 def test_invalid_origin_from_env() -> None:
     message = error(None, {"COBROWSE_PROXY_ALLOWED_ORIGINS": "https://ok.test,nope"})
     assert message.startswith("environment: proxy.allowed_origins")

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from cobrowse.config import Config, ConfigError, load_config, read_toml
@@ -16,6 +17,7 @@ from cobrowse.core.audit import parse_kinds, parse_time
 from cobrowse.server.audit import DAY
 from cobrowse.server.audit_api import CSV_COLUMNS, csv_line, csv_row, jsonl_line
 from cobrowse.store.audit import AuditQuery, SqlAuditStore
+from cobrowse.store.private_files import open_private
 
 BATCH = 1000
 
@@ -78,7 +80,8 @@ def run_export(args: argparse.Namespace) -> int:
     if args.output == "-":
         count = asyncio.run(export(config.audit_url, query, args.format, sys.stdout))
     else:
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
+        fd = open_private(Path(args.output), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             count = asyncio.run(export(config.audit_url, query, args.format, out))
     print(f"exported {count} entries", file=sys.stderr)
     return 0

@@ -35,6 +35,10 @@ DEMO_PROXY_DOMAIN = "cobrowse.demo.localhost"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    # Whatever this process writes (the data directory, an audit export) is for its own
+    # user alone; the files and folders are also made with explicit modes
+    # (store/private_files.py), so this is the second line, not the only one.
+    umask = os.umask(0o077)
     try:
         result: int = args.run(args)
         return result
@@ -51,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)
 
 
 def _parser() -> argparse.ArgumentParser:

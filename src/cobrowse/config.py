@@ -156,7 +156,10 @@ class LimitsConfig:
     visitor_message_burst: int = 2000
     agent_messages_per_second: float = 100.0
     agent_message_burst: int = 500
-    connections_per_address: int = 256  # open WebSockets from one client address
+    # Open WebSockets from one client address on this node, counted from the moment
+    # one is accepted (before its `hello`); one past it is closed with 4429.
+    connections_per_address: int = 256
+    hello_timeout_seconds: float = 5.0  # a socket's first frame must be its hello (else 4408)
     connections_per_session: int = 6  # authenticated WebSockets of one session
     api_body_bytes: int = 64 * 1024  # a REST request body (file offers: offer_bytes)
 
@@ -380,6 +383,11 @@ def _validate_fields(config: Config, where: str) -> None:
         if not getattr(getattr(config, section), key) > 0:
             raise ConfigError(f"{where}{section}.{key} must be positive")
     lim = config.limits
+    if not 0 < lim.hello_timeout_seconds <= 60:
+        raise ConfigError(
+            f"{where}limits.hello_timeout_seconds must be more than 0 and at most 60 "
+            f"(seconds a new WebSocket has to send its hello), not {lim.hello_timeout_seconds:g}"
+        )
     if lim.join_free_failures < 0:
         raise ConfigError(f"{where}limits.join_free_failures must not be negative")
     if lim.join_base_delay_seconds < 0 or lim.join_max_delay_seconds < 0:

@@ -47,6 +47,7 @@ TEXTS = [
     "no secrets here at all",
     "1234 2345 6789 0124",
     "ünïcödé ABCDE1234F 😀 2345 6789 0124",
+    "Aadhaar 4991 1866 5246 (its check digit needs every row of the Verhoeff table)",
 ]
 
 

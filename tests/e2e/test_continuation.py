@@ -86,7 +86,7 @@ def test_a_logged_in_taxpayer_stays_logged_in_through_the_overlay(
     overlay.get_by_role("button", name="Save").click()
     expect(overlay.get_by_text("Draft saved")).to_be_visible()
     overlay.get_by_label("Full name").fill("Meera K. Iyer")  # not saved
-    overlay.get_by_label("Email").fill("meera@example.in")  # not saved
+    overlay.get_by_label("Email").fill("meera@example.in")  # a value pattern: never carried
     overlay.get_by_label("Aadhaar").fill("2341 2341 2346")  # masked: never carried
 
     # 3. Stop: the real page is logged in, on File ITR, with the draft and the unsaved values.
@@ -96,7 +96,7 @@ def test_a_logged_in_taxpayer_stays_logged_in_through_the_overlay(
     expect(visitor.get_by_role("button", name="Logout")).to_be_visible()
     expect(visitor.get_by_label("Gross salary")).to_have_value("850000")  # the saved draft
     expect(visitor.get_by_label("Full name")).to_have_value("Meera K. Iyer")
-    expect(visitor.get_by_label("Email")).to_have_value("meera@example.in")
+    expect(visitor.get_by_label("Email")).to_have_value("")  # masked (e-mail): not carried
     expect(visitor.get_by_label("Aadhaar")).to_have_value("")
     assert session_cookie(visitor) == before  # the same server-side session
     # The next page load does not put the values back again.

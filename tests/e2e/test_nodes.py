@@ -178,7 +178,7 @@ def test_a_node_killed_mid_session_behind_nginx(
         made.demos[owner].process.wait(10)
         expect(status).to_have_text(LIVE, timeout=30_000)
         back = time.monotonic() - killed
-        type_and_see(pair, demo, "Email", "after@example.in")
+        type_and_see(pair, demo, "Full name", "After the kill")
         # The page the new node sent shows its images (asset URLs mapped there too).
         wait_in_mirror(mirror_frame(pair.agent), IMAGES_SHOWN, timeout=30)
         print(f"\nnode killed -> console live again in {back:.2f} s (nginx, proxy mode)")

@@ -21,6 +21,7 @@ PAN = "AAAPZ9876K"
 PASSWORD = "demo1234"
 AADHAAR = "234123412346"
 ACCOUNT = "123456789012"
+EMAIL = "meera@example.in"
 PIN_RE = re.compile(r"(\d{3}) ?(\d{3})")
 
 
@@ -193,9 +194,11 @@ def test_the_whole_story(pair: Pair, demo: Demo) -> None:
     page.get_by_label("Full name").fill("Meera Iyer")
     page.get_by_label("Aadhaar").fill(AADHAAR)
     page.get_by_label("Bank account number").fill(ACCOUNT)
-    page.get_by_label("Email").fill("meera@example.in")
+    page.get_by_label("Email").fill(EMAIL)
     expect(view.get_by_label("Full name")).to_have_value("Meera Iyer")
-    expect(view.get_by_label("Email")).to_have_value("meera@example.in")
+    # An e-mail address is masked wherever it appears (a default value pattern): the
+    # agent sees the field with its letters and digits as stars.
+    expect(view.get_by_label("Email")).to_have_value("*****@*******.**")
     masked = view.locator("input[data-cobrowse-masked]")
     expect(masked).to_have_count(3)  # PAN, Aadhaar, bank account
     for i in range(3):
@@ -219,7 +222,7 @@ def test_the_whole_story(pair: Pair, demo: Demo) -> None:
 
     # Masked values never left the visitor's browser: not in any frame, nor in the log.
     everything = pair.visitor_frames.all_text() + pair.agent_frames.all_text() + demo.log_text()
-    for secret in (PAN, AADHAAR, ACCOUNT):
+    for secret in (PAN, AADHAAR, ACCOUNT, EMAIL):
         assert secret not in everything
     # The demo prints its password on the login page, so look where a typed one would be.
     assert PASSWORD not in recorded_values(pair.visitor_frames.sent)

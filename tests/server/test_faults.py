@@ -131,15 +131,16 @@ class Served:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path) -> Iterator[Served]:
-    """The real app under uvicorn on 127.0.0.1 (its own thread and loop), stopped after."""
+def serving(data_dir: Path, *, limits: dict[str, Any] | None = None) -> Iterator[Served]:
+    """The real app under uvicorn on 127.0.0.1 (its own thread and loop), stopped after;
+    `limits` replace some of LIMITS."""
     config = load_config(
         {
             "server": {"data_dir": str(data_dir), "public_url": "", "log_level": "warning"},
             "proxy": {"allowed_origins": [SITE], "mode": "inline"},
             "auth": {"link_secret": LINK_SECRET},
             "session": SESSION,
-            "limits": LIMITS,
+            "limits": {**LIMITS, **(limits or {})},
         },
         {},
     )

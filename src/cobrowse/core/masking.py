@@ -111,12 +111,13 @@ BUILTIN_PATTERNS: dict[str, Pattern] = {
     )
 }
 
-# The value patterns on by default: identifiers an agent never needs to read, each with
-# a shape or checksum that ordinary numbers do not have. Bank account numbers, phone
-# numbers and e-mail addresses are built in but opt-in (`masking.patterns`): "9 to 18
-# digits" also matches acknowledgement and reference numbers the helpdesk must read,
-# and contact details are what an agent checks with the caller.
-DEFAULT_PATTERNS = ("pan", "aadhaar", "card", "iban")
+# The value patterns on by default: every built-in one, as the README promises (PAN,
+# Aadhaar, card, IBAN, bank account, phone, e-mail "wherever they appear"; its claim is
+# checked against this in tests/test_default_masking.py). Privacy first: "9 to 18
+# digits" also masks acknowledgement and reference numbers, and contact details are
+# hidden from the agent; a deployment that needs them readable narrows
+# `masking.patterns` (docs/masking.md).
+DEFAULT_PATTERNS = ("pan", "aadhaar", "card", "iban", "bank_account", "phone", "email")
 
 DEFAULT_SELECTORS = (
     "input[type=password]",

@@ -14,6 +14,7 @@ from pathlib import Path
 from cobrowse.config import Config, ConfigError
 from cobrowse.core.links import LinkError, LinkKey, public_key
 from cobrowse.store.guards import Agent
+from cobrowse.store.private_files import open_private, private_dir
 
 __all__ = ["AGENT_COOKIE", "Agent", "derive_form_key", "load_link_keys", "load_link_secret"]
 
@@ -31,10 +32,10 @@ def load_link_secret(config: Config) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     secret = secrets.token_urlsafe(48)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     except FileExistsError:  # another process made it first
         return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:

@@ -20,7 +20,7 @@ from cobrowse.core.throttle import ConnectionCaps
 from cobrowse.server.accounts import AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.audit import AuditLog
-from cobrowse.server.auth import derive_form_key, load_link_keys, load_link_secret
+from cobrowse.server.auth import SECRET_FILE, derive_form_key, load_link_keys, load_link_secret
 from cobrowse.server.cluster import Cluster
 from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
@@ -30,6 +30,7 @@ from cobrowse.store.audit import SqlAuditStore
 from cobrowse.store.factory import store_from_url
 from cobrowse.store.guards import Ceiling, GuardRules, GuardStore, Limiter, Window
 from cobrowse.store.guards_factory import guards_from_url
+from cobrowse.store.private_files import sqlite_file, tighten_all
 from cobrowse.store.url import parse_store_url
 
 audit_log = logging.getLogger("cobrowse.audit")
@@ -72,6 +73,7 @@ class Context:
     draining: bool = False  # shutting down: /readyz answers 503
 
     def __post_init__(self) -> None:
+        secure_data(self.config)
         lim = self.config.limits
         auth = self.config.auth
         self.metrics = Metrics(
@@ -190,6 +192,19 @@ class Context:
         for old, new in self.proxy.agent_view(session_id, self.config.base_url):
             frame = frame.replace(old, new)
         return frame
+
+
+def secure_data(config: Config) -> None:
+    """The data directory and every file the server keeps there (or where the
+    configuration puts them) made owner-only before anything is read or written; each
+    change is logged (store/private_files.py)."""
+    data_dir = Path(config.server.data_dir)
+    paths = [data_dir, data_dir / SECRET_FILE, accounts_path(config), api_keys_path(config)]
+    scheme, sep, rest = config.audit_url.partition(":///")
+    database = sqlite_file(rest) if sep and scheme.startswith("sqlite") else None
+    if database is not None:
+        paths.append(database)
+    tighten_all(list(dict.fromkeys(paths)))
 
 
 def guard_rules(config: Config) -> GuardRules:

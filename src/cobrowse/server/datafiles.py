@@ -1,7 +1,8 @@
 """Small JSON files in the data directory: written atomically, readable by us alone.
 
 One writer (the `cobrowse` CLI), any number of readers (servers). A writer puts the
-whole new content into a temporary file in the same directory (mode 0600), syncs
+whole new content into a temporary file in the same directory (mode 0600, in a folder
+made 0700: store/private_files.py), syncs
 it and renames it over the old one, so a reader sees either the old file or the
 new one, never half of it. Readers notice a change by the file's identity
 (inode, size, modification time) and reload, so a revocation or a password reset
@@ -17,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from cobrowse.store.private_files import private_dir
 
 T = TypeVar("T")
 
@@ -40,7 +43,7 @@ def read_json(path: Path) -> Any | None:
 
 
 def write_private_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)

@@ -24,12 +24,16 @@ from cobrowse.server.peer import SocketPeer
 
 log = logging.getLogger("cobrowse.ws")
 
-HELLO_TIMEOUT = 10.0
 HELLO_MAX_BYTES = 4096
 CLOSE_TRY_LATER = 1013  # the session store is away; the client reconnects with backoff
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
+    """A socket counts against its address's cap (`limits.connections_per_address`)
+    from the moment it is accepted, before it has said anything, until it closes; one
+    past the cap is closed with 4429 at once, and one that has not sent a `hello` within
+    `limits.hello_timeout_seconds` is closed with 4408, whatever else it sent (pings,
+    or parts of a frame that never ends)."""
     ctx = get_context(ws)
     address = client_address(ws)
     await ws.accept()  # then refuse with a close code a browser can read (a 403 it cannot)
@@ -96,7 +100,7 @@ def _origin_ok(ws: WebSocket, ctx: Context, *, role: m.Role | None) -> bool:
 
 async def _hello(ws: WebSocket, ctx: Context) -> Attachment | None:
     try:
-        data = await asyncio.wait_for(_receive(ws), timeout=HELLO_TIMEOUT)
+        data = await asyncio.wait_for(_receive(ws), timeout=ctx.config.limits.hello_timeout_seconds)
     except TimeoutError:
         await _refuse(ws, m.CLOSE_HELLO_TIMEOUT, "hello timeout", "hello_timeout")
         return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -35,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from cobrowse.core.audit import AuditEntry, Kind, Scalar
+from cobrowse.store.private_files import sqlite_file, touch_private
 
 metadata = MetaData()
 
@@ -157,7 +157,7 @@ class SqlAuditStore:
 
     async def open(self) -> None:
         if self.dialect == "sqlite":
-            _make_parent(self.url)
+            _make_file(self.url)
         async with self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 # Made already (maybe by another role, the server's own owning nothing):
@@ -227,10 +227,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _make_parent(url: str) -> None:
-    path = url.split(":///", 1)[1] if ":///" in url else ""
-    if path and path != ":memory:" and not path.startswith("file:"):
-        Path(path.split("?", 1)[0]).parent.mkdir(parents=True, exist_ok=True)
+def _make_file(url: str) -> None:
+    """The database file, made 0600 (in a folder made 0700) before SQLite opens it:
+    SQLite gives its -wal, -shm and -journal files the database file's mode."""
+    path = sqlite_file(url.split(":///", 1)[1]) if ":///" in url else None
+    if path is not None:
+        touch_private(path)
 
 
 def _row(entry: AuditEntry) -> dict[str, Any]:
