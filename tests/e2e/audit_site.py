@@ -127,6 +127,7 @@ class Site:
 <h1>Hostile page</h1>
 <p id="clicked"></p>
 <p><button id="h-button" data-report>Press</button></p>
+<p><label>Your document <input type="file" id="h-file"></label></p>
 {REPORT_CLICKS}
 </body></html>"""
 
