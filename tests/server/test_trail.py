@@ -4,6 +4,9 @@ in the database file."""
 
 from __future__ import annotations
 
+import random
+import re
+import secrets
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from cobrowse.core.masking_checks import verhoeff_digit
 from cobrowse.server import app as app_module
 from tests.server.conftest import SITE, Server, new_api_key
 from tests.server.test_ws import PDF, Story, agent_gone_for_good, frame, hello, offer
@@ -217,3 +221,87 @@ def test_an_agent_leaving_in_control_and_timeouts_are_recorded(
         ("join.attempted", "Asha Rao", "expired", None, "join attempt: expired"),
         ("session.ended", "system", "pin_expired", None, "ended: pin_expired"),
     ]
+
+
+def test_values_a_browser_or_agent_sent_are_masked_before_the_log(
+    make_server: Callable[..., Server], stack: ExitStack
+) -> None:
+    """Descriptions, file names and URLs are cleaned with every pattern the server knows:
+    the built-in ones (the opt-in ones too) and a custom pattern switched on for another
+    site only. Values are generated per run; the database file, the API and both export
+    formats are searched in plain, lower-case and spaced-out forms."""
+    rng = random.Random(secrets.randbits(64))
+    upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    pan = "".join(rng.choices(upper, k=5) + rng.choices("0123456789", k=4) + [rng.choice(upper)])
+    ref = "".join(rng.choices(upper, k=3)) + "-" + "".join(rng.choices(upper, k=4))
+    body = rng.choice("23456789") + "".join(rng.choices("0123456789", k=10))
+    aadhaar = body + verhoeff_digit(body)
+    user = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=8))
+    email = f"{user}@mail.example.in"
+    key, entry = new_api_key()
+    server = make_server(
+        auth={"api_keys": [entry]},
+        masking={
+            "custom_patterns": [{"name": "case_ref", "regex": r"[A-Z]{3}-[A-Z]{4}"}],
+            "sites": [{"origin": "https://elsewhere.example.in", "patterns": ["case_ref"]}],
+        },
+    )
+    story = Story(server, stack).control()
+    spaced = " ".join(pan.lower())
+    sent = [
+        f"button “Pay {pan}”",
+        f"link “{spaced}”",
+        f"button “Case {ref}”",
+        f"button “Aadhaar {aadhaar[:4]} {aadhaar[4:8]} {aadhaar[8:]}”",
+        f"button “Mail {email}”",
+    ]
+    for i, description in enumerate(sent):
+        act_and_answer(
+            story, f"d{i}", "click", 10 + i, "", ok=True, reason=None, description=description
+        )
+    act_and_answer(story, "r1", "click", 30, "", ok=False, reason=pan.lower(), description="x")
+    story.agent.send_text(frame("act", ref="n1", kind="navigate", value=f"{SITE}/p/{pan}?x=1"))
+    assert story.visitor.receive_json()["ref"] == "n1"
+    story.visitor.send_text(frame("act_result", ref="n1", ok=True, reason=None))
+    assert story.agent.receive_json()["ref"] == "n1"
+    assert offer(story, f"ITR-V {pan}.pdf", PDF).status_code == 201
+    assert story.visitor.receive_json()["t"] == "offer"
+    story.visitor.send_text(frame("end"))
+    assert story.visitor.receive_json()["t"] == "ended"
+
+    entries = trail(server, key, session_id=story.session_id)
+    acts = [e for e in entries if e["kind"] == "agent.act"]
+    assert [e["target"] for e in acts[:5]] == [
+        "button “Pay **********”",
+        f"link “{re.sub(r'[a-z0-9]', '*', spaced)}”",
+        "button “Case ***-****”",
+        "button “Aadhaar **** **** ****”",
+        "button “Mail …",
+    ]
+    assert acts[5]["outcome"] == "other"  # a code-shaped value is not a code
+    assert acts[6]["data"]["url"] == f"{SITE}/p/**********"
+    offered = next(e for e in entries if e["kind"] == "file.offered")
+    assert offered["target"] == "ITR-V **********.pdf" == offered["data"]["name"]
+    auth = {"Authorization": f"Bearer {key}"}
+    exports = [
+        server.client.get(
+            "/api/v1/audit/export",
+            params={"format": f, "session_id": story.session_id},
+            headers=auth,
+        ).text
+        for f in ("csv", "jsonl")
+    ]
+    raw = b"".join(p.read_bytes() for p in Path(server.config.server.data_dir).glob("audit.db*"))
+    assert b"Pay **********" in raw  # the entries are in these files
+    where = {
+        "api": str(entries),
+        "csv": exports[0],
+        "jsonl": exports[1],
+        "db": raw.decode("latin-1"),
+    }
+    for value in (pan, ref, aadhaar, email, user):
+        forms = {value, value.lower(), " ".join(value), " ".join(value.lower())}
+        forms.add(" ".join(value[i : i + 4] for i in range(0, len(value), 4)))
+        for name, text in where.items():
+            for form in forms:
+                assert form not in text, (form, name)

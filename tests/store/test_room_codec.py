@@ -9,7 +9,10 @@ import dataclasses
 import orjson
 import pytest
 
-from cobrowse.core.room import OfferedFile
+from cobrowse.core import audit as a
+from cobrowse.core import messages as m
+from cobrowse.core.masking import compile_rules
+from cobrowse.core.room import OfferedFile, Record
 from cobrowse.store.codec import CodecError
 from cobrowse.store.room_codec import (
     TAKEOVER_GAP,
@@ -160,3 +163,29 @@ def test_bad_stored_data_is_a_codec_error(raw: bytes) -> None:
     session = lived().room.session
     with pytest.raises(CodecError):
         decode_room(raw, session=session, buffer_bytes=1 << 20, files={})
+
+
+def test_the_new_owner_cleans_the_audit_with_the_patterns_it_is_given() -> None:
+    """A stored room keeps no patterns: the node taking it over passes the server's
+    (core/audit.py audit_patterns), or a site's own pattern would stop applying."""
+    rules = compile_rules(
+        selectors=[],
+        patterns=[],
+        custom_patterns=[{"name": "case_ref", "regex": r"[A-Z]{3}-[A-Z]{4}"}],
+    )
+    p = lived()
+    raw = encode_room(p.room)
+    answer = m.ActResult(ref="r2", ok=True, reason=None, description="button “Case KXQ-WZPL”")
+    targets = []
+    for patterns in (a.BUILTIN_AUDIT_PATTERNS, a.audit_patterns(rules)):
+        session = dataclasses.replace(p.room.session)
+        room = decode_room(
+            raw,
+            session=session,
+            buffer_bytes=1 << 20,
+            files={PDF.id: PDF.data},
+            audit_patterns=patterns,
+        )
+        effects = room.receive("visitor", answer, now=p.now)
+        targets += [e.entry.target for e in effects if isinstance(e, Record)]
+    assert targets == ["button “Case KXQ-WZPL”", "button “Case ***-****”"]

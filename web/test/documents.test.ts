@@ -95,6 +95,11 @@ describe('the visitor’s offer dialog', () => {
     ui.download('http://127.0.0.1:8000/files/T');
     expect(seen).toEqual(['http://127.0.0.1:8000/files/T']);
     expect(shadow.querySelector('a')).toBeNull();
+    // Never a script or data address, whatever a frame says.
+    for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,<script>1</script>', 'vbscript:x']) {
+      ui.download(bad);
+    }
+    expect(seen).toEqual(['http://127.0.0.1:8000/files/T']);
   });
 });
 

@@ -4,17 +4,21 @@ Pure: entries are built here from what the server saw, with the rules that keep
 page values out of them: typed text is counted, never kept; chat is measured,
 never quoted; a target element is named only by the short description the
 visitor's browser computed from its role and label ("masked field" for a masked
-one); URLs lose their query and fragment. Storage lives in `store/audit.py`.
+one), cleaned again here with every value pattern the server knows; URLs lose their
+query and fragment. Storage lives in `store/audit.py`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+from cobrowse.core.masking import BUILTIN_PATTERNS, MaskingRules, Pattern, find_spans, mask_text
 
 Scalar = str | int | float | bool | None
 
@@ -50,11 +54,32 @@ MAX_ACTOR = 200
 MAX_URL = 200
 # Why the visitor took control back (the `reason` of a `control` revoke).
 REVOKE_REASONS = frozenset({"button", "escape", "hidden"})
-_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _KEY_NAME = re.compile(r"[A-Z][A-Za-z0-9]{1,19}")
+# Why an act failed, as the audit names it: the visitor's browser's refusals and the
+# server's own; anything else a visitor's browser sends is "other" (a free-form code
+# could carry a value: `abcde1234f` has the shape of a code).
+ACT_OUTCOMES = frozenset(
+    {
+        "masked",
+        "refused",
+        "not_found",
+        "not_editable",
+        "bad_url",
+        "other_site",
+        "file_input",
+        "failed",
+        "no_control",
+        "visitor_away",
+        "unanswered",
+    }
+)
 # Blanked even in a label: what looks like personal data (as the browser does too).
 _DATA_LIKE = re.compile(r"\S*@\S*|\d[\d\s./-]{2,}\d")
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible characters that could split a value so that no pattern sees it: removed.
+_INVISIBLE = re.compile(
+    r"[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,12 +106,68 @@ def crm_actor(key_id: str) -> str:
     return f"crm:{key_id}"
 
 
-def clean_description(raw: object, *, blank: bool = True) -> str | None:
-    """A visitor-sent element description made safe to keep: one line, at most
-    MAX_TARGET characters, digit runs and e-mail addresses blanked; None when empty."""
+def audit_patterns(rules: MaskingRules | None = None) -> tuple[Pattern, ...]:
+    """The value patterns the audit log masks in text a browser or a person chose:
+    every built-in pattern (the opt-in ones too) and every custom pattern of `rules`,
+    whichever sites they are switched on for. A superset of what the browser masks on
+    any page of any site, so the log never keeps what a page's rules would hide."""
+    custom = tuple(rules.custom.values()) if rules is not None else ()
+    return (*BUILTIN_PATTERNS.values(), *custom)
+
+
+# What a room uses when nobody says otherwise: the built-in patterns.
+BUILTIN_AUDIT_PATTERNS: tuple[Pattern, ...] = audit_patterns()
+
+
+def _digit(ch: str) -> str:
+    """An ASCII digit for any Unicode decimal digit (`४` -> `4`), else `ch`."""
+    if ch.isascii() or not ch.isdecimal():
+        return ch
+    return str(unicodedata.decimal(ch))
+
+
+def fold(text: str) -> str:
+    """`text` as the patterns read it: compatibility forms folded (full-width letters and
+    digits become ASCII), decimal digits of any script as ASCII digits, invisible
+    characters removed, control characters and line breaks as spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    if not text.isascii():
+        text = "".join(_digit(ch) for ch in text)
+    return _CONTROL_CHARS.sub(" ", text)
+
+
+def mask_values(text: str, patterns: Iterable[Pattern]) -> str:
+    """`text` with every value pattern masked (letters and digits become `*`), also when
+    the value is spread out with spaces (`A B C D E 1 2 3 4 F`)."""
+    patterns = tuple(patterns)
+    if not patterns or not text:
+        return text
+    text = mask_text(text, patterns)
+    kept = [i for i, ch in enumerate(text) if not ch.isspace()]
+    if len(kept) == len(text):
+        return text
+    spans = find_spans("".join(text[i] for i in kept), patterns)
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        for k in range(start, end):
+            if chars[kept[k]].isalnum():
+                chars[kept[k]] = "*"
+    return "".join(chars)
+
+
+def clean_description(
+    raw: object, *, blank: bool = True, patterns: Iterable[Pattern] = BUILTIN_AUDIT_PATTERNS
+) -> str | None:
+    """A visitor-sent element description made safe to keep: one line, every value
+    pattern masked (before anything else changes the value's shape), then digit runs and
+    e-mail addresses blanked (unless not `blank`: file names), at most MAX_TARGET
+    characters; None when empty."""
     if not isinstance(raw, str):
         return None
-    text = _CONTROL_CHARS.sub(" ", raw)
+    text = mask_values(fold(raw), patterns)
     if blank:
         text = _DATA_LIKE.sub("…", text)
     text = " ".join(text.split())
@@ -95,11 +176,14 @@ def clean_description(raw: object, *, blank: bool = True) -> str | None:
     return text if len(text) <= MAX_TARGET else text[: MAX_TARGET - 1] + "…"
 
 
-def code(raw: str | None) -> str | None:
-    """A refusal or end code as sent (`masked`, `not_found`); anything else is `other`."""
-    if raw is None:
-        return None
-    return raw if _CODE.fullmatch(raw) else "other"
+def mask_url(url: str, patterns: Iterable[Pattern] = BUILTIN_AUDIT_PATTERNS) -> str:
+    """A kept URL (no query) with the value patterns masked, also in its decoded form
+    (`/pan/ABCDE%31234F`): then the decoded, masked form is kept."""
+    patterns = tuple(patterns)
+    masked = mask_values(url, patterns)
+    decoded = fold(unquote(url))
+    decoded_masked = mask_values(decoded, patterns)
+    return decoded_masked if decoded_masked != decoded else masked
 
 
 def safe_url(url: str) -> str:
@@ -134,9 +218,19 @@ class PendingAct:
     dy: float
 
 
-def pending_act(*, kind: str, node: int | None, value: str, dx: float, dy: float) -> PendingAct:
-    if kind == "navigate":
-        url = value if value in ("back", "forward", "reload") else safe_url(value)
+def pending_act(
+    *,
+    kind: str,
+    node: int | None,
+    value: str,
+    dx: float,
+    dy: float,
+    patterns: Iterable[Pattern] = BUILTIN_AUDIT_PATTERNS,
+) -> PendingAct:
+    if kind == "navigate" and value in ("back", "forward", "reload"):
+        url = value
+    elif kind == "navigate":
+        url = mask_url(safe_url(value), patterns)
     else:
         url = ""
     return PendingAct(
@@ -159,15 +253,22 @@ def act_entry(
     ok: bool,
     reason: str | None,
     description: str | None,
+    patterns: Iterable[Pattern] = BUILTIN_AUDIT_PATTERNS,
 ) -> AuditEntry:
-    """An agent's action, once the visitor's browser said what became of it."""
-    outcome = "ok" if ok else (code(reason) or "failed")
+    """An agent's action, once the visitor's browser said what became of it; the
+    description is cleaned with `patterns` (the server's, audit_patterns)."""
+    if ok:
+        outcome = "ok"
+    elif reason is None:
+        outcome = "failed"
+    else:
+        outcome = reason if reason in ACT_OUTCOMES else "other"
     if reason == "masked":
         target: str | None = MASKED
     elif act.node is None:
         target = None
     else:
-        target = clean_description(description) or "an element"
+        target = clean_description(description, patterns=patterns) or "an element"
     on = f"“{target}”" if target else "the page"
     data: dict[str, Scalar] = {"act": act.kind, "node": act.node}
     if act.kind == "click":
@@ -276,10 +377,13 @@ def file_entry(
     name: str,
     size: int,
     type: str,
+    patterns: Iterable[Pattern] = BUILTIN_AUDIT_PATTERNS,
 ) -> AuditEntry:
-    """A file offered by the agent, accepted, declined or downloaded by the visitor."""
+    """A file offered by the agent, accepted, declined or downloaded by the visitor. Its
+    name is a person's choice: value patterns in it are masked (`ABCDE1234F.pdf`)."""
     verb = kind.value.split(".", 1)[1]
-    shown = clean_description(name, blank=False) or "file"
+    shown = clean_description(name, blank=False, patterns=patterns) or "file"
+    kept = mask_values(fold(name), patterns)
     return AuditEntry(
         at=at,
         kind=kind,
@@ -287,7 +391,7 @@ def file_entry(
         session_id=session_id,
         target=shown,
         detail=f"{verb} “{shown}” ({size} bytes, {type})",
-        data={"file_id": file_id, "name": name, "size": size, "type": type},
+        data={"file_id": file_id, "name": kept, "size": size, "type": type},
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from cobrowse.core import audit as a
 from cobrowse.core import messages as m
 from cobrowse.core.control import Control, ControlRefused
+from cobrowse.core.masking import Pattern
 from cobrowse.core.pin import display_pin
 from cobrowse.core.relay import Outlog
 from cobrowse.core.session import EndReason, InvalidTransition, Session, State
@@ -103,10 +104,22 @@ class Room:
     control_hold_until: float | None = None
     # A fresh snapshot was asked for while the visitor was away: its next connection is.
     snapshot_owed: bool = False
+    # What the audit entries mask in descriptions, file names and URLs (a.audit_patterns).
+    audit_patterns: tuple[Pattern, ...] = a.BUILTIN_AUDIT_PATTERNS
 
     @classmethod
-    def open(cls, session: Session, *, buffer_bytes: int) -> Room:
-        return cls(session=session, agent_log=Outlog(max_bytes=buffer_bytes, pages=True))
+    def open(
+        cls,
+        session: Session,
+        *,
+        buffer_bytes: int,
+        audit_patterns: tuple[Pattern, ...] = a.BUILTIN_AUDIT_PATTERNS,
+    ) -> Room:
+        return cls(
+            session=session,
+            agent_log=Outlog(max_bytes=buffer_bytes, pages=True),
+            audit_patterns=audit_patterns,
+        )
 
     # --- helpers ---------------------------------------------------------------
 
@@ -395,6 +408,7 @@ class Room:
                 ok=ok,
                 reason=reason,
                 description=description,
+                patterns=self.audit_patterns,
             )
         )
 
@@ -408,7 +422,12 @@ class Room:
             del self.seen_acts[next(iter(self.seen_acts))]
         node = message.target.id if message.target else None
         pending = a.pending_act(
-            kind=message.kind, node=node, value=message.value, dx=message.dx, dy=message.dy
+            kind=message.kind,
+            node=node,
+            value=message.value,
+            dx=message.dx,
+            dy=message.dy,
+            patterns=self.audit_patterns,
         )
         if self.session.control is not Control.CONTROL:
             # Control may have been taken back while this act was on its way.
@@ -469,6 +488,7 @@ class Room:
                 name=f.name,
                 size=len(f.data),
                 type=f.type,
+                patterns=self.audit_patterns,
             )
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Annotated, Any
@@ -196,14 +197,28 @@ def csv_row(entry: AuditEntry) -> tuple[str, ...]:
     return tuple(_cell(plain[c]) for c in CSV_COLUMNS)
 
 
+# What a spreadsheet takes for the start of a formula (and the full-width forms some
+# convert), and what a reader may drop before it (spaces, quotes, control characters).
+_FORMULA = "=+-@\uff1d\uff0b\uff0d\uff20"
+_DROPPED = ' \t\r\n\x00\x0b\x0c"'
+# A formula character after a separator a spreadsheet may split on (its locale's `;`,
+# a tab, a pipe, a line break) would start a cell of its own there.
+_SPLIT = re.compile(rf"([,;\t|\r\n][{re.escape(_DROPPED)}]*)(?=[{re.escape(_FORMULA)}])")
+
+
 def _cell(value: object) -> str:
+    """A cell no spreadsheet runs as a formula (OWASP, CSV injection): names, file names
+    and descriptions are chosen by people. A cell starting (after spaces or quotes) with
+    `=`, `+`, `-`, `@`, or with a tab, CR, LF or NUL, gets a leading apostrophe, and so
+    does such a character right after a separator inside the cell; every cell is quoted."""
     text = "" if value is None else str(value)
-    # A spreadsheet runs a cell that starts like a formula: names and file names are
-    # chosen by people, so such cells get a leading apostrophe (OWASP's advice).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    text = _SPLIT.sub(r"\1'", text)
+    if text and (text[0] in "\t\r\n\x00" or text.lstrip(_DROPPED)[:1] in tuple(_FORMULA)):
+        return "'" + text
+    return text
 
 
 def csv_line(cells: tuple[str, ...]) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL).writerow(cells)
     return out.getvalue()

@@ -68,12 +68,18 @@ def console_csp(config: Config) -> str:
     the agent's browser never talks to the site or any other origin, even for a URL a
     page's script wrote where no rewriting reaches; in inline mode they come from the
     site itself."""
-    base = config.base_url
-    ws = ("wss://" + base[8:]) if base.startswith("https://") else ("ws://" + base[7:])
     loads = "'self'" if config.proxy.mode == "proxy" else "*"
     return (
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "default-src 'none'; script-src 'self'; object-src 'none'; "
+        "style-src 'self' 'unsafe-inline'; "
         f"img-src {loads} data: blob:; font-src {loads} data:; media-src {loads} data: blob:; "
-        f"connect-src 'self' {ws}; frame-src 'self' about:; child-src 'self' about: blob:; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        f"connect-src 'self' {socket_origin(config)}; frame-src 'self' about:; "
+        "child-src 'self' about: blob:; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
     )
+
+
+def socket_origin(config: Config) -> str:
+    """The origin of this server's WebSocket (`ws(s)://` + the public URL's host)."""
+    base = config.base_url
+    return ("wss://" + base[8:]) if base.startswith("https://") else ("ws://" + base[7:])

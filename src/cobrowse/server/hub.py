@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 from cobrowse.config import Config
 from cobrowse.core import audit as a
 from cobrowse.core import messages as m
+from cobrowse.core.masking import Pattern
 from cobrowse.core.room import Close, Deliver, Effect, Finished, OfferedFile, Record, Room, Send
 from cobrowse.core.session import EndReason, Session, Timeouts
 from cobrowse.server.cluster import CONN_BITS, CallFailed, Cluster, Fields, decode_args
@@ -115,10 +116,13 @@ class Hub:
     _conns: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _closes: set[asyncio.Task[None]] = field(default_factory=set)  # closes under way
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # What audit entries mask in text the visitor's browser or the agent chose.
+    audit_patterns: tuple[Pattern, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.store is None:
             self.store = AsyncMemorySessionStore(max_sessions=self.config.limits.max_sessions)
+        self.audit_patterns = a.audit_patterns(self.config.masking_rules)
 
     @property
     def sessions(self) -> SessionStore:
@@ -146,7 +150,11 @@ class Hub:
         return node << CONN_BITS | next(self._conns)
 
     def _open(self, session: Session) -> Room:
-        return Room.open(session, buffer_bytes=self.config.limits.replay_buffer_bytes)
+        return Room.open(
+            session,
+            buffer_bytes=self.config.limits.replay_buffer_bytes,
+            audit_patterns=self.audit_patterns,
+        )
 
     # --- REST side ------------------------------------------------------------
 
@@ -375,6 +383,7 @@ class Hub:
                     session=session,
                     buffer_bytes=self.config.limits.replay_buffer_bytes,
                     files=files,
+                    audit_patterns=self.audit_patterns,
                 )
                 present = present_roles(raw)
             except CodecError as exc:

@@ -18,7 +18,7 @@ from cobrowse.server.api import admitted, set_agent_cookie
 from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import STATIC_DIR, get_context
 from cobrowse.server.errors import ApiError
-from cobrowse.server.headers import console_csp
+from cobrowse.server.headers import console_csp, socket_origin
 
 router = APIRouter()
 
@@ -184,9 +184,11 @@ sees it with you. Passwords and fields marked private stay hidden.</li>
 </html>"""
     hosts = ctx.proxy.hosts
     proxies = f"{hosts.scheme}://*.{hosts.domain}" + (f":{hosts.port}" if hosts.port else "")
+    # The widget talks to this server only (its API and WebSocket).
     csp = (
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data:; connect-src 'self' ws: wss:; frame-src {proxies}; "
+        "default-src 'none'; script-src 'self'; object-src 'none'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        f"connect-src 'self' {socket_origin(ctx.config)}; frame-src {proxies}; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
     return HTMLResponse(body, headers={"Content-Security-Policy": csp})

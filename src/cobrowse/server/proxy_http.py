@@ -98,7 +98,10 @@ async def send_page(send: Send, status: int, title: str, detail: str, ancestors:
         "padding:0 1rem;color:#1b2a3a}</style>"
         f"<main><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></main></html>"
     ).encode()
-    csp = f"default-src 'none'; style-src 'unsafe-inline'; {ancestors}"
+    csp = (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+        + ancestors
+    )
     await respond(
         send,
         status,

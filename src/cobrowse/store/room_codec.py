@@ -19,6 +19,7 @@ import orjson
 
 from cobrowse.core import audit as a
 from cobrowse.core import messages as m
+from cobrowse.core.masking import Pattern
 from cobrowse.core.room import OfferedFile, Room
 from cobrowse.core.session import Session
 from cobrowse.store.codec import CodecError
@@ -75,12 +76,17 @@ def present_roles(raw: bytes) -> list[m.Role]:
 
 
 def decode_room(
-    raw: bytes, *, session: Session, buffer_bytes: int, files: Mapping[str, bytes]
+    raw: bytes,
+    *,
+    session: Session,
+    buffer_bytes: int,
+    files: Mapping[str, bytes],
+    audit_patterns: tuple[Pattern, ...] = a.BUILTIN_AUDIT_PATTERNS,
 ) -> Room:
     """The room as stored, for `session`, with nobody connected; an offered file whose
     bytes are missing is left out (with its pending offer)."""
     data = _load(raw)
-    room = Room.open(session, buffer_bytes=buffer_bytes)
+    room = Room.open(session, buffer_bytes=buffer_bytes, audit_patterns=audit_patterns)
     try:
         room.chat = [dict(entry) for entry in data["chat"]]
         room.chat_ids = {(str(e["from"]), str(e["id"])) for e in room.chat}

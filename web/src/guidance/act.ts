@@ -366,7 +366,7 @@ export function applyAct(
   const outcome = apply(win, act, resolve, opts);
   let description = '';
   try {
-    description = outcome.element ? describeElement(outcome.element, opts.mask) : '';
+    description = outcome.element ? describeElement(outcome.element, opts.mask, opts.masker ?? null) : '';
   } catch {
     description = 'element';
   }

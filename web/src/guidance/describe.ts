@@ -1,11 +1,14 @@
 /**
  * What the audit log says an agent's action was done on: the element's role and its
  * accessible name or label ("button “Save”", "text field “Full name”"), computed here
- * in the visitor's browser. Never a value: a field is named by its label, not its
- * content; text inside masked elements and form controls is left out; a masked element
- * is only ever "masked field"; digit runs and e-mail addresses in a name are blanked.
+ * in the visitor's browser, with the page's masking applied: it says no more than the
+ * agent saw. Never a value: a field is named by its label, not its content; text inside
+ * masked elements and form controls is left out; a masked element is only ever "masked
+ * field"; on a private-by-default page text and labels outside the allowed areas are
+ * stars; value patterns are masked; then digit runs and e-mail addresses are blanked.
  * The server bounds and cleans the description again (core/audit.py).
  */
+import type { Masker } from '../masking/masker';
 
 export const MASKED_DESCRIPTION = 'masked field';
 export const MAX_DESCRIPTION_CHARS = 80;
@@ -54,23 +57,41 @@ function roleOf(el: Element): string {
   }
 }
 
-/** Text of `node` without form controls and masked parts (their content is a value). */
-function visibleText(node: Element, mask: readonly string[]): string {
+/** The page's masking as the description applies it (none: selectors only). */
+interface Masking {
+  readonly mask: readonly string[];
+  readonly masker: Masker | null;
+}
+
+function hidden(el: Element, m: Masking): boolean {
+  return matches(el, m.mask) || (m.masker?.blocked(el) ?? false);
+}
+
+/** Text of `node` without form controls and masked parts, each text as the agent sees it. */
+function visibleText(node: Element, m: Masking): string {
   let out = '';
   const walk = (n: Node): void => {
     if (n.nodeType === 3) {
-      out += n.nodeValue ?? '';
+      const text = n.nodeValue ?? '';
+      out += m.masker ? m.masker.textIn(text, n.parentElement) : text;
       return;
     }
     if (n.nodeType !== 1) return;
     const el = n as Element;
     const tag = el.tagName.toLowerCase();
     if (['input', 'textarea', 'select', 'script', 'style', 'template'].includes(tag)) return;
-    if (matches(el, mask)) return;
+    if (hidden(el, m)) return;
     for (const child of Array.from(el.childNodes)) walk(child);
   };
   walk(node);
   return out;
+}
+
+/** Attribute `name` of `el` as the agent sees it (private pages: stars; patterns masked). */
+function attr(el: Element, name: string, m: Masking): string | null {
+  const value = el.getAttribute(name);
+  if (value === null || !m.masker) return value;
+  return m.masker.attribute(name, value, el);
 }
 
 /** Blank what looks like personal data even in a label: digit runs and e-mail addresses. */
@@ -83,40 +104,46 @@ function clean(text: string | null | undefined): string {
   return t.length > MAX_NAME ? `${t.slice(0, MAX_NAME - 1)}…` : t;
 }
 
-function nameOf(el: Element, role: string, mask: readonly string[]): string {
+function nameOf(el: Element, role: string, m: Masking): string {
   const doc = el.ownerDocument;
-  const aria = clean(el.getAttribute('aria-label'));
+  const aria = clean(attr(el, 'aria-label', m));
   if (aria) return aria;
   const labelledBy = el.getAttribute('aria-labelledby');
   if (labelledBy && doc) {
-    const parts = labelledBy.split(/\s+/).map((id) => doc.getElementById(id)).filter((n) => n && !matches(n, mask));
-    const text = clean(parts.map((n) => visibleText(n as Element, mask)).join(' '));
+    const parts = labelledBy.split(/\s+/).map((id) => doc.getElementById(id)).filter((n) => n && !hidden(n, m));
+    const text = clean(parts.map((n) => visibleText(n as Element, m)).join(' '));
     if (text) return text;
   }
   const labels = (el as HTMLInputElement).labels;
   if (labels && labels.length) {
-    const text = clean(Array.from(labels).map((l) => visibleText(l, mask)).join(' '));
+    const text = clean(Array.from(labels).map((l) => visibleText(l, m)).join(' '));
     if (text) return text;
   }
   const tag = el.tagName.toLowerCase();
   if (tag === 'input') {
     const type = (el.getAttribute('type') ?? '').toLowerCase();
     // A button's value is its caption, set by the site; any other input's is the visitor's.
-    if (['button', 'submit', 'reset'].includes(type)) return clean(el.getAttribute('value'));
-    return clean(el.getAttribute('placeholder') || el.getAttribute('name') || el.getAttribute('title'));
+    if (['button', 'submit', 'reset'].includes(type)) return clean(attr(el, 'value', m));
+    return clean(attr(el, 'placeholder', m) || attr(el, 'name', m) || attr(el, 'title', m));
   }
   if (tag === 'textarea' || tag === 'select') {
-    return clean(el.getAttribute('placeholder') || el.getAttribute('name') || el.getAttribute('title'));
+    return clean(attr(el, 'placeholder', m) || attr(el, 'name', m) || attr(el, 'title', m));
   }
   if (role === 'page') return '';
-  return clean(visibleText(el, mask)) || clean(el.getAttribute('title')) || clean(el.getAttribute('alt'));
+  return clean(visibleText(el, m)) || clean(attr(el, 'title', m)) || clean(attr(el, 'alt', m));
 }
 
-/** The audit description of `el` (see the top of this file); `mask` are the masking selectors. */
-export function describeElement(el: Element, mask: readonly string[]): string {
-  if (matches(el, mask)) return MASKED_DESCRIPTION;
+/**
+ * The audit description of `el` (see the top of this file): `mask` are the masking
+ * selectors, `masker` the page's rules (private areas, value patterns), when known.
+ */
+export function describeElement(el: Element, mask: readonly string[], masker: Masker | null = null): string {
+  const m: Masking = { mask, masker };
+  if (hidden(el, m)) return MASKED_DESCRIPTION;
   const role = roleOf(el);
-  const name = nameOf(el, role, mask);
-  const text = name ? `${role} “${name}”` : role;
+  const name = nameOf(el, role, m);
+  // The role comes from the page too (`role`, an input's `type`): patterns apply to all of it.
+  let text = name ? `${role} “${name}”` : role;
+  if (masker) text = blankData(masker.text(text, null));
   return text.length > MAX_DESCRIPTION_CHARS ? `${text.slice(0, MAX_DESCRIPTION_CHARS - 1)}…` : text;
 }

@@ -16,6 +16,7 @@ import {
 } from '../protocol';
 import { GuideLayer } from '../guidance/layer';
 import { DEFAULT_REFUSE_SELECTORS, type Win, applyAct, describeAct } from '../guidance/act';
+import { blankData } from '../guidance/describe';
 import { type WidgetContext, windowOf } from './context';
 import type { FrameActResult, OverlayCoordinator } from './proxy-mode';
 import { FALLBACK_MASK_SELECTORS, type Recorder } from './recorder';
@@ -171,9 +172,14 @@ export class GuidanceHandler {
     this.finishAct(pending.act, message);
   }
 
-  /** Report an act to the agent and show it to the visitor. */
+  /**
+   * Report an act to the agent and show it to the visitor. The description (for the
+   * audit log) gets the value patterns once more here: in proxy mode it comes from the
+   * overlay's frame, like its events.
+   */
   private finishAct(act: ActFields, outcome: ActOutcome): void {
-    this.ctx.send(actResult(act.ref, outcome.ok, outcome.reason, outcome.description || undefined));
+    const description = outcome.description ? blankData(this.ctx.pageMasker().string(outcome.description)) : '';
+    this.ctx.send(actResult(act.ref, outcome.ok, outcome.reason, description || undefined));
     const message = describeAct(this.agentName(null), act, outcome, this.ctx.tr);
     this.ctx.ui.toast(message);
     // A click may load a new page (inline mode): show the toast there too.

@@ -270,9 +270,19 @@ export class WidgetUi {
     dialog.focus();
   }
 
-  /** Start a download in the visitor's browser (the server answers with an attachment). */
+  /**
+   * Start a download in the visitor's browser (the server answers with an attachment).
+   * Only an http(s) address becomes a link: never `javascript:` or `data:`.
+   */
   download(url: string): void {
-    const a = el(this.doc, 'a', { href: url, download: '', rel: 'noopener', hidden: '' });
+    let parsed: URL;
+    try {
+      parsed = new URL(url, this.doc.baseURI);
+    } catch {
+      return;
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return;
+    const a = el(this.doc, 'a', { href: parsed.href, download: '', rel: 'noopener', hidden: '' });
     this.root.append(a);
     try {
       a.click();
