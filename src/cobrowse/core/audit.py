@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
-from cobrowse.core.masking import BUILTIN_PATTERNS, MaskingRules, Pattern, find_spans, mask_text
+from cobrowse.core.masking import BUILTIN_PATTERNS, MASK_CHAR, MaskingRules, Pattern, mask_text
+from cobrowse.core.masking_fold import hidden
+from cobrowse.core.masking_text import spans
 
 Scalar = str | int | float | bool | None
 
@@ -76,10 +78,6 @@ ACT_OUTCOMES = frozenset(
 # Blanked even in a label: what looks like personal data (as the browser does too).
 _DATA_LIKE = re.compile(r"\S*@\S*|\d[\d\s./-]{2,}\d")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# Invisible characters that could split a value so that no pattern sees it: removed.
-_INVISIBLE = re.compile(
-    r"[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,27 +117,21 @@ def audit_patterns(rules: MaskingRules | None = None) -> tuple[Pattern, ...]:
 BUILTIN_AUDIT_PATTERNS: tuple[Pattern, ...] = audit_patterns()
 
 
-def _digit(ch: str) -> str:
-    """An ASCII digit for any Unicode decimal digit (`४` -> `4`), else `ch`."""
-    if ch.isascii() or not ch.isdecimal():
-        return ch
-    return str(unicodedata.decimal(ch))
-
-
-def fold(text: str) -> str:
-    """`text` as the patterns read it: compatibility forms folded (full-width letters and
-    digits become ASCII), decimal digits of any script as ASCII digits, invisible
-    characters removed, control characters and line breaks as spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    if not text.isascii():
-        text = "".join(_digit(ch) for ch in text)
-    return _CONTROL_CHARS.sub(" ", text)
+def one_line(text: str) -> str:
+    """`text` with control characters and line breaks as spaces, and without format
+    characters (bidirectional overrides, zero-width characters: a log line must read as
+    it is stored)."""
+    text = _CONTROL_CHARS.sub(" ", text)
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def mask_values(text: str, patterns: Iterable[Pattern]) -> str:
-    """`text` with every value pattern masked (letters and digits become `*`), also when
-    the value is spread out with spaces (`A B C D E 1 2 3 4 F`)."""
+    """`text` with every value pattern masked as the browser masks it (on the normalised
+    view: any script's digits, Unicode spaces and dashes, compatibility forms, invisible
+    characters inside a value), also when the value is spread out with spaces
+    (`A B C D E 1 2 3 4 F`)."""
     patterns = tuple(patterns)
     if not patterns or not text:
         return text
@@ -147,14 +139,14 @@ def mask_values(text: str, patterns: Iterable[Pattern]) -> str:
     kept = [i for i, ch in enumerate(text) if not ch.isspace()]
     if len(kept) == len(text):
         return text
-    spans = find_spans("".join(text[i] for i in kept), patterns)
-    if not spans:
+    found = spans("".join(text[i] for i in kept), patterns)
+    if not found:
         return text
     chars = list(text)
-    for start, end in spans:
+    for start, end in found:
         for k in range(start, end):
-            if chars[kept[k]].isalnum():
-                chars[kept[k]] = "*"
+            if hidden(chars[kept[k]]):
+                chars[kept[k]] = MASK_CHAR
     return "".join(chars)
 
 
@@ -167,7 +159,7 @@ def clean_description(
     characters; None when empty."""
     if not isinstance(raw, str):
         return None
-    text = mask_values(fold(raw), patterns)
+    text = mask_values(one_line(raw), patterns)
     if blank:
         text = _DATA_LIKE.sub("…", text)
     text = " ".join(text.split())
@@ -181,7 +173,7 @@ def mask_url(url: str, patterns: Iterable[Pattern] = BUILTIN_AUDIT_PATTERNS) -> 
     (`/pan/ABCDE%31234F`): then the decoded, masked form is kept."""
     patterns = tuple(patterns)
     masked = mask_values(url, patterns)
-    decoded = fold(unquote(url))
+    decoded = one_line(unquote(url))
     decoded_masked = mask_values(decoded, patterns)
     return decoded_masked if decoded_masked != decoded else masked
 
@@ -383,7 +375,7 @@ def file_entry(
     name is a person's choice: value patterns in it are masked (`ABCDE1234F.pdf`)."""
     verb = kind.value.split(".", 1)[1]
     shown = clean_description(name, blank=False, patterns=patterns) or "file"
-    kept = mask_values(fold(name), patterns)
+    kept = mask_values(one_line(name), patterns)
     return AuditEntry(
         at=at,
         kind=kind,
