@@ -26,6 +26,7 @@ from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from tests.e2e.audit_site import PRIVATE_HEADING, PUBLIC_BUTTON, Site, audit_site, masking_env
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo, start_demo, stop_demo
+from tests.e2e.leaks import encodings
 from tests.e2e.test_audit import wait_for_end
 from tests.e2e.test_guidance import click_mirror
 from tests.e2e.test_story import agent_joins, ask_for_pin, mirror, surface
@@ -63,10 +64,11 @@ def audited_demo(
 
 
 def forms(value: str) -> set[str]:
-    """The value as a trace of it could look."""
+    """The value as a trace of it could look: every form the masking search looks for,
+    spelled out letter by letter, and its parts."""
     compact = re.sub(r"[\s-]", "", value)
-    out = {value, value.lower(), compact, compact.lower(), " ".join(compact)}
-    out |= {" ".join(compact.lower()), value.replace(" ", "-")}
+    out = encodings(value) | {" ".join(compact), " ".join(compact.lower())}
+    out.add(value.replace(" ", "-"))
     if "@" in value:
         out.add(value.split("@")[0])  # the mailbox alone
     if " " in value and not value.replace(" ", "").isdigit():
