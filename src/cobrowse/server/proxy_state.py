@@ -234,6 +234,24 @@ class ProxyState:
             await asyncio.sleep(ASSET_POLL_SECONDS)
         return item
 
+    async def mirror_map(self, session_id: str, token: str, label: str, path: str) -> UrlMap:
+        """URLs in a stylesheet the asset route serves (`label`, `path`): resolved
+        against its proxy URL, and every proxy origin of the session pointed at the asset
+        route, as `agent_view` points them in page data (the mirror loads from there
+        only)."""
+        targets = await self.store.targets(session_id)
+        base = self.config.base_url
+        routes = {
+            self.hosts.origin(t.label): f"{base}/assets/{token}/{t.label}"
+            for t in targets.values()
+        }
+        return UrlMap(
+            base=self.hosts.origin(label) + path,
+            proxy_origin_of=routes.get,
+            upstream_origin_of=lambda _origin: None,
+            absolute=True,
+        )
+
     def agent_view(self, session_id: str, base_url: str) -> list[tuple[bytes, bytes]]:
         """Byte replacements that point proxy origins in page data at the asset route.
 
