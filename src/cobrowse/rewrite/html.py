@@ -502,9 +502,10 @@ def rewrite_html(text: str, m: UrlMap, *, inject: str, policy: ProxyPolicy | Non
     """Rewrite an HTML document (or fragment) for the proxy and inject `inject` first in
     its head; `<meta>` policies are rewritten with `policy` (removed without one). Never
     raises: on an internal error the document passes with only the injection (and
-    without its meta policies' rewriting: ours still confines it)."""
+    without its meta policies' rewriting: ours still confines it). With `m.opaque` every
+    tag takes the careful path (the fast one skips relative URLs, which may then change)."""
     try:
-        return _rewrite_html(text, m, inject=inject, policy=policy)
+        return _rewrite_html(text, m, inject=inject, policy=policy, fast=m.opaque is None)
     except Exception:
         return _inject_only(text, inject)
 

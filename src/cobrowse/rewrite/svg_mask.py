@@ -40,8 +40,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
 from cobrowse.core.masking import Pattern
+from cobrowse.core.masking_urls import mask_string
 from cobrowse.rewrite.css_mask import mask_css
-from cobrowse.rewrite.views import Slot, View, mask_string, one_slot
+from cobrowse.rewrite.views import Slot, View, one_slot
 
 __all__ = ["MAX_DEPTH", "mask_svg", "mask_svg_data_url"]
 

@@ -9,53 +9,14 @@ None for a character only the view has, such as a separator).
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import unquote_plus
 
-from cobrowse.core.masking import Pattern, mask_text
+from cobrowse.core.masking import Pattern
+from cobrowse.core.masking_urls import changed, mask_string
 
-__all__ = ["Slot", "View", "changed", "holds_value", "mask_string", "one_slot"]
-
-# As the browser's masker (web/src/masking/masker.ts) cuts a URL-like string into pieces.
-_URL_PIECE = re.compile(r"""[^?&#=/;,\s"'()<>]+""")
-
-
-def changed(text: str, patterns: Sequence[Pattern]) -> list[int]:
-    """The indices of `text` that the value patterns mask. Should the masker ever change
-    the length, every letter and digit counts as masked (fails closed)."""
-    if not text:
-        return []
-    masked = mask_text(text, patterns)
-    if len(masked) != len(text):
-        return [i for i, ch in enumerate(text) if ch.isalnum()]
-    return [i for i, (a, b) in enumerate(zip(text, masked, strict=True)) if a != b]
-
-
-def mask_string(value: str, patterns: Sequence[Pattern]) -> str:
-    """What the browser's masker makes of a string an event carries: the patterns on the
-    text, and on every URL-encoded piece of it (a piece that decodes to a match becomes
-    `*`s). Same length as `value`."""
-    out = list(value)
-    for i in changed(value, patterns):
-        out[i] = "*"
-    if "%" in value or "+" in value:
-        for piece in _URL_PIECE.finditer(value):
-            raw = piece.group(0)
-            if "%" not in raw and "+" not in raw:
-                continue
-            decoded = unquote_plus(raw)
-            if decoded != raw and changed(decoded, patterns):
-                out[piece.start() : piece.end()] = "*" * len(raw)
-    return "".join(out)
-
-
-def holds_value(text: str, patterns: Sequence[Pattern]) -> bool:
-    """Whether the browser's masker would change `text` (see `mask_string`)."""
-    return mask_string(text, patterns) != text
-
+__all__ = ["Slot", "View", "one_slot"]
 
 Slot = Hashable  # where a character came from: a piece of the file, in the masker's terms
 

@@ -14,6 +14,7 @@ session's end (`forget`) the write-back of each live return ticket is kept there
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from urllib.parse import quote, urlsplit
@@ -21,11 +22,12 @@ from urllib.parse import quote, urlsplit
 from redis.exceptions import RedisError
 
 from cobrowse.config import Config
+from cobrowse.core.asset_ids import MAX_ASSET_IDS, AssetIds, is_asset_id, may_hold_values
 from cobrowse.core.continuation import Handoff, WriteBack, write_back
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginList
 from cobrowse.core.proxy_hosts import GO_PATH, ProxyAccess, ProxyHosts, SessionHosts, Target
-from cobrowse.rewrite.urls import UrlMap, origin_of
+from cobrowse.rewrite.urls import UrlMap, origin_of, rewrite_url
 from cobrowse.server.upstream import SessionCookieJar, Upstream
 from cobrowse.store.continuation_factory import continuation_store_from_url
 from cobrowse.store.continuation_store import ContinuationStore
@@ -151,6 +153,44 @@ class ProxyState:
             fallback=go if fallback else None,
         )
 
+    # --- opaque asset URLs (core/asset_ids.py) ----------------------------------------
+
+    async def asset_ids(
+        self, session_id: str, hosts: SessionHosts, *, document: str, url: str
+    ) -> AssetIds | None:
+        """What the rewrite of `document` (at upstream `url`) gives the subresource URLs
+        that hold a value pattern of the session's sites; None when no URL in it can."""
+        patterns = self.config.masking_rules.patterns_for(hosts.origins())
+        if not patterns or not may_hold_values(document, url, patterns):
+            return None
+        key, count = await self.store.asset_id_key(session_id)
+        return AssetIds(key=key, patterns=patterns, room=max(0, MAX_ASSET_IDS - count))
+
+    def opaque_map(self, m: UrlMap, ids: AssetIds) -> UrlMap:
+        """`m`, with loads the agent's mirror makes too given opaque URLs by `ids`."""
+        names = self.hosts
+        plain = dataclasses.replace(m, fallback=None)
+
+        def opaque(url: str) -> str | None:
+            proxy_url = rewrite_url(url, plain)
+            origin = origin_of(proxy_url)
+            if origin is None or not names.is_proxy_origin(origin):
+                return None  # not proxied (a data: URL, past the other-origin limit)
+            return ids.url_for(url, proxy_url, origin)
+
+        return dataclasses.replace(m, opaque=opaque)
+
+    async def keep_asset_ids(self, session_id: str, ids: AssetIds) -> None:
+        """Stores what a rewrite handed out: before its document is sent."""
+        if ids.minted:
+            await self.store.put_asset_ids(session_id, ids.minted)
+
+    async def asset_url(self, session_id: str, ident: str) -> str | None:
+        """The upstream URL of one of the session's opaque asset ids."""
+        if not is_asset_id(ident):
+            return None
+        return await self.store.asset_id_url(session_id, ident)
+
     # --- access -----------------------------------------------------------------------
 
     async def open_overlay(
@@ -242,8 +282,7 @@ class ProxyState:
         targets = await self.store.targets(session_id)
         base = self.config.base_url
         routes = {
-            self.hosts.origin(t.label): f"{base}/assets/{token}/{t.label}"
-            for t in targets.values()
+            self.hosts.origin(t.label): f"{base}/assets/{token}/{t.label}" for t in targets.values()
         }
         return UrlMap(
             base=self.hosts.origin(label) + path,
