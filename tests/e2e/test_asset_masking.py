@@ -2,11 +2,12 @@
 asset route"): masking must not break the page it protects, and must mask what an image
 shows.
 
-A site (served here) has a web font and an image whose URLs carry a cache-busting hash
-that the default IBAN pattern matches, as real documentation sites do, and an SVG badge
+A site (served here) has a web font and images whose URLs carry a cache-busting hash
+that the default IBAN pattern matches, as real documentation sites do (one image's URL
+set by a script, which no rewriter sees), and an SVG badge
 with two PANs a renderer draws: one written as XML character references, one split over
 two tspans. In the agent's mirror the font must be applied (its rendered width is the
-visitor's, not the fallback's) and the image loaded, and no asset the agent's browser
+visitor's, not the fallback's) and the images loaded, and no asset the agent's browser
 receives may hold either PAN in any form. The visitor's own page has them all (so the
 search can fail), and the hash never reaches the agent, in frames or in URLs.
 """
@@ -52,6 +53,7 @@ HASH = iban_looking_hash()
 DRAWN_PAN = "ENTSV1234V"  # drawn from character references
 SPLIT_PAN = ("FGHIJ", "5678K")  # drawn from two tspans
 LOGO = png(48, 24, (20, 90, 160))
+LATE = png(36, 18, (160, 90, 20))  # set by a script: no rewriter sees its URL
 SAMPLE = "iiiiiiiiii"  # narrow in a proportional font, wide in a monospaced one
 
 
@@ -78,6 +80,8 @@ def _page(server: str) -> str:
 <p><span id="fallback" class="serif">{SAMPLE}</span></p>
 <p><img id="logo" src="/static/logo.{HASH}.png" alt="logo"></p>
 <p><img id="badge" src="/static/badge.svg" alt="badge"></p>
+<p><img id="late" alt="late"></p>
+<script>document.getElementById('late').src = '/static/late.{HASH}.png';</script>
 </body></html>"""
 
 
@@ -105,6 +109,7 @@ def hashed_docs_site() -> Iterator[Site]:
         "/static/docs.css": (_css().encode(), "text/css"),
         f"/static/fonts/mono.{HASH}.ttf": (font, "font/ttf"),
         f"/static/logo.{HASH}.png": (LOGO, "image/png"),
+        f"/static/late.{HASH}.png": (LATE, "image/png"),
         "/static/badge.svg": (_badge().encode(), "image/svg+xml"),
     }
 
@@ -185,6 +190,7 @@ def test_hashed_fonts_and_images_load_and_drawn_pans_are_masked(
     wait_until(view, "!!document.getElementById('badge')")
     wait_until(view, "document.getElementById('logo').naturalWidth === 48")
     wait_until(view, "document.getElementById('badge').naturalWidth === 240")
+    wait_until(view, "document.getElementById('late').naturalWidth === 36")
     wait_until(
         view,
         "[...document.fonts].some(f => f.family.includes('Hash Mono') && f.status === 'loaded')",

@@ -22,7 +22,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from cobrowse.core.asset_ids import ASSET_PATH, ID_LENGTH
-from cobrowse.core.masking import BUILTIN_PATTERNS, mask_text
+from cobrowse.core.masking import BUILTIN_PATTERNS, DEFAULT_PATTERNS, mask_text
+from cobrowse.core.masking_urls import mask_string
 from tests.e2e.demo_process import free_port, serving_in_thread
 from tests.server.conftest import SITE, Server
 from tests.server.other_site import FONT
@@ -123,6 +124,7 @@ def hashed_site_app(site: HashedSite) -> Starlette:
             Route(f"/fonts/inter.{HASH}.woff2", font),
             Route(f"/img/logo.{HASH}.png", image),
             Route("/img/plain.png", image),
+            Route("/img/avatar.png", image),
         ]
     )
 
@@ -322,3 +324,40 @@ def test_without_value_patterns_urls_stay_as_they_are(
     html: Any = ov.get("/").text
     assert attribute(html, "logo", "src") == f"/img/logo.{HASH}.png"
     assert ASSET_PATH not in html
+
+
+def test_a_url_a_script_made_is_found_again_by_its_masked_form(
+    server: Server, stack: ExitStack, hashed: HashedSite
+) -> None:
+    """No rewriter sees a URL a script sets (img.src = ...): the visitor's browser masks
+    it in what it records, and the asset route finds the one asset that masks to it."""
+    ov = open_overlay(server, stack, hashed.origin)
+    patterns = [BUILTIN_PATTERNS[name] for name in DEFAULT_PATTERNS]
+    path = f"/img/logo.{HASH}.png?from=script"
+    assert ov.get(path, headers=LOAD).content == PNG  # the visitor's load, real URL
+    recorded = mask_string(ov.origin + path, patterns)  # what the browser sends
+    assert HASH not in recorded and "*" in recorded
+    for pan in ("ENTSV1234V", "ABCDE9876Z"):  # two loads that mask alike
+        ov.get(f"/img/avatar.png?pan={pan}", headers=LOAD)
+    avatar = mask_string(ov.origin + "/img/avatar.png?pan=ENTSV1234V", patterns)
+    ov.story.visitor.send_text(
+        frame("events", events=[{"type": 2, "timestamp": 1, "data": [recorded, avatar]}])
+    )
+    logo_route, avatar_route = (
+        url.removeprefix("http://testserver")
+        for url in ov.story.agent.receive_json()["events"][0]["data"]
+    )
+    agent = ov.story.agent_browser
+    assert agent.get(logo_route).content == PNG
+    # Which of two assets it was cannot be told: neither is served.
+    assert agent.get(avatar_route).status_code == 404
+    # A guess that shows part of the value matches nothing, even a right one: masked
+    # forms only, so the route tells nothing about what is masked.
+    first = recorded.index("*")
+    at = logo_route.index("*")
+    right = recorded[:first] + path[first - len(ov.origin)] + recorded[first + 1 :]
+    for guess in (
+        logo_route[:at] + right[first] + logo_route[at + 1 :],
+        logo_route.replace("*", "0"),
+    ):
+        assert agent.get(guess).status_code == 404

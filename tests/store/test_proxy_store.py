@@ -218,6 +218,10 @@ async def test_an_asset_cached_on_one_node_is_served_on_the_other(nodes: Nodes) 
     )
     assert await nodes.b.asset("s1", "plabel", "/a.css") is None
     assert await nodes.b.asset("s2", "plabel", "/a.css?v=1") is None
+    await nodes.b.put_asset("s1", "plabel", "/b.png", Asset("image/png", b"b"))
+    await nodes.b.put_asset("s1", "other", "/c.png", Asset("image/png", b"c"))
+    assert await nodes.a.asset_paths("s1", "plabel") == ["/a.css?v=1", "/b.png"]
+    assert await nodes.a.asset_paths("s2", "plabel") == []
 
 
 async def test_assets_are_bounded_in_real_bytes_oldest_first(nodes: Nodes) -> None:

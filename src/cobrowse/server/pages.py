@@ -108,14 +108,15 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
     key = "/" + path + (f"?{query}" if query else "")
+    # The value patterns: what the visitor's browser masked in a URL a script made is
+    # found again by them; a stylesheet or SVG is text the agent reads, masked as it
+    # shows and says it (docs/masking.md); a stylesheet's URLs then point here too.
+    patterns = ctx.config.masking_rules.patterns_for(await ctx.proxy.origins(session.id))
     item = await ctx.proxy.wait_for_asset(
-        session.id, label, key, timeout=ctx.config.proxy.asset_wait_seconds
+        session.id, label, key, timeout=ctx.config.proxy.asset_wait_seconds, patterns=patterns
     )
     if item is None:
         raise ApiError(404, "not_found", "No such asset.")
-    # A stylesheet or SVG is text the agent reads: the value patterns apply to what it
-    # shows and says (docs/masking.md); a stylesheet's URLs then point here too.
-    patterns = ctx.config.masking_rules.patterns_for(await ctx.proxy.origins(session.id))
     urls = await ctx.proxy.mirror_map(session.id, token, label, key)
     served = await asyncio.to_thread(_for_agent, item.body, item.content_type, patterns, urls)
     return Response(

@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
 from redis.exceptions import RedisError
@@ -24,6 +25,8 @@ from redis.exceptions import RedisError
 from cobrowse.config import Config
 from cobrowse.core.asset_ids import MAX_ASSET_IDS, AssetIds, is_asset_id, may_hold_values
 from cobrowse.core.continuation import Handoff, WriteBack, write_back
+from cobrowse.core.masking import MASK_CHAR, Pattern
+from cobrowse.core.masking_urls import mask_string
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginList
 from cobrowse.core.proxy_hosts import GO_PATH, ProxyAccess, ProxyHosts, SessionHosts, Target
@@ -262,17 +265,45 @@ class ProxyState:
         return await self.store.session_of_token(token)
 
     async def wait_for_asset(
-        self, session_id: str, label: str, path: str, *, timeout: float
+        self,
+        session_id: str,
+        label: str,
+        path: str,
+        *,
+        timeout: float,
+        patterns: Sequence[Pattern] = (),
     ) -> Asset | None:
         """The asset, waiting a little: the mirror may ask before the visitor's fetch
-        ends (on any node)."""
+        ends (on any node). With `patterns`, a `path` the visitor's browser masked (a URL
+        a script made, that no rewriter could give an opaque one) is the one asset whose
+        path it masks to exactly that: never a guess with some value shown, and nothing
+        when two assets mask alike."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (item := await self.store.asset(session_id, label, path)) is None:
+        masked = bool(patterns) and MASK_CHAR in path
+        while (
+            item := await self._asset_or_masked(session_id, label, path, masked, patterns)
+        ) is None:
             if loop.time() >= deadline:
                 return None
             await asyncio.sleep(ASSET_POLL_SECONDS)
         return item
+
+    async def _asset_or_masked(
+        self, session_id: str, label: str, path: str, masked: bool, patterns: Sequence[Pattern]
+    ) -> Asset | None:
+        item = await self.store.asset(session_id, label, path)
+        if item is not None or not masked:
+            return item
+        origin = self.hosts.origin(label)
+        held = [
+            p
+            for p in await self.store.asset_paths(session_id, label)
+            if len(p) == len(path) and mask_string(origin + p, patterns)[len(origin) :] == path
+        ]
+        if len(set(held)) != 1:
+            return None
+        return await self.store.asset(session_id, label, held[0])
 
     async def mirror_map(self, session_id: str, token: str, label: str, path: str) -> UrlMap:
         """URLs in a stylesheet the asset route serves (`label`, `path`): resolved

@@ -40,6 +40,9 @@ class AssetCache:
     def get(self, label: str, path: str) -> Asset | None:
         return self._items.get((label, path))
 
+    def paths(self, label: str) -> list[str]:
+        return [p for (held, p) in self._items if held == label]
+
     @property
     def size(self) -> int:
         return self._size
@@ -118,6 +121,10 @@ class MemoryProxyStore:
     async def asset(self, session_id: str, label: str, path: str) -> Asset | None:
         cache = self.assets.get(session_id)
         return None if cache is None else cache.get(label, path)
+
+    async def asset_paths(self, session_id: str, label: str) -> list[str]:
+        cache = self.assets.get(session_id)
+        return [] if cache is None else cache.paths(label)
 
     # --- opaque asset URLs ---------------------------------------------------------
 

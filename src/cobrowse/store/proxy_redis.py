@@ -415,6 +415,11 @@ class RedisProxyStore:
             return None
         return Asset(_str(content_type), body if isinstance(body, bytes) else body.encode())
 
+    async def asset_paths(self, session_id: str, label: str) -> list[str]:
+        keys = await self.redis.zrange(self._k("ao", session_id), 0, -1)
+        prefix = label + "\0"
+        return [key[len(prefix) :] for raw in keys if (key := _str(raw)).startswith(prefix)]
+
     async def asset_bytes(self, session_id: str) -> int:
         """The real bytes the session's assets take (the bound's measure)."""
         raw = await self.redis.hget(self._k("am", session_id), "size")

@@ -183,6 +183,10 @@ class ProxyStore(Protocol):
 
     async def asset(self, session_id: str, label: str, path: str) -> Asset | None: ...
 
+    async def asset_paths(self, session_id: str, label: str) -> list[str]:
+        """The paths of the assets kept for `label`, oldest first."""
+        ...
+
     # --- opaque asset URLs (core/asset_ids.py) ---------------------------------------
 
     async def asset_id_key(self, session_id: str) -> tuple[bytes, int]:
