@@ -24,8 +24,9 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import unquote_plus
 
-from cobrowse.core.masking import Pattern
+from cobrowse.core.masking import Pattern, mask_text
 from cobrowse.core.masking_urls import holds_value
 
 __all__ = [
@@ -43,6 +44,17 @@ MAX_ASSET_IDS = 20_000  # per session; past it URLs are masked in the mirror as 
 DRAWS = 8  # ids tried per URL before giving up on one no pattern matches
 _ID = re.compile(rf"[a-z]{{{ID_LENGTH}}}")
 _CSS_HEX_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?")
+# Where a document can hold a URL the mirror loads: the values of the attributes that
+# can (src, href, srcset, style...; srcdoc with all it holds), and what follows url(,
+# image-set( and @import up to the end of the declaration. A superset of those places;
+# the text between tags and rules, where most numbers are, is left out.
+_URL_PLACES = re.compile(
+    r"""(?i:(?<![\w-])(?:src|href|xlink:href|srcset|imagesrcset|poster|background|lowsrc"""
+    r"""|data|style|srcdoc))[\t\n\f\r ]*+=[\t\n\f\r ]*+"""
+    r"""(?:"[^"]*+"|'[^']*+'|[^\t\n\f\r >"']++)"""
+    r"|(?i:url|image-set|@import)[\t\n\f\r ]*+\(?[^;{}<>]*+"
+)
+_URL_PIECE = re.compile(r"""[^?&#=/;,\s"'()<>]++""")
 
 
 def _css_unescaped(m: re.Match[str]) -> str:
@@ -52,15 +64,24 @@ def _css_unescaped(m: re.Match[str]) -> str:
 
 def may_hold_values(document: str, url: str, patterns: Sequence[Pattern]) -> bool:
     """Whether any URL in `document` (HTML or CSS, at `url`) could hold a value the
-    browser would mask: the document's URL does, or its text does once character
-    references and CSS escapes are decoded. When not, no URL in it needs an id (and the
-    rewriters can take their fast paths)."""
+    browser would mask: the document's URL does, or a place in it that can hold a URL
+    does, once character references, CSS escapes and URL escapes are decoded. When not,
+    no URL in it needs an id (and the rewriters can take their fast paths). A superset,
+    cheaper than masking the whole document: a yes only costs the careful path."""
     if holds_value(url, patterns):
         return True
-    text = html.unescape(document) if "&" in document else document
+    text = "\n".join(m.group(0) for m in _URL_PLACES.finditer(document))
+    if "&" in text:
+        text = html.unescape(text)
     if "\\" in text:
         text = _CSS_HEX_ESCAPE.sub(_css_unescaped, text).replace("\\", "")
-    return holds_value(text, patterns)
+    if mask_text(text, patterns) != text:
+        return True
+    if "%" not in text and "+" not in text:
+        return False
+    encoded = (p for p in _URL_PIECE.findall(text) if "%" in p or "+" in p)
+    pieces = "\n".join(unquote_plus(p) for p in encoded)
+    return mask_text(pieces, patterns) != pieces
 
 
 def asset_id(key: bytes, url: str, draw: int = 0) -> str:
@@ -92,7 +113,7 @@ class AssetIds:
         """The opaque URL for upstream `url` (absolute, no fragment), whose proxy URL is
         `proxy_url` on `proxy_origin`; None when it needs none or can have none."""
         holds = holds_value
-        if not holds(proxy_url, self.patterns) and not holds(url, self.patterns):
+        if not holds(proxy_url, self.patterns):  # what the browser's masker sees
             return None
         for draw in range(DRAWS):
             ident = asset_id(self.key, url, draw)
