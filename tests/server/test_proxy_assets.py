@@ -25,6 +25,7 @@ from cobrowse.core.asset_ids import ASSET_PATH, ID_LENGTH
 from cobrowse.core.masking import BUILTIN_PATTERNS, DEFAULT_PATTERNS, mask_text
 from cobrowse.core.masking_urls import mask_string
 from tests.e2e.demo_process import free_port, serving_in_thread
+from tests.redis_server import RedisServer, redis_server
 from tests.server.conftest import SITE, Server
 from tests.server.other_site import FONT
 from tests.server.test_proxy import LOAD, NAV, Overlay, config_of, open_overlay
@@ -361,3 +362,31 @@ def test_a_url_a_script_made_is_found_again_by_its_masked_form(
         logo_route.replace("*", "0"),
     ):
         assert agent.get(guess).status_code == 404
+
+
+@pytest.fixture(scope="module")
+def redis_srv() -> Iterator[RedisServer]:
+    with redis_server() as running:
+        yield running
+
+
+def test_an_opaque_url_made_on_one_node_loads_on_another(
+    make_server: Callable[..., Server],
+    redis_srv: RedisServer,
+    stack: ExitStack,
+    hashed: HashedSite,
+) -> None:
+    store = {"url": f"{redis_srv.url}?prefix=o{secrets.token_hex(4)}:"}
+    proxy = {
+        "mode": "proxy",
+        "allowed_origins": [SITE, hashed.origin],
+        "allowed_networks": ["127.0.0.0/8"],
+    }
+    a, b = (make_server(proxy=proxy, store=store) for _ in range(2))
+    b.clock.now = a.clock.now
+    ov = open_overlay(a, stack, hashed.origin)
+    logo = attribute(ov.get("/").text, "logo", "src")  # made on node A
+    cookie = {"Cookie": f"cobrowse_proxy={ov.cookie}", **LOAD}
+    got = b.client.get(logo, headers=cookie)  # resolved on node B
+    assert got.status_code == 200 and got.content == PNG
+    assert b.client.get(logo.replace(logo[-5:], "aaaaa"), headers=cookie).status_code == 404
