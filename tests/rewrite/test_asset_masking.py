@@ -189,7 +189,7 @@ def stylesheets(draw: st.DrawFn) -> tuple[str, str]:
     elif place == "class":
         rule = f".{css_escaped(draw, 'x' + compact)} {{ color: red }}"
     elif place == "custom":
-        rule = f":root {{ --v: {css_escaped(draw, compact)}; }}"
+        rule = f":root {{ --v: x{css_escaped(draw, compact)}; }}"
     else:
         rule = f"/* {secret} */ .x {{ color: red }}"
     around = draw(st.sampled_from(["", "a { b: c }\n", "@media print { .y { z: 1 } }\n"]))

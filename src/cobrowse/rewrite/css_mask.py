@@ -11,8 +11,10 @@ all, in these views:
 Each view is also searched URL-decoded piece by piece, as the browser's masker does.
 A masked character is replaced where it was written, by what keeps the token it is in:
 `*` inside strings and URLs, the escape `\\*` in names (an identifier stays one, and
-`.\\*\\*` matches the masked class the mirror's DOM has), `0` in numbers; a comment that
-holds a value becomes `/**/`. So the tokens, and with them the rules, stay as they were.
+`.\\*\\*` matches the masked class the mirror's DOM has); a comment that holds a value
+becomes `/**/`. So the tokens, and with them the rules, stay as they were. Numbers are
+left as they are: they size and place things and never show as text, and a long run of
+digits in one (a precise coordinate) may well pass a checksum.
 
 `data:image/svg+xml` URLs (in `url()` or strings) are handed to `data_url`, which
 masks the SVG inside (rewrite.svg_mask).
@@ -30,7 +32,7 @@ from cobrowse.rewrite.views import Slot, View, one_slot
 __all__ = ["mask_css"]
 
 _STRUCTURE = frozenset(";{}")
-_REPLACE = {"quoted": "*", "name": "\\*", "number": "0"}
+_REPLACE = {"quoted": "*", "name": "\\*"}
 _NAMES = frozenset(("hash", "at", "function", "ident"))
 
 
@@ -50,10 +52,10 @@ def _add(view: View, text: str, token: Token, kind: str) -> None:
 
 
 def _add_number(view: View, text: str, token: Token) -> None:
+    """A number is searched (a value next to it is still found) but never masked: it
+    sizes and places things, never shows as text. Its unit is a name."""
     split = number_end(text, token)
-    digits = text[token.start : split]
-    s = token.start
-    view.add(digits, lambda i: (s + i, s + i + 1, "number") if digits[i].isdigit() else None)
+    view.add(text[token.start : split], None)
     decoded, spans = decode(text, split, token.end)
     view.add(decoded, _spans_of(decoded, spans, "name"))
 

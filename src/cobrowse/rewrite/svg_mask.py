@@ -11,7 +11,8 @@ predefined entities and CDATA are decoded as a renderer decodes them. Searched:
   - all the drawn text of the image, one `<text>` after another, a space between;
   - every text node on its own (titles, descriptions, metadata: tooltips and what a
     reader of the file sees);
-  - every attribute value (also URL-decoded piece by piece, as the browser's masker);
+  - every attribute value (also URL-decoded piece by piece, as the browser's masker),
+    but those that only hold geometry (`d`, `points`, `transform`, lengths...);
   - `<style>` and `style` attributes as stylesheets (rewrite.css_mask);
   - `data:image/svg+xml` images inside, recursively.
 A masked character becomes `*` where it was; the image is written out again (UTF-8,
@@ -51,6 +52,16 @@ MAX_NESTED = 2  # data: SVG images inside SVG images inside ...
 _REFUSED = frozenset(("foreignobject",))
 _DROPPED = frozenset(("script",))
 _NOT_DRAWN = frozenset(("title", "desc", "metadata", "style", "script"))
+# Attributes that hold numbers, lengths, path data or transforms: they draw shapes, never
+# text, and masking a long run of digits in them would move or break the shape.
+_GEOMETRY = frozenset(
+    """d points viewbox transform gradienttransform patterntransform x y x1 x2 y1 y2 cx cy
+    r rx ry fx fy fr dx dy width height rotate offset pathlength path values keytimes
+    keysplines keypoints stddeviation kernelmatrix kernelunitlength tablevalues
+    stroke-width stroke-dasharray stroke-dashoffset stroke-miterlimit opacity
+    fill-opacity stroke-opacity stop-opacity font-size refx refy markerwidth markerheight
+    startoffset textlength baseline-shift letter-spacing word-spacing""".split()  # noqa: SIM905
+)
 _BIDI_OVERRIDE = re.compile(r"bidi-override|[\u202d\u202e]", re.IGNORECASE)
 _LENGTH = re.compile(r"[ \t\n\r]*[0-9.]{1,20}(?:e[+-]?[0-9]{1,3})?(?:[a-z]{1,3}|%)?[ \t\n\r]*")
 _VIEW_BOX = re.compile(r"[ \t\n\r]*(?:[-+0-9.eE]{1,20}[ \t\n\r,]+){3}[-+0-9.eE]{1,20}[ \t\n\r]*")
@@ -246,6 +257,8 @@ class _Masker:
 
     def attribute(self, name: str, value: str) -> str:
         lower = name.lower()
+        if lower in _GEOMETRY:
+            return value
         if lower == "style":
             return mask_css(value, self.patterns, data_url=self.data_url)
         stripped = value.strip(" \t\n\r\f")
