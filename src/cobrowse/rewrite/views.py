@@ -62,7 +62,10 @@ class View:
         text = self.text()
         if urls:
             masked = mask_string(text, patterns)
-            hits = [i for i, (a, b) in enumerate(zip(text, masked, strict=True)) if a != b]
+            if len(masked) == len(text):
+                hits = [i for i, (a, b) in enumerate(zip(text, masked, strict=True)) if a != b]
+            else:  # a piece with characters past U+FFFF: fail closed
+                hits = [i for i, ch in enumerate(text) if ch.isalnum()]
         else:
             hits = changed(text, patterns)
         out: set[Slot] = set()

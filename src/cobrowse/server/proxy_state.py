@@ -299,7 +299,7 @@ class ProxyState:
         held = [
             p
             for p in await self.store.asset_paths(session_id, label)
-            if len(p) == len(path) and mask_string(origin + p, patterns)[len(origin) :] == path
+            if mask_string(origin + p, patterns)[len(origin) :] == path
         ]
         if len(set(held)) != 1:
             return None
