@@ -112,13 +112,12 @@ class AssetIds:
     def url_for(self, url: str, proxy_url: str, proxy_origin: str) -> str | None:
         """The opaque URL for upstream `url` (absolute, no fragment), whose proxy URL is
         `proxy_url` on `proxy_origin`; None when it needs none or can have none."""
-        holds = holds_value
-        if not holds(proxy_url, self.patterns):  # what the browser's masker sees
+        if not holds_value(proxy_url, self.patterns):  # what the browser's masker sees
             return None
         for draw in range(DRAWS):
             ident = asset_id(self.key, url, draw)
             opaque = proxy_origin + ASSET_PATH + ident
-            if holds(opaque, self.patterns):
+            if holds_value(opaque, self.patterns):
                 continue
             if ident not in self.minted:
                 if len(self.minted) >= self.room:
