@@ -218,6 +218,10 @@ async def test_an_asset_cached_on_one_node_is_served_on_the_other(nodes: Nodes) 
     )
     assert await nodes.b.asset("s1", "plabel", "/a.css") is None
     assert await nodes.b.asset("s2", "plabel", "/a.css?v=1") is None
+    await nodes.b.put_asset("s1", "plabel", "/b.png", Asset("image/png", b"b"))
+    await nodes.b.put_asset("s1", "other", "/c.png", Asset("image/png", b"c"))
+    assert await nodes.a.asset_paths("s1", "plabel") == ["/a.css?v=1", "/b.png"]
+    assert await nodes.a.asset_paths("s2", "plabel") == []
 
 
 async def test_assets_are_bounded_in_real_bytes_oldest_first(nodes: Nodes) -> None:
@@ -245,6 +249,22 @@ async def test_the_asset_token_is_one_per_session_on_every_node(nodes: Nodes) ->
     assert await nodes.a.session_of_token("nope") is None
 
 
+async def test_opaque_asset_ids_are_one_key_and_one_map_per_session(nodes: Nodes) -> None:
+    key_a, key_b = await asyncio.gather(nodes.a.asset_id_key("s1"), nodes.b.asset_id_key("s1"))
+    assert key_a == key_b and len(key_a[0]) == 32 and key_a[1] == 0
+    other_key, _ = await nodes.b.asset_id_key("s2")
+    assert other_key != key_a[0]
+    await nodes.a.put_asset_ids("s1", {"aaaa": SITE + "/f.woff2?v=1", "bbbb": SITE + "/i.png"})
+    await nodes.b.put_asset_ids("s1", {"aaaa": SITE + "/other", "cccc": SITE + "/c.css"})
+    assert await nodes.b.asset_id_url("s1", "aaaa") == SITE + "/f.woff2?v=1"  # kept once
+    assert await nodes.a.asset_id_url("s1", "cccc") == SITE + "/c.css"
+    assert await nodes.a.asset_id_key("s1") == (key_a[0], 3)
+    # Another session's ids are not this one's; an unknown id is nothing.
+    assert await nodes.b.asset_id_url("s2", "aaaa") is None
+    assert await nodes.b.asset_id_url("s1", "dddd") is None
+    await nodes.a.put_asset_ids("s1", {})
+
+
 async def test_parent_origin_and_redirects_are_shared(nodes: Nodes) -> None:
     assert await nodes.a.parent_origin("s1") == ""
     await nodes.a.set_parent_origin("s1", SITE)
@@ -266,6 +286,8 @@ async def fill(store: ProxyStore, session_id: str) -> tuple[Target, str, str, st
     spare = await store.ticket(session_id, now=T0)
     token = await store.asset_token(session_id)
     await store.put_asset(session_id, target.label, "/a.css", Asset("text/css", b"a"))
+    await store.asset_id_key(session_id)
+    await store.put_asset_ids(session_id, {"abcd": SITE + "/x.png"})
     await store.set_parent_origin(session_id, SITE)
     await store.redirected(session_id, redirect=True)
     jar = await jar_of(store, session_id)
@@ -286,6 +308,9 @@ async def test_forget_on_one_node_removes_everything_of_the_session(nodes: Nodes
     assert await nodes.a.session_of_token(token) is None
     assert await nodes.a.token_of("s1") is None
     assert await nodes.a.asset("s1", target.label, "/a.css") is None
+    assert await nodes.a.asset_id_url("s1", "abcd") is None
+    assert (await nodes.a.asset_id_key("s1"))[1] == 0
+    assert await nodes.a.asset_id_url("s2", "abcd") == SITE + "/x.png"
     assert await nodes.a.parent_origin("s1") == ""
     assert await nodes.a.redirected("s1", redirect=True) == 1
     await nodes.a.reset_redirects("s1")
@@ -295,7 +320,7 @@ async def test_forget_on_one_node_removes_everything_of_the_session(nodes: Nodes
     assert await nodes.a.session_of(kept_credential) == "s2"
     assert await nodes.a.session_of_token(kept_token) == "s2"
     if nodes.kind == "redis":
-        await nodes.b.forget("s1")  # what the redirect count above wrote
+        await nodes.b.forget("s1")  # what the redirect count and the id key above wrote
         await nodes.b.forget("s2")
         assert await nodes.raw_keys() == []
 

@@ -20,6 +20,10 @@ Tag-dependent attributes (meta content, base href) are handled by the HTML rewri
 `NAVIGATIONS` lists the (element, attribute) pairs whose URL the browser navigates to
 rather than loads (links, forms, frames, objects) or never fetches (cite, longdesc):
 they are rewritten as navigations (`rewrite_url(..., navigation=True)`).
+
+`mirrored_load` tells the loads the agent's mirror makes too (images, media, stylesheets,
+icons, SVG references, backgrounds, srcsets): they go through `rewrite_load`, which may
+give them an opaque asset URL (docs/masking.md, "URLs").
 """
 
 from __future__ import annotations
@@ -30,13 +34,15 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from cobrowse.rewrite.urls import UrlMap, rewrite_url
+from cobrowse.rewrite.urls import UrlMap, rewrite_load, rewrite_url
 
 __all__ = [
+    "MIRRORED_LINK_RELS",
     "NAVIGATIONS",
     "URL_ATTRIBUTES",
     "AttributeRule",
     "Kind",
+    "mirrored_load",
     "rewrite_srcset",
     "rewrite_urls",
 ]
@@ -122,6 +128,39 @@ for _element, _attribute in NAVIGATIONS:
     if _attribute not in URL_ATTRIBUTES or URL_ATTRIBUTES[_attribute].kind != "url":
         raise ValueError(f"navigation {_element}[{_attribute}] is not a url attribute")
 
+# The link types whose URL the page (and so the mirror) loads as a subresource.
+MIRRORED_LINK_RELS = frozenset(
+    (
+        "stylesheet",
+        "icon",
+        "apple-touch-icon",
+        "apple-touch-icon-precomposed",
+        "mask-icon",
+        "preload",
+        "prefetch",
+        "image_src",
+    )
+)
+# Never: scripts (the mirror runs none, and a script may find its other files by its own
+# URL), the document's base and manifest.
+_NOT_MIRRORED = frozenset(("script", "base", "html"))
+_MIRRORED_ATTRIBUTES = frozenset(
+    ("src", "href", "xlink:href", "background", "poster", "lowsrc", "srcset", "imagesrcset")
+)
+
+
+def mirrored_load(element: str, attribute: str, rel: str | None = None) -> bool:
+    """Whether `element[attribute]` (lower case; `rel`: a link's) is a load that the
+    agent's mirror makes too."""
+    if element in _NOT_MIRRORED or (element, attribute) in NAVIGATIONS:
+        return False
+    if attribute not in _MIRRORED_ATTRIBUTES:
+        return False
+    if element == "link":
+        return rel is not None and any(t in MIRRORED_LINK_RELS for t in rel.lower().split())
+    return True
+
+
 _TOKEN = re.compile(r"[^ \t\n\r\f]+")
 
 
@@ -154,7 +193,7 @@ def rewrite_srcset(value: str, m: UrlMap) -> str:
         else:
             descriptors = _DESCRIPTORS.match(value, pos)
             pos = pos if descriptors is None else descriptors.end()
-        new = rewrite_url(url, m)
+        new = rewrite_load(url, m)
         if new != url:
             out.append(value[last:start])
             out.append(new)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from cobrowse.rewrite.urls import UrlMap, rewrite_url
+from cobrowse.rewrite.urls import UrlMap, rewrite_load
 
-__all__ = ["rewrite_css"]
+__all__ = ["escape_string", "escape_url", "rewrite_css"]
 
 _STRING = r""""(?:[^"\\\n]|\\[\s\S])*(?:"|(?=\n)|\Z)|'(?:[^'\\\n]|\\[\s\S])*(?:'|(?=\n)|\Z)"""
 _WS = r"[ \t\n\r\f]*"
@@ -70,13 +70,23 @@ def _escape_quoted(url: str, quote: str) -> str:
     return re.sub(r"[\\\n\r\f]|" + re.escape(quote), esc, url)
 
 
+def escape_url(url: str) -> str:
+    """`url` as the inside of an unquoted `url(...)`."""
+    return _escape_unquoted(url)
+
+
+def escape_string(text: str, quote: str) -> str:
+    """`text` as the inside of a CSS string between `quote`s."""
+    return _escape_quoted(text, quote)
+
+
 def _rewrite_string(token: str, m: UrlMap) -> str | None:
     """A quoted CSS string token holding a URL -> the rewritten token, or None."""
     quote = token[0]
     closed = len(token) >= 2 and token.endswith(quote) and not _ends_escaped(token[1:-1])
     body = token[1:-1] if closed else token[1:]
     url = _unescape(body)
-    new = rewrite_url(url, m)
+    new = rewrite_load(url, m)
     if new == url:
         return None
     return quote + _escape_quoted(new, quote) + (quote if closed else "")
@@ -89,7 +99,7 @@ def _ends_escaped(body: str) -> bool:
 
 def _rewrite_unquoted(raw: str, m: UrlMap) -> str | None:
     url = _unescape(raw)
-    new = rewrite_url(url, m)
+    new = rewrite_load(url, m)
     if new == url:
         return None
     return _escape_unquoted(new)

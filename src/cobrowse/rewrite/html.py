@@ -45,6 +45,7 @@ from urllib.parse import urljoin
 from cobrowse.rewrite.attributes import (
     NAVIGATIONS,
     URL_ATTRIBUTES,
+    mirrored_load,
     rewrite_srcset,
     rewrite_urls,
 )
@@ -58,7 +59,7 @@ from cobrowse.rewrite.entities import (
 )
 from cobrowse.rewrite.importmap import rewrite_importmap
 from cobrowse.rewrite.skip import skip_pattern
-from cobrowse.rewrite.urls import UrlMap, rewrite_refresh, rewrite_url
+from cobrowse.rewrite.urls import UrlMap, rewrite_load, rewrite_refresh, rewrite_url
 
 __all__ = ["rewrite_html"]
 
@@ -401,8 +402,14 @@ class _Rewriter:
             if kind == "url":
                 if element == "base" and aname == "href" and not self.base_seen:
                     self.on_base(attr)
+                elif (element, aname) in NAVIGATIONS:
+                    self.rewrite_value(attr, _url_rewriter(m, True))
+                elif m.opaque is not None and mirrored_load(
+                    element, aname, self.value_of(attrs, "rel") if element == "link" else None
+                ):
+                    self.rewrite_value(attr, lambda v: rewrite_load(v, m))
                 else:
-                    self.rewrite_value(attr, _url_rewriter(m, (element, aname) in NAVIGATIONS))
+                    self.rewrite_value(attr, _url_rewriter(m, False))
             elif kind == "srcset":
                 self.rewrite_value(attr, lambda v: rewrite_srcset(v, m))
             elif kind == "urls":
@@ -495,9 +502,10 @@ def rewrite_html(text: str, m: UrlMap, *, inject: str, policy: ProxyPolicy | Non
     """Rewrite an HTML document (or fragment) for the proxy and inject `inject` first in
     its head; `<meta>` policies are rewritten with `policy` (removed without one). Never
     raises: on an internal error the document passes with only the injection (and
-    without its meta policies' rewriting: ours still confines it)."""
+    without its meta policies' rewriting: ours still confines it). With `m.opaque` every
+    tag takes the careful path (the fast one skips relative URLs, which may then change)."""
     try:
-        return _rewrite_html(text, m, inject=inject, policy=policy)
+        return _rewrite_html(text, m, inject=inject, policy=policy, fast=m.opaque is None)
     except Exception:
         return _inject_only(text, inject)
 

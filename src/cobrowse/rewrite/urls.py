@@ -18,6 +18,12 @@ only looks (a navigation to a site that is not allowed never gets a host of its 
 the proxy answers it with the "outside co-browsing" page). An absolute http(s) URL that
 neither maps goes to `fallback` (the proxy's `/__cobrowse/go?url=` path) when the map
 has one, and stays as it is when not.
+
+Some loads are also made by the agent's mirror (images, fonts, stylesheets: the callers
+of `rewrite_load`). A map with `opaque` may give such a URL another URL instead (the
+proxy's opaque asset URL for one that holds a value pattern, docs/masking.md "URLs").
+A document served from another path than its own (that opaque URL) is rewritten with
+`absolute`: its relative URLs are resolved against `base` first.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote, urljoin
 
 __all__ = [
     "UrlMap",
     "origin_of",
+    "rewrite_load",
     "rewrite_refresh",
     "rewrite_url",
     "unrewrite_url",
@@ -61,6 +69,11 @@ class UrlMap:
     # An absolute http(s) URL (normalized origin + the rest as written) that has no proxy
     # origin -> the URL to use instead; None (or a None answer): leave it as it is.
     fallback: Callable[[str], str | None] | None = None
+    # For `rewrite_load`: an absolute http(s) URL without its fragment -> the URL to
+    # load instead (the fragment is kept), or None for the usual mapping.
+    opaque: Callable[[str], str | None] | None = None
+    # Resolve relative URLs against `base` (they then map like absolute ones).
+    absolute: bool = False
 
 
 def _split(url: str, base_scheme: str) -> tuple[str, str, str] | None:
@@ -170,13 +183,77 @@ def rewrite_url(url: str, m: UrlMap, *, navigation: bool = False) -> str:
     try:
         relative = _scheme_relative(url, m)
         if relative is not None:
-            return relative
+            if not m.absolute:
+                return relative
+            url = relative
+        if m.absolute:
+            url = _resolved(url, m.base) or url
         origin_map = m.proxy_origin_of
         if navigation and m.navigation_origin_of is not None:
             origin_map = m.navigation_origin_of
         return _map(url, m, origin_map, m.fallback)
     except Exception:  # never raise on garbage (tests call _map to see any)
         return url
+
+
+def rewrite_load(url: str, m: UrlMap) -> str:
+    """A URL the browser loads and the agent's mirror may load too: `rewrite_url`, or
+    what `m.opaque` gives for it as the browser resolves it (the fragment kept)."""
+    new = rewrite_url(url, m)
+    if m.opaque is None:
+        return new
+    try:
+        absolute = _resolved(url, m.base)
+        if absolute is None:
+            cleaned = _clean(url)
+            split = _split(cleaned, _scheme_of(m.base))
+            if split is None:
+                return new  # a fragment, another scheme, or nothing
+            origin, userinfo, rest = split
+            absolute = _with_userinfo(origin, userinfo) + _slashed(rest)
+        bare, mark, fragment = absolute.partition("#")
+        instead = m.opaque(_browser_encoded(bare))
+    except Exception:  # never raise on garbage
+        return new
+    return new if instead is None else instead + mark + fragment
+
+
+def _resolved(url: str, base: str) -> str | None:
+    """A relative or root-relative `url` resolved against `base`, as an http(s) page
+    resolves it; None for anything else (absolute, protocol-relative, fragment-only,
+    another scheme, empty)."""
+    cleaned = _clean(url)
+    if not cleaned or cleaned[0] == "#" or cleaned[:2].replace("\\", "/") == "//":
+        return None
+    scheme = _SCHEME.match(cleaned)
+    base_scheme = _scheme_of(base)
+    if scheme is not None:  # only `https:x` against an https base is relative
+        rest = cleaned[scheme.end() :]
+        if (
+            base_scheme not in _DEFAULT_PORTS
+            or scheme.group(1).lower() != base_scheme
+            or rest[:1] in ("/", "\\")
+        ):
+            return None
+        cleaned = rest
+    if base_scheme in _DEFAULT_PORTS:
+        cleaned = _slashed(cleaned)
+    return urljoin(base, cleaned)
+
+
+def _slashed(rest: str) -> str:
+    """`\\` is `/` in the path of an http(s) URL (not in its query or fragment)."""
+    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    return rest[:end].replace("\\", "/") + rest[end:]
+
+
+_KEPT_AS_WRITTEN = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"<>')
+
+
+def _browser_encoded(url: str) -> str:
+    """`url` percent-encoded where a browser would before sending it (spaces, quotes,
+    angle brackets, controls, non-ASCII); existing escapes are kept."""
+    return quote(url, safe=_KEPT_AS_WRITTEN)
 
 
 def _scheme_relative(url: str, m: UrlMap) -> str | None:

@@ -12,8 +12,10 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Red
 from starlette.responses import Response
 
 from cobrowse.core.links import LinkError, verify_link
-from cobrowse.core.masking import mask_asset
-from cobrowse.rewrite.urls import origin_of
+from cobrowse.core.masking import Pattern
+from cobrowse.rewrite.assets import AgentAsset, mask_agent_asset
+from cobrowse.rewrite.css import rewrite_css
+from cobrowse.rewrite.urls import UrlMap, origin_of
 from cobrowse.server.api import admitted, set_agent_cookie
 from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import STATIC_DIR, get_context
@@ -106,17 +108,20 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
     key = "/" + path + (f"?{query}" if query else "")
+    # The value patterns: what the visitor's browser masked in a URL a script made is
+    # found again by them; a stylesheet or SVG is text the agent reads, masked as it
+    # shows and says it (docs/masking.md); a stylesheet's URLs then point here too.
+    patterns = ctx.config.masking_rules.patterns_for(await ctx.proxy.origins(session.id))
     item = await ctx.proxy.wait_for_asset(
-        session.id, label, key, timeout=ctx.config.proxy.asset_wait_seconds
+        session.id, label, key, timeout=ctx.config.proxy.asset_wait_seconds, patterns=patterns
     )
     if item is None:
         raise ApiError(404, "not_found", "No such asset.")
-    # A stylesheet or SVG is text the agent reads: the value patterns apply (docs/masking.md).
-    patterns = ctx.config.masking_rules.patterns_for(await ctx.proxy.origins(session.id))
-    body = await asyncio.to_thread(mask_asset, item.body, item.content_type, patterns)
+    urls = await ctx.proxy.mirror_map(session.id, token, label, key)
+    served = await asyncio.to_thread(_for_agent, item.body, item.content_type, patterns, urls)
     return Response(
-        body,
-        media_type=item.content_type,
+        served.body,
+        media_type=served.content_type,
         headers={
             "Cache-Control": "private, max-age=300",
             "Content-Security-Policy": (
@@ -124,6 +129,16 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
             ),
         },
     )
+
+
+def _for_agent(
+    body: bytes, content_type: str, patterns: list[Pattern], urls: UrlMap
+) -> AgentAsset:
+    masked = mask_agent_asset(body, content_type, patterns)
+    if not masked.content_type.startswith("text/css"):
+        return masked
+    css = masked.body.decode("utf-8", errors="replace")
+    return AgentAsset(rewrite_css(css, urls).encode(), masked.content_type)
 
 
 @router.get("/files/{ticket}", include_in_schema=False)

@@ -9,6 +9,7 @@ hosts too, which never serve a page: see docs/proxy.md.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import time
@@ -22,6 +23,7 @@ import orjson
 from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
+from cobrowse.core.asset_ids import ASSET_PATH
 from cobrowse.core.netcheck import AddressRefused
 from cobrowse.core.outside import lang_of, outside_page
 from cobrowse.core.proxy_hosts import GO_PATH, SessionHosts, Target
@@ -149,23 +151,29 @@ class Proxy:
             return
         credentialed = await self.credentialed(scope, target)
         navigation = is_navigation(header_list(scope))
+        if path.startswith(ASSET_PATH):
+            url = await self.state.asset_url(target.session_id, path[len(ASSET_PATH) :])
+            if url is None or origin_of(url) != target.upstream_origin:
+                raise ProxyError(404, "Not found", "There is nothing at this address.")
+            await self._load(
+                scope,
+                receive,
+                send,
+                target,
+                credentialed=credentialed,
+                navigation=navigation,
+                upstream_url=url,
+            )
+            return
         if path == PREFIX + "go":
             await self._go(scope, send, target, credentialed=credentialed, navigation=navigation)
-        elif target.other:
-            # Never credentialed, never a page: a navigation gets the outside page,
-            # nothing fetched; a load is fetched anonymously (or refused).
-            if navigation:
-                url = upstream_url_of(scope, target)
-                await self._outside(scope, send, target, url, credentialed=credentialed)
-            elif path.startswith(PREFIX) or self.refuses(target):
-                raise ProxyError(
-                    403, "Not loaded", "Co-browsing does not load content from this site."
-                )
-            else:
-                await self._forward(
-                    scope, receive, send, target, credentialed=False, navigating=navigation
-                )
-        elif path.startswith(PREFIX):
+        elif target.other and path.startswith(PREFIX):
+            raise ProxyError(403, "Not loaded", "Co-browsing does not load content from this site.")
+        elif not path.startswith(PREFIX):
+            await self._load(
+                scope, receive, send, target, credentialed=credentialed, navigation=navigation
+            )
+        else:
             if not credentialed:
                 raise not_available()
             if path == PREFIX + "cookie" and scope["method"] == "POST":
@@ -174,16 +182,42 @@ class Proxy:
                 await self._forward(
                     scope, receive, send, target, credentialed=True, navigating=navigation
                 )
-        elif credentialed:
-            await self._forward(
-                scope, receive, send, target, credentialed=True, navigating=navigation
-            )
-        elif navigation:
+
+    async def _load(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        target: Target,
+        *,
+        credentialed: bool,
+        navigation: bool,
+        upstream_url: str | None = None,
+    ) -> None:
+        """A request for the site's own URL (or the one an opaque asset URL stands for)."""
+        if target.other:
+            # Never credentialed, never a page: a navigation gets the outside page,
+            # nothing fetched; a load is fetched anonymously (or refused).
+            if navigation:
+                url = upstream_url or upstream_url_of(scope, target)
+                await self._outside(scope, send, target, url, credentialed=credentialed)
+                return
+            if self.refuses(target):
+                raise ProxyError(
+                    403, "Not loaded", "Co-browsing does not load content from this site."
+                )
+            credentialed = False
+        elif navigation and not credentialed:
             raise not_available()  # a page needs the credential: checked before fetching
-        else:
-            await self._forward(
-                scope, receive, send, target, credentialed=False, navigating=navigation
-            )
+        await self._forward(
+            scope,
+            receive,
+            send,
+            target,
+            credentialed=credentialed,
+            navigating=navigation,
+            upstream_url=upstream_url,
+        )
 
     async def _runtime(self, send: Send) -> None:
         if not RUNTIME.is_file():
@@ -333,14 +367,22 @@ class Proxy:
         *,
         credentialed: bool,
         navigating: bool,
+        upstream_url: str | None = None,
     ) -> None:
         """To the upstream: with the session's jar when `credentialed`, else with no
-        cookie at all (and then never HTML back, nor a cookie stored)."""
-        upstream_url = upstream_url_of(scope, target)
+        cookie at all (and then never HTML back, nor a cookie stored). `upstream_url`:
+        what an opaque asset URL stands for; what it answers is served from another path
+        than its own, so its relative URLs are made absolute."""
+        opaque = upstream_url is not None
+        if upstream_url is None:
+            upstream_url = upstream_url_of(scope, target)
         hosts = await self.state.session_hosts(target.session_id)
         m = self.state.url_map(hosts, base=upstream_url, navigating=navigating)
+        if opaque:
+            m = dataclasses.replace(m, absolute=True)
+        sent = await self._referer_resolved(header_list(scope), hosts)
         headers = await self._settled(
-            hosts, lambda: request_headers(header_list(scope), upstream_url=upstream_url, m=m)
+            hosts, lambda: request_headers(sent, upstream_url=upstream_url, m=m)
         )
         body = await read_body(receive, limit=self.ctx.config.proxy.max_body_bytes)
         upstream_client = self.state.upstream
@@ -381,6 +423,30 @@ class Proxy:
         finally:
             if jar is not None:
                 await client.close()  # this request's own client (the connector stays)
+
+    async def _referer_resolved(
+        self, headers: list[tuple[str, str]], hosts: SessionHosts
+    ) -> list[tuple[str, str]]:
+        """A Referer that is an opaque asset URL of the session (a font's, from the
+        stylesheet it is in) as the proxy URL it stands for: the site sees its own URL."""
+        out = []
+        for name, value in headers:
+            if name.lower() == "referer" and ASSET_PATH in value:
+                value = await self._asset_referer(value, hosts)
+            out.append((name, value))
+        return out
+
+    async def _asset_referer(self, referer: str, hosts: SessionHosts) -> str:
+        origin = origin_of(referer)
+        upstream = hosts.upstream_of(origin) if origin else None
+        path = urlsplit(referer).path
+        if origin is None or upstream is None or not path.startswith(ASSET_PATH):
+            return referer
+        url = await self.state.asset_url(hosts.session_id, path[len(ASSET_PATH) :])
+        if url is None or origin_of(url) != upstream:
+            return referer
+        parts = urlsplit(url)
+        return origin + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
     async def _settled(self, hosts: SessionHosts, rewrite: Callable[[], T]) -> T:
         """`rewrite` once its proposed labels stand in the store: again, with what the
@@ -423,15 +489,21 @@ class Proxy:
         if kind in ("html", "css"):
             data = await read_limited(upstream, self.ctx.config.proxy.max_body_bytes)
             text = data.decode(charset_of(content_type, data), errors="replace")
+            # Loads the mirror makes too get opaque URLs when they hold a value pattern.
+            ids = await self.state.asset_ids(target.session_id, hosts, document=text, url=m.base)
+            body_map = m if ids is None else self.state.opaque_map(m, ids)
 
             def rewrite() -> tuple[list[tuple[str, str]], str]:
                 # Headers first: the site's policy may give origins hosts the config lists.
                 headers = response_headers(raw, m, body_rewritten=True, policy=site_policy)
                 if kind == "html":
-                    return headers, rewrite_html(text, m, inject=INJECT_MARK, policy=site_policy)
-                return headers, rewrite_css(text, m)
+                    out = rewrite_html(text, body_map, inject=INJECT_MARK, policy=site_policy)
+                    return headers, out
+                return headers, rewrite_css(text, body_map)
 
             headers, out = await self._settled(hosts, rewrite)
+            if ids is not None:  # before the page can ask for them, on any node
+                await self.state.keep_asset_ids(target.session_id, ids)
             if kind == "html":
                 inject = await self._inject(
                     target, str(upstream.url), hosts=hosts, jar=jar, nonce=policy.nonce

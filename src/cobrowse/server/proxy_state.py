@@ -14,18 +14,23 @@ session's end (`forget`) the write-back of each live return ticket is kept there
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
 from redis.exceptions import RedisError
 
 from cobrowse.config import Config
+from cobrowse.core.asset_ids import MAX_ASSET_IDS, AssetIds, is_asset_id, may_hold_values
 from cobrowse.core.continuation import Handoff, WriteBack, write_back
+from cobrowse.core.masking import MASK_CHAR, Pattern
+from cobrowse.core.masking_urls import mask_string
 from cobrowse.core.netcheck import AddressPolicy
 from cobrowse.core.origins import OriginList
 from cobrowse.core.proxy_hosts import GO_PATH, ProxyAccess, ProxyHosts, SessionHosts, Target
-from cobrowse.rewrite.urls import UrlMap, origin_of
+from cobrowse.rewrite.urls import UrlMap, origin_of, rewrite_url
 from cobrowse.server.upstream import SessionCookieJar, Upstream
 from cobrowse.store.continuation_factory import continuation_store_from_url
 from cobrowse.store.continuation_store import ContinuationStore
@@ -151,6 +156,44 @@ class ProxyState:
             fallback=go if fallback else None,
         )
 
+    # --- opaque asset URLs (core/asset_ids.py) ----------------------------------------
+
+    async def asset_ids(
+        self, session_id: str, hosts: SessionHosts, *, document: str, url: str
+    ) -> AssetIds | None:
+        """What the rewrite of `document` (at upstream `url`) gives the subresource URLs
+        that hold a value pattern of the session's sites; None when no URL in it can."""
+        patterns = self.config.masking_rules.patterns_for(hosts.origins())
+        if not patterns or not may_hold_values(document, url, patterns):
+            return None
+        key, count = await self.store.asset_id_key(session_id)
+        return AssetIds(key=key, patterns=patterns, room=max(0, MAX_ASSET_IDS - count))
+
+    def opaque_map(self, m: UrlMap, ids: AssetIds) -> UrlMap:
+        """`m`, with loads the agent's mirror makes too given opaque URLs by `ids`."""
+        names = self.hosts
+        plain = dataclasses.replace(m, fallback=None)
+
+        def opaque(url: str) -> str | None:
+            proxy_url = rewrite_url(url, plain)
+            origin = origin_of(proxy_url)
+            if origin is None or not names.is_proxy_origin(origin):
+                return None  # not proxied (a data: URL, past the other-origin limit)
+            return ids.url_for(url, proxy_url, origin)
+
+        return dataclasses.replace(m, opaque=opaque)
+
+    async def keep_asset_ids(self, session_id: str, ids: AssetIds) -> None:
+        """Stores what a rewrite handed out: before its document is sent."""
+        if ids.minted:
+            await self.store.put_asset_ids(session_id, ids.minted)
+
+    async def asset_url(self, session_id: str, ident: str) -> str | None:
+        """The upstream URL of one of the session's opaque asset ids."""
+        if not is_asset_id(ident):
+            return None
+        return await self.store.asset_id_url(session_id, ident)
+
     # --- access -----------------------------------------------------------------------
 
     async def open_overlay(
@@ -222,17 +265,62 @@ class ProxyState:
         return await self.store.session_of_token(token)
 
     async def wait_for_asset(
-        self, session_id: str, label: str, path: str, *, timeout: float
+        self,
+        session_id: str,
+        label: str,
+        path: str,
+        *,
+        timeout: float,
+        patterns: Sequence[Pattern] = (),
     ) -> Asset | None:
         """The asset, waiting a little: the mirror may ask before the visitor's fetch
-        ends (on any node)."""
+        ends (on any node). With `patterns`, a `path` the visitor's browser masked (a URL
+        a script made, that no rewriter could give an opaque one) is the one asset whose
+        path it masks to exactly that: never a guess with some value shown, and nothing
+        when two assets mask alike."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (item := await self.store.asset(session_id, label, path)) is None:
+        masked = bool(patterns) and MASK_CHAR in path
+        while (
+            item := await self._asset_or_masked(session_id, label, path, masked, patterns)
+        ) is None:
             if loop.time() >= deadline:
                 return None
             await asyncio.sleep(ASSET_POLL_SECONDS)
         return item
+
+    async def _asset_or_masked(
+        self, session_id: str, label: str, path: str, masked: bool, patterns: Sequence[Pattern]
+    ) -> Asset | None:
+        item = await self.store.asset(session_id, label, path)
+        if item is not None or not masked:
+            return item
+        origin = self.hosts.origin(label)
+        held = [
+            p
+            for p in await self.store.asset_paths(session_id, label)
+            if mask_string(origin + p, patterns)[len(origin) :] == path
+        ]
+        if len(set(held)) != 1:
+            return None
+        return await self.store.asset(session_id, label, held[0])
+
+    async def mirror_map(self, session_id: str, token: str, label: str, path: str) -> UrlMap:
+        """URLs in a stylesheet the asset route serves (`label`, `path`): resolved
+        against its proxy URL, and every proxy origin of the session pointed at the asset
+        route, as `agent_view` points them in page data (the mirror loads from there
+        only)."""
+        targets = await self.store.targets(session_id)
+        base = self.config.base_url
+        routes = {
+            self.hosts.origin(t.label): f"{base}/assets/{token}/{t.label}" for t in targets.values()
+        }
+        return UrlMap(
+            base=self.hosts.origin(label) + path,
+            proxy_origin_of=routes.get,
+            upstream_origin_of=lambda _origin: None,
+            absolute=True,
+        )
 
     def agent_view(self, session_id: str, base_url: str) -> list[tuple[bytes, bytes]]:
         """Byte replacements that point proxy origins in page data at the asset route.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cobrowse.core.proxy_hosts import ProxyAccess, ProxyHosts, Target
@@ -39,6 +40,9 @@ class AssetCache:
     def get(self, label: str, path: str) -> Asset | None:
         return self._items.get((label, path))
 
+    def paths(self, label: str) -> list[str]:
+        return [p for (held, p) in self._items if held == label]
+
     @property
     def size(self) -> int:
         return self._size
@@ -54,6 +58,8 @@ class MemoryProxyStore:
     parent_origins: dict[str, str] = field(default_factory=dict)
     redirects: dict[str, int] = field(default_factory=dict)
     jars: dict[str, JarState] = field(default_factory=dict)
+    id_keys: dict[str, bytes] = field(default_factory=dict)
+    asset_ids: dict[str, dict[str, str]] = field(default_factory=dict)  # session -> id -> URL
     _token_of: dict[str, str] = field(default_factory=dict)
 
     # --- hosts --------------------------------------------------------------------
@@ -116,6 +122,24 @@ class MemoryProxyStore:
         cache = self.assets.get(session_id)
         return None if cache is None else cache.get(label, path)
 
+    async def asset_paths(self, session_id: str, label: str) -> list[str]:
+        cache = self.assets.get(session_id)
+        return [] if cache is None else cache.paths(label)
+
+    # --- opaque asset URLs ---------------------------------------------------------
+
+    async def asset_id_key(self, session_id: str) -> tuple[bytes, int]:
+        key = self.id_keys.setdefault(session_id, secrets.token_bytes(32))
+        return key, len(self.asset_ids.get(session_id, {}))
+
+    async def put_asset_ids(self, session_id: str, ids: Mapping[str, str]) -> None:
+        held = self.asset_ids.setdefault(session_id, {})
+        for ident, url in ids.items():
+            held.setdefault(ident, url)
+
+    async def asset_id_url(self, session_id: str, ident: str) -> str | None:
+        return self.asset_ids.get(session_id, {}).get(ident)
+
     # --- the rest -----------------------------------------------------------------
 
     async def set_parent_origin(self, session_id: str, origin: str) -> None:
@@ -147,6 +171,8 @@ class MemoryProxyStore:
         self.parent_origins.pop(session_id, None)
         self.redirects.pop(session_id, None)
         self.jars.pop(session_id, None)
+        self.id_keys.pop(session_id, None)
+        self.asset_ids.pop(session_id, None)
         token = self._token_of.pop(session_id, None)
         if token is not None:
             self.asset_tokens.pop(token, None)

@@ -15,6 +15,8 @@ a ticket, credential or token, which keys never hold in plain):
     P px:a:S       hash: "b" key -> body, "t" key -> content type (key: label NUL path)
     P px:ao:S      sorted set: key -> insertion number (oldest evicted first)
     P px:am:S      hash: size (real bytes of the bodies), seq
+    P px:ik:S      the key of S's opaque asset ids (hex), SET NX
+    P px:iu:S      hash: opaque asset id -> upstream URL (HSETNX)
     P px:po:S      the origin of the page under the overlay
     P px:rd:S      redirects in a row
     P px:c:S       hash: cookie identity [domain, path, name] -> the cookie
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -147,6 +150,28 @@ keep(KEYS[2]); keep(KEYS[3]); keep(KEYS[4])
 """
 )
 
+# KEYS: end, ik, iu; ARGV: ttl, a new key (hex)
+ASSET_ID_KEY = (
+    _TTL
+    + """
+local key = redis.call('GET', KEYS[2])
+if not key then
+  key = ARGV[2]
+  redis.call('SET', KEYS[2], key, 'PX', ttl)
+end
+return {key, redis.call('HLEN', KEYS[3])}
+"""
+)
+
+# KEYS: end, iu; ARGV: ttl, id, url, id, url, ...
+PUT_ASSET_IDS = (
+    _TTL
+    + """
+for i = 2, #ARGV, 2 do redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) end
+keep(KEYS[2])
+"""
+)
+
 # KEYS: end, key; ARGV: ttl, value
 SET_VALUE = (
     _TTL
@@ -191,6 +216,8 @@ _SESSION_KEYS = (
     "a",
     "ao",
     "am",
+    "ik",
+    "iu",
     "po",
     "rd",
     "c",
@@ -237,6 +264,8 @@ class RedisProxyStore:
         self._redeem = redis.register_script(REDEEM)
         self._asset_token = redis.register_script(ASSET_TOKEN)
         self._put_asset = redis.register_script(PUT_ASSET)
+        self._asset_id_key = redis.register_script(ASSET_ID_KEY)
+        self._put_asset_ids = redis.register_script(PUT_ASSET_IDS)
         self._set_value = redis.register_script(SET_VALUE)
         self._redirected = redis.register_script(REDIRECTED)
         self._update_jar = redis.register_script(UPDATE_JAR)
@@ -382,10 +411,38 @@ class RedisProxyStore:
             return None
         return Asset(text(content_type), body if isinstance(body, bytes) else body.encode())
 
+    async def asset_paths(self, session_id: str, label: str) -> list[str]:
+        keys = await self.redis.zrange(self._k("ao", session_id), 0, -1)
+        prefix = label + "\0"
+        return [key[len(prefix) :] for raw in keys if (key := text(raw)).startswith(prefix)]
+
     async def asset_bytes(self, session_id: str) -> int:
         """The real bytes the session's assets take (the bound's measure)."""
         raw = await self.redis.hget(self._k("am", session_id), "size")
         return 0 if raw is None else int(raw)
+
+    # --- opaque asset URLs ---------------------------------------------------------
+
+    async def asset_id_key(self, session_id: str) -> tuple[bytes, int]:
+        s = session_id
+        key, count = await self._asset_id_key(
+            keys=[self._k("end", s), self._k("ik", s), self._k("iu", s)],
+            args=[self.ttl_ms, secrets.token_hex(32)],
+        )
+        return bytes.fromhex(text(key)), int(count)
+
+    async def put_asset_ids(self, session_id: str, ids: Mapping[str, str]) -> None:
+        if not ids:
+            return
+        pairs = [part for ident, url in ids.items() for part in (ident, url)]
+        await self._put_asset_ids(
+            keys=[self._k("end", session_id), self._k("iu", session_id)],
+            args=[self.ttl_ms, *pairs],
+        )
+
+    async def asset_id_url(self, session_id: str, ident: str) -> str | None:
+        raw = await self.redis.hget(self._k("iu", session_id), ident)
+        return None if raw is None else text(raw)
 
     # --- the rest -----------------------------------------------------------------
 

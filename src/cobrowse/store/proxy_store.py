@@ -3,7 +3,8 @@ Redis (several nodes, no sticky routing).
 
 What a store keeps, per session: the proxy host labels (core/proxy_hosts.py's rules),
 overlay tickets and the visitor's proxy credential, the asset token and the assets the
-agent's mirror reads, the page under the overlay (its origin), the redirect counter,
+agent's mirror reads, the opaque asset URLs (core/asset_ids.py: the key their ids are
+made with, and id -> URL), the page under the overlay (its origin), the redirect counter,
 and the upstream site's cookies (the jar's state: cookies, the baselines and deletions
 the continuation point writes back from). The aiohttp clients stay on each node; a
 request loads the jar's state, and writes back what its response changed
@@ -16,6 +17,7 @@ longest life plus a margin.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -180,6 +182,25 @@ class ProxyStore(Protocol):
         ...
 
     async def asset(self, session_id: str, label: str, path: str) -> Asset | None: ...
+
+    async def asset_paths(self, session_id: str, label: str) -> list[str]:
+        """The paths of the assets kept for `label`, oldest first."""
+        ...
+
+    # --- opaque asset URLs (core/asset_ids.py) ---------------------------------------
+
+    async def asset_id_key(self, session_id: str) -> tuple[bytes, int]:
+        """The key the session's opaque asset ids are made with (made on first use, the
+        same on every node), and how many ids the session has."""
+        ...
+
+    async def put_asset_ids(self, session_id: str, ids: Mapping[str, str]) -> None:
+        """Keep id -> upstream URL; an id that is kept already keeps its URL."""
+        ...
+
+    async def asset_id_url(self, session_id: str, ident: str) -> str | None:
+        """The upstream URL of one of the session's ids; None for anything else."""
+        ...
 
     # --- the rest of a session ------------------------------------------------------
 
