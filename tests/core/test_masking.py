@@ -16,7 +16,6 @@ from cobrowse.core.masking import (
     check_selector,
     compile_rules,
     find_spans,
-    mask_asset,
     mask_text,
 )
 from cobrowse.core.masking_checks import luhn_valid, mod97_valid, verhoeff_digit
@@ -223,17 +222,6 @@ def test_site_rules_apply_only_to_their_origin_and_add_to_the_global_ones() -> N
 def test_passwords_and_the_attribute_are_always_masked() -> None:
     rules = compile_rules(selectors=[".x"], patterns=[])
     assert {"[data-cobrowse-mask]", "input[type=password]"} <= set(rules.base.selectors)
-
-
-def test_assets_the_agent_reads_are_masked_byte_for_byte() -> None:
-    css = 'p::after { content: "ABCDE1234F" } /* é */'.encode()
-    out = mask_asset(css, "text/css; charset=utf-8", ALL)
-    assert out == 'p::after { content: "**********" } /* é */'.encode()
-    svg = b"<svg><text>2345 6789 0124</text></svg>"
-    assert mask_asset(svg, "image/svg+xml", ALL) == b"<svg><text>**** **** ****</text></svg>"
-    png = b"\x89PNG ABCDE1234F"
-    assert mask_asset(png, "image/png", ALL) == png
-    assert mask_asset(css, "text/css", []) == css
 
 
 def test_patterns_for_several_origins_add_up() -> None:

@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cobrowse.core.masking import BUILTIN_PATTERNS, mask_asset, mask_pieces, mask_text
+from cobrowse.core.masking import BUILTIN_PATTERNS, mask_pieces, mask_text
 from cobrowse.core.masking_fold import fold, fold_char
 from cobrowse.core.masking_text import find_spans
+from cobrowse.rewrite.assets import mask_agent_asset
 from tests.core.test_masking import aadhaars, cards, ibans, pans
 
 ALL = list(BUILTIN_PATTERNS.values())
@@ -101,12 +102,18 @@ def test_pieces_mask_a_value_split_across_them_and_nothing_else() -> None:
     assert mask_pieces(["ABCPE", " 1234F"], ALL) == ["ABCPE", " 1234F"]
 
 
-def test_assets_are_read_as_utf8_when_they_are() -> None:
+def test_the_agents_assets_are_masked_on_the_normalised_view() -> None:
+    """The asset route's stylesheets and SVGs: a value in Devanagari digits, with
+    no-break spaces or an invisible character inside is masked there too."""
     css = 'p::after { content: "\u0969\u096a\u096b\u096c\u00a07890\u00a01238" } /* é */'
-    out = mask_asset(css.encode(), "text/css", ALL).decode()
+    out = mask_agent_asset(css.encode(), "text/css; charset=utf-8", ALL).body.decode()
     assert out == 'p::after { content: "****\u00a0****\u00a0****" } /* é */'
-    latin1 = b"p::after { content: 'ABCDE1234F \xe9' }"
-    assert mask_asset(latin1, "text/css", ALL) == b"p::after { content: '********** \xe9' }"
+    svg = (
+        "<svg><text>AB\u200bCPE1234F <tspan>\u0969\u096a\u096b\u096c 7890</tspan> 1238</text></svg>"
+    )
+    out = mask_agent_asset(svg.encode(), "image/svg+xml", ALL).body.decode()
+    assert "CPE" not in out and "7890" not in out and "\u0969" not in out
+    assert "*********** <tspan>**** ****</tspan> ****" in out
 
 
 # --- generated values, decorated ---------------------------------------------------

@@ -22,10 +22,8 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 from cobrowse.core.masking_regex import RegexError, parse
 from cobrowse.core.masking_text import (
     MASK_CHAR,
-    MASKED_ASSET_TYPES,
     Pattern,
     find_spans,
-    mask_asset,
     mask_pieces,
     mask_text,
     spans,
@@ -36,7 +34,6 @@ from cobrowse.core.origins import OriginError, OriginPattern
 __all__ = [
     "BUILTIN_PATTERNS",
     "DEFAULT_PATTERNS",
-    "MASKED_ASSET_TYPES",
     "MASK_CHAR",
     "MaskingError",
     "MaskingRules",
@@ -46,7 +43,6 @@ __all__ = [
     "compile_rules",
     "find_spans",
     "glob_regex",
-    "mask_asset",
     "mask_pieces",
     "mask_text",
     "parse_pattern",

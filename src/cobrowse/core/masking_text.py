@@ -160,19 +160,3 @@ def mask_pieces(pieces: Sequence[str], patterns: Sequence[Pattern]) -> list[str]
 
 
 # Assets the agent's mirror loads by URL (proxy mode) that can carry readable text.
-MASKED_ASSET_TYPES = ("text/css", "image/svg+xml")
-
-
-def mask_asset(body: bytes, content_type: str, patterns: Sequence[Pattern]) -> bytes:
-    """A stylesheet or SVG with the value patterns masked (other types unchanged). Read
-    as UTF-8 when it is (a value in Devanagari digits or with no-break spaces is then
-    found), else as Latin-1, which maps every byte to one character and back: either
-    way every byte outside a match is kept."""
-    if not patterns or not content_type.lower().startswith(MASKED_ASSET_TYPES):
-        return body
-    try:
-        text, encoding = body.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = body.decode("latin-1"), "latin-1"
-    masked = mask_text(text, patterns)
-    return body if masked == text else masked.encode(encoding)
