@@ -30,6 +30,7 @@ from cobrowse.core.proxy_hosts import GO_PATH, SessionHosts, Target
 from cobrowse.core.session import State
 from cobrowse.rewrite.csp import ProxyPolicy, own_policy
 from cobrowse.rewrite.css import rewrite_css
+from cobrowse.rewrite.encoding import css_encoding, decode, html_encoding, utf8_declared
 from cobrowse.rewrite.headers import (
     content_kind,
     is_navigation,
@@ -42,7 +43,6 @@ from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.proxy_http import (
     OWN_HEADERS,
     ProxyError,
-    charset_of,
     cookies,
     encode,
     header,
@@ -488,7 +488,9 @@ class Proxy:
         path = scope["path"] + (f"?{query}" if query else "")
         if kind in ("html", "css"):
             data = await read_limited(upstream, self.ctx.config.proxy.max_body_bytes)
-            text = data.decode(charset_of(content_type, data), errors="replace")
+            # Decoded as the browser would (BOM, header, <meta> or @charset), served as UTF-8.
+            sniff = html_encoding if kind == "html" else css_encoding
+            text = decode(data, sniff(data, content_type))
             # Loads the mirror makes too get opaque URLs when they hold a value pattern.
             ids = await self.state.asset_ids(target.session_id, hosts, document=text, url=m.base)
             body_map = m if ids is None else self.state.opaque_map(m, ids)
@@ -510,6 +512,8 @@ class Proxy:
                 )
                 out = out.replace(INJECT_MARK, inject, 1)
             body = out.encode()
+            if kind == "html":
+                body = utf8_declared(body)
             # A rewritten page carries this session's config: never reuse it from a cache.
             dropped = {"content-type"} | (
                 {"etag", "last-modified", "cache-control", "expires"} if kind == "html" else set()

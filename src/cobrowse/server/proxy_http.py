@@ -3,9 +3,7 @@ ASGI request and response helpers it and the WebSocket relay share."""
 
 from __future__ import annotations
 
-import codecs
 import html
-import re
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -141,22 +139,3 @@ async def read_limited(upstream: aiohttp.ClientResponse, limit: int) -> bytes:
             raise ProxyError(502, "Page too large", f"Pages are limited to {limit} bytes.")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def charset_of(content_type: str, data: bytes) -> str:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return _known(value.strip("\"' "))
-    match = _META_CHARSET.search(data[:2048])
-    return _known(match.group(1).decode("ascii", "ignore")) if match else "utf-8"
-
-
-_META_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
-
-
-def _known(name: str) -> str:
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return "utf-8"

@@ -1,0 +1,122 @@
+"""Which encoding a page or stylesheet is decoded with: the WHATWG order and table."""
+
+from __future__ import annotations
+
+import pytest
+
+from cobrowse.rewrite.encoding import (
+    LABELS,
+    css_encoding,
+    decode,
+    get_encoding,
+    html_encoding,
+    prescan,
+    utf8_declared,
+)
+
+
+def test_bom_beats_header_beats_meta() -> None:
+    meta = b"<meta charset=koi8-r>"
+    assert html_encoding(b"\xef\xbb\xbf" + meta, "text/html; charset=latin1") == "utf-8"
+    assert html_encoding(b"\xff\xfe" + meta, "text/html; charset=utf-8") == "utf-16le"
+    assert html_encoding(b"\xfe\xff" + meta, "text/html") == "utf-16be"
+    assert html_encoding(meta, "text/html; charset=latin1") == "windows-1252"
+    assert html_encoding(meta, 'text/html; charset="Shift_JIS"') == "shift_jis"
+    assert html_encoding(meta, "text/html") == "koi8-r"
+    # A header label the table does not know is no label: the meta decides.
+    assert html_encoding(meta, "text/html; charset=klingon") == "koi8-r"
+
+
+@pytest.mark.parametrize("label", ["ascii", "latin1", "iso-8859-1", "us-ascii", " ASCII\t"])
+def test_latin_labels_are_windows_1252(label: str) -> None:
+    assert get_encoding(label) == "windows-1252"
+    assert html_encoding(b"", f"text/html; charset={label.strip()}") == "windows-1252"
+    assert prescan(f"<meta charset='{label.strip()}'>".encode()) == "windows-1252"
+
+
+def test_the_table() -> None:
+    assert get_encoding("unicode11utf8") == "utf-8"
+    assert get_encoding("ucs-2") == "utf-16le"
+    assert get_encoding("unicodefffe") == "utf-16be"
+    assert get_encoding("iso-2022-kr") == "replacement"
+    assert get_encoding("gb2312") == "gbk"
+    assert get_encoding("utf-7") is None
+    assert all(label == label.strip().lower() for label in LABELS)
+
+
+@pytest.mark.parametrize("label", ["utf-16", "UTF-16LE", "utf-16be", "unicode"])
+def test_utf_16_in_a_meta_means_utf_8(label: str) -> None:
+    assert prescan(f"<meta charset={label}>".encode()) == "utf-8"
+    # In the header it is UTF-16 (whose bytes the page then has).
+    assert html_encoding(b"x", f"text/html; charset={label}").startswith("utf-16")
+
+
+def test_x_user_defined_in_a_meta_is_windows_1252() -> None:
+    assert prescan(b"<meta charset=x-user-defined>") == "windows-1252"
+    assert decode(b"a\x80\xff", "x-user-defined") == "a\uf780\uf7ff"
+
+
+def test_replacement_encoding_shows_one_replacement_character() -> None:
+    assert html_encoding(b"<p>x", "text/html; charset=iso-2022-kr") == "replacement"
+    assert decode(b"<p>x", "replacement") == "\ufffd"
+    assert decode(b"", "replacement") == ""
+
+
+def test_unknown_meta_label_is_ignored() -> None:
+    assert prescan(b"<meta charset=klingon><meta charset=koi8-r>") == "koi8-r"
+    assert prescan(b"<meta charset=klingon>") is None
+
+
+def test_meta_http_equiv_content() -> None:
+    page = b'<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=Shift_JIS">'
+    assert prescan(page) == "shift_jis"
+    assert prescan(b"<meta content=\"text/html; charset='euc-kr'\" http-equiv=content-type>") == (
+        "euc-kr"
+    )
+    # Without the pragma, content says nothing.
+    assert prescan(b'<meta content="text/html; charset=Shift_JIS">') is None
+
+
+def test_meta_in_a_comment_or_another_tag_is_ignored() -> None:
+    assert prescan(b"<!-- <meta charset=koi8-r> --><meta charset=latin2>") == "iso-8859-2"
+    assert prescan(b"<!--> <meta charset=koi8-r>") == "koi8-r"  # `<!-->` ends at once
+    assert prescan(b'<p title="<meta charset=koi8-r>"><meta charset=latin2>') == "iso-8859-2"
+    # `<?` runs to the first `>`: the one closing the meta.
+    assert prescan(b"<!doctype html><?x <meta charset=koi8-r> ?>") is None
+    assert prescan(b"<!doctype html><?x?><meta charset=koi8-r>") == "koi8-r"
+
+
+def test_meta_after_1024_bytes_is_ignored() -> None:
+    page = b"<!doctype html>" + b" " * (1024 - 15)
+    assert prescan(page + b"<meta charset=koi8-r>") is None
+    assert prescan(page[:-30] + b"<meta charset=koi8-r>") == "koi8-r"
+
+
+def test_unlabeled_pages() -> None:
+    assert html_encoding("<p>é".encode()) == "utf-8"
+    assert html_encoding(b"<p>\xe9") == "windows-1252"
+
+
+def test_css_order() -> None:
+    assert css_encoding(b'\xef\xbb\xbf@charset "koi8-r";', "text/css; charset=latin1") == "utf-8"
+    assert css_encoding(b'@charset "koi8-r";', "text/css; charset=latin1") == "windows-1252"
+    assert css_encoding(b'@charset "koi8-r";', "text/css") == "koi8-r"
+    assert css_encoding(b'@charset "utf-16";', "text/css") == "utf-8"
+    assert css_encoding(b"@charset 'koi8-r';", "text/css", referrer="iso-8859-2") == "iso-8859-2"
+    assert css_encoding(b"p{}", "text/css") == "utf-8"
+
+
+def test_decode_drops_the_bom_and_maps_windows_1252_fully() -> None:
+    assert decode(b"\xef\xbb\xbf\xc3\xa9", "windows-1252") == "é"
+    assert decode(b"\xff\xfeh\x00i\x00", "utf-8") == "hi"
+    assert decode(b"\x80\x81\xe9", "windows-1252") == "€\x81é"
+    assert decode(b"\xff", "utf-8") == "\ufffd"
+
+
+def test_the_served_declaration_says_utf_8() -> None:
+    assert utf8_declared(b"<meta charset=latin1><p>") == b"<meta charset=utf-8><p>"
+    page = b'<meta http-equiv=content-type content="text/html; charset=koi8-r">'
+    assert utf8_declared(page) == page.replace(b"koi8-r", b"utf-8")
+    assert prescan(utf8_declared(page)) == "utf-8"
+    untouched = b"<!-- <meta charset=koi8-r> --><meta charset=klingon>"
+    assert utf8_declared(untouched) == untouched
