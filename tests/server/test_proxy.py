@@ -563,3 +563,35 @@ def test_enter_never_redirects_to_another_host(
     src = r.json()["src"].split("&to=")[0] + "&" + urlencode({"to": to})
     entered = proxy_server.client.get(src, follow_redirects=False)
     assert entered.status_code == 303 and entered.headers["location"] == "/"
+
+
+def test_pages_in_other_encodings_read_as_the_browser_reads_them(
+    proxy_server: Server, stack: ExitStack, upstream: str
+) -> None:
+    """Decoded the browser's way (BOM, header, <meta>), served as UTF-8 that says so."""
+    ov = open_overlay(proxy_server, stack, upstream)
+    for path in ("/latin", "/bom8"):
+        r = ov.get(path)
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "text/html; charset=utf-8"
+        assert not r.content.startswith(b"\xef\xbb\xbf")
+        assert '<p id="t">café € 5</p>' in r.content.decode("utf-8")
+    # The page's own declaration now names what it is served in.
+    assert b'<meta charset="utf-8">' in ov.get("/latin").content
+    r = ov.get("/utf16")
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    body = r.content.decode("utf-8")
+    assert body.count(CONFIG) == 1  # the runtime went in: the page was parsed
+    assert '<script>var s = "héllo €";</script>' in body
+    assert '<a href="/next">café €</a>' in body
+    assert "\x00" not in body
+
+
+def test_stylesheets_in_other_encodings_are_served_as_utf_8(
+    proxy_server: Server, stack: ExitStack, upstream: str
+) -> None:
+    ov = open_overlay(proxy_server, stack, upstream)
+    r = ov.get("/latin.css", headers=LOAD)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/css; charset=utf-8"
+    assert 'content: "café €"' in r.content.decode("utf-8")

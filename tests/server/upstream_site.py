@@ -86,6 +86,29 @@ def site(origin: str) -> Starlette:
     async def big(request: Request) -> HTMLResponse:
         return HTMLResponse("<!doctype html><p>" + "z" * 200_000)
 
+    # Pages in other encodings, labelled the ways browsers read (rewrite/encoding.py).
+    async def latin(request: Request) -> Response:
+        # `iso-8859-1` means windows-1252: 0x80 is the euro sign, not a C1 control.
+        body = b'<!doctype html><meta charset="iso-8859-1"><p id="t">caf\xe9 \x80 5</p>'
+        return Response(body, headers={"content-type": "text/html"})
+
+    async def bom8(request: Request) -> Response:
+        # A UTF-8 BOM beats the header's latin-1.
+        body = '\ufeff<!doctype html><p id="t">café € 5</p>'.encode()
+        return Response(body, headers={"content-type": "text/html; charset=iso-8859-1"})
+
+    async def utf16(request: Request) -> Response:
+        page = (
+            '<!doctype html><html><head><meta charset="utf-16">'
+            '<script>var s = "h\u00e9llo \u20ac";</script></head>'
+            '<body><a href="/next">café €</a></body></html>'
+        )
+        return Response(b"\xff\xfe" + page.encode("utf-16-le"), media_type="text/html")
+
+    async def latin_css(request: Request) -> Response:
+        body = b'@charset "latin1"; p::after { content: "caf\xe9 \x80" }'
+        return Response(body, headers={"content-type": "text/css"})
+
     async def ws(socket: WebSocket) -> None:
         await socket.accept()
         cookie = socket.cookies.get("sid", "")
@@ -106,6 +129,10 @@ def site(origin: str) -> Starlette:
             Route("/forget", forget),
             Route("/huge-header", huge_header),
             Route("/big", big),
+            Route("/latin", latin),
+            Route("/bom8", bom8),
+            Route("/utf16", utf16),
+            Route("/latin.css", latin_css),
             WebSocketRoute("/ws", ws),
         ]
     )
