@@ -11,6 +11,7 @@ from cobrowse.rewrite.encoding import (
     get_encoding,
     html_encoding,
     prescan,
+    utf8_charset_rule,
     utf8_declared,
 )
 
@@ -120,3 +121,11 @@ def test_the_served_declaration_says_utf_8() -> None:
     assert prescan(utf8_declared(page)) == "utf-8"
     untouched = b"<!-- <meta charset=koi8-r> --><meta charset=klingon>"
     assert utf8_declared(untouched) == untouched
+
+
+def test_the_served_charset_rule_says_utf_8() -> None:
+    assert utf8_charset_rule(b'@charset "latin1"; p{}') == b'@charset "utf-8"; p{}'
+    assert utf8_charset_rule(b'@charset "UTF-8"; p{}') == b'@charset "UTF-8"; p{}'
+    ignored = b"@charset 'latin1'; p{}"  # not the form browsers read: ignored, kept
+    assert utf8_charset_rule(ignored) == ignored
+    assert utf8_charset_rule(b'p{} @charset "latin1";') == b'p{} @charset "latin1";'

@@ -25,6 +25,7 @@ __all__ = [
     "html_encoding",
     "meta_declaration",
     "prescan",
+    "utf8_charset_rule",
     "utf8_declared",
 ]
 
@@ -421,3 +422,15 @@ def utf8_declared(body: bytes) -> bytes:
         return body
     _, start, end = found
     return body[:start] + b"utf-8" + body[end:]
+
+
+def utf8_charset_rule(body: bytes) -> bytes:
+    """The UTF-8 stylesheet `body` with a leading `@charset "…";` naming UTF-8, as it is
+    served; any other `@charset` (not first, or not in this exact form) is one the
+    browser ignores, and stays."""
+    if not body.startswith(b'@charset "'):
+        return body
+    label, quote, _ = body[10:1024].partition(b'";')
+    if not quote or get_encoding(label) == "utf-8":
+        return body
+    return b'@charset "utf-8";' + body[10 + len(label) + 2 :]

@@ -30,7 +30,13 @@ from cobrowse.core.proxy_hosts import GO_PATH, SessionHosts, Target
 from cobrowse.core.session import State
 from cobrowse.rewrite.csp import ProxyPolicy, own_policy
 from cobrowse.rewrite.css import rewrite_css
-from cobrowse.rewrite.encoding import css_encoding, decode, html_encoding, utf8_declared
+from cobrowse.rewrite.encoding import (
+    css_encoding,
+    decode,
+    html_encoding,
+    utf8_charset_rule,
+    utf8_declared,
+)
 from cobrowse.rewrite.headers import (
     content_kind,
     is_navigation,
@@ -512,8 +518,7 @@ class Proxy:
                 )
                 out = out.replace(INJECT_MARK, inject, 1)
             body = out.encode()
-            if kind == "html":
-                body = utf8_declared(body)
+            body = utf8_declared(body) if kind == "html" else utf8_charset_rule(body)
             # A rewritten page carries this session's config: never reuse it from a cache.
             dropped = {"content-type"} | (
                 {"etag", "last-modified", "cache-control", "expires"} if kind == "html" else set()
