@@ -130,6 +130,19 @@ def test_the_response_charset_decides_how_an_svg_is_read() -> None:
     assert "café **********" in got.body.decode("utf-8")
 
 
+def test_a_stylesheet_is_read_in_the_encoding_the_browser_reads_it_in() -> None:
+    # A UTF-16 BOM (else the value hides between NULs), a header, an @charset.
+    css = f'p::after {{ content: "café € {PAN}" }}'
+    for body, content_type in [
+        (b"\xff\xfe" + css.encode("utf-16-le"), "text/css"),
+        (css.encode("cp1252"), "text/css; charset=latin1"),
+        (b'@charset "ascii"; ' + css.encode("cp1252"), "text/css"),
+    ]:
+        got = mask_agent_asset(body, content_type, PATTERNS)
+        assert got.content_type == "text/css; charset=utf-8"
+        assert 'content: "café € **********" }' in got.body.decode("utf-8")
+
+
 def test_without_patterns_an_asset_is_served_as_it_is() -> None:
     body = f"<svg><text>{PAN}</text><foreignObject/></svg>".encode()
     assert mask_agent_asset(body, "image/svg+xml", []).body is body

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from cobrowse.core.masking import Pattern
 from cobrowse.rewrite.css_mask import mask_css
+from cobrowse.rewrite.encoding import css_encoding, decode
 from cobrowse.rewrite.svg_mask import mask_svg, mask_svg_data_url
 
 __all__ = ["AgentAsset", "mask_agent_asset"]
@@ -45,7 +46,7 @@ def mask_agent_asset(body: bytes, content_type: str, patterns: Sequence[Pattern]
     if not patterns:
         return AgentAsset(body, content_type)
     if mime == "text/css":
-        text = body.decode(charset or "utf-8", errors="replace")
+        text = decode(body, css_encoding(body, content_type))  # as the browser reads it
 
         def data_url(url: str) -> str:
             return mask_svg_data_url(url, patterns)
