@@ -13,6 +13,7 @@ import { fold, foldChar, originalSpan } from '../src/masking/fold';
 import { findSpans, luhnValid, maskPieces, maskText, verhoeffValid } from '../src/masking/patterns';
 import { effective, parseMaskRules } from '../src/masking/rules';
 import { REPO } from './fixtures';
+import { digits, pick, rng } from './seeded';
 
 interface Golden {
   rules: { global: unknown; site: unknown };
@@ -65,18 +66,6 @@ describe('the normalised view', () => {
 
 // --- seeded property tests (as in tests/core/test_masking_fold.py) -------------------
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T,>(r: () => number, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
-const digits = (r: () => number, n: number): string => Array.from({ length: n }, () => pick(r, [...'0123456789'])).join('');
 
 function scan(test: RegExp): string[] {
   const out: string[] = [];

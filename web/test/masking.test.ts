@@ -17,6 +17,7 @@ import { applyAct } from '../src/guidance/act';
 import { act } from '../src/protocol';
 import { markerCss } from '../src/widget/recorder';
 import { REPO } from './fixtures';
+import { digits, pick, rng } from './seeded';
 
 interface Golden {
   rules: { global: unknown; site: unknown };
@@ -106,18 +107,6 @@ describe('checksums', () => {
 
 // --- property-style tests: seeded, so a failure names its seed and repeats ----------
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T,>(r: () => number, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
-const digits = (r: () => number, n: number): string => Array.from({ length: n }, () => pick(r, [...'0123456789'])).join('');
 const UPPER = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
 const ANY = [...'abc XYZ 019 -_.,:;/\\|@#%&*()[]{}"\'\n\tñ€😀\u00a0+=?'];
 
