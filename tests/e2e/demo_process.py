@@ -139,6 +139,17 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+def start_site_demo(tmp: Path, origin: str, mode: str, env: dict[str, str]) -> Demo:
+    """A demo server in `mode` that allows the test site at `origin`, with `env` (its
+    masking rules, say); a visitor's tab closed is gone after 5 s."""
+    return start_demo(
+        tmp,
+        {"COBROWSE_PROXY_MODE": mode, "COBROWSE_SESSION_VISITOR_GRACE_SECONDS": "5", **env},
+        mode=mode,
+        extra_args=["--allow-origin", origin],
+    )
+
+
 def stop_demo(demo: Demo) -> None:
     stop_process(demo.process)
 

@@ -30,7 +30,7 @@ from playwright.sync_api import Frame, Page, expect
 
 from cobrowse.core.masking_fold import fold
 from tests.e2e.conftest import Pair
-from tests.e2e.demo_process import Demo, start_demo, stop_demo
+from tests.e2e.demo_process import Demo, start_site_demo, stop_demo
 from tests.e2e.leaks import encodings, normalised
 from tests.e2e.masking_site import (
     CONTROL,
@@ -68,16 +68,8 @@ def masked_demo(
 ) -> Iterator[Demo]:
     """A demo server that allows the site and has masking rules for it."""
     mode = request.param
-    demo = start_demo(
-        tmp_path_factory.mktemp(f"masking-{mode}"),
-        {
-            "COBROWSE_PROXY_MODE": mode,
-            "COBROWSE_SESSION_VISITOR_GRACE_SECONDS": "5",
-            **masking_env(site.origin),
-        },
-        mode=mode,
-        extra_args=["--allow-origin", site.origin],
-    )
+    tmp = tmp_path_factory.mktemp(f"masking-{mode}")
+    demo = start_site_demo(tmp, site.origin, mode, masking_env(site.origin))
     site.server = demo.server
     yield demo
     stop_demo(demo)

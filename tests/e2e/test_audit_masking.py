@@ -25,7 +25,7 @@ from cobrowse.config import load_config
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from tests.e2e.audit_site import PRIVATE_HEADING, PUBLIC_BUTTON, Site, audit_site, masking_env
 from tests.e2e.conftest import Pair
-from tests.e2e.demo_process import Demo, start_demo, stop_demo
+from tests.e2e.demo_process import Demo, start_site_demo, stop_demo
 from tests.e2e.leaks import encodings
 from tests.e2e.test_audit import wait_for_end
 from tests.e2e.test_guidance import click_mirror
@@ -48,16 +48,8 @@ def audited_demo(
     request: pytest.FixtureRequest, site: Site, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Demo]:
     mode = request.param
-    demo = start_demo(
-        tmp_path_factory.mktemp(f"audit-masking-{mode}"),
-        {
-            "COBROWSE_PROXY_MODE": mode,
-            "COBROWSE_SESSION_VISITOR_GRACE_SECONDS": "5",
-            **masking_env(site.origin),
-        },
-        mode=mode,
-        extra_args=["--allow-origin", site.origin],
-    )
+    tmp = tmp_path_factory.mktemp(f"audit-masking-{mode}")
+    demo = start_site_demo(tmp, site.origin, mode, masking_env(site.origin))
     site.server = demo.server
     yield demo
     stop_demo(demo)
