@@ -5,7 +5,7 @@ copied into the repository; JSPARSE_CORPUS=<dir> reads another node_modules dire
 minified and unminified, classic (UMD/CJS) and module (ESM) files from axe-core, rrweb,
 vite, happy-dom, chai, postcss and magic-string, about 6.7 MB.
 
-Per candidate, two figures in MB/s of input (best of --rounds over the whole corpus):
+Per candidate, two figures in MB/s of input (best of --rounds passes over the corpus):
 
   parse  source text to a tree;
   find   parse, then every reference a location-transparent rewriter must see, with its
@@ -22,7 +22,8 @@ bench/jsparse_node.mjs on the same files, timed the same way, from the node_modu
 directory in JSPARSE_NODE_MODULES (default /tmp/jsparse-node/node_modules; create it with
 `npm install --prefix /tmp/jsparse-node acorn meriyah oxc-parser`).
 
-    PYTHONPATH=. .venv/bin/python bench/jsparse.py [--rounds 3] [--full]   (or: make bench)
+    PYTHONPATH=. .venv/bin/python bench/jsparse.py [--rounds 2] [--full]
+    (make bench runs it with --rounds 1, ~30 s; the default best of 2 takes ~50 s)
 
 A candidate that is not installed prints "skipped: X not installed" and the rest run.
 """
@@ -119,7 +120,8 @@ def estree_hits(nodes: Iterable[Any], get: Callable[[Any, str], Any]) -> list[in
             and not get(n, "shorthand")
         ):
             excluded.add(id(get(n, "key")))
-    return sorted(members + [o for k, o in idents.items() if k not in excluded])
+    # A set: some ESTree parsers give a shorthand property's key and value as two nodes.
+    return sorted(set(members) | {o for k, o in idents.items() if k not in excluded})
 
 
 def _start(n: Any, get: Callable[[Any, str], Any]) -> int:
@@ -178,6 +180,7 @@ class TreeSitter(Candidate):
             f"""
             ((identifier) @i (#any-of? @i {idents}))
             ((shorthand_property_identifier) @i (#any-of? @i {idents}))
+            ((shorthand_property_identifier_pattern) @i (#any-of? @i {idents}))
             (member_expression property: (property_identifier) @m (#any-of? @m {members}))
             """,
         )
@@ -189,7 +192,7 @@ class TreeSitter(Candidate):
     def find(self, s: Source) -> list[int]:
         tree = self.parser.parse(s.utf8)
         caps = self.cursor_type(self.query).captures(tree.root_node)
-        return sorted(n.start_byte for nodes in caps.values() for n in nodes)
+        return sorted({n.start_byte for nodes in caps.values() for n in nodes})
 
     def failed(self, s: Source) -> bool:
         return bool(self.parser.parse(s.utf8).root_node.has_error)
@@ -209,6 +212,7 @@ class AstGrep(Candidate):
                 "any": [
                     {"kind": "identifier", "regex": ident_re},
                     {"kind": "shorthand_property_identifier", "regex": ident_re},
+                    {"kind": "shorthand_property_identifier_pattern", "regex": ident_re},
                     {
                         "kind": "property_identifier",
                         "regex": member_re,
@@ -223,7 +227,7 @@ class AstGrep(Candidate):
 
     def find(self, s: Source) -> list[int]:
         root = self.root(s.text, "javascript").root()
-        return sorted(n.range().start.index for n in root.find_all(self.rule))
+        return sorted({n.range().start.index for n in root.find_all(self.rule)})
 
     def failed(self, s: Source) -> bool:
         return self.root(s.text, "javascript").root().find(kind="ERROR") is not None
