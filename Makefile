@@ -70,6 +70,7 @@ test-py:
 bench: install
 	PYTHONPATH=. $(BIN)/python bench/latency.py
 	PYTHONPATH=. $(BIN)/python bench/rewrite.py
+	PYTHONPATH=. $(BIN)/python bench/jsparse.py --rounds 1
 	PYTHONPATH=. $(BIN)/python bench/pageload.py
 	PYTHONPATH=. $(BIN)/python bench/handoff.py
 	PYTHONPATH=. $(BIN)/python bench/control_latency.py
