@@ -19,6 +19,7 @@ import { patchNetwork } from './patches/network';
 import { patchStorage } from './patches/storage';
 import { watchMutations } from './patches/mutations';
 import { patchWindows } from './patches/windows';
+import { installHooks, makeHooks } from './hooks';
 import { makeMapper } from './urls';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
@@ -57,6 +58,7 @@ function main(): void {
       toUpstream: (url: string): string => (map ? map.toUpstream(String(url)) : String(url)),
     }),
   );
+  installHooks(win, makeHooks({ win, map: cfg && !cfg.outside ? map : null }));
   if (!cfg || !map) return;
 
   let bridge: FrameBridge | null = null;

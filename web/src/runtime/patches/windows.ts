@@ -6,6 +6,7 @@
  * windows of this realm (this one, same-origin frames running this runtime) are mapped.
  */
 import type { RuntimeContext } from '../context';
+import { mapTargetOrigin } from '../hooks';
 import { attempt, findAccessor, patchConstructor, patchMethod, proxyValue } from '../patch';
 
 const NO_SERVICE_WORKERS = 'Service workers are not available while co-browsing.';
@@ -30,12 +31,7 @@ export function patchWindows(ctx: RuntimeContext): void {
   );
 
   // targetOrigin: an upstream origin means that origin's proxy host.
-  const mapTargetOrigin = (value: unknown): unknown => {
-    if (typeof value !== 'string' || value === '*' || value === '/') return value;
-    const mapped = map.toProxy(value);
-    if (mapped === value) return value;
-    return attempt(() => new URL(mapped).origin, value);
-  };
+  const mapTarget = (value: unknown): unknown => mapTargetOrigin(map, value);
   // Window is [Global]: its operations are own properties of the window object.
   patchMethod(win, 'postMessage', (orig) =>
     function postMessage(this: unknown, ...args: unknown[]) {
@@ -43,9 +39,9 @@ export function patchWindows(ctx: RuntimeContext): void {
         const options = args[1];
         if (typeof options === 'object' && options !== null && 'targetOrigin' in options) {
           const o = options as { targetOrigin?: unknown };
-          args[1] = { ...o, targetOrigin: mapTargetOrigin(o.targetOrigin) };
+          args[1] = { ...o, targetOrigin: mapTarget(o.targetOrigin) };
         } else {
-          args[1] = mapTargetOrigin(options);
+          args[1] = mapTarget(options);
         }
       }
       return orig.apply(this, args);

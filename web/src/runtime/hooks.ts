@@ -1,0 +1,101 @@
+/**
+ * `__cobrowse$`: the functions rewritten page scripts call (docs/js-rewriting.md, "The
+ * rules"). Defined before any page script runs, non-enumerable and not writable, in
+ * every proxied document (also when the config is missing: rewritten code must never
+ * meet a ReferenceError). Each function is total: whatever a page passes, it returns
+ * what the unrewritten expression would have given, mapped where a URL or an origin of
+ * the proxy would otherwise show.
+ */
+import { attempt, proxyValue } from './patch';
+import type { UrlMapper } from './urls';
+
+export const HOOKS_NAME = '__cobrowse$';
+
+export interface Hooks {
+  /** A value read through `location`, `top`, `parent` (identifier or member). */
+  w(value: unknown): unknown;
+  /** `location = v`: `v` mapped when `current` is a location. */
+  a(current: unknown, value: unknown): unknown;
+  /** `obj.location = v`; returns `v`. */
+  s(obj: unknown, key: string, value: unknown): unknown;
+  /** The argument of a direct `eval`. */
+  e(code: unknown): unknown;
+  /** The specifier of a dynamic `import()`. */
+  i(specifier: unknown): unknown;
+  /** `import.meta.url`. */
+  u(url: unknown): unknown;
+  /** `target.postMessage(...args)`. */
+  p(target: unknown, ...args: unknown[]): unknown;
+}
+
+export interface HookParts {
+  readonly win: Window & typeof globalThis;
+  readonly map: UrlMapper | null;
+  /** The page-visible value of a location/top/parent read (emulation); identity by default. */
+  readonly wrap?: (value: unknown) => unknown;
+  /** Rewrite code run by eval; identity by default. */
+  readonly rewriteCode?: (code: string) => string;
+}
+
+/** Whether `value` is a window (also a cross-origin one). */
+export function isWindow(value: unknown): value is Window {
+  return attempt(() => typeof value === 'object' && value !== null && (value as Window).window === value, false);
+}
+
+/** A postMessage target origin with an upstream origin mapped to its proxy origin. */
+export function mapTargetOrigin(map: UrlMapper, value: unknown): unknown {
+  if (typeof value !== 'string' || value === '*' || value === '/') return value;
+  const mapped = map.toProxy(value);
+  if (mapped === value) return value;
+  return attempt(() => new URL(mapped).origin, value);
+}
+
+export function makeHooks(parts: HookParts): Hooks {
+  const { win, map } = parts;
+  const wrap = parts.wrap ?? ((v: unknown) => v);
+  const rewriteCode = parts.rewriteCode ?? ((c: string) => c);
+  const isLocation = (v: unknown): boolean =>
+    attempt(() => (typeof win.Location === 'function' && v instanceof win.Location) || v === win.location, false);
+  const navigation = (v: unknown): unknown => (map ? attempt(() => proxyValue(map, v), v) : v);
+  return {
+    w: (value) => attempt(() => wrap(value), value),
+    a: (current, value) => (isLocation(current) ? navigation(value) : value),
+    s(obj, key, value) {
+      const o = obj as Record<string, unknown>;
+      const mapped = key === 'location' && (isWindow(obj) || obj instanceof win.Document) ? navigation(value) : value;
+      o[key] = mapped;
+      return value;
+    },
+    e: (code) => (typeof code === 'string' ? attempt(() => rewriteCode(code), code) : code),
+    i: (specifier) => navigation(specifier),
+    u: (url) => (map && typeof url === 'string' ? attempt(() => map.toUpstream(url), url) : url),
+    p(target, ...args) {
+      const t = target as { postMessage: (...a: unknown[]) => unknown };
+      if (map && isWindow(target) && args.length > 1) {
+        const options = args[1];
+        if (typeof options === 'object' && options !== null && 'targetOrigin' in options) {
+          const o = options as { targetOrigin?: unknown };
+          args[1] = { ...o, targetOrigin: mapTargetOrigin(map, o.targetOrigin) };
+        } else {
+          args[1] = mapTargetOrigin(map, options);
+        }
+      }
+      return t.postMessage(...args);
+    },
+  };
+}
+
+/** Define `__cobrowse$` on the global (once; a second runtime keeps the first). */
+export function installHooks(global: object, hooks: Hooks): void {
+  try {
+    if (Object.prototype.hasOwnProperty.call(global, HOOKS_NAME)) return;
+    Object.defineProperty(global, HOOKS_NAME, {
+      value: Object.freeze(hooks),
+      enumerable: false,
+      writable: false,
+      configurable: false,
+    });
+  } catch {
+    /* the page cannot have defined it before us */
+  }
+}

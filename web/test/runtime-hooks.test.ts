@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { HOOKS_NAME, installHooks, makeHooks, mapTargetOrigin } from '../src/runtime/hooks';
+import { makeMapper } from '../src/runtime/urls';
+
+const P = 'http://pabc.cobrowse.localhost:8000';
+const map = makeMapper({ 'https://site.example': P }, () => 'https://site.example/app/', {
+  proxyOrigin: P,
+  go: `${P}/__cobrowse/go?url=`,
+  others: [],
+});
+
+class FakeLocation {
+  href = `${P}/app/`;
+}
+class FakeDocument {}
+function fakeWindow(): Window & typeof globalThis {
+  const win: Record<string, unknown> = { Location: FakeLocation, Document: FakeDocument };
+  win.window = win;
+  win.location = new FakeLocation();
+  return win as unknown as Window & typeof globalThis;
+}
+
+describe('__cobrowse$ hooks', () => {
+  it('maps a location assignment, and only to a location', () => {
+    const win = fakeWindow();
+    const hooks = makeHooks({ win, map });
+    expect(hooks.a(win.location, 'https://site.example/next')).toBe(`${P}/next`);
+    expect(hooks.a('a string variable', 'https://site.example/next')).toBe('https://site.example/next');
+  });
+
+  it('sets obj.location mapped on windows and documents, as given elsewhere, and returns the value', () => {
+    const win = fakeWindow();
+    const hooks = makeHooks({ win, map });
+    const other: Record<string, unknown> = {};
+    expect(hooks.s(win, 'location', 'https://site.example/x')).toBe('https://site.example/x');
+    expect((win as unknown as Record<string, unknown>).location).toBe(`${P}/x`);
+    hooks.s(other, 'location', 'https://site.example/x');
+    expect(other.location).toBe('https://site.example/x');
+    const doc = new FakeDocument() as Record<string, unknown>;
+    hooks.s(doc, 'location', 'https://site.example/y');
+    expect(doc.location).toBe(`${P}/y`);
+  });
+
+  it('maps import specifiers, import.meta.url and postMessage target origins', () => {
+    const win = fakeWindow();
+    const hooks = makeHooks({ win, map });
+    expect(hooks.i('https://site.example/m.js')).toBe(`${P}/m.js`);
+    expect(hooks.i('./rel.js')).toBe('./rel.js');
+    expect(hooks.u(`${P}/m.js`)).toBe('https://site.example/m.js');
+    expect(mapTargetOrigin(map, 'https://site.example')).toBe(P);
+    expect(mapTargetOrigin(map, '*')).toBe('*');
+    const sent: unknown[][] = [];
+    const target = fakeWindow() as unknown as Record<string, unknown>;
+    target.postMessage = function (this: unknown, ...args: unknown[]) {
+      expect(this).toBe(target);
+      sent.push(args);
+    };
+    hooks.p(target, 'hi', 'https://site.example');
+    hooks.p(target, 'hi', { targetOrigin: 'https://site.example' });
+    const port = { postMessage: (...args: unknown[]) => sent.push(args) };
+    const transfer: unknown[] = [];
+    hooks.p(port, 'hi', transfer);
+    expect(sent).toEqual([['hi', P], ['hi', { targetOrigin: P }], ['hi', transfer]]);
+  });
+
+  it('is total: eval arguments, wrapped reads and bad input pass through', () => {
+    const win = fakeWindow();
+    const hooks = makeHooks({ win, map: null });
+    expect(hooks.e(42)).toBe(42);
+    expect(hooks.e('1 + 1')).toBe('1 + 1');
+    expect(hooks.w(win.location)).toBe(win.location);
+    expect(hooks.i({ toString: () => 'x' })).toEqual({ toString: expect.any(Function) });
+    const thrower = makeHooks({ win, map, wrap: () => { throw new Error('bug'); }, rewriteCode: () => { throw new Error('bug'); } });
+    expect(thrower.w(1)).toBe(1);
+    expect(thrower.e('code')).toBe('code');
+  });
+
+  it('is installed once, read-only', () => {
+    const g: Record<string, unknown> = {};
+    const first = makeHooks({ win: fakeWindow(), map });
+    installHooks(g, first);
+    installHooks(g, makeHooks({ win: fakeWindow(), map: null }));
+    expect(g[HOOKS_NAME]).toEqual(first);
+    expect(Object.keys(g)).toEqual([]);
+    expect(() => {
+      'use strict';
+      g[HOOKS_NAME] = 1;
+    }).toThrow();
+  });
+});
