@@ -19,20 +19,31 @@ _WS = r"[ \t\n\r\f]*"
 # An escape: up to six hex digits and one optional white space, or any other character.
 _ESCAPED = r"\\(?:[0-9a-fA-F]{1,6}(?:\r\n|[ \t\n\r\f])?|[^\n\r\f0-9a-fA-F])"
 _UNQUOTED_CHAR = r"""[^()"'\\ \t\n\r\f\x00-\x08\x0b\x0e-\x1f\x7f]"""
-# Tokens of interest; all text between matches is copied unchanged.
+_DQ_BODY = r"""(?:[^"\\\n]|\\[\s\S])*(?:"|(?=\n)|\Z)"""
+_SQ_BODY = r"""(?:[^'\\\n]|\\[\s\S])*(?:'|(?=\n)|\Z)"""
+# Tokens of interest; all text between matches is copied unchanged. Every token starts
+# with one of a few characters, matched first as one character class so that the regex
+# engine skips to the next candidate in C (a leading alternation would be tried at every
+# position); each alternative then checks, looking back, which character that was.
+_FIRST = r"""[/uU@iI"'\\-]"""
 _COMMON = rf"""
-    (?P<comment>/\*[\s\S]*?(?:\*/|\Z))
-    | (?<![\w\\-])(?P<url>[uU][rR][lL]\({_WS}
+    (?<=/)(?P<comment>\*[\s\S]*?(?:\*/|\Z))
+    | (?<=[uU])(?<![\w\\-][uU])(?P<url>[rR][lL]\({_WS}
         (?:(?P<qurl>{_STRING})|(?P<uurl>(?:{_UNQUOTED_CHAR}|{_ESCAPED})*))
         {_WS}\))
-    | (?P<import>@[iI][mM][pP][oO][rR][tT]{_WS})(?P<istring>{_STRING})
-    | (?<![\w\\-])(?P<imageset>(?:-webkit-)?[iI][mM][aA][gG][eE]-[sS][eE][tT]\()
-    | (?P<string>{_STRING})
-    | \\[\s\S]
+    | (?<=@)(?P<import>[iI][mM][pP][oO][rR][tT]{_WS})(?P<istring>{_STRING})
+    | (?<=[iI])(?<![\w\\-][iI])(?P<imageset>[mM][aA][gG][eE]-[sS][eE][tT]\()
+    | (?<=-)(?<![\w\\-]-)(?P<wimageset>[wW][eE][bB][kK][iI][tT]-[iI][mM][aA][gG][eE]-[sS][eE][tT]\()
+    | (?<=")(?P<dstring>{_DQ_BODY})
+    | (?<=')(?P<sstring>{_SQ_BODY})
+    | (?<=\\)[\s\S]
 """
-_TOKEN = re.compile(_COMMON, re.VERBOSE)
+_TOKEN = re.compile(_FIRST + "(?:" + _COMMON + ")", re.VERBOSE)
 # Inside image-set( ... ) parentheses are counted too: strings at its level are URLs.
-_IMAGE_SET_TOKEN = re.compile(_COMMON + r"| (?P<open>\() | (?P<close>\))", re.VERBOSE)
+_IMAGE_SET_TOKEN = re.compile(
+    r"""[/uU@iI"'\\()-](?:""" + _COMMON + r"| (?<=\()(?P<open>) | (?<=\))(?P<close>))",
+    re.VERBOSE,
+)
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|(\r\n|[\n\r\f])|([\s\S]))")
 _UNQUOTED_NEEDS_ESCAPE = re.compile(r"""[()"'\\\s\x00-\x1f\x7f]""")
 
@@ -135,7 +146,7 @@ def _rewrite_css(text: str, m: UrlMap) -> str:
                 new, span = _rewrite_unquoted(tok.group("uurl"), m), tok.span("uurl")
         elif kind == "istring":
             new, span = _rewrite_string(tok.group("istring"), m), tok.span("istring")
-        elif kind == "imageset":
+        elif kind == "imageset" or kind == "wimageset":
             depths.append(1)
         elif kind == "open" and depths:
             depths[-1] += 1
@@ -143,8 +154,8 @@ def _rewrite_css(text: str, m: UrlMap) -> str:
             depths[-1] -= 1
             if depths[-1] == 0:
                 depths.pop()
-        elif kind == "string" and depths and depths[-1] == 1:
-            new = _rewrite_string(tok.group("string"), m)
+        elif (kind == "dstring" or kind == "sstring") and depths and depths[-1] == 1:
+            new = _rewrite_string(text[span[0] : span[1]], m)
         if new is not None:
             out.append(text[last : span[0]])
             out.append(new)
