@@ -1,6 +1,7 @@
 // Builds the browser code into the Python package's static folders:
 //   src/cobrowse/server/static/dist/cobrowse.js (+ .map)   embed script (widget + visitor runtime)
 //   src/cobrowse/server/static/dist/runtime.js (+ .map)    proxy-mode runtime, injected into proxied pages
+//   src/cobrowse/server/static/dist/runtime-bridge.js (+ .map) its overlay bridge, loaded by it as a module
 //   src/cobrowse/server/static/dist/console.js/.css (+ .map) agent console
 //   src/cobrowse/demo/static/dist/fonts/mukta-*.woff2       fonts for the demo portal
 // Usage: node build.mjs [--dev]   (--dev: not minified)
@@ -40,6 +41,15 @@ await build({
 await build({
   ...common,
   entryPoints: { runtime: join(here, 'src/runtime/index.ts') },
+  outdir: serverDist,
+});
+
+// The overlay bridge's second half (recorder, masking, guidance), an ES module the runtime
+// imports after the page has started (web/src/runtime/shell.ts).
+await build({
+  ...common,
+  format: 'esm',
+  entryPoints: { 'runtime-bridge': join(here, 'src/runtime/bridge-entry.ts') },
   outdir: serverDist,
 });
 

@@ -62,6 +62,7 @@ from cobrowse.server.proxy_http import (
     upstream_url_of,
 )
 from cobrowse.server.proxy_state import SETTLE_ROUNDS, Asset, cacheable
+from cobrowse.server.runtime_files import RUNTIME_FILES, RuntimeFiles
 from cobrowse.server.upstream import SessionCookieJar, check_literal_host, document_cookies
 
 __all__ = ["COOKIE", "PREFIX", "Proxy", "ProxyError"]
@@ -70,7 +71,6 @@ log = logging.getLogger("cobrowse.proxy")
 
 COOKIE = "cobrowse_proxy"
 PREFIX = "/__cobrowse/"
-RUNTIME = STATIC_DIR / "dist" / "runtime.js"
 INJECT_MARK = "<!--cobrowse-inject-->"
 MAX_REDIRECTS = 20  # in a row within one session, as browsers allow
 T = TypeVar("T")
@@ -82,6 +82,7 @@ class Proxy:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.state = ctx.proxy
+        self.runtime_files = RuntimeFiles(STATIC_DIR / "dist")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -149,8 +150,8 @@ class Proxy:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         target = await self.target_of(scope)
         path = scope["path"]
-        if path == PREFIX + "runtime.js":
-            await self._runtime(send)
+        if path.startswith(PREFIX) and path[len(PREFIX) :] in RUNTIME_FILES:
+            await self._runtime(scope, send, path[len(PREFIX) :])
             return
         if path == PREFIX + "enter":
             await self._enter(scope, send, target)
@@ -225,19 +226,15 @@ class Proxy:
             upstream_url=upstream_url,
         )
 
-    async def _runtime(self, send: Send) -> None:
-        if not RUNTIME.is_file():
-            raise ProxyError(503, "Not built", "runtime.js is not built; run make install.")
-        await respond(
-            send,
-            200,
-            [
-                ("content-type", "text/javascript; charset=utf-8"),
-                ("cache-control", "max-age=300"),
-                *OWN_HEADERS,
-            ],
-            RUNTIME.read_bytes(),
+    async def _runtime(self, scope: Scope, send: Send, name: str) -> None:
+        served = self.runtime_files.serve(
+            name,
+            accept_encoding=header(scope, "accept-encoding") or "",
+            if_none_match=header(scope, "if-none-match") or "",
         )
+        if served is None:
+            raise ProxyError(503, "Not built", f"{name} is not built; run make install.")
+        await respond(send, served.status, [*served.headers, *OWN_HEADERS], served.body)
 
     async def _enter(self, scope: Scope, send: Send, target: Target) -> None:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))

@@ -2,10 +2,12 @@
  * The overlay frame's side of the bridge to the widget (../bridge.ts has the messages):
  * posts `ready` once the document is parsed and `location` on in-page URL changes
  * (upstream URLs), and records with rrweb only between the widget's `record` and `stop`,
- * posting batches as `events`. Accepts messages only from `window.parent` at
- * `parent_origin`, and hides them from the page's own message listeners.
+ * posting batches as `events`. The second half of the bridge: runtime/shell.ts takes
+ * the widget's messages (only from `window.parent` at `parent_origin`, hidden from the
+ * page) and loads this, as its own module (runtime/bridge-entry.ts), after the page has
+ * started: none of this blocks the page's parsing.
  */
-import { type FrameMessage, type TopMessage, fromWindow, parseTopMessage } from '../bridge';
+import type { FrameMessage, TopMessage } from '../bridge';
 import type { RecordedEvent } from '../protocol';
 import { collectFields } from '../formstate';
 import { GuideLayer } from '../guidance/layer';
@@ -15,33 +17,6 @@ import { HOST_STYLE } from '../widget/styles';
 import type { RuntimeContext } from './context';
 
 const META = 4;
-
-// Captured before the runtime patches MessageEvent.prototype.origin.
-const nativeOrigin: ((this: MessageEvent) => string) | null = (() => {
-  try {
-    if (typeof MessageEvent === 'undefined') return null;
-    const get = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'origin')?.get;
-    return (get as (this: MessageEvent) => string) ?? null;
-  } catch {
-    return null;
-  }
-})();
-
-function originOf(event: MessageEvent): string {
-  return nativeOrigin ? nativeOrigin.call(event) : event.origin;
-}
-
-/** Whether this document is the overlay frame: its parent is the widget's page. */
-export function isOverlayFrame(win: Window, parentOrigin: string): boolean {
-  try {
-    if (!parentOrigin || win.parent === win) return false;
-    const ancestors = win.location.ancestorOrigins;
-    if (ancestors && ancestors.length > 0) return ancestors[0] === parentOrigin;
-    return win.parent === win.top;
-  } catch {
-    return false;
-  }
-}
 
 /** Meta events carry the page URL: report the upstream one (the agent's URL bar shows it). */
 export function upstreamMeta(
@@ -69,7 +44,6 @@ export class FrameBridge {
 
   start(): void {
     const { win } = this.ctx;
-    win.addEventListener('message', (event) => this.onMessage(event), true);
     const ready = (): void => {
       this.readySent = true;
       this.lastHref = this.href();
@@ -143,26 +117,7 @@ export class FrameBridge {
     }
   }
 
-  private onMessage(event: MessageEvent): void {
-    let message: TopMessage | null = null;
-    try {
-      if (!fromWindow({ source: event.source, origin: originOf(event) }, this.parent, this.ctx.cfg.parentOrigin)) {
-        return;
-      }
-      message = parseTopMessage(event.data);
-    } catch {
-      return;
-    }
-    if (!message) return;
-    event.stopImmediatePropagation();
-    try {
-      this.apply(message);
-    } catch {
-      /* never break the page */
-    }
-  }
-
-  private apply(message: TopMessage): void {
+  apply(message: TopMessage): void {
     switch (message.type) {
       case 'record': {
         this.stop();
@@ -228,7 +183,7 @@ export class FrameBridge {
     }
   }
 
-  private stop(): void {
+  stop(): void {
     const recorder = this.recorder;
     this.recorder = null;
     this.id = 0;

@@ -6,7 +6,6 @@
  * which also tells an embedded cobrowse.js in the proxied page to do nothing.
  */
 import { VERSION } from '../version';
-import { FrameBridge, isOverlayFrame } from './bridge';
 import { CONFIG_ID, parseConfig } from './config';
 import type { RuntimeContext } from './context';
 import { attempt } from './patch';
@@ -20,6 +19,7 @@ import { patchStorage } from './patches/storage';
 import { watchMutations } from './patches/mutations';
 import { patchWindows } from './patches/windows';
 import { installHooks, makeHooks } from './hooks';
+import { type BridgeModule, BridgeShell, bridgeUrl, isOverlayFrame } from './shell';
 import { makeMapper } from './urls';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
@@ -38,6 +38,8 @@ function defineGlobal(win: RuntimeWindow, api: object): void {
 function main(): void {
   const win = window as RuntimeWindow;
   if (win.CoBrowse && win.CoBrowse.frame === true) return; // injected twice
+  const script = win.document.currentScript;
+  const runtimeSrc = script && 'src' in script ? String(script.src) : '';
   const el = win.document.getElementById(CONFIG_ID);
   const cfg = parseConfig(el ? el.textContent : null);
   const nativeFetch = typeof win.fetch === 'function' ? win.fetch : null;
@@ -61,7 +63,7 @@ function main(): void {
   installHooks(win, makeHooks({ win, map: cfg && !cfg.outside ? map : null }));
   if (!cfg || !map) return;
 
-  let bridge: FrameBridge | null = null;
+  let bridge: BridgeShell | null = null;
   const ctx: RuntimeContext = {
     cfg,
     map,
@@ -70,8 +72,10 @@ function main(): void {
     locationChanged: () => bridge?.locationChanged(),
   };
   if (ctx.overlay) {
-    bridge = new FrameBridge(ctx, win.parent);
-    attempt(() => bridge?.start(), undefined);
+    const shell = new BridgeShell(ctx, win.parent);
+    bridge = shell;
+    const url = bridgeUrl(runtimeSrc || `${win.location.origin}/__cobrowse/runtime.js`);
+    attempt(() => shell.start(() => import(url) as Promise<BridgeModule>), undefined);
   }
   // The outside page is ours, with a link out that must stay as it is: no site runs there.
   if (cfg.outside) return;
