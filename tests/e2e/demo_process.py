@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -155,10 +156,15 @@ def stop_demo(demo: Demo) -> None:
 
 
 @contextmanager
-def serving_in_thread(app: Any, port: int, *, what: str) -> Iterator[None]:
-    """An ASGI app on 127.0.0.1:port under uvicorn in a thread, for the block."""
+def serving_in_thread(
+    app: Any, port: int, *, what: str, http: type[asyncio.Protocol] | str = "auto"
+) -> Iterator[None]:
+    """An ASGI app on 127.0.0.1:port under uvicorn in a thread, for the block (`http`:
+    uvicorn's HTTP protocol, a class of its own when a test needs to see more)."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", http=http
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,0 +1,1 @@
+self.siblingValue = 'sibling at ' + self.location.pathname;

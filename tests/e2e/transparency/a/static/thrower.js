@@ -1,0 +1,3 @@
+function thrower() {
+  throw new Error('thrown at ' + location.pathname);
+}

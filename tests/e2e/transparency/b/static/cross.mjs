@@ -1,0 +1,2 @@
+export const value = 'from B';
+export const url = import.meta.url;
