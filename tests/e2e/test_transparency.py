@@ -122,6 +122,7 @@ PROBES: dict[str, Probe] = {
     "enc-utf16le": _p("/enc/utf16le.html"),
     "enc-meta-utf16": _p("/enc/meta-utf16.html"),
     "enc-cp1252-text": _p("/enc/cp1252.html", "text", "codes"),
+    "enc-cp1252-query": _p("/enc/cp1252.html", "query"),
     "enc-cp1252": _p("/enc/cp1252.html"),
     "enc-css-charset": _p("/p/enc-css.html"),
     # 5. response headers
@@ -297,6 +298,12 @@ KNOWN_BROKEN: dict[str, Broken] = {
         ENCODING,
         "the text is right, but the proxy serves the page re-encoded as UTF-8, so "
         "document.characterSet is UTF-8 instead of windows-1252",
+    ),
+    "enc-cp1252-query": Broken(
+        ENCODING,
+        "the page is re-encoded as UTF-8, so a non-ASCII query a link or form of a "
+        "windows-1252 page sends is percent-encoded from UTF-8 (?q=%C3%A9), not from "
+        "windows-1252 (?q=%E9): the site receives other bytes",
     ),
     "link-header": Broken(
         LINK,
