@@ -78,11 +78,15 @@ PROBES: dict[str, Probe] = {
     "resource-timing": _p("/p/resource-timing.html"),
     "error-stack": _p("/p/error-stack.html"),
     "domexception": _p("/p/domexception.html"),
+    "window-name": _p("/p/window-name.html"),
+    "current-script": _p("/p/current-script.html"),
+    "css-url": _p("/p/css-url.html"),
     # URLs built from location, and what the site's server sees of them
     "ws-echo": _p("/p/ws-location-host.html", "got"),
     "ws-url": _p("/p/ws-location-host.html", "url"),
     "ws-localhost-port": _p("/p/ws-localhost-port.html"),
     "fetch-seen": _p("/p/fetch-origin.html", "status", "seen"),
+    "fetch-post": _p("/p/fetch-post.html"),
     "xhr-seen": _p("/p/xhr-response-url.html", "status", "seen"),
     "xhr-response-url": _p("/p/xhr-response-url.html", "responseURL"),
     "response-url": _p("/p/response-url.html"),
@@ -112,6 +116,8 @@ PROBES: dict[str, Probe] = {
     "dynamic-import": _p("/p/dynamic-import.html"),
     "worker": _p("/p/worker.html"),
     # 3. cookies
+    "cookie-sync": _p("/p/cookie-sync.html"),
+    "cookie-fetch-server": _p("/p/cookie-fetch.html", "server"),
     "cookie-fetch": _p("/p/cookie-fetch.html"),
     "cookie-image": _p("/p/cookie-image.html"),
     "cookie-write": _p("/p/cookie-write.html"),
@@ -132,6 +138,7 @@ PROBES: dict[str, Probe] = {
     "scripts": _p("/p/scripts.html"),
     "window-keys": _p("/p/window-keys.html"),
     "service-worker": _p("/p/service-worker.html"),
+    "storage": _p("/p/storage.html"),
     "bare-query": _p("/p/bare-query.html"),
 }
 
@@ -202,6 +209,14 @@ KNOWN_BROKEN: dict[str, Broken] = {
     ),
     "domexception": Broken(
         ORIGIN, "DOMException messages (pushState's SecurityError) quote the proxy origin and URL"
+    ),
+    "current-script": Broken(
+        ORIGIN, "document.currentScript.src of an external script is its proxy URL"
+    ),
+    "css-url": Broken(
+        ORIGIN,
+        "a computed url() and document.styleSheets[i].href are proxy URLs; and "
+        "document.styleSheets lists a style sheet the proxy injected (href null)",
     ),
     "ws-url": Broken(ORIGIN, "WebSocket.url is the proxy URL of the socket"),
     "ws-localhost-port": Broken(

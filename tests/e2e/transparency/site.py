@@ -223,7 +223,7 @@ def site_a(sites: Sites) -> Starlette:
         routes=[
             Route("/", _home(sites)),
             Route("/healthz", healthz),
-            Route("/api/whoami", whoami),
+            Route("/api/whoami", whoami, methods=["GET", "POST"]),
             Route("/api/cookies", cookies),
             Route("/api/set-cookie", set_cookie),
             Route("/cookie.png", cookie_png),

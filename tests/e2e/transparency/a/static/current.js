@@ -1,0 +1,1 @@
+window.__current = [document.currentScript.src, document.currentScript.getAttribute('src')];
