@@ -2,10 +2,11 @@
 
 Direct: a plain Chromium context per shape, the probe as a top-level page. Proxied: the
 real product, one overlay session per shape: the visitor opens site A's home page
-(which embeds the widget), asks for a PIN, an agent joins in the console, the visitor
-allows, and the widget lays its iframe over the page; each probe is then loaded in that
-iframe at the probe's URL on the overlay's proxy host (a fresh navigation of the frame,
-as if the page had linked there).
+(which embeds the widget) in Chromium and asks for a PIN, an agent joins with it (over
+HTTP and WebSocket from Python, as the console does: no mirror to replay every probe),
+the visitor allows, and the widget lays its iframe over the page; each probe is then
+loaded in that iframe at the probe's URL on the overlay's proxy host (a fresh navigation
+of the frame, as if the page had linked there).
 
 A probe's script puts what it observed in `window.__result` (JSON-able) when it is done;
 navigating probes set it on the page they end on.
@@ -18,18 +19,22 @@ showing `<label>.cobrowse.demo.localhost` differs from the direct one and fails.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.sync_api import Browser, Frame, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, expect
 from playwright.sync_api import Error as PlaywrightError
+from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.conftest import Pair, open_pair
+from tests.e2e.conftest import unload
+from tests.e2e.corpus.proxy import ProxyServer
 from tests.e2e.demo_process import Demo
-from tests.e2e.test_story import OVERLAY, agent_joins, ask_for_pin, mirror
+from tests.e2e.test_story import OVERLAY, ask_for_pin
 from tests.e2e.transparency.site import Origins
 
 PROXY_DOMAIN = "cobrowse.demo.localhost"  # the demo's proxy domain
@@ -87,14 +92,14 @@ class ShapeRun:
     shape: str
     origins: Origins
     direct_page: Page
-    pair: Pair
+    visitor: Page
     proxy_origin: str  # the overlay's proxy host for site A, http://<label>.<domain>:<port>
     # Results by path: a page several probes read is loaded once per side.
     direct_results: dict[str, Any] = field(default_factory=dict)
     proxied_results: dict[str, Any] = field(default_factory=dict)
 
     def overlay(self) -> Frame:
-        handle = self.pair.visitor.locator(OVERLAY).element_handle()
+        handle = self.visitor.locator(OVERLAY).element_handle()
         assert handle is not None
         frame = handle.content_frame()
         assert frame is not None
@@ -112,23 +117,56 @@ class ShapeRun:
 
 
 @contextmanager
+def agent_joined(demo: Demo, pin: str) -> Iterator[ClientConnection]:
+    """An agent signs in, joins with the PIN and opens its socket, like the console; a
+    thread reads (and drops) what the socket brings until it closes."""
+    server = ProxyServer(
+        url=demo.server, data_dir=demo.data_dir, log=demo.log, process=demo.process
+    )
+    server.sign_in_agent("Asha Rao")
+    status, _, body = server.request(
+        "POST", "/api/v1/join", {"pin": pin}, {"Cookie": server.agent_cookie}
+    )
+    assert status == 200, body
+    joined = json.loads(body)
+    with connect(joined["ws_url"], open_timeout=10, max_size=None) as ws:
+        ws.send(json.dumps({"v": 1, "t": "hello", "token": joined["agent_token"]}))
+        threading.Thread(target=_drain, args=(ws,), daemon=True).start()
+        yield ws
+
+
+def _drain(ws: ClientConnection) -> None:
+    try:
+        for _ in ws:
+            pass
+    except Exception:  # closed at the end, either way
+        return
+
+
+@contextmanager
 def shape_run(browser: Browser, demo: Demo, shape: str, origins: Origins) -> Iterator[ShapeRun]:
     with ExitStack() as stack:
-        direct_ctx = browser.new_context()
-        stack.callback(direct_ctx.close)
-        direct_page = direct_ctx.new_page()
-        pair = stack.enter_context(open_pair(browser, agent_size=(1024, 700)))
-        visitor = pair.visitor
+        contexts: list[BrowserContext] = []
+
+        def close() -> None:
+            for ctx in contexts:
+                for page in ctx.pages:
+                    unload(page)
+                ctx.close()
+
+        stack.callback(close)
+        contexts.append(browser.new_context())
+        direct_page = contexts[-1].new_page()
+        contexts.append(browser.new_context(viewport={"width": 1280, "height": 800}))
+        visitor = contexts[-1].new_page()
+        visitor.set_default_timeout(WAIT_MS)
         visitor.goto(origins.a + "/")
-        agent_joins(pair.agent, demo, ask_for_pin(visitor))
+        stack.enter_context(agent_joined(demo, ask_for_pin(visitor)))
         expect(visitor.get_by_role("dialog")).to_contain_text("Asha Rao")
         visitor.get_by_role("button", name="Allow").click()
         heading = visitor.frame_locator(OVERLAY).get_by_role("heading", name="Transparency probes")
         expect(heading).to_be_visible()
-        expect(
-            mirror(pair.agent).get_by_role("heading", name="Transparency probes")
-        ).to_be_visible()
-        run = ShapeRun(shape, origins, direct_page, pair, "")
+        run = ShapeRun(shape, origins, direct_page, visitor, "")
         url = run.overlay().url
         m = re.match(rf"(http://[a-z0-9]+\.{re.escape(PROXY_DOMAIN)}:\d+)/", url)
         assert m is not None, url
