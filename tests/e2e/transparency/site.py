@@ -107,48 +107,38 @@ def render(sites: Sites, origins: Origins, rel: str) -> bytes:
     return _TOKEN.sub(lambda m: values[m.group(1)], text).encode()
 
 
-def _file(sites: Sites, site: str, headers: dict[str, str] | None = None) -> Any:
+def _file(sites: Sites, site: str, *, cors: bool = False) -> Any:
+    """The site's files; with `cors`, readable by site A (as the request's host names it)."""
+
     async def serve(request: Request) -> Response:
         rel = f"{site}/{request.path_params['path']}"
         file = (ROOT / rel).resolve()
         if ROOT.resolve() not in file.parents or not file.is_file() or file.suffix not in _TYPES:
             return PlainTextResponse("not found", status_code=404)
-        body = render(sites, sites.for_request(request), rel)
-        extra = headers or {}
-        if "access-control-allow-origin" in extra:  # CORS for site A, as the request names it
-            extra = {**extra, "access-control-allow-origin": sites.for_request(request).a}
-        return Response(body, media_type=_TYPES[file.suffix], headers=extra)
+        origins = sites.for_request(request)
+        headers = {"access-control-allow-origin": origins.a, "vary": "Origin"} if cors else {}
+        return Response(
+            render(sites, origins, rel), media_type=_TYPES[file.suffix], headers=headers
+        )
 
     return serve
 
 
-# Pages in other encodings, as bytes: (body, Content-Type).
-_CAFE = "café ✓ €"
-ENCODED: dict[str, tuple[bytes, str]] = {
-    "bom-latin1.html": (
-        b"\xef\xbb\xbf" + (ROOT / "enc" / "page.html").read_text().encode("utf-8"),
-        "text/html; charset=iso-8859-1",
-    ),
-    "utf16le.html": (
-        "\ufeff".encode("utf-16-le") + (ROOT / "enc" / "page.html").read_text().encode("utf-16-le"),
-        "text/html",
-    ),
-    "meta-utf16.html": (
-        (ROOT / "enc" / "page.html")
-        .read_text()
-        .replace("<head>", '<head><meta charset="utf-16">')
-        .encode("utf-8"),
-        "text/html",
-    ),
-    "cp1252.html": (
-        (ROOT / "enc" / "page.html").read_text().replace(" ✓", "").encode("windows-1252"),
-        "text/html",
-    ),
-    "latin1.css": (
-        '@charset "iso-8859-1";\n#t::before { content: "café"; }\n'.encode("latin-1"),
-        "text/css",
-    ),
-}
+def encoded(name: str) -> tuple[bytes, str] | None:
+    """A page (or stylesheet) in another encoding, as bytes, and its Content-Type."""
+    page = (ROOT / "enc" / "page.html").read_text()
+    if name == "bom-latin1.html":  # the BOM wins over the header
+        return b"\xef\xbb\xbf" + page.encode("utf-8"), "text/html; charset=iso-8859-1"
+    if name == "utf16le.html":
+        return "\ufeff".encode("utf-16-le") + page.encode("utf-16-le"), "text/html"
+    if name == "meta-utf16.html":  # <meta charset=utf-16> means UTF-8
+        return page.replace("<head>", '<head><meta charset="utf-16">').encode(), "text/html"
+    if name == "cp1252.html":  # unlabelled: windows-1252, the default
+        return page.replace(" ✓", "").encode("windows-1252"), "text/html"
+    if name == "latin1.css":
+        css = '@charset "iso-8859-1";\n#t::before { content: "café"; }\n'
+        return css.encode("latin-1"), "text/css"
+    return None
 
 
 def site_a(sites: Sites) -> Starlette:
@@ -194,12 +184,11 @@ def site_a(sites: Sites) -> Starlette:
         )
         return Response(body, media_type="application/xhtml+xml")
 
-    async def encoded(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name not in ENCODED:
+    async def in_encoding(request: Request) -> Response:
+        found = encoded(request.path_params["name"])
+        if found is None:
             return PlainTextResponse("not found", status_code=404)
-        body, kind = ENCODED[name]
-        return Response(body, headers={"content-type": kind})
+        return Response(found[0], headers={"content-type": found[1]})
 
     async def target(request: Request) -> JSONResponse:
         raw = request.scope.get("extensions", {}).get(TARGET, {}).get("target")
@@ -230,7 +219,7 @@ def site_a(sites: Sites) -> Starlette:
             Route("/redirect", redirect),
             Route("/link-header", link_header),
             Route("/doc.xhtml", xhtml),
-            Route("/enc/{name}", encoded),
+            Route("/enc/{name}", in_encoding),
             Route("/q", target),
             Route("/static/dot.png", dot),
             WebSocketRoute("/ws/echo", echo),
@@ -250,14 +239,7 @@ def _home(sites: Sites) -> Any:
 
 def site_b(sites: Sites) -> Starlette:
     """The other origin: pages for child frames, modules and scripts with CORS for A."""
-    return Starlette(
-        routes=[
-            Route(
-                "/{path:path}",
-                _file(sites, "b", {"access-control-allow-origin": "", "vary": "Origin"}),
-            )
-        ]
-    )
+    return Starlette(routes=[Route("/{path:path}", _file(sites, "b", cors=True))])
 
 
 @contextmanager
