@@ -202,7 +202,8 @@ KNOWN_BROKEN: dict[str, Broken] = {
     "resource-timing": Broken(
         ORIGIN,
         "resource-timing and navigation entry names are proxy URLs, and the injected "
-        "/__cobrowse/runtime.js is listed (also: injected scripts visible)",
+        "/__cobrowse/ runtime scripts (runtime.js, runtime-bridge.js) are listed (also: "
+        "injected scripts visible)",
     ),
     "error-stack": Broken(
         ORIGIN, "error stacks and ErrorEvent.filename name the scripts by their proxy URLs"
