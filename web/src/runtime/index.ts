@@ -21,6 +21,7 @@ import { patchWindows } from './patches/windows';
 import { installHooks, makeHooks } from './hooks';
 import { type BridgeModule, BridgeShell, bridgeUrl, isOverlayFrame } from './shell';
 import { makeMapper } from './urls';
+import { emulateLocation, frameChain, patchWindowProperties } from './location';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
 
@@ -60,7 +61,26 @@ function main(): void {
       toUpstream: (url: string): string => (map ? map.toUpstream(String(url)) : String(url)),
     }),
   );
-  installHooks(win, makeHooks({ win, map: cfg && !cfg.outside ? map : null }));
+  const overlay = cfg ? isOverlayFrame(win, cfg.parentOrigin) : false;
+  const chain = attempt(
+    () => (cfg && map ? frameChain(win, cfg.parentOrigin, (o) => map.isProxyOrigin(o), overlay) : null),
+    null,
+  );
+  const emulation =
+    cfg && map && !cfg.outside && chain
+      ? attempt(
+          () =>
+            emulateLocation({
+              win,
+              map,
+              hidden: () => chain.hidden,
+              root: () => chain.root,
+              ancestorOrigins: () => chain.ancestors.map((o) => map.toUpstream(o)),
+            }),
+          null,
+        )
+      : null;
+  installHooks(win, makeHooks({ win, map: cfg && !cfg.outside ? map : null, wrap: emulation?.wrap }));
   if (!cfg || !map) return;
 
   let bridge: BridgeShell | null = null;
@@ -68,7 +88,7 @@ function main(): void {
     cfg,
     map,
     win,
-    overlay: isOverlayFrame(win, cfg.parentOrigin),
+    overlay,
     locationChanged: () => bridge?.locationChanged(),
   };
   if (ctx.overlay) {
@@ -79,6 +99,7 @@ function main(): void {
   }
   // The outside page is ours, with a link out that must stay as it is: no site runs there.
   if (cfg.outside) return;
+  if (chain) attempt(() => patchWindowProperties(win, map, () => chain.hidden, () => chain.root), undefined);
   for (const install of [
     patchNetwork,
     patchWindows,
