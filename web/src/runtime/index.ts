@@ -12,6 +12,7 @@ import { attempt } from './patch';
 import { patchCookie } from './patches/cookie';
 import { patchElements } from './patches/elements';
 import { patchForms } from './patches/forms';
+import { patchGetters } from './patches/getters';
 import { patchHistory } from './patches/history';
 import { patchNavigation } from './patches/navigation';
 import { patchNetwork } from './patches/network';
@@ -21,6 +22,7 @@ import { patchWindows } from './patches/windows';
 import { installHooks, makeHooks } from './hooks';
 import { type BridgeModule, BridgeShell, bridgeUrl, isOverlayFrame } from './shell';
 import { makeMapper } from './urls';
+import { makeGate } from './gate';
 import { emulateLocation, frameChain, patchWindowProperties } from './location';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
@@ -38,11 +40,16 @@ function defineGlobal(win: RuntimeWindow, api: object): void {
 
 function main(): void {
   const win = window as RuntimeWindow;
-  if (win.CoBrowse && win.CoBrowse.frame === true) return; // injected twice
+  // What the proxy injected leaves the DOM as the runtime starts: the page's
+  // `document.scripts` and selectors find only its own elements.
   const script = win.document.currentScript;
   const runtimeSrc = script && 'src' in script ? String(script.src) : '';
   const el = win.document.getElementById(CONFIG_ID);
-  const cfg = parseConfig(el ? el.textContent : null);
+  const text = el ? el.textContent : null;
+  attempt(() => el?.remove(), undefined);
+  attempt(() => script?.remove(), undefined);
+  if (win.CoBrowse && win.CoBrowse.frame === true) return; // injected twice
+  const cfg = parseConfig(text);
   const nativeFetch = typeof win.fetch === 'function' ? win.fetch : null;
   const upstreamBase = (): string => (map ? map.toUpstream(win.document.baseURI) : '');
   const map = cfg
@@ -89,6 +96,7 @@ function main(): void {
     map,
     win,
     overlay,
+    gate: makeGate(),
     locationChanged: () => bridge?.locationChanged(),
   };
   if (ctx.overlay) {
@@ -109,6 +117,7 @@ function main(): void {
     patchNavigation,
     patchStorage,
     watchMutations,
+    patchGetters,
   ]) {
     attempt(() => install(ctx), undefined);
   }

@@ -1,0 +1,127 @@
+"""The runtime's transparency getters, in Chromium: what a page script reads through the
+proxy equals what it reads on the direct load (web/src/runtime/location.ts,
+patches/getters.ts), and the runtime's own elements are gone from the DOM.
+
+Page scripts here are not rewritten by the server, so the emulated location is read
+through `__cobrowse$.w(location)`, as rewritten code reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.e2e.corpus.proxy import ProxyServer, running_proxy
+from tests.e2e.corpus.site import Corpus, running_corpus
+
+pytestmark = pytest.mark.e2e
+
+PAGE = "/runtime-transparency.html"
+WAIT_MS = 15_000
+
+# What a script reads: every value is compared between the direct and the proxied load.
+READ = """async () => {
+  const hooks = globalThis.__cobrowse$;
+  const w = (v) => (hooks ? hooks.w(v) : v);
+  const loc = w(location);
+  const a = document.getElementById('abs');
+  const rel = document.getElementById('rel');
+  const img = document.getElementById('img');
+  const form = document.getElementById('form');
+  const out = {};
+  out.location = Object.fromEntries(['href', 'origin', 'protocol', 'host', 'hostname', 'port',
+    'pathname', 'search', 'hash'].map((k) => [k, loc[k]]));
+  out.locationString = [String(loc), `${loc}`, loc.toString(),
+    JSON.parse(JSON.stringify(loc)).href];
+  out.locationIdentity = [loc instanceof Location, loc === w(location),
+    loc === w(document.location), loc.valueOf() === loc, Object.prototype.toString.call(loc),
+    [...loc.ancestorOrigins]];
+  out.windows = [w(top) === window, w(parent) === window, window.parent === window,
+    window.frameElement, window.origin];
+  out.document = [document.URL, document.documentURI, document.baseURI, document.body.baseURI,
+    document.referrer, document.domain];
+  let domainError = null;
+  try { document.domain = 'no-such-parent.example'; } catch (e) { domainError = e.name; }
+  out.domain = [domainError, document.domain];
+  out.anchors = [a.href, a.origin, a.protocol, a.host, a.hostname, a.port, a.pathname, a.search,
+    a.hash, rel.href, rel.origin, a.getAttribute('href'), a.attributes.href.value,
+    a.getAttributeNode('href').value];
+  const probe = document.createElement('a');
+  probe.href = '/probe?q=1';
+  out.probe = [probe.href, probe.host, probe.origin];
+  probe.hostname = 'localhost';
+  out.probeSet = probe.href;
+  out.elements = [img.src, document.getElementById('set').src, img.getAttribute('src'), form.action,
+    form.getAttribute('action')];
+  out.injected = [document.scripts.length, document.querySelectorAll('[src]').length,
+    document.getElementsByTagName('script').length, document.getElementById('__cobrowse_config'),
+    document.head.children.length];
+  const response = await fetch('/api/items');
+  const xhr = await new Promise((done) => {
+    const r = new XMLHttpRequest();
+    r.open('GET', '/api/items');
+    r.onload = () => done(r.responseURL);
+    r.send();
+  });
+  out.network = [response.url, new Request('/x?y=1').url, xhr];
+  await Promise.all([...document.images].map((i) => i.decode().catch(() => null)));
+  const names = (list) => [...new Set(list.map((e) => e.name))]
+    .filter((n) => !n.startsWith('data:')).sort();
+  out.performance = [names(performance.getEntriesByType('resource')),
+    names(performance.getEntries().filter((e) => e.entryType === 'resource')),
+    performance.getEntriesByName(img.src).length,
+    names(performance.getEntriesByType('navigation'))];
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Iterator[Corpus]:
+    with running_corpus() as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def proxy(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyServer]:
+    with running_proxy(tmp_path_factory.mktemp("transparency"), corpus) as server:
+        yield server
+
+
+def _read(browser: Browser, url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values on the page at `url`, then on the page its #next link opens (a referrer)."""
+    ctx = browser.new_context()
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.goto(url)
+        page.wait_for_load_state("load")
+        first: dict[str, Any] = page.evaluate(READ)
+        page.click("#next")
+        page.wait_for_url("**step=2")
+        page.wait_for_load_state("load")
+        second: dict[str, Any] = page.evaluate(READ)
+        return first, second
+    finally:
+        ctx.close()
+
+
+def test_scripts_read_the_upstream_urls(
+    corpus: Corpus, proxy: ProxyServer, browser: Browser, tmp_path: Path
+) -> None:
+    direct = _read(browser, corpus.a + PAGE)
+    session = proxy.open_session()
+    try:
+        proxied = _read(browser, session.overlay(corpus.a + PAGE))
+    finally:
+        session.close()
+    # The direct values are the upstream ones (a sanity check of the page itself).
+    assert direct[0]["document"][0] == corpus.a + PAGE
+    assert direct[1]["document"][4] == corpus.a + PAGE
+    for d, p in zip(direct, proxied, strict=True):
+        for key in d:
+            assert p[key] == d[key], json.dumps({"key": key, "direct": d[key], "proxy": p[key]})
