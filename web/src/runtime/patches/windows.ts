@@ -1,11 +1,13 @@
 /**
- * window.open, postMessage target origins, MessageEvent.origin, workers and service workers.
+ * window.open, postMessage target origins, MessageEvent.origin, workers, service workers
+ * and the source of `new FontFace`.
  *
  * Partial by nature: `otherWindow.postMessage` on a cross-origin window (another proxy
  * host) uses that window's own function, which no script can patch; only calls on
  * windows of this realm (this one, same-origin frames running this runtime) are mapped.
  */
 import type { RuntimeContext } from '../context';
+import { mapCssUrls } from '../css';
 import { mapTargetOrigin } from '../hooks';
 import { attempt, findAccessor, patchConstructor, patchMethod, proxyValue } from '../patch';
 
@@ -70,6 +72,11 @@ export function patchWindows(ctx: RuntimeContext): void {
     return args;
   };
   patchConstructor(win, 'Worker', firstArg);
+  // new FontFace(family, 'url(...)'): a string source is CSS (an ArrayBuffer is the font).
+  patchConstructor(win, 'FontFace', (args) => {
+    if (args.length > 1 && typeof args[1] === 'string') args[1] = mapCssUrls(args[1], (u) => map.toLoad(u));
+    return args;
+  });
   patchConstructor(win, 'SharedWorker', firstArg);
 
   const Container = (win as unknown as { ServiceWorkerContainer?: { prototype: object } })
