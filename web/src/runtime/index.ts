@@ -11,6 +11,7 @@ import type { RuntimeContext } from './context';
 import { attempt } from './patch';
 import { patchCookie } from './patches/cookie';
 import { patchElements } from './patches/elements';
+import { patchCode } from './patches/code';
 import { patchForms } from './patches/forms';
 import { patchGetters } from './patches/getters';
 import { patchHistory } from './patches/history';
@@ -23,6 +24,7 @@ import { installHooks, makeHooks } from './hooks';
 import { type BridgeModule, BridgeShell, bridgeUrl, isOverlayFrame } from './shell';
 import { makeMapper } from './urls';
 import { makeGate } from './gate';
+import { rewriteJs, rewriteScriptUrl } from './jsrewrite';
 import { emulateLocation, frameChain, patchWindowProperties } from './location';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
@@ -83,11 +85,20 @@ function main(): void {
               hidden: () => chain.hidden,
               root: () => chain.root,
               ancestorOrigins: () => chain.ancestors.map((o) => map.toUpstream(o)),
+              rewriteScriptUrl,
             }),
           null,
         )
       : null;
-  installHooks(win, makeHooks({ win, map: cfg && !cfg.outside ? map : null, wrap: emulation?.wrap }));
+  installHooks(
+    win,
+    makeHooks({
+      win,
+      map: cfg && !cfg.outside ? map : null,
+      wrap: emulation?.wrap,
+      rewriteCode: (code) => rewriteJs(code, 'script'),
+    }),
+  );
   if (!cfg || !map) return;
 
   let bridge: BridgeShell | null = null;
@@ -118,6 +129,7 @@ function main(): void {
     patchStorage,
     watchMutations,
     patchGetters,
+    patchCode,
   ]) {
     attempt(() => install(ctx), undefined);
   }
