@@ -76,6 +76,32 @@ READ = """async () => {
     names(performance.getEntries().filter((e) => e.entryType === 'resource')),
     performance.getEntriesByName(img.src).length,
     names(performance.getEntriesByType('navigation'))];
+  // Code made from strings at run time goes through the in-page rewriter.
+  const directEval = (code) => (hooks ? eval(hooks.e(code)) : eval(code));
+  const later = (name) => new Promise((done) => {
+    const check = () => (name in window ? done(window[name]) : setTimeout(check, 10));
+    check();
+  });
+  setTimeout('window.__timer = location.href');
+  const button = document.createElement('button');
+  button.setAttribute('onclick', 'window.__handler = location.pathname');
+  button.click();
+  const js = document.createElement('a');
+  js.href = 'javascript:void (window.__js = location.search)';
+  document.body.appendChild(js);
+  js.click();
+  out.code = [new Function('return location.href')(), Function('return top === self')(),
+    (function () {}).constructor('return parent === self')(), directEval('location.host'),
+    await later('__timer'), window.__handler, await later('__js'),
+    new Function('return location.href').toString().includes('__cobrowse$')];
+  // A window's message to itself: its origin is the emulated location's.
+  const message = new Promise((done) => {
+    window.addEventListener('message', (e) => done([e.origin, e.origin === loc.origin]),
+      { once: true });
+  });
+  if (hooks) hooks.p(window, 'hi', loc.origin);
+  else window.postMessage('hi', location.origin);
+  out.message = await message;
   return out;
 }"""
 
