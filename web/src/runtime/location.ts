@@ -105,9 +105,10 @@ export function emulateLocation(parts: LocationParts): LocationEmulation {
 
   const loc = Object.create(attempt(() => win.Location.prototype, Object.prototype)) as Location;
   made.add(loc);
+  let ancestors: object | null = null;
   const props: Record<string, PropertyDescriptor> = {
     ancestorOrigins: {
-      get: () => stringList(win, attempt(parts.ancestorOrigins, [])),
+      get: () => (ancestors ??= stringList(win, attempt(parts.ancestorOrigins, []))),
       enumerable: true,
     },
   };
@@ -141,7 +142,6 @@ export function emulateLocation(parts: LocationParts): LocationEmulation {
   props['toString'] = { enumerable: true, value: function toString() { return current(); } };
   props['valueOf'] = { value: function valueOf(this: unknown) { return this; } };
   Object.defineProperties(loc, props);
-  Object.preventExtensions(loc);
 
   const otherLocation = (value: object): unknown => {
     const candidates: Window[] = [];
