@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
+from tests.e2e.conftest import Pair
 from tests.e2e.corpus.proxy import ProxyServer, running_proxy
 from tests.e2e.corpus.site import Corpus, running_corpus
+from tests.e2e.demo_process import Demo
+from tests.e2e.test_proxy import allow
+from tests.e2e.test_story import OVERLAY, mirror, mirror_frame
 
 pytestmark = pytest.mark.e2e
 
@@ -151,3 +155,44 @@ def test_scripts_read_the_upstream_urls(
     for d, p in zip(direct, proxied, strict=True):
         for key in d:
             assert p[key] == d[key], json.dumps({"key": key, "direct": d[key], "proxy": p[key]})
+
+
+# In the overlay frame: the proxied root reads as the top window, as it was upstream.
+IN_OVERLAY = """() => {
+  const w = __cobrowse$.w;
+  const loc = w(location);
+  return [w(top) === window, w(parent) === window, window.parent === window,
+    window.frameElement, [...loc.ancestorOrigins], loc.origin, document.URL, window.origin];
+}"""
+
+# URL attributes in the agent's mirror: where its browser loads the page's resources from.
+MIRROR_URLS = """() => [...document.querySelectorAll('[src], link[href]')]
+  .map((el) => el.getAttribute('src') || el.getAttribute('href'))"""
+
+
+def test_in_the_overlay_the_page_is_on_top_and_the_mirror_keeps_proxy_urls(
+    pair: Pair, proxy_demo: Demo
+) -> None:
+    pair.visitor.goto(proxy_demo.portal + "/")
+    allow(pair, proxy_demo)
+    expect(pair.visitor.frame_locator(OVERLAY).get_by_role("heading", level=1)).to_be_visible()
+    handle = pair.visitor.locator(OVERLAY).element_handle()
+    assert handle is not None
+    frame = handle.content_frame()
+    assert frame is not None
+    origin = proxy_demo.portal.rstrip("/")
+    assert frame.evaluate(IN_OVERLAY) == [
+        True,
+        True,
+        True,
+        None,
+        [],
+        origin,
+        origin + "/",
+        origin,
+    ]
+    # The recorder read natively: the mirror loads from the server, never from upstream.
+    expect(mirror(pair.agent).get_by_role("heading", level=1)).to_be_visible()
+    urls = [u for u in mirror_frame(pair.agent).evaluate(MIRROR_URLS) if u]
+    assert urls, "the mirror has no resource to check"
+    assert [u for u in urls if u.startswith(origin)] == [], urls
