@@ -73,6 +73,12 @@ READ = """async () => {
     r.send();
   });
   out.network = [response.url, new Request('/x?y=1').url, xhr];
+  // A Link header holding this document's own origin (the proxy's, through the proxy).
+  const link = new Headers({ link: `<${location.origin}/a.css>; rel=preload` });
+  const each = [];
+  link.forEach((v) => each.push(v));
+  out.link = [link.get('link'), [...link][0][1], [...link.entries()][0][1],
+    [...link.values()][0], each[0]];
   await Promise.all([...document.images].map((i) => i.decode().catch(() => null)));
   const names = (list) => [...new Set(list.map((e) => e.name))]
     .filter((n) => !n.startsWith('data:')).sort();

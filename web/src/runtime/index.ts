@@ -97,6 +97,7 @@ function main(): void {
       map: cfg && !cfg.outside ? map : null,
       wrap: emulation?.wrap,
       rewriteCode: (code) => rewriteJs(code, 'script'),
+      rewriteScriptUrl,
     }),
   );
   if (!cfg || !map) return;
