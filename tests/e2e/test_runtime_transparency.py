@@ -86,6 +86,14 @@ READ = """async () => {
     names(performance.getEntries().filter((e) => e.entryType === 'resource')),
     performance.getEntriesByName(img.src).length,
     names(performance.getEntriesByType('navigation'))];
+  // What the runtime replaced prints as native code.
+  const accessor = (o, k) => Object.getOwnPropertyDescriptor(o, k).get;
+  out.native = [accessor(Document.prototype, 'URL'), accessor(Node.prototype, 'baseURI'),
+    accessor(HTMLAnchorElement.prototype, 'href'), accessor(HTMLAnchorElement.prototype, 'host'),
+    accessor(Document.prototype, 'domain'), accessor(window, 'origin'), accessor(window, 'parent'),
+    Element.prototype.getAttribute, Element.prototype.setAttribute, window.fetch, setTimeout,
+    Function, Function.prototype.toString, accessor(loc, 'href'), loc.assign, loc.toString]
+    .map((f) => Function.prototype.toString.call(f).includes('[native code]'));
   // Code made from strings at run time goes through the in-page rewriter.
   const directEval = (code) => (hooks ? eval(hooks.e(code)) : eval(code));
   const later = (name) => new Promise((done) => {

@@ -8,7 +8,7 @@
  * upstream.
  */
 import { HOOKS_NAME } from './hooks';
-import { attempt } from './patch';
+import { attempt, disguise, disguiseAccessor } from './patch';
 import type { UrlMapper } from './urls';
 
 type Win = Window & typeof globalThis;
@@ -142,6 +142,13 @@ export function emulateLocation(parts: LocationParts): LocationEmulation {
   props['toString'] = { enumerable: true, value: function toString() { return current(); } };
   props['valueOf'] = { value: function valueOf(this: unknown) { return this; } };
   Object.defineProperties(loc, props);
+  // Printed as the real location's own functions.
+  for (const name of [...PARTS, 'ancestorOrigins', 'assign', 'replace', 'reload', 'toString', 'valueOf']) {
+    const native = attempt(() => Object.getOwnPropertyDescriptor(real, name), undefined);
+    if (!native) continue;
+    if (native.get || native.set) disguiseAccessor(loc, name, native);
+    else if (typeof native.value === 'function') disguise(props[name]!.value as object, native.value);
+  }
 
   const otherLocation = (value: object): unknown => {
     const candidates: Window[] = [];
@@ -246,6 +253,7 @@ export function patchWindowProperties(win: Win, map: UrlMapper, hidden: () => re
               }
             : undefined,
       });
+      disguiseAccessor(win, name, desc);
     } catch {
       /* keep the native property */
     }

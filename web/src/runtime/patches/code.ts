@@ -9,7 +9,7 @@
  */
 import type { RuntimeContext } from '../context';
 import { rewriteJs } from '../jsrewrite';
-import { attempt, patchMethod } from '../patch';
+import { attempt, nativeOf, patchMethod } from '../patch';
 
 type Ctor = (...args: unknown[]) => unknown;
 
@@ -83,7 +83,8 @@ export function patchCode(ctx: RuntimeContext): void {
         const text = attempt(print, null);
         if (text !== null) return text;
       }
-      return orig.call(this) as unknown;
+      const native = nativeOf(this);
+      return orig.call(native ?? this) as unknown;
     };
     printed.set(toString, () => orig.call(orig) as string);
     return toString;

@@ -9,7 +9,7 @@
  * While the runtime's recorder reads (`ctx.gate`), every getter is native.
  */
 import type { RuntimeContext } from '../context';
-import { attempt, findAccessor, patchMethod } from '../patch';
+import { attempt, disguise, disguiseAccessor, findAccessor, patchMethod } from '../patch';
 import { mapSrcset } from '../urls';
 import { URL_PROPERTIES, urlAttributeKind } from './elements';
 
@@ -58,11 +58,11 @@ export function patchGetters(ctx: RuntimeContext): void {
       const get = found.desc.get;
       Object.defineProperty(found.owner, name, {
         ...found.desc,
-        get(this: unknown) {
+        get: disguise(function (this: unknown) {
           const value = get.call(this) as unknown;
           if (gate.native) return value;
           return attempt(() => mapValue(value, this), value);
-        },
+        }, get),
       });
     } catch {
       /* keep the native getter */
@@ -111,6 +111,7 @@ export function patchGetters(ctx: RuntimeContext): void {
           domains.set(this, v.toLowerCase());
         },
       });
+      disguiseAccessor(found.owner, 'domain', found.desc);
     }
   } catch {
     /* keep the native accessor */
@@ -158,6 +159,7 @@ export function patchGetters(ctx: RuntimeContext): void {
               }
             : undefined,
         });
+        disguiseAccessor(found.owner, part, found.desc);
       } catch {
         /* keep the native accessor */
       }

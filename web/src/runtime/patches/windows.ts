@@ -9,7 +9,7 @@
 import type { RuntimeContext } from '../context';
 import { mapCssUrls } from '../css';
 import { mapTargetOrigin } from '../hooks';
-import { attempt, findAccessor, patchConstructor, patchMethod, proxyValue } from '../patch';
+import { attempt, disguiseAccessor, findAccessor, patchConstructor, patchMethod, proxyValue } from '../patch';
 
 const NO_SERVICE_WORKERS = 'Service workers are not available while co-browsing.';
 
@@ -62,6 +62,7 @@ export function patchWindows(ctx: RuntimeContext): void {
           return typeof value === 'string' ? map.toUpstream(value) : value;
         },
       });
+      disguiseAccessor(found.owner, 'origin', found.desc);
     } catch {
       /* keep the native getter */
     }
