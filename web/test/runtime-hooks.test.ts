@@ -88,3 +88,20 @@ describe('__cobrowse$ hooks', () => {
     }).toThrow();
   });
 });
+
+describe('__cobrowse$ with the rewriter', () => {
+  it('rewrites the code of a javascript: URL assigned to a location, and eval code', () => {
+    const win = fakeWindow();
+    const hooks = makeHooks({
+      win,
+      map,
+      rewriteCode: (c) => `/*r*/${c}`,
+      rewriteScriptUrl: (u) => `${u}/*r*/`,
+    });
+    expect(hooks.a(win.location, 'javascript:go()')).toBe('javascript:go()/*r*/');
+    hooks.s(win, 'location', ' javascript:go()');
+    expect((win as unknown as Record<string, unknown>).location).toBe(' javascript:go()/*r*/');
+    expect(hooks.e('x')).toBe('/*r*/x');
+    expect(hooks.e(5)).toBe(5);
+  });
+});

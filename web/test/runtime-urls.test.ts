@@ -264,3 +264,19 @@ describe('runtime config', () => {
     expect(parseConfig(JSON.stringify({ ...raw, proxy_origin: 'javascript:1' }))).toBeNull();
   });
 });
+
+describe('go URLs read back', () => {
+  it('toUpstream gives the URL a go URL stands for', async () => {
+    const { makeMapper, fromGo } = await import('../src/runtime/urls');
+    const P = 'http://pabc.cobrowse.localhost:8000';
+    const m = makeMapper({ 'https://site.example': P }, () => 'https://site.example/', {
+      proxyOrigin: P,
+      go: '/__cobrowse/go?url=',
+    });
+    const other = 'https://other.example/a?b=1#c';
+    expect(m.toUpstream(m.toLoad(other))).toBe(other);
+    expect(fromGo(`${P}/__cobrowse/go?url=${encodeURIComponent(other)}`, '/__cobrowse/go?url=', '.cobrowse.localhost')).toBe(other);
+    expect(fromGo('https://other.example/__cobrowse/go?url=x', '/__cobrowse/go?url=', '.cobrowse.localhost')).toBeNull();
+    expect(m.toUpstream(`${P}/__cobrowse/go?url=%E0%A4%A`)).toBe(`https://site.example/__cobrowse/go?url=%E0%A4%A`);
+  });
+});

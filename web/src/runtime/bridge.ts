@@ -137,11 +137,11 @@ export class FrameBridge {
           this.ctx.win,
         );
         this.recorder = recorder;
-        recorder.start();
+        this.ctx.gate.recording(() => recorder.start(), this.ctx.win);
         return;
       }
       case 'snapshot':
-        this.recorder?.snapshot();
+        this.ctx.gate.run(() => this.recorder?.snapshot());
         return;
       case 'stop':
         this.stop();

@@ -1,5 +1,6 @@
 /** What every patch module gets: the config, the URL maps, and a few hooks. */
 import type { RuntimeConfig } from './config';
+import type { ReadGate } from './gate';
 import type { UrlMapper } from './urls';
 
 export interface RuntimeContext {
@@ -8,6 +9,8 @@ export interface RuntimeContext {
   readonly win: Window & typeof globalThis;
   /** Whether this document is the overlay frame itself (its parent is the widget's page). */
   readonly overlay: boolean;
+  /** Native reads for the runtime's recorder (the transparency getters step aside). */
+  readonly gate: ReadGate;
   /** The page's URL changed without a load (history API, hash): tell the widget. */
   locationChanged(): void;
 }

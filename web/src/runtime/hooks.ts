@@ -35,6 +35,8 @@ export interface HookParts {
   readonly wrap?: (value: unknown) => unknown;
   /** Rewrite code run by eval; identity by default. */
   readonly rewriteCode?: (code: string) => string;
+  /** Rewrite the code of a `javascript:` URL navigated to; identity by default. */
+  readonly rewriteScriptUrl?: (url: string) => string;
 }
 
 /** Whether `value` is a window (also a cross-origin one). */
@@ -56,7 +58,11 @@ export function makeHooks(parts: HookParts): Hooks {
   const rewriteCode = parts.rewriteCode ?? ((c: string) => c);
   const isLocation = (v: unknown): boolean =>
     attempt(() => (typeof win.Location === 'function' && v instanceof win.Location) || v === win.location, false);
-  const navigation = (v: unknown): unknown => (map ? attempt(() => proxyValue(map, v), v) : v);
+  const rewriteUrl = parts.rewriteScriptUrl ?? ((u: string) => u);
+  const navigation = (v: unknown): unknown => {
+    if (typeof v === 'string' && /^[\u0000-\u0020]*javascript:/i.test(v)) return attempt(() => rewriteUrl(v), v);
+    return map ? attempt(() => proxyValue(map, v), v) : v;
+  };
   return {
     w: (value) => attempt(() => wrap(value), value),
     a: (current, value) => (isLocation(current) ? navigation(value) : value),

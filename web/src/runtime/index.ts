@@ -11,7 +11,9 @@ import type { RuntimeContext } from './context';
 import { attempt } from './patch';
 import { patchCookie } from './patches/cookie';
 import { patchElements } from './patches/elements';
+import { patchCode } from './patches/code';
 import { patchForms } from './patches/forms';
+import { patchGetters } from './patches/getters';
 import { patchHistory } from './patches/history';
 import { patchNavigation } from './patches/navigation';
 import { patchNetwork } from './patches/network';
@@ -21,6 +23,9 @@ import { patchWindows } from './patches/windows';
 import { installHooks, makeHooks } from './hooks';
 import { type BridgeModule, BridgeShell, bridgeUrl, isOverlayFrame } from './shell';
 import { makeMapper } from './urls';
+import { makeGate } from './gate';
+import { rewriteJs, rewriteScriptUrl } from './jsrewrite';
+import { emulateLocation, frameChain, patchWindowProperties } from './location';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
 
@@ -37,11 +42,16 @@ function defineGlobal(win: RuntimeWindow, api: object): void {
 
 function main(): void {
   const win = window as RuntimeWindow;
-  if (win.CoBrowse && win.CoBrowse.frame === true) return; // injected twice
+  // What the proxy injected leaves the DOM as the runtime starts: the page's
+  // `document.scripts` and selectors find only its own elements.
   const script = win.document.currentScript;
   const runtimeSrc = script && 'src' in script ? String(script.src) : '';
   const el = win.document.getElementById(CONFIG_ID);
-  const cfg = parseConfig(el ? el.textContent : null);
+  const text = el ? el.textContent : null;
+  attempt(() => el?.remove(), undefined);
+  attempt(() => script?.remove(), undefined);
+  if (win.CoBrowse && win.CoBrowse.frame === true) return; // injected twice
+  const cfg = parseConfig(text);
   const nativeFetch = typeof win.fetch === 'function' ? win.fetch : null;
   const upstreamBase = (): string => (map ? map.toUpstream(win.document.baseURI) : '');
   const map = cfg
@@ -60,7 +70,36 @@ function main(): void {
       toUpstream: (url: string): string => (map ? map.toUpstream(String(url)) : String(url)),
     }),
   );
-  installHooks(win, makeHooks({ win, map: cfg && !cfg.outside ? map : null }));
+  const overlay = cfg ? isOverlayFrame(win, cfg.parentOrigin) : false;
+  const chain = attempt(
+    () => (cfg && map ? frameChain(win, cfg.parentOrigin, (o) => map.isProxyOrigin(o), overlay) : null),
+    null,
+  );
+  const emulation =
+    cfg && map && !cfg.outside && chain
+      ? attempt(
+          () =>
+            emulateLocation({
+              win,
+              map,
+              hidden: () => chain.hidden,
+              root: () => chain.root,
+              ancestorOrigins: () => chain.ancestors.map((o) => map.toUpstream(o)),
+              rewriteScriptUrl,
+            }),
+          null,
+        )
+      : null;
+  installHooks(
+    win,
+    makeHooks({
+      win,
+      map: cfg && !cfg.outside ? map : null,
+      wrap: emulation?.wrap,
+      rewriteCode: (code) => rewriteJs(code, 'script'),
+      rewriteScriptUrl,
+    }),
+  );
   if (!cfg || !map) return;
 
   let bridge: BridgeShell | null = null;
@@ -68,7 +107,8 @@ function main(): void {
     cfg,
     map,
     win,
-    overlay: isOverlayFrame(win, cfg.parentOrigin),
+    overlay,
+    gate: makeGate(),
     locationChanged: () => bridge?.locationChanged(),
   };
   if (ctx.overlay) {
@@ -79,6 +119,7 @@ function main(): void {
   }
   // The outside page is ours, with a link out that must stay as it is: no site runs there.
   if (cfg.outside) return;
+  if (chain) attempt(() => patchWindowProperties(win, map, () => chain.hidden, () => chain.root), undefined);
   for (const install of [
     patchNetwork,
     patchWindows,
@@ -88,6 +129,8 @@ function main(): void {
     patchNavigation,
     patchStorage,
     watchMutations,
+    patchGetters,
+    patchCode,
   ]) {
     attempt(() => install(ctx), undefined);
   }

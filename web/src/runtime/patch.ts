@@ -5,6 +5,35 @@
  */
 export type AnyFn = (...args: any[]) => any;
 
+/**
+ * Replacement → the native function it stands for, so that `Function.prototype.toString`
+ * (patched by patches/code.ts) prints the native source for our wrappers too. One per
+ * runtime bundle, and a bundle runs once per document (its realm): not shared state.
+ */
+const standsFor = new WeakMap<object, object>();
+
+/** Record that `wrapper` replaces `original` (printed as it). Returns `wrapper`. */
+export function disguise<T extends object>(wrapper: T, original: unknown): T {
+  if (typeof original === 'function') standsFor.set(wrapper, standsFor.get(original as object) ?? (original as object));
+  return wrapper;
+}
+
+/** Disguise the accessor now at `owner[name]` as the native one `native` described. */
+export function disguiseAccessor(owner: object, name: PropertyKey, native: PropertyDescriptor): void {
+  try {
+    const now = Object.getOwnPropertyDescriptor(owner, name);
+    if (now?.get && native.get) disguise(now.get, native.get);
+    if (now?.set && native.set) disguise(now.set, native.set);
+  } catch {
+    /* printed as it is */
+  }
+}
+
+/** The native function `fn` replaces, or null. */
+export function nativeOf(fn: unknown): object | null {
+  return (typeof fn === 'function' && standsFor.get(fn as object)) || null;
+}
+
 /** Run `fn`; on any exception return `fallback`. */
 export function attempt<T>(fn: () => T, fallback: T): T {
   try {
@@ -22,7 +51,7 @@ export function patchMethod(obj: object | null | undefined, name: string, make: 
     const orig = desc ? desc.value : (obj as Record<string, unknown>)[name];
     if (typeof orig !== 'function') return;
     Object.defineProperty(obj, name, {
-      value: make(orig as AnyFn),
+      value: disguise(make(orig as AnyFn), orig),
       writable: desc ? desc.writable !== false : true,
       enumerable: desc ? !!desc.enumerable : false,
       configurable: true,
@@ -59,9 +88,9 @@ export function patchSetter(
     const set = desc.set;
     Object.defineProperty(proto, name, {
       ...desc,
-      set(this: unknown, value: unknown) {
+      set: disguise(function (this: unknown, value: unknown) {
         set.call(this, attempt(() => map(value, this), value));
-      },
+      }, set),
     });
   } catch {
     /* leave the property as it is */

@@ -125,6 +125,24 @@ export function goUrl(url: URL, proxyOrigin: string, go: string, suffix: string 
   }
 }
 
+/**
+ * The URL a proxy host's `go` URL stands for (`goUrl` reversed), or null when `url` is
+ * not one. Pure.
+ */
+export function fromGo(url: string, go: string, suffix: string | null): string | null {
+  if (typeof url !== 'string' || !isAbsolute(url)) return null;
+  const parsed = parse(clean(url));
+  if (!parsed || !onProxyHost(parsed, suffix)) return null;
+  const rest = parsed.pathname + parsed.search;
+  if (!rest.startsWith(go)) return null;
+  try {
+    const target = decodeURIComponent(rest.slice(go.length));
+    return isAbsolute(target) && parse(target) ? target : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The reverse map: proxy origin → upstream origin. */
 export function invert(origins: OriginMap): Record<string, string> {
   const out: Record<string, string> = {};
@@ -249,7 +267,8 @@ export function makeMapper(origins: OriginMap, base: () => string, options?: GoO
     },
     toUpstream(url: string): string {
       try {
-        return toUpstream(url, reverse);
+        const gone = options ? fromGo(url, options.go, suffix) : null;
+        return gone ?? toUpstream(url, reverse);
       } catch {
         return url;
       }

@@ -1,11 +1,14 @@
 /**
  * URL-valued element properties and attributes set by scripts: the property setters
  * (img.src = ..., a.href = ...) and Element.prototype.setAttribute / setAttributeNS for
- * the same attributes. Getters are left native (they read the proxy URL).
+ * the same attributes (a `javascript:` URL gets its code rewritten, and so does an `on*`
+ * handler attribute). Getters: patches/getters.ts.
  */
 import type { RuntimeContext } from '../context';
 import { attempt, patchMethod, patchSetter, urlString } from '../patch';
+import { rewriteJs, rewriteScriptUrl } from '../jsrewrite';
 import { mapSrcset } from '../urls';
+import { isHandlerAttribute } from './code';
 
 /** [interface, property, kind] of every patched property setter. */
 export const URL_PROPERTIES: ReadonlyArray<readonly [string, string, 'url' | 'srcset']> = [
@@ -69,9 +72,13 @@ export function patchElements(ctx: RuntimeContext): void {
   const mapValue = (kind: 'url' | 'srcset', value: unknown): unknown => {
     const s = urlString(value);
     if (s === null) return value;
-    const mapped = kind === 'srcset' ? mapSrcset(s, (u) => map.toLoad(u)) : map.toLoad(s);
+    const mapped =
+      kind === 'srcset' ? mapSrcset(s, (u) => map.toLoad(u)) : rewriteScriptUrl(map.toLoad(s));
     return mapped === s ? value : mapped;
   };
+  /** An `on*` attribute's code, rewritten (a handler body). */
+  const handler = (name: string, value: unknown): unknown =>
+    isHandlerAttribute(name) && typeof value === 'string' ? rewriteJs(value, 'handler') : value;
 
   for (const [iface, prop, kind] of URL_PROPERTIES) {
     const ctor = (win as unknown as Record<string, { prototype?: object } | undefined>)[iface];
@@ -87,6 +94,7 @@ export function patchElements(ctx: RuntimeContext): void {
           null,
         );
         if (kind) args[1] = attempt(() => mapValue(kind, args[1]), args[1]);
+        else args[1] = attempt(() => handler(args[0] as string, args[1]), args[1]);
       }
       return orig.apply(this, args);
     },
@@ -100,6 +108,7 @@ export function patchElements(ctx: RuntimeContext): void {
           null,
         );
         if (kind) args[2] = attempt(() => mapValue(kind, args[2]), args[2]);
+        else if (ns === null) args[2] = attempt(() => handler(args[1] as string, args[2]), args[2]);
       }
       return orig.apply(this, args);
     },

@@ -21,9 +21,12 @@ export function watchMutations(ctx: RuntimeContext): void {
   if (typeof Observer !== 'function') return;
   const setAttr = win.Element.prototype.setAttribute;
   const setAttrNS = win.Element.prototype.setAttributeNS;
+  // Native reads: the getters patch (installed after this) shows URL attributes upstream.
+  const getAttr = win.Element.prototype.getAttribute;
+  const getAttrNS = win.Element.prototype.getAttributeNS;
 
   const fix = (el: Element, name: string): void => {
-    const value = el.getAttribute(name);
+    const value = getAttr.call(el, name);
     if (value === null || value.length === 0) return;
     const kind = urlAttributeKind(el.namespaceURI, el.localName, null, name);
     if (!kind) return;
@@ -36,7 +39,7 @@ export function watchMutations(ctx: RuntimeContext): void {
     if (mapped !== value) setAttr.call(el, name, mapped);
   };
   const fixXlink = (el: Element): void => {
-    const value = el.getAttributeNS(XLINK_NS, 'href');
+    const value = getAttrNS.call(el, XLINK_NS, 'href');
     if (value === null || !isAbsolute(value)) return;
     const mapped = map.toLoad(value);
     if (mapped !== value) setAttrNS.call(el, XLINK_NS, 'xlink:href', mapped);

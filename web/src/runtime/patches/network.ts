@@ -1,17 +1,21 @@
 /** fetch (strings, URLs and Request objects), XMLHttpRequest.open, WebSocket, EventSource, sendBeacon. */
 import type { RuntimeContext } from '../context';
-import { attempt, patchConstructor, patchMethod, proxyValue } from '../patch';
+import { attempt, findAccessor, patchConstructor, patchMethod, proxyValue } from '../patch';
 
 export function patchNetwork(ctx: RuntimeContext): void {
   const { win, map } = ctx;
   const mapUrl = (value: unknown): unknown => proxyValue(map, value);
+  // The native Request.url (patches/getters.ts shows it upstream).
+  const requestUrl = findAccessor(win.Request?.prototype, 'url')?.desc.get;
+  const urlOf = (req: Request): string => (requestUrl ? String(requestUrl.call(req)) : req.url);
 
   patchMethod(win, 'fetch', (orig) =>
     function fetch(this: unknown, input: unknown, init?: unknown) {
       const mapped = attempt((): unknown => {
         if (typeof Request !== 'undefined' && input instanceof Request) {
-          const url = map.toLoad(input.url);
-          return url === input.url ? input : rebuildRequest(input, url);
+          const current = urlOf(input);
+          const url = map.toLoad(current);
+          return url === current ? input : rebuildRequest(input, url);
         }
         return mapUrl(input);
       }, input);

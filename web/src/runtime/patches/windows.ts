@@ -1,13 +1,15 @@
 /**
- * window.open, postMessage target origins, MessageEvent.origin, workers and service workers.
+ * window.open, postMessage target origins, MessageEvent.origin, workers, service workers
+ * and the source of `new FontFace`.
  *
  * Partial by nature: `otherWindow.postMessage` on a cross-origin window (another proxy
  * host) uses that window's own function, which no script can patch; only calls on
  * windows of this realm (this one, same-origin frames running this runtime) are mapped.
  */
 import type { RuntimeContext } from '../context';
+import { mapCssUrls } from '../css';
 import { mapTargetOrigin } from '../hooks';
-import { attempt, findAccessor, patchConstructor, patchMethod, proxyValue } from '../patch';
+import { attempt, disguiseAccessor, findAccessor, patchConstructor, patchMethod, proxyValue } from '../patch';
 
 const NO_SERVICE_WORKERS = 'Service workers are not available while co-browsing.';
 
@@ -60,6 +62,7 @@ export function patchWindows(ctx: RuntimeContext): void {
           return typeof value === 'string' ? map.toUpstream(value) : value;
         },
       });
+      disguiseAccessor(found.owner, 'origin', found.desc);
     } catch {
       /* keep the native getter */
     }
@@ -70,6 +73,11 @@ export function patchWindows(ctx: RuntimeContext): void {
     return args;
   };
   patchConstructor(win, 'Worker', firstArg);
+  // new FontFace(family, 'url(...)'): a string source is CSS (an ArrayBuffer is the font).
+  patchConstructor(win, 'FontFace', (args) => {
+    if (args.length > 1 && typeof args[1] === 'string') args[1] = mapCssUrls(args[1], (u) => map.toLoad(u));
+    return args;
+  });
   patchConstructor(win, 'SharedWorker', firstArg);
 
   const Container = (win as unknown as { ServiceWorkerContainer?: { prototype: object } })
