@@ -104,9 +104,9 @@ UNPARSED = Edits("unparsed")
 
 
 @cache
-def _language() -> tuple[ts.Parser, ts.Query]:
+def _language() -> tuple[ts.Language, ts.Query]:
     lang = ts.Language(tsj.language())
-    return ts.Parser(lang), ts.Query(lang, _QUERY)
+    return lang, ts.Query(lang, _QUERY)
 
 
 def mentions_trigger(source: bytes | str) -> bool:
@@ -125,8 +125,9 @@ def find_edits(source: bytes, kind: Kind) -> Edits:
     if kind == "handler":
         shift = len(_HANDLER_PREFIX)
         text = _HANDLER_PREFIX + source + _HANDLER_SUFFIX
-    parser, query = _language()
-    tree = parser.parse(text)
+    lang, query = _language()
+    # A parser per call (a few microseconds): parsers are not shared between threads.
+    tree = ts.Parser(lang).parse(text)
     root = tree.root_node
     if root.has_error or (kind == "handler" and not _one_function(root, len(text))):
         return UNPARSED
