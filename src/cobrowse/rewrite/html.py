@@ -62,7 +62,14 @@ from cobrowse.rewrite.entities import (
     encode_text,
 )
 from cobrowse.rewrite.importmap import rewrite_importmap
-from cobrowse.rewrite.js import Edits, Kind, apply_edits, find_edits, mentions_trigger
+from cobrowse.rewrite.js import (
+    JS_TYPES,
+    Edits,
+    Kind,
+    apply_edits,
+    find_edits,
+    mentions_trigger,
+)
 from cobrowse.rewrite.skip import skip_pattern
 from cobrowse.rewrite.urls import UrlMap, rewrite_load, rewrite_refresh, rewrite_url
 
@@ -107,29 +114,9 @@ _INTEGRATION = {
 _QUOTE_OF = {"dq": '"', "sq": "'", "uq": ""}  # _ATTR's value groups
 _UNQUOTED_BREAK = re.compile(r"[\t\n\f\r >]")
 _CSP = frozenset(("content-security-policy", "content-security-policy-report-only"))
-# Script types the browser runs as classic scripts (the HTML standard's JavaScript MIME
-# type essence matches, and the empty type); "module" is a module script.
-_CLASSIC_TYPES = frozenset(
-    (
-        "",
-        "application/ecmascript",
-        "application/javascript",
-        "application/x-ecmascript",
-        "application/x-javascript",
-        "text/ecmascript",
-        "text/javascript",
-        "text/javascript1.0",
-        "text/javascript1.1",
-        "text/javascript1.2",
-        "text/javascript1.3",
-        "text/javascript1.4",
-        "text/javascript1.5",
-        "text/jscript",
-        "text/livescript",
-        "text/x-ecmascript",
-        "text/x-javascript",
-    )
-)
+# Script types the browser runs as classic scripts (and the empty type); "module" is a
+# module script.
+_CLASSIC_TYPES = frozenset(("", *JS_TYPES))
 _JS_URL_ATTRIBUTES = frozenset(("href", "src", "action", "formaction"))
 # "javascript:" as URL parsing reads it: after C0 controls and spaces, in any case, with
 # tabs and newlines anywhere in it removed.

@@ -32,6 +32,7 @@ import tree_sitter as ts
 import tree_sitter_javascript as tsj
 
 __all__ = [
+    "JS_TYPES",
     "RULES_VERSION",
     "TRIGGERS",
     "Edit",
@@ -48,6 +49,28 @@ __all__ = [
 RULES_VERSION = 1
 
 Kind = Literal["script", "module", "handler"]
+
+# The JavaScript MIME type essences of the HTML standard.
+JS_TYPES = frozenset(
+    (
+        "application/ecmascript",
+        "application/javascript",
+        "application/x-ecmascript",
+        "application/x-javascript",
+        "text/ecmascript",
+        "text/javascript",
+        "text/javascript1.0",
+        "text/javascript1.1",
+        "text/javascript1.2",
+        "text/javascript1.3",
+        "text/javascript1.4",
+        "text/javascript1.5",
+        "text/jscript",
+        "text/livescript",
+        "text/x-ecmascript",
+        "text/x-javascript",
+    )
+)
 Status = Literal["rewritten", "unchanged", "unparsed"]
 
 # A script without any of these words needs no edit (a fast check before parsing).

@@ -91,6 +91,24 @@ class JsCache:
         self._count(result.status)
         return result
 
+    def lookup(self, source: bytes, kind: Kind) -> Edits:
+        """The edits of inline code (a `<script>` body, a handler, a `javascript:`
+        URL), parsed right here when not cached: the HTML rewriter calls it
+        synchronously, and such code is small. The size cap applies too."""
+        if len(source) > self.max_script_bytes:
+            self._count("too_large")
+            return Edits("unchanged")
+        key = _key(source, kind)
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+            self._count("cached")
+            return found
+        result = self._parse(source, kind)
+        self._store(key, result)
+        self._count(result.status)
+        return result
+
     async def rewrite(
         self, source: bytes, kind: Kind, map_specifier: Callable[[str], str] | None
     ) -> bytes | None:
