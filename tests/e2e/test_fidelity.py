@@ -494,26 +494,12 @@ KNOWN_BROKEN: dict[str, str] = {
         "`new FontFace(name, 'url(<site B>/...)')` loads straight from site B, bypassing "
         "the proxy, and B's CORS (Allow-Origin: site A) refuses the proxy origin"
     ),
-    "module-cross": (
-        "a static `import` of an absolute URL inside an external module script is not "
-        "rewritten (JavaScript passes through the proxy unchanged and no script can hook "
-        "module loading; an injected import map could), so the browser fetches site B's "
-        "module directly, bypassing the proxy, and B's CORS refuses the proxy origin"
-    ),
     "cookie-race": (
         "a document.cookie write reaches the session's jar asynchronously (the runtime "
         "POSTs it to /__cobrowse/cookie with fetch, web/src/runtime/patches/cookie.ts), so "
         "a request the page sends right after the write can reach the upstream before the "
         "jar has the cookie; measured: the server missed the new cookie in 5-25% of "
         "rounds (directly, never); the page runs 200 rounds so that it always shows"
-    ),
-    "frames-postmessage": (
-        "postMessage with an explicit targetOrigin across origins: "
-        "`frame.contentWindow.postMessage(msg, '<site B>')` and "
-        "`parent.postMessage(msg, '<site A>')` call the other window's own postMessage, "
-        "which the runtime cannot patch (web/src/runtime/patches/windows.ts), so the "
-        "upstream origin never equals the recipient's proxy origin and the message is "
-        "dropped"
     ),
 }
 
