@@ -392,6 +392,10 @@ def module_cross(run: Run) -> dict[str, Any]:
     return texts(run.page, "#result")
 
 
+def workers(run: Run) -> dict[str, Any]:
+    return texts(run.page, "#classic", "#module")
+
+
 SERVER_SEES = """async (want) => {
   const seen = (await (await fetch('/api/cookies')).json()).names;
   return seen.includes(want) ? seen.join(', ') : false;
@@ -480,6 +484,7 @@ CASES: dict[str, Case] = {
     "ws": Case("/ws.html", ws, 'body[data-done="2"]'),
     "module": Case("/module.html", module, "body[data-done]"),
     "module-cross": Case("/module-cross.html", module_cross, "body[data-done]"),
+    "worker": Case("/worker.html", workers, "body[data-done]"),
     "cookie": Case("/cookie.html", cookie, 'body[data-done="1"]'),
     "cookie-delete": Case("/cookie-delete.html", cookie_delete, "body[data-done]"),
     "cookie-race": Case("/cookie-race.html", cookie_race, "body[data-done]"),

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 from cobrowse.rewrite.js import RULES_VERSION
+from cobrowse.rewrite.worker_prelude import worker_prelude
+from cobrowse.server.js_cache import etag_of
 from tests.server.conftest import SITE, Server
 from tests.server.test_js_cache import counts
 from tests.server.test_proxy import LOAD, open_overlay
@@ -31,7 +33,7 @@ def test_a_script_is_rewritten_once_then_served_from_the_cache(
     etag = r.headers["etag"]
     assert etag != '"up-1"' and etag.endswith(f'-{RULES_VERSION}"')
     assert counts(proxy_server.ctx.metrics)["rewritten"] == 1
-    again = ov.get("/app.js", headers=WORKER)  # a worker destination is rewritten too
+    again = ov.get("/app.js", headers=SCRIPT)
     assert again.content == r.content and again.headers["etag"] == etag
     seen = counts(proxy_server.ctx.metrics)
     assert seen["rewritten"] == 1 and seen["cached"] == 1
@@ -39,6 +41,22 @@ def test_a_script_is_rewritten_once_then_served_from_the_cache(
     data = ov.get("/app.js", headers=LOAD)
     assert data.text.startswith("var here = location.href;")
     assert data.headers["etag"] == '"up-1"'
+
+
+def test_a_worker_script_gets_the_prelude_that_defines_the_runtime_s_functions(
+    proxy_server: Server, stack: ExitStack, upstream: str
+) -> None:
+    ov = open_overlay(proxy_server, stack, upstream)
+    script = ov.get("/app.js", headers=SCRIPT).content
+    worker = ov.get("/app.js", headers=WORKER)
+    origins = proxy_server.call(proxy_server.ctx.proxy.session_hosts, ov.story.session_id).origins()
+    prelude = worker_prelude(origins, ov.origin + "/__cobrowse/go?url=")
+    assert worker.content == prelude + script
+    assert worker.headers["etag"] == etag_of(worker.content)
+    assert worker.content.count(b"\n") == script.count(b"\n")  # lines kept
+    # Even a worker script with nothing to rewrite: what it imports may need it.
+    plain = ov.get("/plain.js", headers={**WORKER, "Sec-Fetch-Dest": "sharedworker"})
+    assert plain.content == prelude + b"__cobrowse$.w(top).x();"
 
 
 def test_a_module_s_static_imports_of_allowed_origins_point_at_their_proxy_hosts(

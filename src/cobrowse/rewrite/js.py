@@ -352,6 +352,8 @@ class _Finder:
             if right is not None and not _own_call(right, self.text, "a"):
                 self.wrap(right, f"{G}.a(location, ", level=0)
             return
+        if parent is not None and parent.type == "unary_expression" and _is_typeof(parent):
+            return  # `typeof top` must not throw where `top` is undeclared (workers)
         if self.is_read(node):
             self.wrap_read(node)
 
@@ -442,6 +444,11 @@ class _Finder:
         self.out.append(
             ((node.start_byte, 1, 0, 0), Edit(node.start_byte, node.end_byte, raw, specifier=True))
         )
+
+
+def _is_typeof(unary: ts.Node) -> bool:
+    operator = unary.child_by_field_name("operator")
+    return operator is not None and operator.type == "typeof"
 
 
 def _optional(member: ts.Node) -> bool:

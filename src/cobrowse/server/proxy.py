@@ -49,6 +49,7 @@ from cobrowse.rewrite.headers import (
 from cobrowse.rewrite.html import rewrite_html
 from cobrowse.rewrite.js import apply_edits
 from cobrowse.rewrite.urls import UrlMap, origin_of, rewrite_url
+from cobrowse.rewrite.worker_prelude import WORKER_DESTS, with_prelude, worker_prelude
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.js_cache import JsCache, etag_of
 from cobrowse.server.proxy_http import (
@@ -492,7 +493,8 @@ class Proxy:
         await self._count_redirect(target.session_id, upstream.status)
         raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in upstream.raw_headers]
         content_type = upstream.headers.get("content-type", "")
-        kind = content_kind(content_type, upstream.url.path, fetch_dest(header_list(scope)))
+        dest = fetch_dest(header_list(scope))
+        kind = content_kind(content_type, upstream.url.path, dest)
         if scope["method"] == "HEAD" or upstream.status in (204, 304):
             kind = "other"
         if kind == "html" and not credentialed:
@@ -552,7 +554,13 @@ class Proxy:
         if kind == "js":
             script = await self._read_script(upstream, read)
             if script is not None:
-                await self._script(send, upstream, script, hosts, m, raw, policy, site_policy)
+                prelude = None
+                if dest in WORKER_DESTS:  # no runtime there: the prelude defines __cobrowse$
+                    go = self.state.hosts.origin(target.label) + GO_PATH
+                    prelude = worker_prelude(hosts.origins(), go)
+                await self._script(
+                    send, upstream, script, hosts, m, raw, policy, site_policy, prelude=prelude
+                )
                 return
         headers = await self._settled(
             hosts, lambda: response_headers(raw, m, body_rewritten=False, policy=site_policy)
@@ -614,11 +622,14 @@ class Proxy:
         raw: list[tuple[str, str]],
         policy: ProxyPolicy,
         site_policy: ProxyPolicy | None,
+        *,
+        prelude: bytes | None = None,
     ) -> None:
         """A script the page runs (docs/js-rewriting.md): its edits from the cache, its
         absolute static import specifiers mapped for this session, then spliced. UTF-8
         unless a byte order mark or the header's charset says otherwise (then served as
-        UTF-8, labelled so)."""
+        UTF-8, labelled so). `prelude`: a worker's `__cobrowse$`, put first in any
+        script that parsed (rewritten or not: a script it imports may need it)."""
         content_type = upstream.headers.get("content-type", "")
         encoding = script_encoding(data, content_type)
         transcoded = encoding != "utf-8" or bom(data) is not None
@@ -634,6 +645,8 @@ class Proxy:
             return headers, apply_edits(source, edits, lambda u: rewrite_url(u, specifiers))
 
         headers, out = await self._settled(hosts, rewrite)
+        if prelude is not None and edits is not None and edits.status != "unparsed":
+            out = with_prelude(source if out is None else out, prelude)
         body = source if out is None else out
         dropped = {"content-length"} | ({"etag"} if out is not None else set())
         if transcoded:
