@@ -95,17 +95,14 @@ _NOT_IMPORTMAP = _value(
     r"""(?![^']*+(?i:importmap))[^']*+""",
     r"""(?![^\t\n\f\r >]*+(?i:importmap))[^\t\n\f\r >]++""",
 )
-# Text without any trigger word: characters that start none, or a start of one that does
-# not go on as it (`extra` more characters excluded from the plain run).
+# Text without any trigger word: runs of characters that start none, and such a
+# character where no trigger word starts. `extra`: characters that end the run.
 _FIRSTS = "".join(sorted({t[0] for t in TRIGGERS}))
+_TRIGGER_WORD = _trie(TRIGGERS)
 
 
 def _no_trigger(extra: str) -> str:
-    starts: dict[str, list[str]] = {}
-    for t in TRIGGERS:
-        starts.setdefault(t[0], []).append(re.escape(t[1:]))
-    tails = "|".join(f"{c}(?!{'|'.join(rest)})" for c, rest in sorted(starts.items()))
-    return rf"(?>[^{_FIRSTS}{extra}]++|{tails})"
+    return rf"(?>[^{_FIRSTS}{extra}]++|(?!{_TRIGGER_WORD})[{_FIRSTS}])"
 
 
 _HANDLER_VALUE = _value(
