@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cobrowse.rewrite.js import Kind, apply_edits, find_edits, mentions_trigger, rewrite_js
+from cobrowse.rewrite.js import (
+    MAX_HITS,
+    Kind,
+    apply_edits,
+    find_edits,
+    mentions_trigger,
+    rewrite_js,
+)
 from cobrowse.rewrite.urls import UrlMap, rewrite_url
 from tests.rewrite.strategies import SETTINGS
 
@@ -169,3 +176,12 @@ def test_a_script_without_trigger_words_is_not_parsed() -> None:
 )
 def test_edge_cases(source: str, kind: Kind, expected: str | None) -> None:
     assert rewrite(source, kind) == (source if expected is None else expected)
+
+
+def test_a_script_with_too_many_places_to_look_at_passes_through() -> None:
+    """The context of each hit costs its siblings (tree-sitter walks down to the
+    parent): past MAX_HITS the script passes as it came, so no script is quadratic."""
+    many = ("x = [" + "top," * (MAX_HITS + 1) + "];").encode()
+    assert find_edits(many, "script").status == "too_large"
+    fewer = ("x = [" + "top," * 1000 + "];").encode()
+    assert rewrite_js(fewer, "script").count(b"__cobrowse$.w(top)") == 1000

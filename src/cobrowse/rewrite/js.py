@@ -33,6 +33,7 @@ import tree_sitter_javascript as tsj
 
 __all__ = [
     "JS_TYPES",
+    "MAX_HITS",
     "RULES_VERSION",
     "TRIGGERS",
     "Edit",
@@ -71,7 +72,13 @@ JS_TYPES = frozenset(
         "text/x-javascript",
     )
 )
-Status = Literal["rewritten", "unchanged", "unparsed"]
+Status = Literal["rewritten", "unchanged", "unparsed", "too_large"]
+
+# More places to look at than this and the script passes through (`too_large`): the
+# context of each one is found through its parent, which tree-sitter finds by walking
+# down from the root past siblings, so a flat list of N hits costs N * N steps in C.
+# Real bundles have a few thousand (the 6.7 MB bench corpus: 1806).
+MAX_HITS = 20_000
 
 # A script without any of these words needs no edit (a fast check before parsing).
 TRIGGERS = ("location", "top", "parent", "eval", "import", "postMessage")
@@ -124,6 +131,7 @@ class Edits:
 
 UNCHANGED = Edits("unchanged")
 UNPARSED = Edits("unparsed")
+TOO_MANY = Edits("too_large")
 
 
 @cache
@@ -155,7 +163,10 @@ def find_edits(source: bytes, kind: Kind) -> Edits:
     if root.has_error or (kind == "handler" and not _one_function(root, len(text))):
         return UNPARSED
     finder = _Finder(text)
-    for name, nodes in ts.QueryCursor(query).captures(root).items():
+    captures = ts.QueryCursor(query).captures(root)
+    if sum(len(nodes) for nodes in captures.values()) > MAX_HITS:
+        return TOO_MANY
+    for name, nodes in captures.items():
         handle = getattr(finder, "on_" + name, None)
         if handle is not None:
             for node in nodes:
@@ -267,10 +278,27 @@ _NOT_READ_FIELDS = frozenset(
 _CHAIN = frozenset(("member_expression", "subscript_expression"))
 
 
+# The fields the rules look at. Asked by name (tree-sitter finds a field's child in C),
+# never by listing `parent.children`: a node with many children (an array literal of
+# 10 000 `top`s) would make that quadratic in Python objects.
+_FIELDS = (
+    "left",
+    "name",
+    "object",
+    "function",
+    "constructor",
+    "value",
+    "parameter",
+    "argument",
+    "right",
+)
+
+
 def _field_of(parent: ts.Node, child: ts.Node) -> str | None:
-    for i, c in enumerate(parent.children):
-        if c.start_byte == child.start_byte and c.end_byte == child.end_byte and c == child:
-            return parent.field_name_for_child(i)
+    for name in _FIELDS:
+        c = parent.child_by_field_name(name)
+        if c is not None and c.start_byte == child.start_byte and c == child:
+            return name
     return None
 
 
@@ -400,9 +428,9 @@ class _Finder:
         ):
             return
         args = call.child_by_field_name("arguments")
-        if args is None or args.type != "arguments" or not args.children:
+        opening = None if args is None or args.type != "arguments" else args.child(0)
+        if args is None or opening is None:
             return
-        opening = args.children[0]
         has_args = args.named_child_count > 0
         self.around(call.start_byte, call.end_byte, f"{G}.p(", "", level=1)
         self.replace(obj.end_byte, opening.end_byte, ", " if has_args else "")
@@ -417,8 +445,8 @@ class _Finder:
         args = call.child_by_field_name("arguments")
         if args is None or args.type != "arguments" or args.named_child_count == 0:
             return
-        first = args.named_children[0]
-        if first.type == "spread_element" or _own_call(first, self.text, fn):
+        first = args.named_child(0)
+        if first is None or first.type == "spread_element" or _own_call(first, self.text, fn):
             return
         self.wrap(first, f"{G}.{fn}(", level=0)
 
