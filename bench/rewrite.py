@@ -14,6 +14,12 @@ MB/s of input; the ratio is ours / pywb's.
 The two do different jobs on the same bytes: ours maps only absolute URLs of allowed
 origins (host-mapped proxy; relative URLs stay), pywb prefixes every URL for its
 archive-replay scheme and also rewrites inline scripts; both parse every tag.
+
+Then JavaScript (`cobrowse.rewrite.js`, docs/js-rewriting.md) on bench/jsparse.py's
+corpus (real files read from web/node_modules): tree-sitter's parse alone, the rewrite
+uncached (find the edits, map the specifiers, splice) and the proxy's cached path (the
+edit list from `server.js_cache.JsCache`, hashed by content, then spliced); the ratio is
+to the parse alone. `--js-rounds 0` skips it.
 """
 
 from __future__ import annotations
@@ -28,11 +34,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from bench.jsparse import corpus as js_corpus
 from tests.e2e.corpus.site import Corpus, Templates, corpus_files
 
 from cobrowse.rewrite.css import rewrite_css
 from cobrowse.rewrite.html import rewrite_html
-from cobrowse.rewrite.urls import UrlMap
+from cobrowse.rewrite.js import apply_edits, find_edits
+from cobrowse.rewrite.urls import UrlMap, rewrite_url
+from cobrowse.server.js_cache import JsCache
 
 A, B = "http://127.0.0.1:8101", "http://127.0.0.1:8102"
 CDN = "https://cdn.example.gov.in"
@@ -228,9 +237,74 @@ def pywb(jobs: list[Job], rounds: int) -> dict[str, float]:
     return {k: float(v) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
 
+def javascript(rounds: int) -> None:
+    """Parse alone, rewrite uncached, rewrite cached: MB/s of the corpus, best of
+    `rounds` (wall time, one thread)."""
+    import tree_sitter as ts
+    import tree_sitter_javascript as tsj
+
+    files = [s.utf8 for s in js_corpus()]
+    if not files:
+        print("\nJavaScript: skipped, no corpus (web/node_modules is not installed)")
+        return
+    total = sum(len(f) for f in files)
+    parser = ts.Parser(ts.Language(tsj.language()))
+    m = url_map(A + "/app/main.js")
+    m_abs = UrlMap(
+        base=m.base,
+        proxy_origin_of=m.proxy_origin_of,
+        upstream_origin_of=m.upstream_origin_of,
+        absolute=True,
+    )
+
+    def specifier(url: str) -> str:
+        return rewrite_url(url, m_abs)
+
+    cache = JsCache(max_bytes=1 << 30, max_script_bytes=1 << 30)
+
+    def parse_only(data: bytes) -> object:
+        return parser.parse(data)
+
+    def uncached(data: bytes) -> object:
+        return apply_edits(data, find_edits(data, "script"), specifier)
+
+    def cached(data: bytes) -> object:
+        return apply_edits(data, cache.lookup(data, "script"), specifier)
+
+    for data in files:  # fill the cache: the cached row is what every later request pays
+        cache.lookup(data, "script")
+    times: dict[str, float] = {}
+    for name, fn in (
+        ("parse only", parse_only),
+        ("rewrite", uncached),
+        ("rewrite, cached", cached),
+    ):
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for data in files:
+                fn(data)
+            best = min(best, time.perf_counter() - start)
+        times[name] = best
+    edited = sum(1 for data in files if find_edits(data, "script").status == "rewritten")
+    print(
+        f"\nJavaScript: {len(files)} files, {total / 1e6:.2f} MB "
+        f"({edited} with edits), MB/s of input, best of {rounds}"
+    )
+    header = f"{'path':<20} {'MB/s':>10} {'vs parse':>9}"
+    print(header)
+    print("-" * len(header))
+    for name, seconds in times.items():
+        rate = total / 1e6 / seconds
+        print(f"{name:<20} {rate:>10.1f} {times['parse only'] / seconds:>8.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="best of this many (5)")
+    parser.add_argument(
+        "--js-rounds", type=int, default=2, help="JavaScript: best of this many (2; 0: skip)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         jobs = write_files(Path(tmp))
@@ -260,6 +334,8 @@ def main() -> None:
         f"{'all':<20} {sum(counts.values()):>5} {totals['bytes'] / 1024:>8.1f} "
         f"{a:>10.1f} {b:>10.1f} {a / b:>6.1f}x"
     )
+    if args.js_rounds > 0:
+        javascript(args.js_rounds)
 
 
 if __name__ == "__main__":

@@ -113,6 +113,9 @@ class ProxyConfig:
     # through the proxy without the visitor's cookies, or "refuse" them (docs/proxy.md).
     other_origins: str = "fetch"
     max_other_origins: int = 100  # such origins per session; past it they are refused
+    # A script larger than this is served as it came, never parsed (docs/js-rewriting.md).
+    max_script_rewrite_bytes: int = 8 * 1024 * 1024
+    js_cache_bytes: int = 64 * 1024 * 1024  # edit lists of parsed scripts, per process
     # Where the site's reverse proxy mounts our /__cobrowse/continue/ on the site's own
     # origin, so the visitor's login carries into the overlay and back ("" = none).
     continuation_path: str = "/__cobrowse/continue"
@@ -437,6 +440,11 @@ def _validate_fields(config: Config, where: str) -> None:
         )
     if not p.max_other_origins > 0:
         raise ConfigError(f"{where}proxy.max_other_origins must be positive")
+    if p.max_script_rewrite_bytes < 0 or p.js_cache_bytes < 0:
+        raise ConfigError(
+            f"{where}proxy.max_script_rewrite_bytes and js_cache_bytes: 0 or more "
+            "(0: rewrite no script; no cache)"
+        )
     unknown = [t for t in lim.offer_types if t not in KNOWN_TYPES]
     if unknown:
         raise ConfigError(

@@ -393,6 +393,10 @@ def module_cross(run: Run) -> dict[str, Any]:
     return texts(run.page, "#result")
 
 
+def workers(run: Run) -> dict[str, Any]:
+    return texts(run.page, "#classic", "#module")
+
+
 SERVER_SEES = """async (want) => {
   const seen = (await (await fetch('/api/cookies')).json()).names;
   return seen.includes(want) ? seen.join(', ') : false;
@@ -481,6 +485,7 @@ CASES: dict[str, Case] = {
     "ws": Case("/ws.html", ws, 'body[data-done="2"]'),
     "module": Case("/module.html", module, "body[data-done]"),
     "module-cross": Case("/module-cross.html", module_cross, "body[data-done]"),
+    "worker": Case("/worker.html", workers, "body[data-done]"),
     "cookie": Case("/cookie.html", cookie, 'body[data-done="1"]'),
     "cookie-delete": Case("/cookie-delete.html", cookie_delete, "body[data-done]"),
     "cookie-race": Case("/cookie-race.html", cookie_race, "body[data-done]"),
@@ -490,26 +495,12 @@ CASES: dict[str, Case] = {
 # Pages that differ through the proxy because of a bug in src/ or web/ (strict: an
 # XPASS fails, so the mark goes once the bug is fixed).
 KNOWN_BROKEN: dict[str, str] = {
-    "module-cross": (
-        "a static `import` of an absolute URL inside an external module script is not "
-        "rewritten (JavaScript passes through the proxy unchanged and no script can hook "
-        "module loading; an injected import map could), so the browser fetches site B's "
-        "module directly, bypassing the proxy, and B's CORS refuses the proxy origin"
-    ),
     "cookie-race": (
         "a document.cookie write reaches the session's jar asynchronously (the runtime "
         "POSTs it to /__cobrowse/cookie with fetch, web/src/runtime/patches/cookie.ts), so "
         "a request the page sends right after the write can reach the upstream before the "
         "jar has the cookie; measured: the server missed the new cookie in 5-25% of "
         "rounds (directly, never); the page runs 200 rounds so that it always shows"
-    ),
-    "frames-postmessage": (
-        "postMessage with an explicit targetOrigin across origins: "
-        "`frame.contentWindow.postMessage(msg, '<site B>')` and "
-        "`parent.postMessage(msg, '<site A>')` call the other window's own postMessage, "
-        "which the runtime cannot patch (web/src/runtime/patches/windows.ts), so the "
-        "upstream origin never equals the recipient's proxy origin and the message is "
-        "dropped"
     ),
 }
 

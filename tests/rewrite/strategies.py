@@ -32,6 +32,10 @@ _PIECES = [
     "charset=utf-8",
     "xlink:href=",
     "data-x=",
+    "onclick=",
+    "ONLOAD=",
+    "top.location=u",
+    "<script type=module>",
     '"',
     "'",
     ">",
@@ -112,6 +116,10 @@ _PIECES = [
     "\x00",
 ]
 _VALUE_PIECES = [
+    "javascript:",
+    "location",
+    "&#108;ocation",
+    "top.x",
     "https",
     "http",
     "HTTPS",

@@ -242,6 +242,38 @@ def test_content_kind(content_type: str | None, path: str, kind: str) -> None:
     assert content_kind(content_type, path) == kind
 
 
+@pytest.mark.parametrize(
+    ("content_type", "path", "dest", "kind"),
+    [
+        ("application/javascript", "/a.js", "script", "js"),
+        ("text/javascript; charset=utf-8", "/a", "worker", "js"),
+        ("application/x-javascript", "/a", "serviceworker", "js"),
+        ("text/ecmascript", "/a", "sharedworker", "js"),
+        ("text/plain", "/a.txt", "script", "js"),
+        (None, "/a", "audioworklet", "js"),
+        ("", "/a.js", "paintworklet", "js"),
+        # Fetched as data, or as a navigation: not run, not rewritten.
+        ("application/javascript", "/a.js", "empty", "other"),
+        ("application/javascript", "/a.js", "document", "other"),
+        ("application/javascript", "/a.js", None, "other"),
+        ("text/plain", "/a.txt", "empty", "other"),
+        ("application/json", "/a", "script", "other"),
+        # XHTML and XML fetched by fetch() or XHR are data: not HTML-rewritten.
+        ("application/xhtml+xml", "/a", "empty", "other"),
+        (None, "/a.xhtml", "empty", "other"),
+        ("application/xml", "/a", "empty", "other"),
+        ("application/xhtml+xml", "/a", "document", "html"),
+        ("application/xhtml+xml", "/a", "iframe", "html"),
+        ("text/html", "/a", "empty", "html"),
+        (None, "/a.html", "empty", "html"),
+    ],
+)
+def test_content_kind_by_destination(
+    content_type: str | None, path: str, dest: str | None, kind: str
+) -> None:
+    assert content_kind(content_type, path, dest) == kind
+
+
 # --- the site's policy, redirects as navigations, and what a navigation is -----------
 
 

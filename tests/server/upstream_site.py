@@ -109,6 +109,44 @@ def site(origin: str) -> Starlette:
         body = b'@charset "latin1"; p::after { content: "caf\xe9 \x80" }'
         return Response(body, headers={"content-type": "text/css"})
 
+    async def app_js(request: Request) -> Response:
+        body = "var here = location.href;\nif (top !== self) top.location = self.location;\n"
+        return Response(body, media_type="application/javascript", headers={"etag": '"up-1"'})
+
+    async def module_js(request: Request) -> Response:
+        body = (
+            'import { x } from "http://portal.test:8001/lib.js";\n'
+            'export * from "./rel.js";\n'
+            "console.log(x, location.origin);\n"
+        )
+        return Response(body, media_type="text/javascript")
+
+    async def latin_js(request: Request) -> Response:
+        body = b'var s = "caf\xe9"; location.hash;'
+        return Response(body, headers={"content-type": "text/javascript; charset=latin1"})
+
+    async def plain_js(request: Request) -> Response:
+        return Response("top.x();", media_type="text/plain")
+
+    async def scripts(request: Request) -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><html><head>"
+            f'<script src="{origin}/app.js" integrity="sha384-x"></script>'
+            f'<link rel="modulepreload" href="{origin}/mod.js" integrity="sha384-y">'
+            "<script>var h = location.host;</script>"
+            "</head><body>"
+            '<a id="h" href="#" onclick="top.location.reload(); return false">h</a>'
+            '<a id="j" href="javascript:location.href=\'/x%20y\'">j</a>'
+            "</body></html>"
+        )
+
+    async def xhtml(request: Request) -> Response:
+        body = (
+            '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title></head>'
+            f'<body><a href="{origin}/next">n</a></body></html>'
+        )
+        return Response(body, media_type="application/xhtml+xml")
+
     async def ws(socket: WebSocket) -> None:
         await socket.accept()
         cookie = socket.cookies.get("sid", "")
@@ -133,6 +171,12 @@ def site(origin: str) -> Starlette:
             Route("/bom8", bom8),
             Route("/utf16", utf16),
             Route("/latin.css", latin_css),
+            Route("/app.js", app_js),
+            Route("/mod.js", module_js),
+            Route("/latin.js", latin_js),
+            Route("/plain.js", plain_js),
+            Route("/scripts", scripts),
+            Route("/doc.xhtml", xhtml),
             WebSocketRoute("/ws", ws),
         ]
     )

@@ -230,6 +230,15 @@ def css_encoding(data: bytes, content_type: str = "", referrer: str | None = Non
     return referrer or "utf-8"
 
 
+def script_encoding(data: bytes, content_type: str = "") -> str:
+    """The encoding the proxy reads a script with: BOM, header, else UTF-8 (the
+    referring element's `charset` and document encoding are not tracked per request)."""
+    found = bom(data)
+    if found:
+        return found[0]
+    return _header_charset(content_type) or "utf-8"
+
+
 def decode(data: bytes, encoding: str) -> str:
     """`data` as text (the standard's "decode"): a byte order mark wins over `encoding`
     and is dropped; bytes the encoding cannot map become U+FFFD."""

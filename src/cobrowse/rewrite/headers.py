@@ -11,9 +11,18 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from cobrowse.rewrite.csp import ProxyPolicy, rewrite_policy
+from cobrowse.rewrite.js import JS_TYPES
 from cobrowse.rewrite.urls import UrlMap, origin_of, rewrite_refresh, rewrite_url, unrewrite_url
 
-__all__ = ["content_kind", "is_navigation", "request_headers", "response_headers"]
+__all__ = [
+    "SCRIPT_DESTS",
+    "ContentKind",
+    "content_kind",
+    "fetch_dest",
+    "is_navigation",
+    "request_headers",
+    "response_headers",
+]
 
 Headers = list[tuple[str, str]]
 
@@ -262,23 +271,41 @@ _CSS_TYPES = frozenset(("text/css",))
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 
 
-def content_kind(content_type: str | None, url_path: str) -> Literal["html", "css", "other"]:
-    """Which rewriter a response body needs.
+# Request destinations (Sec-Fetch-Dest) that run what they fetch as a script.
+SCRIPT_DESTS = frozenset(
+    ("script", "worker", "sharedworker", "serviceworker", "audioworklet", "paintworklet")
+)
+ContentKind = Literal["html", "css", "js", "other"]
+
+
+def content_kind(content_type: str | None, url_path: str, dest: str | None = None) -> ContentKind:
+    """Which rewriter a response body needs; `dest`: the request's Sec-Fetch-Dest.
 
     The media type decides (text/html and application/xhtml+xml are HTML, text/css is
-    CSS, anything else passes through). Without a Content-Type the path's extension
-    decides, as a browser would sniff: .html/.htm/.xhtml/.shtml, .css; otherwise other.
+    CSS, a JavaScript MIME type is JavaScript, anything else passes through). Without a
+    Content-Type the path's extension decides, as a browser would sniff:
+    .html/.htm/.xhtml/.shtml, .css; otherwise other. JavaScript is rewritten only for a
+    destination that runs it (`SCRIPT_DESTS`), and there an unlabelled or `text/plain`
+    body is JavaScript too (classic scripts run whatever the type). XHTML fetched by
+    fetch() or XHR (destination `empty`) is data for the page's script, not a page:
+    it passes through.
     """
+    runs = (dest or "").strip().lower() in SCRIPT_DESTS
+    data = (dest or "").strip().lower() == "empty"
     if content_type and content_type.strip():
         media = content_type.split(";", 1)[0].strip().lower()
         if media in _HTML_TYPES:
-            return "html"
+            return "other" if data and media != "text/html" else "html"
         if media in _CSS_TYPES:
             return "css"
+        if runs and (media in JS_TYPES or media == "text/plain"):
+            return "js"
         return "other"
     path = url_path.split("?", 1)[0].split("#", 1)[0].lower()
+    if runs:
+        return "js"
     if path.endswith(_HTML_SUFFIXES):
-        return "html"
+        return "other" if data and path.endswith(".xhtml") else "html"
     if path.endswith(".css"):
         return "css"
     return "other"
@@ -286,6 +313,14 @@ def content_kind(content_type: str | None, url_path: str) -> Literal["html", "cs
 
 # Destinations that make a browsing context: what the browser shows as a page.
 _NAVIGATION_DESTS = frozenset(("document", "iframe", "frame", "fencedframe", "embed", "object"))
+
+
+def fetch_dest(headers: Headers) -> str | None:
+    """The request's Sec-Fetch-Dest (lower case), or None."""
+    for name, value in headers:
+        if name.lower() == "sec-fetch-dest":
+            return value.strip().lower()
+    return None
 
 
 def is_navigation(headers: Headers) -> bool:

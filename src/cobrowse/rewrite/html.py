@@ -27,6 +27,10 @@ What it does:
   - `<style>` contents and `style` attributes through `rewrite_css`; `<script
     type=importmap>` through `rewrite_importmap`; `<iframe srcdoc>` recursively (without
     injection);
+  - JavaScript (`rewrite.js`, docs/js-rewriting.md): classic and module `<script>`
+    bodies, `on*` event handler attributes (kind handler) and `javascript:` URLs in
+    href, src, action and formaction (kind script, percent-decoded first and
+    re-encoded after); code without any of `js.TRIGGERS` is never parsed;
   - `inject` as the first thing in `<head>`, or right after a `<meta charset>` the head
     starts with (white space and comments before it passed over). Without a `<head>`
     tag it goes where the parser implies the head: after the doctype, `<html>`,
@@ -40,7 +44,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin
+from urllib.parse import unquote, unquote_to_bytes, urljoin
 
 from cobrowse.rewrite.attributes import (
     NAVIGATIONS,
@@ -58,6 +62,14 @@ from cobrowse.rewrite.entities import (
     encode_text,
 )
 from cobrowse.rewrite.importmap import rewrite_importmap
+from cobrowse.rewrite.js import (
+    JS_TYPES,
+    Edits,
+    Kind,
+    apply_edits,
+    find_edits,
+    mentions_trigger,
+)
 from cobrowse.rewrite.skip import skip_pattern
 from cobrowse.rewrite.urls import UrlMap, rewrite_load, rewrite_refresh, rewrite_url
 
@@ -102,6 +114,17 @@ _INTEGRATION = {
 _QUOTE_OF = {"dq": '"', "sq": "'", "uq": ""}  # _ATTR's value groups
 _UNQUOTED_BREAK = re.compile(r"[\t\n\f\r >]")
 _CSP = frozenset(("content-security-policy", "content-security-policy-report-only"))
+# Script types the browser runs as classic scripts (and the empty type); "module" is a
+# module script.
+_CLASSIC_TYPES = frozenset(("", *JS_TYPES))
+_JS_URL_ATTRIBUTES = frozenset(("href", "src", "action", "formaction"))
+# "javascript:" as URL parsing reads it: after C0 controls and spaces, in any case, with
+# tabs and newlines anywhere in it removed.
+_JS_SCHEME = re.compile(
+    r"[\x00-\x20]*+" + "".join(f"[{c}{c.upper()}][\t\n\r]*+" for c in "javascript") + ":"
+)
+_PERCENT_ENCODED = str.maketrans({"%": "%25", "\t": "%09", "\n": "%0A", "\r": "%0D"})
+JsEdits = Callable[[bytes, Kind], Edits]
 
 
 @dataclasses.dataclass(slots=True)
@@ -122,9 +145,11 @@ class _Rewriter:
         *,
         fast: bool = True,
         policy: ProxyPolicy | None = None,
+        js: JsEdits = find_edits,
     ) -> None:
         self.text = text
         self.m = m
+        self.js = js
         self.inject = inject
         self.policy = policy
         self.out: list[str] = []
@@ -336,12 +361,45 @@ class _Rewriter:
     def on_script(self, end: int, attrs: list[re.Match[str]]) -> int:
         stop = _script_end(self.text, end)
         kind = self.value_of(attrs, "type")
-        if kind is not None and kind.strip(_WS).lower() == "importmap" and stop > end:
+        script_type = "" if kind is None else kind.strip(_WS).lower()
+        if script_type == "importmap" and stop > end:
             source = self.text[end:stop]
             new = rewrite_importmap(source, self.m)
             if new != source:
                 self.replace(end, stop, new)
+        elif stop > end and (script_type in _CLASSIC_TYPES or script_type == "module"):
+            if kind is None:  # the language attribute decides only without a type
+                language = (self.value_of(attrs, "language") or "").strip(_WS).lower()
+                if language and "text/" + language not in _CLASSIC_TYPES:
+                    return stop
+            source = self.text[end:stop]
+            new = self.rewrite_js(source, "module" if script_type == "module" else "script")
+            if new != source:
+                self.replace(end, stop, new)
         return stop
+
+    def rewrite_js(self, source: str, kind: Kind) -> str:
+        """JavaScript code of the document, rewritten (docs/js-rewriting.md)."""
+        if not mentions_trigger(source):
+            return source
+        data = source.encode("utf-8", "surrogatepass")
+        m = self.m
+        new = apply_edits(data, self.js(data, kind), lambda url: rewrite_url(url, m))
+        return new.decode("utf-8", "surrogatepass")
+
+    def rewrite_js_url(self, value: str) -> str | None:
+        """A `javascript:` URL with its code rewritten; None for any other URL."""
+        scheme = _JS_SCHEME.match(value)
+        if scheme is None:
+            return None
+        code = value[scheme.end() :]
+        if not mentions_trigger(unquote(code)):
+            return value
+        decoded = unquote_to_bytes(re.sub(r"[\t\n\r]", "", code)).decode("utf-8", "replace")
+        new = self.rewrite_js(decoded, "script")
+        if new == decoded:
+            return value
+        return value[: scheme.end()] + new.translate(_PERCENT_ENCODED)
 
     def on_meta(self, tag: re.Match[str], attrs: list[re.Match[str]]) -> None:
         """Rewrite a <meta>: refresh URL, style, a CSP (removed without a policy)."""
@@ -395,10 +453,18 @@ class _Rewriter:
         m = self.m
         for attr in attrs:
             aname = attr.group("name").lower()
+            if aname.startswith("on") and len(aname) > 2:
+                self.rewrite_value(attr, lambda v: self.rewrite_js(v, "handler"))
+                continue
             rule = URL_ATTRIBUTES.get(aname)
             if rule is None or not rule.applies_to(element):
                 continue
             kind = rule.kind
+            if kind == "url" and aname in _JS_URL_ATTRIBUTES:
+                value = self.value_of([attr], aname) or ""
+                if _JS_SCHEME.match(value):
+                    self.rewrite_value(attr, lambda v: self.rewrite_js_url(v) or v)
+                    continue
             if kind == "url":
                 if element == "base" and aname == "href" and not self.base_seen:
                     self.on_base(attr)
@@ -419,7 +485,9 @@ class _Rewriter:
             elif kind == "html":
                 self.rewrite_value(
                     attr,
-                    lambda v: _rewrite_html(v, m, inject="", fast=self.fast, policy=self.policy),
+                    lambda v: _rewrite_html(
+                        v, m, inject="", fast=self.fast, policy=self.policy, js=self.js
+                    ),
                 )
             elif kind == "drop":
                 # With the white space before it, unless that is all that separates
@@ -493,19 +561,33 @@ def _script_end(text: str, start: int) -> int:
 
 
 def _rewrite_html(
-    text: str, m: UrlMap, *, inject: str, fast: bool = True, policy: ProxyPolicy | None = None
+    text: str,
+    m: UrlMap,
+    *,
+    inject: str,
+    fast: bool = True,
+    policy: ProxyPolicy | None = None,
+    js: JsEdits = find_edits,
 ) -> str:
-    return _Rewriter(text, m, inject, fast=fast, policy=policy).run()
+    return _Rewriter(text, m, inject, fast=fast, policy=policy, js=js).run()
 
 
-def rewrite_html(text: str, m: UrlMap, *, inject: str, policy: ProxyPolicy | None = None) -> str:
+def rewrite_html(
+    text: str,
+    m: UrlMap,
+    *,
+    inject: str,
+    policy: ProxyPolicy | None = None,
+    js: JsEdits = find_edits,
+) -> str:
     """Rewrite an HTML document (or fragment) for the proxy and inject `inject` first in
     its head; `<meta>` policies are rewritten with `policy` (removed without one). Never
     raises: on an internal error the document passes with only the injection (and
     without its meta policies' rewriting: ours still confines it). With `m.opaque` every
-    tag takes the careful path (the fast one skips relative URLs, which may then change)."""
+    tag takes the careful path (the fast one skips relative URLs, which may then change).
+    `js`: how the edits of inline code are found (`rewrite.js.find_edits`, or a cache)."""
     try:
-        return _rewrite_html(text, m, inject=inject, policy=policy, fast=m.opaque is None)
+        return _rewrite_html(text, m, inject=inject, policy=policy, fast=m.opaque is None, js=js)
     except Exception:
         return _inject_only(text, inject)
 

@@ -13,6 +13,9 @@ agree on every input.
   character reference but "&amp;" anywhere.
 - A style attribute is skipped when each "url(" holds a relative URL and no other "("
   follows an "l" or a "t" (image-set), with no backslash and no reference but "&amp;".
+- An event handler (`on*`) is skipped when its value holds none of the JavaScript
+  rewriter's trigger words (`rewrite.js.TRIGGERS`) and no character reference but
+  "&amp;"; a plain script's body likewise when it holds none of them.
 - integrity and http-equiv always stop it; so do special elements (raw text, script
   unless it is a plain one without an import map, svg, math, base).
 - Names are matched in lower case only (literal tries are several times faster than
@@ -26,6 +29,7 @@ import re
 from typing import Any
 
 from cobrowse.rewrite.attributes import URL_ATTRIBUTES
+from cobrowse.rewrite.js import TRIGGERS
 
 __all__ = ["skip_pattern"]
 
@@ -91,8 +95,24 @@ _NOT_IMPORTMAP = _value(
     r"""(?![^']*+(?i:importmap))[^']*+""",
     r"""(?![^\t\n\f\r >]*+(?i:importmap))[^\t\n\f\r >]++""",
 )
+# Text without any trigger word: runs of characters that start none, and such a
+# character where no trigger word starts. `extra`: characters that end the run.
+_FIRSTS = "".join(sorted({t[0] for t in TRIGGERS}))
+_TRIGGER_WORD = _trie(TRIGGERS)
+
+
+def _no_trigger(extra: str) -> str:
+    return rf"(?>[^{_FIRSTS}{extra}]++|(?!{_TRIGGER_WORD})[{_FIRSTS}])"
+
+
+_HANDLER_VALUE = _value(
+    rf"""(?:{_no_trigger('"&')}|&amp;)*+""",
+    rf"""(?:{_no_trigger("'&")}|&amp;)*+""",
+    r"(?:" + _no_trigger(r"\t\n\f\r >&") + r"|&amp;)++",
+)
+_SCRIPT_TEXT = _no_trigger("<")
 _LOWER_NAME = r"[^\t\n\f\r />A-Z][^\t\n\f\r /=>A-Z]*+"
-_OF_INTEREST = _trie((*_ALWAYS, *_CSS_NAMES, *_URL_NAMES, *_STRICT_NAMES)) + _ATTR_END
+_OF_INTEREST = rf"(?:{_trie((*_ALWAYS, *_CSS_NAMES, *_URL_NAMES, *_STRICT_NAMES))}{_ATTR_END}|on)"
 _STRICT_ATTRIBUTE = _trie(_STRICT_NAMES) + _ATTR_END
 _CSS_ATTRIBUTE = _trie(_CSS_NAMES) + _ATTR_END
 _URL_ATTRIBUTE = _trie(_URL_NAMES) + _ATTR_END
@@ -112,13 +132,14 @@ def skip_pattern(special_elements: tuple[str, ...]) -> re.Pattern[str]:
                 | (?={_CSS_ATTRIBUTE}){_LOWER_NAME}{_CSS_VALUE}
                 | (?={_URL_ATTRIBUTE}){_LOWER_NAME}{_URL_VALUE}
                 | (?={_STRICT_ATTRIBUTE}){_LOWER_NAME}{_STRICT_VALUE}
+                | (?=on){_LOWER_NAME}{_HANDLER_VALUE}
               )*+>
           | <script(?=[\t\n\f\r />])
               (?>[\t\n\f\r /]++
                 | type(?={_ATTR_END}){_NOT_IMPORTMAP}
                 | (?!{_OF_INTEREST}|type{_ATTR_END}){_LOWER_NAME}{_ANY_VALUE}
                 | (?={_URL_ATTRIBUTE}){_LOWER_NAME}{_URL_VALUE}
-              )*+>(?>[^<]++|<(?!/[sS][cC][rR][iI][pP][tT][\t\n\f\r />]|!--))*+
+              )*+>(?>{_SCRIPT_TEXT}|<(?!/[sS][cC][rR][iI][pP][tT][\t\n\f\r />]|!--))*+
               (?=</[sS][cC][rR][iI][pP][tT][\t\n\f\r />])
           | <!--(?>>|->|[\s\S]*?--!?>)
           | <[!?](?!--)[^>]*+>

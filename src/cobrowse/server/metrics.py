@@ -12,6 +12,7 @@ the relay's own counts are plain numbers, turned into series only when scraped):
     error(kind)                            e.g. "internal", "protocol_bad_message"
     join(outcome)                          each POST /api/v1/join, by outcome
     proxy_request(status), proxy_upstream(seconds)
+    js_rewrite(outcome)                    each script the proxy meant to rewrite, by outcome
 
 Computed at scrape time from callbacks: sessions by state, replay buffer bytes.
 """
@@ -34,7 +35,15 @@ from prometheus_client.metrics_core import (
 
 from cobrowse.core.session import State
 
-__all__ = ["CONTENT_TYPE", "ERROR_KINDS", "JOIN_OUTCOMES", "Direction", "Metrics"]
+__all__ = [
+    "CONTENT_TYPE",
+    "ERROR_KINDS",
+    "JOIN_OUTCOMES",
+    "JS_REWRITE_OUTCOMES",
+    "Direction",
+    "JsRewriteOutcome",
+    "Metrics",
+]
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 
@@ -52,6 +61,15 @@ JOIN_OUTCOMES: Final[tuple[JoinOutcome, ...]] = (
     "paused",  # too many wrong PINs from everyone: joining is paused (429)
     "not_signed_in",  # no agent sign-in (401)
     "cross_origin",  # called from another origin than the console (403)
+)
+
+JsRewriteOutcome = Literal["rewritten", "unchanged", "unparsed", "too_large", "cached"]
+JS_REWRITE_OUTCOMES: Final[tuple[JsRewriteOutcome, ...]] = (
+    "rewritten",  # parsed now, and edited
+    "unchanged",  # parsed now (or not at all: no trigger word), nothing to edit
+    "unparsed",  # tree-sitter found syntax errors: served as it came
+    "too_large",  # above proxy.max_script_rewrite_bytes: served as it came, never parsed
+    "cached",  # the edit list came from the cache (parsed before, or by a concurrent request)
 )
 
 # Kinds counted from the start (shown as 0); others may be added by the code that
@@ -192,7 +210,14 @@ class Metrics:
             ["kind"],
             registry=reg,
         )
+        self.js_rewrites = Counter(
+            "cobrowse_js_rewrite",
+            "Scripts (external, inline, handlers) the proxy meant to rewrite, by outcome.",
+            ["outcome"],
+            registry=reg,
+        )
         self._joins = {o: self.joins.labels(outcome=o) for o in JOIN_OUTCOMES}
+        self._js = {o: self.js_rewrites.labels(outcome=o) for o in JS_REWRITE_OUTCOMES}
         for kind in ERROR_KINDS:
             self.errors.labels(kind=kind)
 
@@ -224,6 +249,9 @@ class Metrics:
 
     def proxy_upstream(self, seconds: float) -> None:
         self.upstream.observe(seconds)
+
+    def js_rewrite(self, outcome: JsRewriteOutcome) -> None:
+        self._js[outcome].inc()
 
     # --- reading ------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Thin I/O around the pure rewriters: who may use the host, the upstream request
 through the checked resolver and the session's cookie jar (or none), and the response,
-rewritten (HTML, CSS) or streamed (everything else), under a Content-Security-Policy
+rewritten (HTML, CSS, scripts) or streamed (everything else), under a Content-Security-Policy
 that keeps every request of the page on proxy hosts. Origins that are not allowed get
 hosts too, which never serve a page: see docs/proxy.md.
 """
@@ -31,21 +31,27 @@ from cobrowse.core.session import State
 from cobrowse.rewrite.csp import ProxyPolicy, own_policy
 from cobrowse.rewrite.css import rewrite_css
 from cobrowse.rewrite.encoding import (
+    bom,
     css_encoding,
     decode,
     html_encoding,
+    script_encoding,
     utf8_charset_rule,
     utf8_declared,
 )
 from cobrowse.rewrite.headers import (
     content_kind,
+    fetch_dest,
     is_navigation,
     request_headers,
     response_headers,
 )
 from cobrowse.rewrite.html import rewrite_html
+from cobrowse.rewrite.js import apply_edits
 from cobrowse.rewrite.urls import UrlMap, origin_of, rewrite_url
+from cobrowse.rewrite.worker_prelude import WORKER_DESTS, with_prelude, worker_prelude
 from cobrowse.server.context import STATIC_DIR, Context
+from cobrowse.server.js_cache import JsCache, etag_of
 from cobrowse.server.proxy_http import (
     OWN_HEADERS,
     ProxyError,
@@ -67,6 +73,7 @@ from cobrowse.server.upstream import SessionCookieJar, check_literal_host, docum
 
 __all__ = ["COOKIE", "PREFIX", "Proxy", "ProxyError"]
 
+
 log = logging.getLogger("cobrowse.proxy")
 
 COOKIE = "cobrowse_proxy"
@@ -83,6 +90,12 @@ class Proxy:
         self.ctx = ctx
         self.state = ctx.proxy
         self.runtime_files = RuntimeFiles(STATIC_DIR / "dist")
+        limits = ctx.config.proxy
+        self.js = JsCache(
+            max_bytes=limits.js_cache_bytes,
+            max_script_bytes=limits.max_script_rewrite_bytes,
+            metrics=ctx.metrics,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -477,7 +490,8 @@ class Proxy:
         await self._count_redirect(target.session_id, upstream.status)
         raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in upstream.raw_headers]
         content_type = upstream.headers.get("content-type", "")
-        kind = content_kind(content_type, upstream.url.path)
+        dest = fetch_dest(header_list(scope))
+        kind = content_kind(content_type, upstream.url.path, dest)
         if scope["method"] == "HEAD" or upstream.status in (204, 304):
             kind = "other"
         if kind == "html" and not credentialed:
@@ -502,7 +516,9 @@ class Proxy:
                 # Headers first: the site's policy may give origins hosts the config lists.
                 headers = response_headers(raw, m, body_rewritten=True, policy=site_policy)
                 if kind == "html":
-                    out = rewrite_html(text, body_map, inject=INJECT_MARK, policy=site_policy)
+                    out = rewrite_html(
+                        text, body_map, inject=INJECT_MARK, policy=site_policy, js=self.js.lookup
+                    )
                     return headers, out
                 return headers, rewrite_css(text, body_map)
 
@@ -531,6 +547,18 @@ class Proxy:
                 await self.state.put_asset(target.session_id, target.label, path, asset)
             await respond(send, upstream.status, self._secure(headers, policy), body)
             return
+        read: list[bytes] = []
+        if kind == "js":
+            script = await self._read_script(upstream, read)
+            if script is not None:
+                prelude = None
+                if dest in WORKER_DESTS:  # no runtime there: the prelude defines __cobrowse$
+                    go = self.state.hosts.origin(target.label) + GO_PATH
+                    prelude = worker_prelude(hosts.origins(), go)
+                await self._script(
+                    send, upstream, script, hosts, m, raw, policy, site_policy, prelude=prelude
+                )
+                return
         headers = await self._settled(
             hosts, lambda: response_headers(raw, m, body_rewritten=False, policy=site_policy)
         )
@@ -544,6 +572,11 @@ class Proxy:
         keep = upstream.status == 200 and cacheable(content_type)
         kept: list[bytes] = []
         kept_size = 0
+        for chunk in read:  # what was read of a script found too large to rewrite
+            kept_size += len(chunk)
+            if keep:
+                kept.append(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
         async for chunk in upstream.content.iter_chunked(64 * 1024):
             if keep:
                 kept_size += len(chunk)
@@ -556,6 +589,73 @@ class Proxy:
         if keep:
             asset = Asset(content_type, b"".join(kept))
             await self.state.put_asset(target.session_id, target.label, path, asset)
+
+    async def _read_script(
+        self, upstream: aiohttp.ClientResponse, read: list[bytes]
+    ) -> bytes | None:
+        """A script's body, or None (counted `too_large`) when it is larger than
+        proxy.max_script_rewrite_bytes: then `read` holds what was read of it, and the
+        rest streams on."""
+        limit = self.ctx.config.proxy.max_script_rewrite_bytes
+        if (upstream.content_length or 0) > limit:
+            self.ctx.metrics.js_rewrite("too_large")
+            return None
+        size = 0
+        async for chunk in upstream.content.iter_chunked(64 * 1024):
+            read.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                self.ctx.metrics.js_rewrite("too_large")
+                return None
+        return b"".join(read)
+
+    async def _script(
+        self,
+        send: Send,
+        upstream: aiohttp.ClientResponse,
+        data: bytes,
+        hosts: SessionHosts,
+        m: UrlMap,
+        raw: list[tuple[str, str]],
+        policy: ProxyPolicy,
+        site_policy: ProxyPolicy | None,
+        *,
+        prelude: bytes | None = None,
+    ) -> None:
+        """A script the page runs (docs/js-rewriting.md): its edits from the cache, its
+        absolute static import specifiers mapped for this session, then spliced. UTF-8
+        unless a byte order mark or the header's charset says otherwise (then served as
+        UTF-8, labelled so). `prelude`: a worker's `__cobrowse$`, put first in any
+        script that parsed (rewritten or not: a script it imports may need it)."""
+        content_type = upstream.headers.get("content-type", "")
+        encoding = script_encoding(data, content_type)
+        transcoded = encoding != "utf-8" or bom(data) is not None
+        source = decode(data, encoding).encode() if transcoded else data
+        edits = await self.js.edits(source, "script")
+        # Specifiers resolve against the script's own URL, to absolute proxy URLs.
+        specifiers = dataclasses.replace(m, absolute=True)
+
+        def rewrite() -> tuple[list[tuple[str, str]], bytes | None]:
+            headers = response_headers(raw, m, body_rewritten=True, policy=site_policy)
+            if edits is None or edits.status != "rewritten":
+                return headers, None
+            return headers, apply_edits(source, edits, lambda u: rewrite_url(u, specifiers))
+
+        headers, out = await self._settled(hosts, rewrite)
+        if prelude is not None and edits is not None and edits.status != "unparsed":
+            out = with_prelude(source if out is None else out, prelude)
+        body = source if out is None else out
+        dropped = {"content-length"} | ({"etag"} if out is not None else set())
+        if transcoded:
+            dropped.add("content-type")
+        headers = [(k, v) for k, v in headers if k.lower() not in dropped]
+        if transcoded:
+            mime = content_type.split(";", 1)[0].strip() or "text/javascript"
+            headers.append(("content-type", f"{mime}; charset=utf-8"))
+        if out is not None:
+            headers.append(("etag", etag_of(body)))
+        headers.append(("content-length", str(len(body))))
+        await respond(send, upstream.status, self._secure(headers, policy), body)
 
     async def _count_redirect(self, session_id: str, status: int) -> None:
         """A clear page instead of the browser's own error for a redirect loop."""

@@ -39,6 +39,18 @@ function isNode(value: unknown): value is N {
   return typeof value === 'object' && value !== null && typeof (value as N).type === 'string';
 }
 
+/** A call of `__cobrowse$.<fn>` (any of the rules' functions without `fn`). */
+function ownCall(node: unknown, fn?: string): boolean {
+  if (!isNode(node) || node.type !== 'CallExpression') return false;
+  const callee = node.callee as N;
+  if (callee.type !== 'MemberExpression' || callee.computed) return false;
+  const object = callee.object as N;
+  const property = callee.property as N;
+  if (object.type !== 'Identifier' || object.name !== H || property.type !== 'Identifier') return false;
+  const name = property.name as string;
+  return fn === undefined ? 'wasieup'.includes(name) && name.length === 1 : name === fn;
+}
+
 function isName(node: unknown, names: Set<string> = NAMES): boolean {
   return isNode(node) && node.type === 'Identifier' && names.has(node.name as string);
 }
@@ -128,6 +140,13 @@ class Rewriter {
       case 'UpdateExpression':
         this.target(node.argument);
         return;
+      case 'UnaryExpression':
+        // `typeof top` must not throw where `top` is undeclared (workers); `delete X.top`
+        // deletes, it does not read.
+        if (node.operator === 'typeof' && isNode(node.argument) && node.argument.type === 'Identifier') return;
+        if (node.operator === 'delete') this.target(node.argument);
+        else this.visit(node.argument);
+        return;
       case 'CallExpression':
         this.call(node);
         return;
@@ -136,7 +155,8 @@ class Rewriter {
         this.visit(node.arguments);
         return;
       case 'ImportExpression':
-        this.edits.wrap((node.source as N).start, (node.source as N).end, `${H}.i(`, ')');
+        if (!ownCall(node.source, 'i'))
+          this.edits.wrap((node.source as N).start, (node.source as N).end, `${H}.i(`, ')');
         this.visit(node.source);
         this.visit(node.options);
         return;
@@ -236,7 +256,7 @@ class Rewriter {
     const left = node.left as N;
     const right = node.right as N;
     if (node.operator === '=' && left.type === 'Identifier' && left.name === 'location') {
-      this.edits.wrap(right.start, right.end, `${H}.a(location, `, ')');
+      if (!ownCall(right, 'a')) this.edits.wrap(right.start, right.end, `${H}.a(location, `, ')');
       this.visit(right);
       return;
     }
@@ -266,9 +286,15 @@ class Rewriter {
   private call(node: N): void {
     const callee = node.callee as N;
     const args = node.arguments as N[];
+    if (ownCall(node)) {
+      // Already rewritten: its arguments are not wrapped again (what is inside them is).
+      for (const arg of args) this.unwrapped(arg);
+      return;
+    }
     if (callee.type === 'Identifier' && callee.name === 'eval') {
       const first = args[0];
-      if (first && first.type !== 'SpreadElement') this.edits.wrap(first.start, first.end, `${H}.e(`, ')');
+      if (first && first.type !== 'SpreadElement' && !ownCall(first, 'e'))
+        this.edits.wrap(first.start, first.end, `${H}.e(`, ')');
       this.visit(args);
       return;
     }
@@ -291,8 +317,26 @@ class Rewriter {
         return;
       }
     }
-    this.visit(callee);
+    if (callee.type === 'MemberExpression' && !callee.computed && isName(callee.property)) {
+      // A method call (`$(el).parent()`, `stack.top()`): `this` must stay.
+      this.visit(callee.object);
+    } else this.visit(callee);
     this.visit(args);
+  }
+
+  /** An argument of a `__cobrowse$` call: visited inside, never wrapped itself. */
+  private unwrapped(node: N): void {
+    if (node.type === 'Identifier') return;
+    if (node.type === 'MemberExpression') {
+      this.visit(node.object);
+      if (node.computed) this.visit(node.property);
+      return;
+    }
+    if (node.type === 'ChainExpression') {
+      this.unwrapped(node.expression as N);
+      return;
+    }
+    this.visit(node);
   }
 
   private property(node: N): void {

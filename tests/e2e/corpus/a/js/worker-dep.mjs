@@ -1,0 +1,1 @@
+export function where() { return "module at " + self.location.href; }

@@ -1,0 +1,1 @@
+function libName() { return "lib at " + location.pathname; }
