@@ -500,13 +500,6 @@ KNOWN_BROKEN: dict[str, str] = {
         "module loading; an injected import map could), so the browser fetches site B's "
         "module directly, bypassing the proxy, and B's CORS refuses the proxy origin"
     ),
-    "cookie-race": (
-        "a document.cookie write reaches the session's jar asynchronously (the runtime "
-        "POSTs it to /__cobrowse/cookie with fetch, web/src/runtime/patches/cookie.ts), so "
-        "a request the page sends right after the write can reach the upstream before the "
-        "jar has the cookie; measured: the server missed the new cookie in 5-25% of "
-        "rounds (directly, never); the page runs 200 rounds so that it always shows"
-    ),
     "frames-postmessage": (
         "postMessage with an explicit targetOrigin across origins: "
         "`frame.contentWindow.postMessage(msg, '<site B>')` and "
