@@ -444,6 +444,14 @@ def cookie_race(run: Run) -> dict[str, Any]:
     return texts(run.page, "#result")
 
 
+def cookie_result(run: Run) -> dict[str, Any]:
+    return texts(run.page, "#result")
+
+
+def cookie_store(run: Run) -> dict[str, Any]:
+    return texts(run.page, "#result", "#events")
+
+
 def storage(run: Run) -> dict[str, Any]:
     page = run.page
     first = texts(page, "#local", "#session")
@@ -483,6 +491,10 @@ CASES: dict[str, Case] = {
     "cookie": Case("/cookie.html", cookie, 'body[data-done="1"]'),
     "cookie-delete": Case("/cookie-delete.html", cookie_delete, "body[data-done]"),
     "cookie-race": Case("/cookie-race.html", cookie_race, "body[data-done]"),
+    "cookie-fetch": Case("/cookie-fetch.html", cookie_result, "body[data-done]"),
+    "cookie-image": Case("/cookie-image.html", cookie_result, "body[data-done]"),
+    "cookie-store": Case("/cookie-store.html", cookie_store, "body[data-done]"),
+    "cookie-httponly": Case("/cookie-httponly.html", cookie_result, "body[data-done]"),
     "storage": Case("/storage.html", storage, 'body[data-done="1"]'),
 }
 
