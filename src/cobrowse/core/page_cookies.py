@@ -192,6 +192,8 @@ def decode_mirror(native: Mapping[str, str]) -> list[MirrorEntry] | None:
     payload = "".join(parts)
     try:
         raw = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        if not isinstance(raw, list):
+            return None
         return [
             MirrorEntry(
                 name=str(n),

@@ -150,7 +150,8 @@ export function applySet(
   if (cookie.domain !== null && !domainMatches(page.hostname, cookie.domain)) return unchanged;
   if (cookie.secure && page.protocol !== 'https:' && !isLocalhost(page.hostname)) return unchanged;
   const path = cookie.path ?? defaultPath(page.pathname);
-  const domain = cookie.domain === null || cookie.domain === page.hostname.toLowerCase() ? null : cookie.domain;
+  // An explicit Domain makes a domain cookie (host-only on an IP address, as the server).
+  const domain = cookie.domain === null || /^[\d.]+$|:/.test(page.hostname) ? null : cookie.domain;
   const same = (e: CookieEntry): boolean => e.name === cookie.name && (e.path === null || e.path === path);
   const at = entries.findIndex(same);
   const rest = entries.filter((e) => !same(e));
