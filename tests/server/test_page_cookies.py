@@ -167,3 +167,19 @@ def test_the_post_fallback(browser: Browser) -> None:
     assert r.status_code == 400 and "HttpOnly" in r.text
     assert ov.post("/__cobrowse/cookie", content=b"[1]").status_code == 400
     assert "h" not in ov.get("/echo").json()["cookies"]
+
+
+def test_a_write_posted_at_pagehide_is_applied_once(browser: Browser) -> None:
+    """The runtime posts a write still waiting when the page goes, under its cookie's
+    name; a request that carried the same write as well does not apply it again."""
+    pending = write(5, "last=1; Path=/")
+    name = pending.split("=", 1)[0]
+    cookie = f"cobrowse_proxy={browser.ov.cookie}; {pending}"
+    r = browser.ov.post(
+        "/__cobrowse/cookie",
+        json={"cookie": "last=1; Path=/", "path": "/", "name": name},
+        headers={"Cookie": cookie},
+    )
+    assert r.status_code == 204 and "Max-Age=0" in set_cookies(r)[name]
+    browser.get("/echo", write(6, "last=2; Path=/"))
+    assert browser.get("/echo", pending).json()["cookies"]["last"] == "2"

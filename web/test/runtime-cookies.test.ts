@@ -278,7 +278,9 @@ function fakePage(initial: Record<string, string>, keep = true) {
   });
   const posted: string[] = [];
   const doc = new FakeDocument();
+  const listeners = new Map<string, () => void>();
   const win = {
+    addEventListener: (type: string, fn: () => void) => listeners.set(type, fn),
     Document: FakeDocument,
     document: doc,
     location: { href: 'http://p1.cobrowse.localhost/forms/apply/step1', origin: 'http://p1.cobrowse.localhost' },
@@ -294,7 +296,7 @@ function fakePage(initial: Record<string, string>, keep = true) {
     win,
   } as unknown as RuntimeContext;
   patchCookie(ctx, fetchStub);
-  return { jar, doc: doc as unknown as { cookie: string }, written, posted };
+  return { jar, doc: doc as unknown as { cookie: string }, written, posted, listeners };
 }
 
 describe('patchCookie over a fake cookie store', () => {
@@ -323,6 +325,15 @@ describe('patchCookie over a fake cookie store', () => {
     // The server applied them: the mirror has them, the writes are cleared.
     for (const w of pendingWrites(page.jar)) page.jar.delete(w.name);
     expect(page.doc.cookie).toBe('');
+  });
+  it('posts the writes still waiting when the page goes', () => {
+    const page = fakePage(mirrorOf(0));
+    page.doc.cookie = 'last=1; path=/';
+    const [pending] = pendingWrites(page.jar);
+    page.listeners.get('pagehide')?.();
+    expect(page.posted.map((b) => JSON.parse(b) as unknown)).toEqual([
+      { cookie: 'last=1; path=/', path: '/forms/apply/step1', name: pending?.name },
+    ]);
   });
   it('posts what the browser does not keep', () => {
     const page = fakePage(mirrorOf(0));

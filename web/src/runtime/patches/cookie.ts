@@ -12,7 +12,7 @@
  *   one the browser does not keep, goes by `POST /__cobrowse/cookie` instead (fetch
  *   keepalive), and so does every write when the page came without the mirror (a browser
  *   that keeps no cookies for the proxy host): then the view is the config's snapshot
- *   plus this page's own writes, as before.
+ *   plus this page's own writes. Writes still waiting at `pagehide` are posted too.
  */
 import type { RuntimeContext } from '../context';
 import {
@@ -62,8 +62,8 @@ export function patchCookie(ctx: RuntimeContext, nativeFetch: typeof fetch | nul
   let memo: { raw: string; entries: CookieEntry[] } | null = null;
   let seq = 0;
 
-  const post = (text: string, name: string | null): void => {
-    const body = JSON.stringify({ cookie: text, path: attempt(pathname, '/'), name });
+  const post = (text: string, name: string | null, path?: string): void => {
+    const body = JSON.stringify({ cookie: text, path: path ?? attempt(pathname, '/'), name });
     const item = { text, url: upstreamHref() };
     try {
       if (nativeFetch) {
@@ -143,6 +143,20 @@ export function patchCookie(ctx: RuntimeContext, nativeFetch: typeof fetch | nul
       return true;
     },
   };
+
+  // A write still waiting when the page goes (the overlay closed, no request after it)
+  // goes by POST, under its name: applied once, whichever of the two arrives first.
+  if (viaNative) {
+    attempt(
+      () =>
+        win.addEventListener('pagehide', () => {
+          attempt(() => {
+            for (const w of pendingWrites(parseNative(readNative()))) post(w.text, w.name, w.path);
+          }, undefined);
+        }),
+      undefined,
+    );
+  }
 
   try {
     Object.defineProperty(found.owner, 'cookie', {
