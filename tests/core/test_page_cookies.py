@@ -24,6 +24,7 @@ from cobrowse.core.page_cookies import (
     parse_script_cookie,
     read_writes,
     visible_entries,
+    write_token,
 )
 
 GOLDEN = json.loads(
@@ -46,8 +47,9 @@ def test_the_mirror_golden(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", GOLDEN["writes"], ids=lambda c: c["text"][:12])
 def test_the_writes_golden(case: dict[str, Any]) -> None:
-    assert f"{escape_write(case['path'])}|{escape_write(case['text'])}" == case["value"]
-    writes, refused = read_writes({"__cobrowse_w1_a": case["value"]})
+    value = f"{case['token']}|{escape_write(case['path'])}|{escape_write(case['text'])}"
+    assert value == case["value"]
+    writes, refused = read_writes({"__cobrowse_w1_a": case["value"]}, token=case["token"])
     assert refused == [] and [(w.path, w.text) for w in writes] == [(case["path"], case["text"])]
 
 
@@ -129,15 +131,28 @@ def test_native_cookies_are_read_leniently() -> None:
 
 def test_read_writes_orders_and_refuses() -> None:
     native = {
-        "__cobrowse_w10_b": "%2F|b%3D1",
-        "__cobrowse_w2_a": "%2F|a%3D1",
+        "__cobrowse_w10_b": "t1|%2F|b%3D1",
+        "__cobrowse_w2_a": "t1|%2F|a%3D1",
         "__cobrowse_w3_c": "no-bar",
+        "__cobrowse_w4_d": "t2|%2F|d%3D1",
         "__cobrowse_js0": "g.1.W10",
-        "__cobrowse_wnope": "%2F|x",
+        "__cobrowse_wnope": "t1|%2F|x",
     }
-    writes, refused = read_writes(native)
+    writes, refused = read_writes(native, token="t1")
     assert [(w.seq, w.text) for w in writes] == [(2, "a=1"), (10, "b=1")]
-    assert sorted(r.cookie_name for r in refused) == ["__cobrowse_w3_c", "__cobrowse_wnope"]
+    assert {r.cookie_name: r.reason for r in refused} == {
+        "__cobrowse_w3_c": "not this host's write token",
+        "__cobrowse_w4_d": "not this host's write token",
+        "__cobrowse_wnope": "not a write cookie's name",
+    }
+
+
+def test_write_tokens_are_per_host() -> None:
+    a = write_token(b"k", session_id="s1", label="pa")
+    assert a == write_token(b"k", session_id="s1", label="pa") and len(a) == 24
+    assert a != write_token(b"k", session_id="s1", label="pb")
+    assert a != write_token(b"k", session_id="s2", label="pa")
+    assert a != write_token(b"other", session_id="s1", label="pa")
 
 
 @pytest.mark.parametrize(

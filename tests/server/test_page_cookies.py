@@ -38,7 +38,8 @@ def mirror_of(r: Any) -> dict[str, str]:
 
 
 def write(seq: int, text: str, path: str = "/") -> str:
-    return f"__cobrowse_w{seq}_ab12={escape_write(path)}|{escape_write(text)}"
+    """A write cookie as the runtime records it; TOKEN stands for the host's token."""
+    return f"__cobrowse_w{seq}_ab12=TOKEN|{escape_write(path)}|{escape_write(text)}"
 
 
 class Browser:
@@ -47,10 +48,15 @@ class Browser:
     def __init__(self, ov: Overlay) -> None:
         self.ov = ov
         self.native: dict[str, str] = {}
+        self.token = config_of(ov.get("/", headers=NAV).text)["cookie_token"]
+
+    def sub(self, cookie: str) -> str:
+        return cookie.replace("TOKEN", self.token)
 
     def get(self, path: str, *extra: str, nav: bool = False) -> Any:
         mine = [f"{k}={v}" for k, v in self.native.items()]
         cookies = [f"cobrowse_proxy={self.ov.cookie}", *mine]
+        extra = tuple(self.sub(c) for c in extra)
         headers = {"Cookie": "; ".join([*cookies, *extra]), **(NAV if nav else LOAD)}
         r = self.ov.server.client.get(self.ov.origin + path, headers=headers)
         for name, line in set_cookies(r).items():
@@ -119,11 +125,13 @@ def test_a_write_is_applied_once(browser: Browser) -> None:
         (write(1, "bad name=1"), "not a cookie name"),
         (write(1, "__cobrowse_js0=forged"), "our own name"),
         (write(1, "x=" + "y" * 5000), "too long"),
-        ("__cobrowse_w1_ab12=%2F|%FF%FE", "not UTF-8"),
-        ("__cobrowse_w1_ab12=no-bar", "no path"),
-        ("__cobrowse_w1_ab12=relative|a%3D1", "a relative path"),
-        ("__cobrowse_wx_ab12=%2F|a%3D1", "a bad name"),
-        ("__cobrowse_w1_AB=%2F|a%3D1", "a bad id"),
+        ("__cobrowse_w1_ab12=TOKEN|%2F|%FF%FE", "not UTF-8"),
+        ("__cobrowse_w1_ab12=TOKEN|no-bar", "no path"),
+        ("__cobrowse_w1_ab12=TOKEN|relative|a%3D1", "a relative path"),
+        ("__cobrowse_wx_ab12=TOKEN|%2F|a%3D1", "a bad name"),
+        ("__cobrowse_w1_AB=TOKEN|%2F|a%3D1", "a bad id"),
+        ("__cobrowse_w1_ab12=%2F|a%3D1", "no token"),
+        ("__cobrowse_w1_ab12=0123456789abcdef01234567|%2F|a%3D1", "another host's token"),
     ],
 )
 def test_forged_writes_change_nothing(browser: Browser, cookie: str, why: str) -> None:
@@ -150,7 +158,7 @@ def test_without_the_credential_nothing_is_applied_or_mirrored(
     r = proxy_server.client.get(
         browser.ov.origin + "/echo", headers={"Cookie": write(1, "x=1; Path=/"), **LOAD}
     )
-    assert r.json()["cookies"] == {} and "set-cookie" not in r.headers
+    assert r.json()["cookies"] == {} and "set-cookie" not in r.headers  # TOKEN unread
     assert "x" not in browser.get("/echo").json()["cookies"]
 
 
@@ -174,7 +182,7 @@ def test_a_write_posted_at_pagehide_is_applied_once(browser: Browser) -> None:
     name; a request that carried the same write as well does not apply it again."""
     pending = write(5, "last=1; Path=/")
     name = pending.split("=", 1)[0]
-    cookie = f"cobrowse_proxy={browser.ov.cookie}; {pending}"
+    cookie = f"cobrowse_proxy={browser.ov.cookie}; {browser.sub(pending)}"
     r = browser.ov.post(
         "/__cobrowse/cookie",
         json={"cookie": "last=1; Path=/", "path": "/", "name": name},

@@ -137,7 +137,7 @@ import type { RuntimeContext } from '../src/runtime/context';
 
 interface Golden {
   mirror: Array<{ entries: unknown[][]; cookies: Record<string, string> }>;
-  writes: Array<{ path: string; text: string; value: string }>;
+  writes: Array<{ token: string; path: string; text: string; value: string }>;
 }
 const GOLDEN = JSON.parse(
   readFileSync(join(__dirname, '..', '..', 'tests', 'fixtures', 'cookies', 'golden.json'), 'utf-8'),
@@ -161,7 +161,7 @@ describe('the golden fixtures shared with the server', () => {
     expect(decodeMirror(new Map(Object.entries(c.cookies)))).toEqual(c.entries.map(asEntry));
   });
   it.each(GOLDEN.writes.map((c) => [c.text, c] as const))('encodes the write %s', (_t, c) => {
-    expect(encodeWrite(c.path, c.text)).toBe(c.value);
+    expect(encodeWrite(c.token, c.path, c.text)).toBe(c.value);
     expect(pendingWrites(new Map([['__cobrowse_w1_a', c.value]]))).toEqual([
       { name: '__cobrowse_w1_a', seq: 1, path: c.path, text: c.text },
     ]);
@@ -189,11 +189,11 @@ describe('native cookies', () => {
   });
   it('orders pending writes and skips unreadable ones', () => {
     const native = new Map([
-      ['__cobrowse_w10_b', '%2F|b%3D1'],
-      ['__cobrowse_w2_a', '%2F|a%3D1'],
+      ['__cobrowse_w10_b', 't|%2F|b%3D1'],
+      ['__cobrowse_w2_a', 't|%2F|a%3D1'],
       ['__cobrowse_w3_c', 'no-bar'],
-      ['__cobrowse_w4_d', '%2F|%E0%A4'],
-      ['__cobrowse_wx', '%2F|x'],
+      ['__cobrowse_w4_d', 't|%2F|%E0%A4'],
+      ['__cobrowse_wx', 't|%2F|x'],
     ]);
     expect(pendingWrites(native).map((w) => [w.seq, w.text])).toEqual([
       [2, 'a=1'],
@@ -201,7 +201,7 @@ describe('native cookies', () => {
     ]);
   });
   it('escapes lone surrogates as unwritable', () => {
-    expect(encodeWrite('/', 'a=\ud800')).toBeNull();
+    expect(encodeWrite('ab', '/', 'a=\ud800')).toBeNull();
   });
   it('names the cookie a write replaces', () => {
     expect(writeIdentity('a=1', '/forms/x', NOW)).toBe(writeIdentity('a=2; Path=/forms', '/', NOW));
@@ -291,7 +291,7 @@ function fakePage(initial: Record<string, string>, keep = true) {
     return Promise.resolve(new Response(null, { status: 204 }));
   }) as unknown as typeof fetch;
   const ctx = {
-    cfg: { cookies: 'snap=1', upstreamOrigin: 'https://www.site.example' },
+    cfg: { cookies: 'snap=1', cookieToken: 'c0ffee', upstreamOrigin: 'https://www.site.example' },
     map: { toUpstream: (u: string) => u.replace('http://p1.cobrowse.localhost', 'https://www.site.example') },
     win,
   } as unknown as RuntimeContext;
@@ -314,7 +314,7 @@ describe('patchCookie over a fake cookie store', () => {
     expect(page.doc.cookie).toBe('theme=blue');
     const pending = pendingWrites(page.jar);
     expect(pending.map((w) => [w.path, w.text])).toEqual([['/forms/apply/step1', 'theme=blue; path=/']]);
-    expect(page.written.at(-1)).toMatch(/^__cobrowse_w1_[a-z0-9]+=.*; Path=\/; Secure; SameSite=None; Partitioned$/);
+    expect(page.written.at(-1)).toMatch(/^__cobrowse_w1_[a-z0-9]+=c0ffee\|.*; Path=\/; Secure; SameSite=None; Partitioned$/);
     page.doc.cookie = 'theme=red; path=/';
     page.doc.cookie = 'other=1';
     expect(pendingWrites(page.jar).map((w) => w.text)).toEqual(['theme=red; path=/', 'other=1']);

@@ -13,10 +13,13 @@ holds only the proxy's. So that a page sees its cookies synchronously and cohere
   decodes it, filters by the document's path and by expiry, and hides every
   `__cobrowse_` cookie from the page.
 - **writes**, `__cobrowse_w<seq>_<id>`: a `document.cookie` (or `cookieStore`) write,
-  recorded by the runtime at once as `<path>|<text>` (the page's upstream path and the
-  assignment, each percent-escaped), which the browser attaches to the very next
-  request; the server applies it to the jar before forwarding (`read_writes`,
-  `parse_script_cookie`, `may_write`) and clears it.
+  recorded by the runtime at once as `<token>|<path>|<text>` (the host's write token
+  from the runtime's config, the page's upstream path and the assignment, each
+  percent-escaped), which the browser attaches to the very next request; the server
+  applies it to the jar before forwarding (`read_writes`, `parse_script_cookie`,
+  `may_write`) and clears it. The token (`write_token`: a MAC of the session and the
+  label) is only in that host's pages, so a page of another proxy host, which could set
+  a cookie for the whole proxy domain, cannot write into this host's jar.
 
 Everything a page writes is its word: a write is applied only if a script on that page
 could have made it (no HttpOnly, a Domain that matches, Secure only on a secure page,
@@ -30,6 +33,7 @@ import base64
 import datetime
 import email.utils
 import hashlib
+import hmac
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -251,9 +255,15 @@ def escape_write(text: str) -> str:
     return quote(text, safe="!#$&'()*+,-./:<=>?@[]^_`{}~")
 
 
-def read_writes(native: Mapping[str, str]) -> tuple[list[PageWrite], list[Refused]]:
+def write_token(key: bytes, *, session_id: str, label: str) -> str:
+    """The token a proxy host's write cookies carry (in its pages' runtime config)."""
+    message = f"page-cookie-writes\x00{session_id}\x00{label}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:24]
+
+
+def read_writes(native: Mapping[str, str], *, token: str) -> tuple[list[PageWrite], list[Refused]]:
     """The pending writes among a request's native cookies, oldest first, and those
-    that cannot be read."""
+    that cannot be read or do not carry this host's `token`."""
     writes: list[PageWrite] = []
     refused: list[Refused] = []
     names = [n for n in native if n.startswith(WRITE_PREFIX)]
@@ -268,15 +278,19 @@ def read_writes(native: Mapping[str, str]) -> tuple[list[PageWrite], list[Refuse
         if len(value) > MAX_WRITE_VALUE:
             refused.append(Refused(name, "too long"))
             continue
-        path, bar, text = value.partition("|")
+        parts = value.split("|", 2)
+        if len(parts) != 3 or not hmac.compare_digest(parts[0].encode(), token.encode()):
+            refused.append(Refused(name, "not this host's write token"))
+            continue
+        _, path, text = parts
         try:
             path = unquote(path, errors="strict")
             text = unquote(text, errors="strict")
         except UnicodeDecodeError:
             refused.append(Refused(name, "not UTF-8"))
             continue
-        if not bar or not path.startswith("/"):
-            refused.append(Refused(name, "expected <path>|<cookie>"))
+        if not path.startswith("/"):
+            refused.append(Refused(name, "expected <token>|<path>|<cookie>"))
             continue
         writes.append(PageWrite(name, int(m.group(1)), path, text))
     writes.sort(key=lambda w: (w.seq, w.cookie_name))

@@ -25,6 +25,7 @@ from yarl import URL
 from cobrowse.core.asset_ids import ASSET_PATH
 from cobrowse.core.netcheck import AddressRefused
 from cobrowse.core.outside import lang_of, outside_page
+from cobrowse.core.page_cookies import write_token
 from cobrowse.core.proxy_hosts import GO_PATH, SessionHosts, Target
 from cobrowse.core.session import State
 from cobrowse.rewrite.csp import ProxyPolicy, own_policy
@@ -49,6 +50,7 @@ from cobrowse.server.proxy_cookies import (
     AppliedWrites,
     apply_text,
     apply_writes,
+    derive_write_key,
     mirror_headers,
     request_native,
     with_headers,
@@ -90,6 +92,7 @@ class Proxy:
         self.ctx = ctx
         self.state = ctx.proxy
         self.applied = AppliedWrites()  # page cookie writes applied on this node
+        self.write_key = derive_write_key(ctx.link_secret)  # the same on every node
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -433,6 +436,7 @@ class Proxy:
                 native,
                 session_id=target.session_id,
                 origin=target.upstream_origin,
+                token=self._write_token(target),
                 now=time.time(),
                 applied=self.applied,
             )
@@ -639,6 +643,7 @@ class Proxy:
             "parent_origin": await state.parent_origin(target.session_id),
             "masking": self.ctx.config.masking_rules.browser_rules(target.upstream_origin),
             "cookies": "" if outside or jar is None else document_cookies(jar, upstream_url),
+            "cookie_token": "" if outside else self._write_token(target),
             "storage": "native",
             "outside": outside,
         }
@@ -648,6 +653,10 @@ class Proxy:
             f'<script id="__cobrowse_config" type="application/json">{blob}</script>'
             f'<script src="{PREFIX}runtime.js"{nonce_attr}></script>'
         )
+
+    def _write_token(self, target: Target) -> str:
+        """The token of this host's cookie writes (core/page_cookies.write_token)."""
+        return write_token(self.write_key, session_id=target.session_id, label=target.label)
 
     def _frame_ancestors(self) -> str:
         return "frame-ancestors " + self._ancestor_sources()

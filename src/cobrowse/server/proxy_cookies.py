@@ -7,6 +7,8 @@ See docs/proxy.md, "Cookies".
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -26,11 +28,24 @@ from cobrowse.core.page_cookies import (
 )
 from cobrowse.server.upstream import SessionCookieJar
 
-__all__ = ["AppliedWrites", "apply_writes", "mirror_headers", "request_native", "with_headers"]
+__all__ = [
+    "AppliedWrites",
+    "apply_writes",
+    "derive_write_key",
+    "mirror_headers",
+    "request_native",
+    "with_headers",
+]
 
 log = logging.getLogger("cobrowse.proxy")
 
 APPLIED_KEPT = 4096  # write ids remembered on this node, all sessions together
+
+
+def derive_write_key(link_secret: str) -> bytes:
+    """The key of the hosts' write tokens: HMAC-SHA256 of a fixed label under the link
+    secret (as server/auth.derive_form_key), the same on every node."""
+    return hmac.new(link_secret.encode(), b"cobrowse page cookie writes", hashlib.sha256).digest()
 
 
 class AppliedWrites:
@@ -78,13 +93,14 @@ def apply_writes(
     *,
     session_id: str,
     origin: str,
+    token: str,
     now: float,
     applied: AppliedWrites,
 ) -> list[str]:
     """Applies the pending writes among `native` (a request's cookies of ours) to `jar`,
     for pages of `origin`; returns the write cookies to clear (all of them, applied or
-    refused: none is ever read twice)."""
-    writes, refused = read_writes(native)
+    refused: none is ever read twice). `token`: the host's write token."""
+    writes, refused = read_writes(native, token=token)
     for bad in refused:
         log.info(
             "page cookie write refused: %s",

@@ -315,11 +315,12 @@ export function escapeWrite(text: string): string | null {
   return out;
 }
 
-/** A write cookie's value: the page's path and the assignment. */
-export function encodeWrite(path: string, text: string): string | null {
+/** A write cookie's value: this host's token (from the config), the page's path and
+ * the assignment. */
+export function encodeWrite(token: string, path: string, text: string): string | null {
   const p = escapeWrite(path);
   const t = escapeWrite(text);
-  return p === null || t === null ? null : `${p}|${t}`;
+  return p === null || t === null ? null : `${token}|${p}|${t}`;
 }
 
 export interface PendingWrite {
@@ -336,11 +337,11 @@ export function pendingWrites(native: ReadonlyMap<string, string>): PendingWrite
   for (const [name, value] of native) {
     const m = /^__cobrowse_w(\d{1,9})_([a-z0-9]{1,16})$/.exec(name);
     if (!m) continue;
-    const bar = value.indexOf('|');
-    if (bar < 0) continue;
+    const parts = value.split('|');
+    if (parts.length !== 3) continue;
     try {
-      const path = decodeURIComponent(value.slice(0, bar));
-      const text = decodeURIComponent(value.slice(bar + 1));
+      const path = decodeURIComponent(parts[1] ?? '');
+      const text = decodeURIComponent(parts[2] ?? '');
       if (path.startsWith('/')) out.push({ name, seq: Number(m[1] ?? 0), path, text });
     } catch {
       /* not ours to read: the server refuses and clears it */

@@ -106,7 +106,7 @@ export function patchCookie(ctx: RuntimeContext, nativeFetch: typeof fetch | nul
 
   /** Into a native write cookie; false when the browser did not keep it. */
   const record = (text: string, path: string): boolean => {
-    const value = encodeWrite(path, text);
+    const value = encodeWrite(cfg.cookieToken, path, text);
     if (value === null) return false;
     const now = Date.now();
     const pending = pendingWrites(parseNative(readNative()));
