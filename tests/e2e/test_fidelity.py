@@ -449,6 +449,14 @@ def cookie_race(run: Run) -> dict[str, Any]:
     return texts(run.page, "#result")
 
 
+def cookie_result(run: Run) -> dict[str, Any]:
+    return texts(run.page, "#result")
+
+
+def cookie_store(run: Run) -> dict[str, Any]:
+    return texts(run.page, "#result", "#events")
+
+
 def storage(run: Run) -> dict[str, Any]:
     page = run.page
     first = texts(page, "#local", "#session")
@@ -489,20 +497,16 @@ CASES: dict[str, Case] = {
     "cookie": Case("/cookie.html", cookie, 'body[data-done="1"]'),
     "cookie-delete": Case("/cookie-delete.html", cookie_delete, "body[data-done]"),
     "cookie-race": Case("/cookie-race.html", cookie_race, "body[data-done]"),
+    "cookie-fetch": Case("/cookie-fetch.html", cookie_result, "body[data-done]"),
+    "cookie-image": Case("/cookie-image.html", cookie_result, "body[data-done]"),
+    "cookie-store": Case("/cookie-store.html", cookie_store, "body[data-done]"),
+    "cookie-httponly": Case("/cookie-httponly.html", cookie_result, "body[data-done]"),
     "storage": Case("/storage.html", storage, 'body[data-done="1"]'),
 }
 
 # Pages that differ through the proxy because of a bug in src/ or web/ (strict: an
 # XPASS fails, so the mark goes once the bug is fixed).
-KNOWN_BROKEN: dict[str, str] = {
-    "cookie-race": (
-        "a document.cookie write reaches the session's jar asynchronously (the runtime "
-        "POSTs it to /__cobrowse/cookie with fetch, web/src/runtime/patches/cookie.ts), so "
-        "a request the page sends right after the write can reach the upstream before the "
-        "jar has the cookie; measured: the server missed the new cookie in 5-25% of "
-        "rounds (directly, never); the page runs 200 rounds so that it always shows"
-    ),
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 def _params() -> list[Any]:

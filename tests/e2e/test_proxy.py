@@ -40,6 +40,37 @@ def test_cross_site_shape_logs_in_inside_the_overlay(pair: Pair, proxy_demo: Dem
     assert pair.visitor_errors == []
 
 
+def test_cross_site_shape_carries_the_page_s_cookies_in_partitioned_cookies(
+    pair: Pair, proxy_demo: Demo
+) -> None:
+    """In the third-party overlay the page's cookies still travel in the proxy host's
+    own (Partitioned) cookies: a document.cookie write is recorded natively at once,
+    applied by the server with the next request, and comes back in the mirror; none of
+    our native cookies is visible to the page (docs/proxy.md, "Cookies")."""
+    pair.visitor.goto(proxy_demo.portal_loopback + "/login")
+    allow(pair, proxy_demo)
+    overlay = pair.visitor.frame_locator(OVERLAY)
+    expect(overlay.get_by_label("PAN")).to_be_visible()
+    frame = next(f for f in pair.visitor.frames if ".localhost" in f.url and "/login" in f.url)
+
+    def native() -> dict[str, str]:
+        return {c["name"]: c["value"] for c in pair.visitor.context.cookies(frame.url)}
+
+    assert "__cobrowse_js0" in native()  # the mirror came with the page
+    seen = frame.evaluate("() => { document.cookie = 'probe=1; path=/'; return document.cookie; }")
+    assert "probe=1" in seen and "__cobrowse" not in seen
+    assert any(n.startswith("__cobrowse_w") for n in native())  # recorded at once
+    frame.evaluate("() => fetch(location.pathname).then((r) => r.status)")
+    assert not any(n.startswith("__cobrowse_w") for n in native())  # applied and cleared
+    frame.evaluate("() => location.reload()")
+    expect(overlay.get_by_label("PAN")).to_be_visible()
+    frame = next(f for f in pair.visitor.frames if ".localhost" in f.url and "/login" in f.url)
+    frame.wait_for_load_state("load")
+    after = frame.evaluate("() => document.cookie")
+    assert "probe=1" in after and "__cobrowse" not in after  # from the server's jar
+    assert pair.visitor_errors == []
+
+
 def test_a_reload_brings_the_overlay_back_where_it_was(pair: Pair, proxy_demo: Demo) -> None:
     pair.visitor.goto(proxy_demo.portal + "/")
     allow(pair, proxy_demo)

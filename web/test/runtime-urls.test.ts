@@ -243,6 +243,7 @@ describe('runtime config', () => {
       selectors: ['.secret'],
       masking: { selectors: ['.secret'], scopes: [], patterns: [] },
       cookies: 'a=1',
+      cookieToken: '',
       storage: 'emulated',
       outside: false,
     });

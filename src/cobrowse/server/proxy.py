@@ -14,7 +14,6 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from http.cookies import SimpleCookie
 from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +25,7 @@ from yarl import URL
 from cobrowse.core.asset_ids import ASSET_PATH
 from cobrowse.core.netcheck import AddressRefused
 from cobrowse.core.outside import lang_of, outside_page
+from cobrowse.core.page_cookies import write_token
 from cobrowse.core.proxy_hosts import GO_PATH, SessionHosts, Target
 from cobrowse.core.session import State
 from cobrowse.rewrite.csp import ProxyPolicy, own_policy
@@ -52,6 +52,15 @@ from cobrowse.rewrite.urls import UrlMap, origin_of, rewrite_url
 from cobrowse.rewrite.worker_prelude import WORKER_DESTS, with_prelude, worker_prelude
 from cobrowse.server.context import STATIC_DIR, Context
 from cobrowse.server.js_cache import JsCache, etag_of
+from cobrowse.server.proxy_cookies import (
+    AppliedWrites,
+    apply_text,
+    apply_writes,
+    derive_write_key,
+    mirror_headers,
+    request_native,
+    with_headers,
+)
 from cobrowse.server.proxy_http import (
     OWN_HEADERS,
     ProxyError,
@@ -96,6 +105,8 @@ class Proxy:
             max_script_bytes=limits.max_script_rewrite_bytes,
             metrics=ctx.metrics,
         )
+        self.applied = AppliedWrites()  # page cookie writes applied on this node
+        self.write_key = derive_write_key(ctx.link_secret)  # the same on every node
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -351,28 +362,51 @@ class Proxy:
         )
 
     async def _cookie(self, scope: Scope, receive: Receive, send: Send, target: Target) -> None:
-        """A `document.cookie` write from the page: into the session's jar."""
-        body = await read_body(receive, limit=8192)
+        """A `document.cookie` write the runtime could not carry in a native cookie (too
+        long, or the browser keeps none): `{cookie, path, name?}` into the session's jar.
+        `name` is the write's cookie when it has one, so that it is applied only once.
+        Answers 204 with the mirror brought up to date, or 400 and why."""
+        body = await read_body(receive, limit=16384)
         try:
             data = orjson.loads(body)
-            text, url = data["cookie"], data["url"]
-            if not isinstance(text, str) or not isinstance(url, str):
+            text, path, name = data["cookie"], data.get("path"), data.get("name")
+            if path is None and isinstance(data.get("url"), str):  # the older {cookie, url}
+                parts = urlsplit(data["url"])
+                same = f"{parts.scheme}://{parts.netloc}" == target.upstream_origin
+                path = parts.path if same else "/"
+            if not isinstance(text, str) or not isinstance(path, str):
                 raise TypeError
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            raise ProxyError(400, "Bad request", "Expected {cookie, url}.") from None
-        if urlsplit(url).scheme + "://" + (urlsplit(url).netloc) != target.upstream_origin:
-            url = target.upstream_origin + "/"
-        parsed: SimpleCookie = SimpleCookie()
-        try:
-            parsed.load(text)
-        except Exception:
-            raise ProxyError(400, "Bad cookie", "The cookie could not be parsed.") from None
-        for morsel in parsed.values():
-            morsel["httponly"] = ""  # a script's cookie is never HttpOnly
+            if name is not None and not isinstance(name, str):
+                raise TypeError
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            raise ProxyError(400, "Bad request", "Expected {cookie, path}.") from None
+        if not path.startswith("/"):
+            path = "/"
+        now = time.time()  # the jar's clock (aiohttp's), not the app's
+        native = request_native(header_list(scope))
         jar = await self.state.jar(target.session_id)
-        jar.update_cookies(parsed, URL(url))
-        await self.state.save_jar(target.session_id, jar)
-        await respond(send, 204, [], b"")
+        if name is None or self.applied.first(target.session_id, name):
+            reason = apply_text(jar, text, page_url=target.upstream_origin + path, now=now)
+            if reason is not None:
+                raise ProxyError(400, "Cookie refused", reason)
+            await self.state.save_jar(target.session_id, jar)
+        clear = [name] if name is not None and name in native else []
+        headers = await self._mirror(target, native, clear)
+        await respond(send, 204, [*headers, ("cache-control", "no-store")], b"")
+
+    async def _mirror(
+        self, target: Target, native: dict[str, str], clear: list[str]
+    ) -> list[tuple[str, str]]:
+        """Set-Cookie for the browser's mirror of the jar as the store has it now (other
+        requests' writes and responses in), and to clear the writes applied."""
+        state = await self.state.store.jar(target.session_id)
+        return mirror_headers(
+            state.cookies,
+            native,
+            origin=target.upstream_origin,
+            now=time.time(),
+            clear=clear,
+        )
 
     async def _forward(
         self,
@@ -403,6 +437,21 @@ class Proxy:
         body = await read_body(receive, limit=self.ctx.config.proxy.max_body_bytes)
         upstream_client = self.state.upstream
         jar = await self.state.jar(target.session_id) if credentialed else None
+        native: dict[str, str] = {}
+        clear: list[str] = []
+        if jar is not None:  # the page's cookie writes, before the request they precede
+            native = request_native(sent)
+            clear = apply_writes(
+                jar,
+                native,
+                session_id=target.session_id,
+                origin=target.upstream_origin,
+                token=self._write_token(target),
+                now=time.time(),
+                applied=self.applied,
+            )
+            if clear:
+                await self.state.save_jar(target.session_id, jar)
         client = upstream_client.client(jar) if jar is not None else upstream_client.anonymous()
         metrics = self.ctx.metrics
         try:
@@ -418,6 +467,7 @@ class Proxy:
                 metrics.proxy_upstream(time.perf_counter() - started)
                 if jar is not None:  # what the response set, for the next request on any node
                     await self.state.save_jar(target.session_id, jar)
+                    send = with_headers(send, await self._mirror(target, native, clear))
                 await self._relay(send, upstream, hosts, m, target, scope, jar=jar)
         except AddressRefused as exc:
             metrics.error("proxy_address_refused")
@@ -690,6 +740,7 @@ class Proxy:
             "parent_origin": await state.parent_origin(target.session_id),
             "masking": self.ctx.config.masking_rules.browser_rules(target.upstream_origin),
             "cookies": "" if outside or jar is None else document_cookies(jar, upstream_url),
+            "cookie_token": "" if outside else self._write_token(target),
             "storage": "native",
             "outside": outside,
         }
@@ -699,6 +750,10 @@ class Proxy:
             f'<script id="__cobrowse_config" type="application/json">{blob}</script>'
             f'<script src="{PREFIX}runtime.js"{nonce_attr}></script>'
         )
+
+    def _write_token(self, target: Target) -> str:
+        """The token of this host's cookie writes (core/page_cookies.write_token)."""
+        return write_token(self.write_key, session_id=target.session_id, label=target.label)
 
     def _frame_ancestors(self) -> str:
         return "frame-ancestors " + self._ancestor_sources()

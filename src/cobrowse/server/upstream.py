@@ -18,6 +18,7 @@ from yarl import URL
 
 from cobrowse.core.continuation import Cookie
 from cobrowse.core.netcheck import AddressPolicy, AddressRefused, is_localhost_name
+from cobrowse.core.page_cookies import ScriptCookie, is_secure_url
 from cobrowse.store.proxy_store import CookieKey, JarChanges, JarState, cookie_key
 
 
@@ -244,6 +245,30 @@ class SessionCookieJar(aiohttp.CookieJar):
                     and (morsel["path"] or "/") == "/"
                 )
             )
+
+    def set_script_cookie(self, cookie: ScriptCookie, *, url: URL) -> None:
+        """A write a script on the page at `url` made (core/page_cookies.py checked it)."""
+        morsel: Morsel[str] = Morsel()
+        try:
+            morsel.set(cookie.name, cookie.value, cookie.value)
+        except CookieError:
+            return
+        morsel["path"] = cookie.path
+        if cookie.domain is not None:
+            morsel["domain"] = cookie.domain
+        if cookie.max_age is not None:
+            morsel["max-age"] = str(cookie.max_age)
+        morsel["secure"] = cookie.secure
+        morsel["samesite"] = cookie.samesite
+        self.update_cookies([(cookie.name, morsel)], url)
+
+    def filter_cookies(self, request_url: URL = URL()) -> BaseCookie[str]:  # noqa: B008
+        """As aiohttp's, except that an http URL of a loopback or `localhost` host gets
+        Secure cookies too: browsers treat those as secure contexts."""
+        if request_url.scheme in ("http", "ws") and is_secure_url(str(request_url)):
+            secure = "https" if request_url.scheme == "http" else "wss"
+            request_url = request_url.with_scheme(secure)
+        return super().filter_cookies(request_url)
 
     def import_cookies(
         self, pairs: Sequence[tuple[str, str]], *, url: URL, script_visible: set[str]

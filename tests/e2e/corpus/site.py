@@ -336,6 +336,26 @@ def site_a(corpus: Corpus) -> Starlette:
         )
         return JSONResponse({"names": names})
 
+    def set_cookie(response: Response, request: Request) -> Response:
+        """The cookie `?name=&value=` (HttpOnly with `&httponly=1`, Path `&path=`)."""
+        q = request.query_params
+        response.set_cookie(
+            q.get("name", "c"),
+            q.get("value", "1"),
+            path=q.get("path", "/"),
+            httponly=q.get("httponly") == "1",
+            samesite="lax",
+        )
+        return response
+
+    async def cookie_json(request: Request) -> Response:
+        return set_cookie(JSONResponse({"set": request.query_params.get("name", "c")}), request)
+
+    async def cookie_image(request: Request) -> Response:
+        image = Response(png(8, 8, COLORS["teal"]), media_type="image/png")
+        image.headers["cache-control"] = "no-store"
+        return set_cookie(image, request)
+
     async def echo(ws: WebSocket) -> None:
         await ws.accept()
         try:
@@ -368,6 +388,8 @@ def site_a(corpus: Corpus) -> Starlette:
             Route("/spa/{page}", file("a/spa/index.html")),
             Route("/api/items", items),
             Route("/api/cookies", cookies),
+            Route("/api/set-cookie", cookie_json),
+            Route("/api/cookie-image.png", cookie_image),
             Route("/form-result", form_result, methods=["GET", "POST"]),
             Route("/upload", upload, methods=["POST"]),
             Route("/download/{name}", download),

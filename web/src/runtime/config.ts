@@ -23,6 +23,8 @@ export interface RuntimeConfig {
   readonly masking: MaskRules;
   /** Non-HttpOnly cookies of the server-side jar for this URL, `document.cookie` style. */
   readonly cookies: string;
+  /** This host's token for cookie writes (`__cobrowse_w*`), which the server checks. */
+  readonly cookieToken: string;
   readonly storage: 'native' | 'emulated';
   /** The proxy's "outside co-browsing" page: bridge only, patch nothing. */
   readonly outside: boolean;
@@ -86,6 +88,8 @@ export function parseConfig(text: string | null | undefined): RuntimeConfig | nu
     selectors,
     masking: isObject(masking) ? parseMaskRules(masking) : parseMaskRules(null),
     cookies: typeof raw.cookies === 'string' ? raw.cookies : '',
+    cookieToken:
+      typeof raw.cookie_token === 'string' && /^[0-9a-f]{1,64}$/.test(raw.cookie_token) ? raw.cookie_token : '',
     storage: raw.storage === 'emulated' ? 'emulated' : 'native',
     outside: raw.outside === true,
   };
