@@ -174,23 +174,6 @@ _NO_JS_REWRITE = "scripts are not rewritten yet, so " + _LOCATION
 # Probes that differ through the proxy because of a bug in src/ or web/ (strict: an
 # XPASS fails, so the mark goes once the bug is fixed).
 KNOWN_BROKEN: dict[str, Broken] = {
-    "location": Broken(ORIGIN, _LOCATION + " (href, host, hostname, port, origin, toString)"),
-    "location-json": Broken(
-        ORIGIN,
-        _LOCATION + "; and location.ancestorOrigins lists the overlay's host page (site A), "
-        "where a top-level page has none",
-    ),
-    "document-url": Broken(ORIGIN, "document.URL, documentURI and baseURI are the proxy URL"),
-    "referrer": Broken(ORIGIN, "document.referrer after a link click is the proxy URL"),
-    "base-none": Broken(ORIGIN, "document.baseURI, and " + _RESOLVED),
-    "base-tag": Broken(
-        ORIGIN, "<base href> resolves against the proxy host; baseURI and base.href show it"
-    ),
-    "base-cross": Broken(
-        ORIGIN, "a <base href> to site B is rewritten to B's proxy host, and " + _RESOLVED
-    ),
-    "document-domain": Broken(ORIGIN, "document.domain is the proxy host name"),
-    "window-origin": Broken(ORIGIN, "window.origin / self.origin are the proxy origin"),
     "anchor-relative": Broken(ORIGIN, "a.href/host/hostname/origin/port: " + _RESOLVED),
     "img-src": Broken(ORIGIN, "img.src/currentSrc after a relative assignment: " + _RESOLVED),
     "getattribute": Broken(
@@ -198,21 +181,11 @@ KNOWN_BROKEN: dict[str, Broken] = {
         "the HTML rewriter writes proxy URLs into href/src/action attributes, so "
         "getAttribute() and outerHTML show them (and the properties too)",
     ),
-    "new-url": Broken(ORIGIN, "new URL(rel, document.baseURI / location) is a proxy URL"),
-    "resource-timing": Broken(
-        ORIGIN,
-        "resource-timing and navigation entry names are proxy URLs, and the injected "
-        "/__cobrowse/ runtime scripts (runtime.js, runtime-bridge.js) are listed (also: "
-        "injected scripts visible)",
-    ),
     "error-stack": Broken(
         ORIGIN, "error stacks and ErrorEvent.filename name the scripts by their proxy URLs"
     ),
     "domexception": Broken(
         ORIGIN, "DOMException messages (pushState's SecurityError) quote the proxy origin and URL"
-    ),
-    "current-script": Broken(
-        ORIGIN, "document.currentScript.src of an external script is its proxy URL"
     ),
     "css-url": Broken(
         ORIGIN,
@@ -225,86 +198,19 @@ KNOWN_BROKEN: dict[str, Broken] = {
         "`new WebSocket('ws://localhost:' + location.port)` reaches the co-browse server's own "
         "port (location.port is the proxy's) and fails",
     ),
-    "xhr-response-url": Broken(ORIGIN, "XMLHttpRequest.responseURL is the proxy URL"),
-    "response-url": Broken(ORIGIN, "Response.url and Request.url are proxy URLs"),
-    "nav-assign": Broken(ORIGIN, "after location.assign(), " + _LOCATION),
-    "nav-replace": Broken(ORIGIN, "after location.replace(), " + _LOCATION),
-    "nav-href": Broken(ORIGIN, "after setting location.href, " + _LOCATION),
     "hash-set": Broken(
         ORIGIN, "after location.hash = ..., href and HashChangeEvent old/newURL show the proxy"
-    ),
-    "pushstate": Broken(ORIGIN, "after history.pushState/replaceState, " + _LOCATION),
-    "top-self": Broken(
-        ORIGIN,
-        "in the overlay the page is framed by the site's page: top !== self, "
-        "parent !== self, top.location is cross-origin (a top-level page sees itself)",
     ),
     "child-same": Broken(
         ORIGIN,
         "in a same-site child frame, parent !== top (top is the overlay's host page) and "
         "location/referrer show the proxy",
     ),
-    "child-cross": Broken(
-        ORIGIN,
-        "in site B's child frame, parent !== top, and location.href, location.origin and "
-        "document.referrer show the proxy hosts",
-    ),
-    "postmessage-self": Broken(
-        POSTMESSAGE,
-        "event.origin is mapped back to site A but location.origin is not, so "
-        "`e.origin === location.origin` is false for a window's message to itself",
-    ),
-    "postmessage-cross": Broken(
-        POSTMESSAGE,
-        "postMessage with an explicit targetOrigin to site B's frame (and B's reply with "
-        "targetOrigin site A) is dropped: the recipient's origin is its proxy host",
-    ),
     "eval": Broken(ORIGIN, "eval('location.href') (direct, indirect, nested): " + _NO_JS_REWRITE),
-    "function": Broken(
-        ORIGIN,
-        "new Function('return location.host')(): " + _NO_JS_REWRITE + " (and document.domain)",
-    ),
-    "string-timer": Broken(ORIGIN, "setTimeout('... location.href'): " + _NO_JS_REWRITE),
-    "inline-onclick": Broken(ORIGIN, "an inline onclick handler: " + _NO_JS_REWRITE),
-    "javascript-url": Broken(ORIGIN, "a javascript: URL link: " + _NO_JS_REWRITE),
     "module-meta": Broken(
         ORIGIN, "import.meta.url and import.meta.resolve() in modules give proxy URLs"
     ),
-    "module-cross-inline": Broken(
-        ORIGIN,
-        "a static `import` of an absolute URL of site B is not rewritten: the browser "
-        "fetches site B directly, the proxy's CSP refuses it, the module graph fails",
-    ),
-    "module-cross-external": Broken(
-        ORIGIN,
-        "a static `import` of an absolute URL of site B in an external module is not "
-        "rewritten: the module graph fails to load",
-    ),
-    "dynamic-import": Broken(
-        ORIGIN,
-        "import() of an absolute URL of site B is not mapped (refused: TypeError), and a "
-        "module's import.meta.url is its proxy URL",
-    ),
     "worker": Broken(ORIGIN, "in a classic worker, self.location and self.origin are the proxy's"),
-    "cookie-fetch": Broken(
-        COOKIES,
-        "a cookie set by a fetch response shows in document.cookie only after the next page load",
-    ),
-    "cookie-image": Broken(
-        COOKIES,
-        "a cookie set by an image response shows in document.cookie only after the next page load",
-    ),
-    "cookie-write": Broken(
-        COOKIES,
-        "a document.cookie write reaches the session's jar asynchronously, so the next "
-        "fetch can reach the site without it (up to 200 rounds: one misses)",
-    ),
-    "cookiestore": Broken(
-        COOKIES,
-        "the cookieStore API is not emulated: a cookie it sets is a real cookie of the proxy "
-        "host, which neither document.cookie nor the site sees (in the cross-site shape, the "
-        "third-party iframe, set() even throws)",
-    ),
     "enc-utf16le": Broken(
         ENCODING,
         "the text is right, but the proxy serves the page re-encoded as UTF-8, so "
@@ -320,20 +226,6 @@ KNOWN_BROKEN: dict[str, Broken] = {
         "the page is re-encoded as UTF-8, so a non-ASCII query a link or form of a "
         "windows-1252 page sends is percent-encoded from UTF-8 (?q=%C3%A9), not from "
         "windows-1252 (?q=%E9): the site receives other bytes",
-    ),
-    "link-header": Broken(
-        LINK,
-        "URLs in the Link response header are rewritten, so headers.get('Link') shows the proxy",
-    ),
-    "xhtml-xhr": Broken(
-        XHTML,
-        "application/xhtml+xml fetched by XHR goes through the HTML rewriter (runtime "
-        "injected, charset added to its type), so responseXML is null",
-    ),
-    "scripts": Broken(
-        INJECTED,
-        "the injected config <script> and /__cobrowse/runtime.js show in document.scripts, "
-        "querySelectorAll('[src]'), getElementsByTagName('script') and document.head",
     ),
     "bare-query": Broken(
         BARE_QUERY,
