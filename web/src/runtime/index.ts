@@ -21,6 +21,7 @@ import { watchMutations } from './patches/mutations';
 import { patchWindows } from './patches/windows';
 import { installHooks, makeHooks } from './hooks';
 import { makeMapper } from './urls';
+import { webglCapture } from '../widget/webgl';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
 
@@ -72,6 +73,8 @@ function main(): void {
   if (ctx.overlay) {
     bridge = new FrameBridge(ctx, win.parent);
     attempt(() => bridge?.start(), undefined);
+    // What WebGL canvases draw from the start, for the agent's mirror (widget/webgl.ts).
+    attempt(() => webglCapture(win).keep(), undefined);
   }
   // The outside page is ours, with a link out that must stay as it is: no site runs there.
   if (cfg.outside) return;

@@ -6,7 +6,7 @@
  * served by the co-browsing proxy (`window.CoBrowse.frame === true`).
  */
 import { VERSION } from '../version';
-import { type WidgetOptions, refuseSelectors, serverBase } from './config';
+import { type WidgetOptions, canvasAllowed, refuseSelectors, serverBase } from './config';
 import { WidgetController } from './controller';
 import { restoreForms } from './continuation';
 import { safeSessionStorage } from './storage';
@@ -55,7 +55,11 @@ function main(): void {
     try {
       const startUrl = options.startUrl ?? script?.getAttribute('data-cobrowse-start-url') ?? null;
       const lang = chooseLang(options.lang, document.documentElement.getAttribute('lang'), navigator.language);
-      new WidgetController(base, document, startUrl, { refuse: refuseSelectors(options), tr: translator(lang) }).start();
+      new WidgetController(base, document, startUrl, {
+        refuse: refuseSelectors(options),
+        tr: translator(lang),
+        canvas: canvasAllowed(options),
+      }).start();
     } catch {
       /* never break the page */
     }
