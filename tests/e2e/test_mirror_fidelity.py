@@ -24,6 +24,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ AGENT_SIZE = (1700, 1150)  # room for the mirror at scale 1 beside the console's
 PIXEL_TOLERANCE = 16  # per channel, out of 255 (as tests/e2e/test_fidelity.py)
 MAX_DIFF_FRACTION = 0.01
 WAIT_SECONDS = 40.0
+MODES = ["inline", "proxy"]
 
 # --- the browsers ------------------------------------------------------------------------
 
@@ -71,17 +73,27 @@ def site() -> Iterator[Site]:
         yield s
 
 
-@pytest.fixture(scope="module", params=["inline", "proxy"])
+@pytest.fixture(scope="module")
+def demos(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Demo]]:
+    """A demo server per mode that allows the corpus, both started at once."""
+
+    def start(mode: str) -> Demo:
+        tmp = tmp_path_factory.mktemp(f"mirror-{mode}")
+        return start_site_demo(tmp, site.origin, mode, masking_env(site.origin))
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = {mode: pool.submit(start, mode) for mode in MODES}
+    running = {mode: f.result() for mode, f in futures.items()}
+    yield running
+    for demo in running.values():
+        stop_demo(demo)
+
+
+@pytest.fixture(scope="module", params=MODES)
 def watch(
-    request: pytest.FixtureRequest,
-    site: Site,
-    browser: Browser,
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, site: Site, demos: dict[str, Demo], browser: Browser
 ) -> Iterator[Watch]:
-    mode = request.param
-    demo = start_site_demo(
-        tmp_path_factory.mktemp(f"mirror-{mode}"), site.origin, mode, masking_env(site.origin)
-    )
+    demo = demos[request.param]
     site.server = demo.server
     contexts: list[BrowserContext] = []
 
@@ -109,7 +121,6 @@ def watch(
             for p in ctx.pages:
                 unload(p)
             ctx.close()
-        stop_demo(demo)
 
 
 def visit(w: Watch, name: str) -> Frame:
@@ -266,6 +277,10 @@ def test_page_looks_the_same_in_the_mirror(watch: Watch, name: str, tmp_path: Pa
     mirror_matches(watch, name, tmp_path)
 
 
+FOCUS_RING = """() => { const s = getComputedStyle(document.getElementById('full-name'));
+  return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.outlineOffset, s.boxShadow]; }"""
+
+
 def test_form_with_focus(watch: Watch, tmp_path: Path) -> None:
     visit(watch, "form")
     page = surface(watch.visitor, watch.demo)
@@ -273,8 +288,12 @@ def test_form_with_focus(watch: Watch, tmp_path: Path) -> None:
     page.locator("#full-name").press_sequentially("Asha Rao")
     view = mirror_frame(watch.agent)
     wait_until(view, "document.getElementById('full-name').value === 'Asha Rao'")
-    # The visitor's focus is carried: the mirror marks the focused field.
+    # The visitor's focus is carried, and its ring is the page's own (outline and shadow).
     wait_until(view, "document.getElementById('full-name').hasAttribute('data-cobrowse-focus')")
+    ring = page_frame(watch).evaluate(FOCUS_RING)
+    assert ring[0] == "solid", ring  # the page's :focus rule applies on the visitor's side
+    as_js = json.dumps(json.dumps(ring, separators=(",", ":")))  # JSON.stringify's form
+    wait_until(view, f"JSON.stringify(({FOCUS_RING})()) === {as_js}")
     mirror_matches(watch, "form", tmp_path)
 
 
@@ -318,7 +337,7 @@ def shown(w: Watch, view: Frame, canvas_id: str) -> list[int] | None:
 
 
 def frame_arrived(view: Frame, canvas_id: str) -> str:
-    return f"(({SHOWN})('{canvas_id}') || '').startsWith('data:image/webp')"
+    return f"(({SHOWN})('{canvas_id}') || '').startsWith('data:image/png')"
 
 
 COLOUR_IN_FRAMES = """async ({ urls, rgb }) => {

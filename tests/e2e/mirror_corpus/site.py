@@ -25,7 +25,7 @@ from tests.e2e.corpus.site import font_file
 from tests.e2e.demo_process import free_port, serving_in_thread
 
 HERE = Path(__file__).parent
-PAGES = ("dashboard", "drawing", "shop", "form", "docs", "todo", "masked", "private")
+PAGES = ("dashboard", "drawing", "shop", "form", "docs", "todo", "masked", "private", "live")
 PRODUCTS = {  # name: two colours of a product photo's gradient
     "saree": ((176, 40, 62), (240, 180, 90)),
     "stole": ((40, 90, 160), (200, 220, 240)),

@@ -17,10 +17,11 @@ const FOCUS = /:focus(-visible|-within)?(?![\w-])/g;
 
 /** A selector with its focus pseudo-classes written as the attribute (null: none in it). Pure. */
 export function focusSelector(selector: string): string | null {
-  if (!/:focus/.test(selector)) return null;
-  return selector.replace(FOCUS, (_m, kind: string | undefined) =>
+  if (!selector.includes(':focus')) return null;
+  const out = selector.replace(FOCUS, (_m, kind: string | undefined) =>
     kind === '-within' ? `:has([${FOCUS_ATTRIBUTE}])` : `[${FOCUS_ATTRIBUTE}]`,
   );
+  return out === selector ? null : out;
 }
 
 const STYLE_RULE = 1;

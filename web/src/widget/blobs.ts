@@ -24,15 +24,15 @@ function isImage(node: Node | null): node is HTMLImageElement {
 }
 
 /** A data URL from a blob (null: not an image we send). */
-function readBlob(blob: Blob, maxBytes: number): Promise<string | null> {
+async function readBlob(blob: Blob, maxBytes: number): Promise<string | null> {
   const type = blob.type.toLowerCase();
-  if (!type.startsWith('image/') || type.includes('svg') || blob.size > maxBytes) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(typeof reader.result === 'string' ? reader.result : null);
-    reader.onerror = () => resolve(null);
-    reader.readAsDataURL(blob);
-  });
+  if (!/^image\/[\w.+-]+$/.test(type) || type.includes('svg') || blob.size > maxBytes) return null;
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return `data:${type};base64,${btoa(binary)}`;
 }
 
 /** The loaded image drawn into a canvas, as a data URL (null: not loaded, too large). */

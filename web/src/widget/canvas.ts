@@ -36,13 +36,14 @@ export interface CanvasOptions {
 }
 
 /**
- * 2 frames a second as lossless WebP (Chromium encodes WebP at quality 1 losslessly):
- * what a chart or drawing shows is exact in the mirror, and an animated chart costs
- * tens of kilobytes a second (bench/canvas.py; docs/masking.md).
+ * 2 frames a second as PNG: what a chart or drawing shows is exact in the mirror
+ * (transparency too), a frame is only sent when the canvas changed, and PNG encodes
+ * several times faster than WebP on the visitor's main thread; a chart redrawn every
+ * frame costs about 90 kB/s (bench/canvas.py; docs/masking.md, "Canvas").
  */
 export const CANVAS_DEFAULTS: CanvasOptions = {
   fps: 2,
-  type: 'image/webp',
+  type: 'image/png',
   quality: 1,
   maxBytes: 2_000_000,
   maxPixels: 4096 * 4096,
