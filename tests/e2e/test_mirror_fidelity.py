@@ -13,9 +13,10 @@ MAX_DIFF_FRACTION of their pixels (a pixel differs when a channel differs by mor
 PIXEL_TOLERANCE). Both are taken again until they agree or WAIT_SECONDS pass: the mirror
 gets there on its own, and the wait ends as soon as it has.
 
-Masking stays whole: a canvas in a masked element, under `data-cobrowse-no-canvas`, or
-outside the allowed areas of a private page is empty in the mirror, and no canvas frame
-the visitor's browser sent shows its colour, while the allowed canvas beside it arrives.
+Masking stays whole: a canvas in a masked element, under `data-cobrowse-no-canvas`,
+outside the allowed areas of a private page, or that drew a value (a PAN) as text is
+empty in the mirror, and no canvas frame the visitor's browser sent shows its colour,
+while the allowed canvas beside it arrives.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from tests.e2e.conftest import Frames, unload
 from tests.e2e.demo_process import Demo, start_site_demo, stop_demo
 from tests.e2e.mirror_corpus.site import (
     ALLOWED_RGB,
+    OPTED_OUT_RGB,
     SECRET_RGB,
+    VALUE_RGB,
     Site,
     masking_env,
     mirror_site,
@@ -405,9 +408,11 @@ def test_masked_and_opted_out_canvases_stay_empty(watch: Watch, tmp_path: Path) 
     # The opted-out canvas is in the mirror, empty; the masked one is not even there.
     assert shown(watch, view, "optout") == [0, 0, 0, 0]
     assert shown(watch, view, "secret-chart") is None
+    # A canvas that drew a value (a PAN) as text is empty too: its pixels never go.
+    assert shown(watch, view, "pan-card") == [0, 0, 0, 0]
     # The page is the same but for the masked and opted-out areas...
-    hidden = boxes(page_frame(watch), "[data-cobrowse-mask], [data-cobrowse-no-canvas]")
-    assert len(hidden) == 3
+    hidden = boxes(page_frame(watch), "[data-cobrowse-mask], [data-cobrowse-no-canvas], #pan-card")
+    assert len(hidden) == 4
     mirror_matches(watch, "masked", tmp_path, exclude=hidden)
     # ...which do differ: the visitor's masked chart is not what the mirror shows there.
     (left, top, right, bottom), (width, height) = (
@@ -424,7 +429,8 @@ def test_masked_and_opted_out_canvases_stay_empty(watch: Watch, tmp_path: Path) 
     # No frame the visitor's browser sent ever showed the masked or opted-out canvas.
     assert frames_showing(watch, ALLOWED_RGB) > 0
     assert frames_showing(watch, SECRET_RGB) == 0
-    assert frames_showing(watch, (240, 200, 0)) == 0
+    assert frames_showing(watch, OPTED_OUT_RGB) == 0
+    assert frames_showing(watch, VALUE_RGB) == 0
 
 
 def test_private_page_canvas_stays_empty(watch: Watch) -> None:

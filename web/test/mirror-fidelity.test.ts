@@ -177,6 +177,7 @@ describe('blob: images', () => {
         fetched += 1;
         return { ok: true, blob: async () => new Blob([BYTES], { type }) };
       },
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
     } as unknown as Window;
     const img = { nodeType: 1, tagName: 'IMG', complete: true, naturalWidth: 0, getAttribute: () => 'blob:http://shop/1' };
     const other = { nodeType: 1, tagName: 'VIDEO', getAttribute: () => 'blob:http://shop/2' };

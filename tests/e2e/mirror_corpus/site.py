@@ -36,6 +36,8 @@ PRODUCTS = {  # name: two colours of a product photo's gradient
 # private.html); and the colour of the allowed ones beside them.
 SECRET_RGB = (250, 0, 200)
 ALLOWED_RGB = (0, 150, 90)
+OPTED_OUT_RGB = (240, 200, 0)
+VALUE_RGB = (0, 90, 250)  # a canvas that draws a PAN as text (masked.html)
 
 
 def photo_png(width: int, height: int, a: tuple[int, int, int], b: tuple[int, int, int]) -> bytes:

@@ -22,6 +22,7 @@ import { patchWindows } from './patches/windows';
 import { installHooks, makeHooks } from './hooks';
 import { makeMapper } from './urls';
 import { webglCapture } from '../widget/webgl';
+import { canvasText } from '../widget/canvas-text';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
 
@@ -73,8 +74,9 @@ function main(): void {
   if (ctx.overlay) {
     bridge = new FrameBridge(ctx, win.parent);
     attempt(() => bridge?.start(), undefined);
-    // What WebGL canvases draw from the start, for the agent's mirror (widget/webgl.ts).
+    // What canvases draw from the start, for the agent's mirror (widget/webgl.ts, canvas-text.ts).
     attempt(() => webglCapture(win).keep(), undefined);
+    attempt(() => canvasText(win).install(), undefined);
   }
   // The outside page is ours, with a link out that must stay as it is: no site runs there.
   if (cfg.outside) return;

@@ -6,8 +6,8 @@
  *
  * In an outgoing event, an `<img>`'s `src` that is a blob: URL is replaced by its data
  * URL when it is known, else by "" (nothing to load) while the blob is read: fetched
- * from the page (blob: URLs are the page's own), or, when that fails (revoked, a page
- * policy), drawn from the loaded image. Then an attribute mutation sets the data URL,
+ * from the page (blob: URLs are the page's own), or, when that fails or does not answer
+ * (revoked, a page policy), drawn from the loaded image. Then an attribute mutation sets the data URL,
  * if the image still shows that blob. Only raster images (`image/*` but SVG, whose
  * text the masking rules could not read) up to `maxBytes` go; a larger or other one
  * stays empty in the mirror. A masked image is never seen here: rrweb records a blocked
@@ -16,6 +16,18 @@
 import type { RecordedEvent } from '../protocol';
 
 export const BLOB_MAX_BYTES = 1_500_000;
+/** How long a fetch of the blob may take once the image is loaded, before it is drawn instead. */
+const FETCH_WAIT_MS = 1000;
+
+function wait(win: Window, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      win.setTimeout(resolve, ms);
+    } catch {
+      resolve();
+    }
+  });
+}
 
 type Lookup = (id: number) => Node | null;
 
@@ -128,18 +140,30 @@ export class BlobImages {
     return '';
   }
 
+  /**
+   * The blob's own bytes when it can be fetched; else (revoked, refused, or a fetch that
+   * does not answer within FETCH_WAIT_MS of the image being loaded) the loaded image
+   * drawn. Never rejects.
+   */
   private async read(url: string, img: HTMLImageElement): Promise<string | null> {
-    try {
-      const response = await this.win.fetch(url);
-      if (response.ok) return await readBlob(await response.blob(), this.maxBytes);
-    } catch {
-      /* revoked, or the page's policy refuses: draw it instead */
-    }
+    const viaFetch = this.fetched(url);
     await loaded(img);
+    const early = await Promise.race([viaFetch, wait(this.win, FETCH_WAIT_MS).then(() => undefined)]);
+    if (typeof early === 'string') return early;
     try {
       return drawn(img, this.maxBytes);
     } catch {
       return null;
     }
+  }
+
+  private async fetched(url: string): Promise<string | null> {
+    try {
+      const response = await this.win.fetch(url);
+      if (response.ok) return await readBlob(await response.blob(), this.maxBytes);
+    } catch {
+      /* revoked, or the page's policy refuses: drawn instead */
+    }
+    return null;
   }
 }

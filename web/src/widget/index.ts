@@ -7,6 +7,7 @@
  */
 import { VERSION } from '../version';
 import { type WidgetOptions, canvasAllowed, refuseSelectors, serverBase } from './config';
+import { canvasText } from './canvas-text';
 import { WidgetController } from './controller';
 import { restoreForms } from './continuation';
 import { safeSessionStorage } from './storage';
@@ -45,6 +46,13 @@ function main(): void {
     location.href,
   );
   if (!base) return;
+  // Text drawn into canvases from now on, so that one that drew a value is never sent
+  // (canvas-text.ts): as early as the widget runs.
+  try {
+    canvasText(window).install();
+  } catch {
+    /* never break the page */
+  }
 
   const start = (): void => {
     try {

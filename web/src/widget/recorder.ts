@@ -24,6 +24,7 @@ import { Masker, WIDGET_ATTRIBUTE, WIDGET_SELECTOR } from '../masking/masker';
 import { FALLBACK_MASK_SELECTORS, type MaskRules, effective, selectorsOnly } from '../masking/rules';
 import { BlobImages } from './blobs';
 import { CANVAS_DEFAULTS, CanvasSampler, type CanvasOptions, isCanvasEvent } from './canvas';
+import { canvasText } from './canvas-text';
 
 export { FALLBACK_MASK_SELECTORS, WIDGET_ATTRIBUTE, WIDGET_SELECTOR };
 
@@ -125,7 +126,7 @@ export class Recorder {
     this.canvases = new CanvasSampler(
       win,
       {
-        allowed: (canvas) => (this.current ?? this.masker()).canvas(canvas),
+        allowed: (canvas) => this.canvasAllowed(canvas),
         idOf: idOfNode,
         emit: (event) => this.emit(event),
       },
@@ -136,6 +137,12 @@ export class Recorder {
 
   get recording(): boolean {
     return this.stopFn !== null;
+  }
+
+  /** Whether a canvas's pixels may go: the masking rules, and no value drawn into it as text. */
+  private canvasAllowed(canvas: Element): boolean {
+    const masker = this.current ?? this.masker();
+    return masker.canvas(canvas) && !canvasText(this.win).holds(canvas);
   }
 
   /** The masker of the page now (what act.ts and the visitor's marker use). */
@@ -184,7 +191,7 @@ export class Recorder {
     if (isCanvasEvent(event)) {
       // Only the sampler's frames, and only of a canvas the rules allow now.
       const node = lookupNode((event as unknown as { data: { id: number } }).data.id);
-      if (!node || node.nodeType !== 1 || !masker.canvas(node as Element)) return;
+      if (!node || node.nodeType !== 1 || !this.canvasAllowed(node as Element)) return;
     }
     if (event.type === EVENT_FULL_SNAPSHOT) this.canvases.reset();
     this.batcher.push(this.blobs.rewrite(masker.event(event, lookupNode, idOfNode), lookupNode));
@@ -196,6 +203,9 @@ export class Recorder {
     const masker = maskerFor(this.rules, this.win);
     this.current = masker;
     this.href = this.currentHref();
+    const texts = canvasText(this.win);
+    texts.install();
+    texts.setCheck((text) => (this.current ?? masker).text(text, null) !== text);
     const stop = record({
       emit: (event) => this.emit(event as unknown as RecordedEvent),
       blockSelector: masker.blockSelector,
