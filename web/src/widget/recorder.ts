@@ -194,7 +194,9 @@ export class Recorder {
       if (!node || node.nodeType !== 1 || !this.canvasAllowed(node as Element)) return;
     }
     if (event.type === EVENT_FULL_SNAPSHOT) this.canvases.reset();
-    this.batcher.push(this.blobs.rewrite(masker.event(event, lookupNode, idOfNode), lookupNode));
+    // blob: URLs first: the masker may mask pieces of one (digits of its random id), and
+    // then nothing could read it; a blob: URL never leaves (it is "" or a data: URL).
+    this.batcher.push(masker.event(this.blobs.rewrite(event, lookupNode), lookupNode, idOfNode));
   }
 
   /** Start recording: rrweb emits a Meta and a FullSnapshot first. */
