@@ -14,9 +14,9 @@
  * leaves (attributes, styles, URLs, the text nodes a mutation's values reach).
  *
  * Canvas content goes as sampled image frames (./canvas.ts), never from a masked or
- * private area or one under `data-cobrowse-no-canvas`, and not at all with the
- * widget's `canvas: false`; images shown from blob: URLs go as data: URLs
- * (./blobs.ts).
+ * private area, one under `data-cobrowse-no-canvas` or one that drew a value as text
+ * (./canvas-text.ts), and not at all with the widget's `canvas: false`; images shown
+ * from blob: URLs go as data: URLs (./blobs.ts), the blob: URL itself never.
  */
 import { record } from 'rrweb';
 import type { RecordedEvent } from '../protocol';
