@@ -75,6 +75,7 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/handoff.py
 	PYTHONPATH=. $(BIN)/python bench/control_latency.py
 	PYTHONPATH=. $(BIN)/python bench/masking.py
+	PYTHONPATH=. $(BIN)/python bench/canvas.py
 	PYTHONPATH=. $(BIN)/python bench/audit.py
 	PYTHONPATH=. $(BIN)/python bench/load.py --quick
 	PYTHONPATH=. $(BIN)/python bench/load.py --nodes --quick

@@ -1,7 +1,8 @@
 /**
  * The live mirror: rrweb's Replayer in live mode inside a sandboxed iframe that runs
  * no page script (rrweb 2.2.2 forces `sandbox="allow-same-origin"` unless
- * UNSAFE_replayCanvas is set, which we never do), scaled to fit its area.
+ * UNSAFE_replayCanvas is set, which we never do), scaled to fit its area. The
+ * visitor's canvases are shown by the mask plugin (./canvas.ts).
  */
 import { type ReplayPlugin, Replayer } from 'rrweb';
 import type { RecordedEvent } from '../protocol';
@@ -15,6 +16,8 @@ import {
 } from './events';
 import { Restamper, monotonicNow } from './restamp';
 import { fitInto } from './scale';
+import { attributeTargets, drawFrame, showCanvas } from './canvas';
+import { DEFAULT_FOCUS_RULE, FOCUS_ATTRIBUTE, copyFocusRules } from './focus';
 
 type ReplayEvent = Parameters<Replayer['addEvent']>[0];
 
@@ -30,13 +33,14 @@ const MASK_RULES = [
   `[${MASKED_ATTRIBUTE}]::placeholder { color: transparent !important; }`,
   // The visitor's own widget is recorded as an empty box; leave it out of the mirror.
   'cobrowse-widget { display: none !important; }',
-  // The visitor's focus (rrweb replays it as an interaction; the mirror never takes focus).
-  `[${'data-cobrowse-focus'}] { outline: 3px solid #f2b705 !important; outline-offset: 1px !important; }`,
+  // The visitor's focus (rrweb replays it as an interaction; the mirror never takes focus):
+  // the browser's ring unless the page draws its own (./focus.ts).
+  DEFAULT_FOCUS_RULE,
   // The visitor's text selection: the mirror never has focus, so make it stand out.
   '::selection { background: rgba(242, 183, 5, 0.6) !important; color: inherit !important; }',
 ];
 
-export const FOCUS_ATTRIBUTE = 'data-cobrowse-focus';
+export { FOCUS_ATTRIBUTE };
 /** rrweb's MouseInteractions: Focus and Blur. */
 const CLICK = 2;
 const FOCUS = 5;
@@ -65,11 +69,18 @@ const maskPlugin: ReplayPlugin = {
       element.setAttribute('title', 'Hidden: personal data stays on the visitor’s side');
     }
     if (isFileInput(element)) showFileName(element, element.getAttribute('value') ?? '');
+    showCanvas(element);
   },
   // rrweb replays a file input's value ("C:\fakepath\name.pdf") by setting `.value`,
   // which browsers refuse: show the file's name instead.
   handler(event, _isSync, { replayer }) {
     const e = event as { type: number; data?: { source?: number; id?: number; text?: unknown } };
+    if (e.type === INCREMENTAL && e.data?.source === CANVAS_SOURCE && typeof e.data.id === 'number') {
+      drawFrame(replayer.getMirror().getNode(e.data.id), event);
+      return;
+    }
+    // rrweb rewrote a canvas's style or size: show its frame again.
+    for (const id of attributeTargets(event)) showCanvas(replayer.getMirror().getNode(id));
     if (e.type !== INCREMENTAL || e.data?.source !== INPUT_SOURCE || typeof e.data.id !== 'number') return;
     const node = replayer.getMirror().getNode(e.data.id) as Element | null;
     if (node && isFileInput(node)) showFileName(node, typeof e.data.text === 'string' ? e.data.text : '');
@@ -80,6 +91,8 @@ const maskPlugin: ReplayPlugin = {
 export const FILE_ATTRIBUTE = 'data-cobrowse-file';
 const INCREMENTAL = 3;
 const INPUT_SOURCE = 5;
+/** rrweb's IncrementalSource.CanvasMutation: a frame of a visitor's canvas (./canvas.ts). */
+const CANVAS_SOURCE = 9;
 
 function isFileInput(el: Element): boolean {
   return (
@@ -267,6 +280,7 @@ export class LiveMirror {
       } else if (type === FOCUS && target && target.nodeType === 1) {
         this.focused?.removeAttribute(FOCUS_ATTRIBUTE);
         this.focused = target;
+        copyFocusRules(target.ownerDocument);
         target.setAttribute(FOCUS_ATTRIBUTE, '');
       } else if (type === BLUR && target === this.focused) {
         this.focused?.removeAttribute(FOCUS_ATTRIBUTE);

@@ -21,6 +21,8 @@ import { SplitText } from './blocks';
 /** The attribute on the widget's host and root; always blocked from recording. */
 export const WIDGET_ATTRIBUTE = 'data-cobrowse-ui';
 export const WIDGET_SELECTOR = `[${WIDGET_ATTRIBUTE}]`;
+/** A canvas in or under an element with this attribute never has its content sent. */
+export const NO_CANVAS_ATTRIBUTE = 'data-cobrowse-no-canvas';
 /** rrweb marks an input whose type changed from password (a "show password" toggle). */
 export const WAS_PASSWORD_SELECTOR = '[data-rr-is-password]';
 
@@ -143,6 +145,15 @@ export class Masker {
   /** Whether the agent may neither read nor type into `el`. */
   masked(el: Element): boolean {
     return this.blocked(el) || this.private(el);
+  }
+
+  /**
+   * Whether a canvas's content may be sent: not in (or itself) a masked element or the
+   * widget, not outside the allowed areas of a private page, not opted out.
+   */
+  canvas(el: Element): boolean {
+    if (this.masked(el)) return false;
+    return !closestSafe(el, `${WIDGET_SELECTOR},[${NO_CANVAS_ATTRIBUTE}]`);
   }
 
   /** Whether `el`'s current value or text would be masked by a value pattern. */

@@ -2,6 +2,8 @@
 import type { RuntimeConfig } from './config';
 import type { ReadGate } from './gate';
 import type { UrlMapper } from './urls';
+import type { CanvasText } from '../widget/canvas-text';
+import type { WebGLCapture } from '../widget/webgl';
 
 export interface RuntimeContext {
   readonly cfg: RuntimeConfig;
@@ -11,6 +13,11 @@ export interface RuntimeContext {
   readonly overlay: boolean;
   /** Native reads for the runtime's recorder (the transparency getters step aside). */
   readonly gate: ReadGate;
+  /**
+   * The canvas watches the runtime installed before any page script (overlay frame only);
+   * the bridge's module, a separate bundle, adopts them (runtime/bridge-entry.ts).
+   */
+  canvasWatch?: { readonly webgl: WebGLCapture | null; readonly text: CanvasText | null };
   /** The page's URL changed without a load (history API, hash): tell the widget. */
   locationChanged(): void;
 }

@@ -26,6 +26,8 @@ import { makeMapper } from './urls';
 import { makeGate } from './gate';
 import { rewriteJs, rewriteScriptUrl } from './jsrewrite';
 import { emulateLocation, frameChain, patchWindowProperties } from './location';
+import { webglCapture } from '../widget/webgl';
+import { canvasText } from '../widget/canvas-text';
 
 type RuntimeWindow = Window & typeof globalThis & { CoBrowse?: { frame?: unknown } };
 
@@ -112,6 +114,13 @@ function main(): void {
     locationChanged: () => bridge?.locationChanged(),
   };
   if (ctx.overlay) {
+    // What canvases draw from the start, for the agent's mirror (widget/webgl.ts,
+    // canvas-text.ts); the bridge's module adopts these watches (bridge-entry.ts).
+    const webgl = attempt(() => webglCapture(win), null);
+    const text = attempt(() => canvasText(win), null);
+    attempt(() => webgl?.keep(), undefined);
+    attempt(() => text?.install(), undefined);
+    ctx.canvasWatch = { webgl, text };
     const shell = new BridgeShell(ctx, win.parent);
     bridge = shell;
     const url = bridgeUrl(runtimeSrc || `${win.location.origin}/__cobrowse/runtime.js`);

@@ -16,6 +16,13 @@ export interface WidgetOptions {
   readonly refuse?: readonly string[];
   /** Visitor-facing language: "en" or "hi" (default: the page's lang, then the browser's). */
   readonly lang?: string;
+  /** `false`: no canvas content reaches the agent (canvases stay empty in the mirror). */
+  readonly canvas?: boolean;
+}
+
+/** Whether the site lets canvas content reach the agent (`CoBrowse.options.canvas`, default yes). Pure. */
+export function canvasAllowed(options: WidgetOptions): boolean {
+  return (options as { canvas?: unknown }).canvas !== false;
 }
 
 /** The site's refuse list from `CoBrowse.options.refuse` (strings only). Pure. */

@@ -35,6 +35,7 @@ import { Conversation } from './conversation';
 import { GuidanceHandler } from './guidance';
 import { OverlayCoordinator } from './proxy-mode';
 import { FALLBACK_MASK_SELECTORS, Recorder, maskerFor } from './recorder';
+import { CANVAS_DEFAULTS, isCanvasEvent } from './canvas';
 import type { Masker } from '../masking/masker';
 import { type MaskRules, selectorsOnly } from '../masking/rules';
 import { IDLE, type WidgetAction, type WidgetState, inSession, mayRecord, reduce } from './state';
@@ -51,6 +52,8 @@ export interface ControllerOptions {
   readonly refuse?: readonly string[];
   /** The visitor's language (see i18n.chooseLang); default English. */
   readonly tr?: Translator;
+  /** false: no canvas content is sent, in either mode (`CoBrowse.options.canvas`). */
+  readonly canvas?: boolean;
 }
 
 export class WidgetController {
@@ -65,6 +68,7 @@ export class WidgetController {
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
   private maskerCache: { rules: MaskRules; href: string; masker: Masker } | null = null;
   private readonly tr: Translator;
+  private readonly canvas: boolean;
   private readonly overlay: OverlayCoordinator;
   private readonly guidance: GuidanceHandler;
   private readonly conversation: Conversation;
@@ -77,6 +81,7 @@ export class WidgetController {
     options: ControllerOptions = {},
   ) {
     this.tr = options.tr ?? translator('en');
+    this.canvas = options.canvas !== false;
     this.store = new SessionStore(new URL(base).origin);
     this.ui = new WidgetUi(doc, {
       press: () => void this.create(),
@@ -196,6 +201,7 @@ export class WidgetController {
         this.maskRules(),
         (batch) => this.sendEvents(batch),
         windowOf(this.doc),
+        { canvas: this.canvas ? CANVAS_DEFAULTS : { ...CANVAS_DEFAULTS, fps: 0 } },
       );
       this.recorder.start();
     } else if (!should && this.recorder?.recording) {
@@ -203,8 +209,10 @@ export class WidgetController {
     }
   }
 
-  private sendEvents(batch: readonly RecordedEvent[]): boolean {
+  private sendEvents(all: readonly RecordedEvent[]): boolean {
     if (!mayRecord(this.state) || !this.welcomed) return false;
+    // The site said no canvas: also none from the overlay's runtime (proxy mode).
+    const batch = this.canvas ? all : all.filter((e) => !isCanvasEvent(e));
     if (!this.socket?.send(events(batch))) {
       // Not deliverable in order any more: drop, and re-snapshot after the reconnect.
       this.recorder?.stop();

@@ -6,7 +6,8 @@
  * served by the co-browsing proxy (`window.CoBrowse.frame === true`).
  */
 import { VERSION } from '../version';
-import { type WidgetOptions, refuseSelectors, serverBase } from './config';
+import { type WidgetOptions, canvasAllowed, refuseSelectors, serverBase } from './config';
+import { canvasText } from './canvas-text';
 import { WidgetController } from './controller';
 import { restoreForms } from './continuation';
 import { safeSessionStorage } from './storage';
@@ -45,6 +46,13 @@ function main(): void {
     location.href,
   );
   if (!base) return;
+  // Text drawn into canvases from now on, so that one that drew a value is never sent
+  // (canvas-text.ts): as early as the widget runs.
+  try {
+    canvasText(window).install();
+  } catch {
+    /* never break the page */
+  }
 
   const start = (): void => {
     try {
@@ -55,7 +63,11 @@ function main(): void {
     try {
       const startUrl = options.startUrl ?? script?.getAttribute('data-cobrowse-start-url') ?? null;
       const lang = chooseLang(options.lang, document.documentElement.getAttribute('lang'), navigator.language);
-      new WidgetController(base, document, startUrl, { refuse: refuseSelectors(options), tr: translator(lang) }).start();
+      new WidgetController(base, document, startUrl, {
+        refuse: refuseSelectors(options),
+        tr: translator(lang),
+        canvas: canvasAllowed(options),
+      }).start();
     } catch {
       /* never break the page */
     }

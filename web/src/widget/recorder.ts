@@ -11,13 +11,20 @@
  * isBlocked; the masker keeps an inline one's size in the mirror); text and input
  * values go through the masker (value patterns, also across the text nodes of one
  * block; private by default); and every event passes the masker once more before it
- * leaves (attributes, styles, URLs, the text nodes a mutation's values reach). Canvas
- * content is never recorded.
+ * leaves (attributes, styles, URLs, the text nodes a mutation's values reach).
+ *
+ * Canvas content goes as sampled image frames (./canvas.ts), never from a masked or
+ * private area, one under `data-cobrowse-no-canvas` or one that drew a value as text
+ * (./canvas-text.ts), and not at all with the widget's `canvas: false`; images shown
+ * from blob: URLs go as data: URLs (./blobs.ts), the blob: URL itself never.
  */
 import { record } from 'rrweb';
 import type { RecordedEvent } from '../protocol';
 import { Masker, WIDGET_ATTRIBUTE, WIDGET_SELECTOR } from '../masking/masker';
 import { FALLBACK_MASK_SELECTORS, type MaskRules, effective, selectorsOnly } from '../masking/rules';
+import { BlobImages } from './blobs';
+import { CANVAS_DEFAULTS, CanvasSampler, type CanvasOptions, isCanvasEvent } from './canvas';
+import { canvasText } from './canvas-text';
 
 export { FALLBACK_MASK_SELECTORS, WIDGET_ATTRIBUTE, WIDGET_SELECTOR };
 
@@ -90,9 +97,18 @@ export class Batcher {
   }
 }
 
+export interface RecorderOptions {
+  /** Canvas sampling (fps 0: no canvas content is sent). */
+  readonly canvas?: CanvasOptions;
+}
+
+const EVENT_FULL_SNAPSHOT = 2;
+
 export class Recorder {
   private stopFn: (() => void) | null = null;
   private readonly batcher: Batcher;
+  private readonly canvases: CanvasSampler;
+  private readonly blobs: BlobImages;
   private rules: MaskRules;
   private current: Masker | null = null;
   private href = '';
@@ -103,13 +119,30 @@ export class Recorder {
     rules: MaskRules | readonly string[],
     send: (events: RecordedEvent[]) => void,
     private readonly win: Window = window,
+    options: RecorderOptions = {},
   ) {
     this.rules = Array.isArray(rules) ? selectorsOnly(rules as readonly string[]) : (rules as MaskRules);
     this.batcher = new Batcher(send);
+    this.canvases = new CanvasSampler(
+      win,
+      {
+        allowed: (canvas) => this.canvasAllowed(canvas),
+        idOf: idOfNode,
+        emit: (event) => this.emit(event),
+      },
+      options.canvas ?? CANVAS_DEFAULTS,
+    );
+    this.blobs = new BlobImages(win, (event) => this.emit(event));
   }
 
   get recording(): boolean {
     return this.stopFn !== null;
+  }
+
+  /** Whether a canvas's pixels may go: the masking rules, and no value drawn into it as text. */
+  private canvasAllowed(canvas: Element): boolean {
+    const masker = this.current ?? this.masker();
+    return masker.canvas(canvas) && !canvasText(this.win).holds(canvas);
   }
 
   /** The masker of the page now (what act.ts and the visitor's marker use). */
@@ -155,7 +188,15 @@ export class Recorder {
     }
     const masker = this.current;
     if (!masker) return;
-    this.batcher.push(masker.event(event, lookupNode, idOfNode));
+    if (isCanvasEvent(event)) {
+      // Only the sampler's frames, and only of a canvas the rules allow now.
+      const node = lookupNode((event as unknown as { data: { id: number } }).data.id);
+      if (!node || node.nodeType !== 1 || !this.canvasAllowed(node as Element)) return;
+    }
+    if (event.type === EVENT_FULL_SNAPSHOT) this.canvases.reset();
+    // blob: URLs first: the masker may mask pieces of one (digits of its random id), and
+    // then nothing could read it; a blob: URL never leaves (it is "" or a data: URL).
+    this.batcher.push(masker.event(this.blobs.rewrite(event, lookupNode), lookupNode, idOfNode));
   }
 
   /** Start recording: rrweb emits a Meta and a FullSnapshot first. */
@@ -164,6 +205,9 @@ export class Recorder {
     const masker = maskerFor(this.rules, this.win);
     this.current = masker;
     this.href = this.currentHref();
+    const texts = canvasText(this.win);
+    texts.install();
+    texts.setCheck((text) => (this.current ?? masker).text(text, null) !== text);
     const stop = record({
       emit: (event) => this.emit(event as unknown as RecordedEvent),
       blockSelector: masker.blockSelector,
@@ -196,6 +240,26 @@ export class Recorder {
     });
     this.stopFn = stop ?? null;
     this.showMarker(masker);
+    if (!this.stopFn) return;
+    this.canvases.start();
+    this.carryFocus();
+  }
+
+  /**
+   * rrweb records focus as it moves (a Focus interaction), not where it is when a
+   * snapshot is taken: tell the mirror which element has it (not a masked one).
+   */
+  private carryFocus(): void {
+    try {
+      const doc = this.win.document;
+      const el = doc.activeElement;
+      if (!el || el === doc.body || el === doc.documentElement || this.masker().blocked(el)) return;
+      const id = idOfNode(el);
+      if (id < 0) return;
+      this.emit({ type: 3, timestamp: Date.now(), data: { source: 2, type: 5, id } } as unknown as RecordedEvent);
+    } catch {
+      /* no focus to carry */
+    }
   }
 
   /**
@@ -229,7 +293,10 @@ export class Recorder {
 
   /** A fresh Meta + FullSnapshot (after a server snapshot_request). */
   snapshot(): void {
-    if (this.stopFn) record.takeFullSnapshot(true);
+    if (!this.stopFn) return;
+    record.takeFullSnapshot(true);
+    this.canvases.sample(); // the rebuilt mirror's canvases are empty: fill them now
+    this.carryFocus();
   }
 
   stop(): void {
@@ -239,6 +306,7 @@ export class Recorder {
     this.restarting = false;
     this.marker?.remove();
     this.marker = null;
+    this.canvases.stop();
     this.batcher.drop();
     if (stop) {
       try {
