@@ -410,9 +410,14 @@ def test_masked_and_opted_out_canvases_stay_empty(watch: Watch, tmp_path: Path) 
     assert shown(watch, view, "secret-chart") is None
     # A canvas that drew a value (a PAN) as text is empty too: its pixels never go.
     assert shown(watch, view, "pan-card") == [0, 0, 0, 0]
+    # So is one that drew it before the widget's script ran (inline mode): unseen, held.
+    assert shown(watch, view, "pan-early") == [0, 0, 0, 0]
     # The page is the same but for the masked and opted-out areas...
-    hidden = boxes(page_frame(watch), "[data-cobrowse-mask], [data-cobrowse-no-canvas], #pan-card")
-    assert len(hidden) == 4
+    hidden = boxes(
+        page_frame(watch),
+        "[data-cobrowse-mask], [data-cobrowse-no-canvas], #pan-card, #pan-early",
+    )
+    assert len(hidden) == 5
     mirror_matches(watch, "masked", tmp_path, exclude=hidden)
     # ...which do differ: the visitor's masked chart is not what the mirror shows there.
     (left, top, right, bottom), (width, height) = (

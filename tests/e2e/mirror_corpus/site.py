@@ -99,7 +99,9 @@ def mirror_site() -> Iterator[Site]:
         name = request.path_params["name"]
         if name not in PAGES:
             return Response("not found", status_code=404)
-        widget = f'<script src="{site.server}/cobrowse.js" async></script>'
+        # Without async, as README advises for pages that draw canvases as they load: a
+        # canvas drawn before the widget's script runs is held until redrawn in full.
+        widget = f'<script src="{site.server}/cobrowse.js"></script>'
         text = (HERE / f"{name}.html").read_text().replace("{{WIDGET}}", widget)
         return HTMLResponse(text, headers=no_store)
 

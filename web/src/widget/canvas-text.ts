@@ -10,8 +10,16 @@
  * values (proxy mode installs this with the page, so that what a page draws at load
  * counts), the distinct strings of each canvas are kept (up to MAX_KEPT; past it the
  * canvas counts as holding one: fails closed) and checked when it does.
+ *
+ * A canvas that already shows something when the watch first meets it (its first
+ * `getContext` or text call since the watch, or the recorder's first question; inline
+ * mode: the widget's script runs after the page has drawn, maybe into a canvas not yet in
+ * the document) drew what nobody saw: it is held too, until its whole bitmap is cleared (a `clearRect` over all of it, `reset()`, or its width
+ * or height set), after which everything it shows was drawn under the watch. A chart
+ * that redraws sends again at its next redraw; one drawn once before the widget stays
+ * empty in the mirror (fails closed).
  */
-import { patchMethod } from '../runtime/patch';
+import { patchMethod, patchSetter } from '../runtime/patch';
 
 const MAX_KEPT = 500;
 const MAX_CACHE = 2000;
@@ -21,6 +29,11 @@ export class CanvasText {
   private check: ((text: string) => boolean) | null = null;
   private readonly kept = new WeakMap<object, Set<string>>();
   private readonly holding = new WeakSet<object>();
+  /** Drawn before the watch: held until the whole bitmap is cleared. */
+  private readonly unseen = new WeakSet<object>();
+  /** Canvases the watch has met (and put in `unseen` if they were not blank then). */
+  private readonly met = new WeakSet<object>();
+  private measuring = false;
   private readonly seen = new Map<string, boolean>();
 
   constructor(private readonly win: Window) {}
@@ -34,11 +47,77 @@ export class CanvasText {
       patchMethod(proto, method, (orig) => {
         const capture = this;
         return function (this: CanvasRenderingContext2D, ...args: unknown[]): unknown {
+          capture.meet(this.canvas);
           const out = orig.apply(this, args);
           capture.drawn(this, args[0]);
           return out;
         };
       });
+    }
+    const capture = this;
+    patchMethod(proto, 'clearRect', (orig) =>
+      function (this: CanvasRenderingContext2D, ...args: unknown[]): unknown {
+        capture.meet(this.canvas);
+        const out = orig.apply(this, args);
+        capture.cleared(this, args);
+        return out;
+      },
+    );
+    patchMethod(proto, 'reset', (orig) =>
+      function (this: CanvasRenderingContext2D, ...args: unknown[]): unknown {
+        capture.meet(this.canvas);
+        const out = orig.apply(this, args);
+        capture.unseen.delete(this.canvas);
+        return out;
+      },
+    );
+    const element = (this.win as unknown as Record<string, { prototype?: object } | undefined>).HTMLCanvasElement
+      ?.prototype;
+    for (const size of ['width', 'height']) {
+      patchSetter(element, size, (value, canvas) => {
+        capture.meet(canvas);
+        if (canvas && typeof canvas === 'object') capture.unseen.delete(canvas);
+        return value;
+      });
+    }
+    patchMethod(element, 'getContext', (orig) =>
+      function (this: HTMLCanvasElement, ...args: unknown[]): unknown {
+        capture.meet(this);
+        return orig.apply(this, args);
+      },
+    );
+  }
+
+  /** The first time the watch meets `canvas`: if it shows something, that was unseen. */
+  private meet(canvas: unknown): void {
+    try {
+      if (this.measuring || !canvas || typeof canvas !== 'object' || this.met.has(canvas)) return;
+      this.met.add(canvas);
+      this.measuring = true; // blank() makes a canvas of its own: not one to meet
+      try {
+        if (!blank(this.win, canvas as HTMLCanvasElement)) this.unseen.add(canvas);
+      } finally {
+        this.measuring = false;
+      }
+    } catch {
+      /* never break the page's drawing */
+    }
+  }
+
+  private cleared(ctx: CanvasRenderingContext2D, args: unknown[]): void {
+    try {
+      const canvas = ctx.canvas;
+      if (!canvas || !this.unseen.has(canvas)) return;
+      const [x, y, w, h] = args.map(Number) as [number, number, number, number];
+      const left = Math.min(x, x + w);
+      const top = Math.min(y, y + h);
+      const right = Math.max(x, x + w);
+      const bottom = Math.max(y, y + h);
+      // The context's transform could move the rectangle; only the identity is trusted.
+      if (!ctx.getTransform().isIdentity) return;
+      if (left <= 0 && top <= 0 && right >= canvas.width && bottom >= canvas.height) this.unseen.delete(canvas);
+    } catch {
+      /* stays held */
     }
   }
 
@@ -50,7 +129,8 @@ export class CanvasText {
 
   /** Whether `canvas` has drawn a value (or too many strings to tell). */
   holds(canvas: object): boolean {
-    if (this.holding.has(canvas)) return true;
+    this.meet(canvas);
+    if (this.holding.has(canvas) || this.unseen.has(canvas)) return true;
     const kept = this.kept.get(canvas);
     if (kept && this.check) {
       this.kept.delete(canvas);
@@ -119,4 +199,17 @@ export function canvasText(win: Window): CanvasText {
  */
 export function adoptCanvasText(win: Window, watch: CanvasText): void {
   if (!texts.has(win)) texts.set(win, watch);
+}
+
+/** Whether `canvas` shows nothing (a tainted or unreadable one counts as not blank). */
+function blank(win: Window, canvas: HTMLCanvasElement): boolean {
+  try {
+    if (canvas.width === 0 || canvas.height === 0) return true;
+    const empty = win.document.createElement('canvas');
+    empty.width = canvas.width;
+    empty.height = canvas.height;
+    return canvas.toDataURL() === empty.toDataURL();
+  } catch {
+    return false;
+  }
 }
