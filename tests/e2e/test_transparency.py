@@ -147,9 +147,7 @@ ORIGIN = "proxy origin visible"
 POSTMESSAGE = "postMessage"
 COOKIES = "cookies"
 ENCODING = "encoding"
-LINK = "Link header"
 XHTML = "XHTML via XHR"
-INJECTED = "injected scripts visible"
 BARE_QUERY = "/q?"
 
 
@@ -164,22 +162,17 @@ class Broken:
         return f"{self.cause}: {self.detail}"
 
 
-_LOCATION = "`location` is the real one, so it shows the proxy host"
-_RESOLVED = (
-    "URLs the browser resolves against the document's URL (or that the HTML rewriter "
-    "wrote as proxy URLs) read back as proxy URLs"
-)
-_NO_JS_REWRITE = "scripts are not rewritten yet, so " + _LOCATION
-
 # Probes that differ through the proxy because of a bug in src/ or web/ (strict: an
 # XPASS fails, so the mark goes once the bug is fixed).
 KNOWN_BROKEN: dict[str, Broken] = {
-    "anchor-relative": Broken(ORIGIN, "a.href/host/hostname/origin/port: " + _RESOLVED),
-    "img-src": Broken(ORIGIN, "img.src/currentSrc after a relative assignment: " + _RESOLVED),
+    "anchor-relative": Broken(
+        ORIGIN, "String(a) (the anchor's stringifier, not its href getter) is the proxy URL"
+    ),
+    "img-src": Broken(ORIGIN, "img.currentSrc is the proxy URL (src is mapped back)"),
     "getattribute": Broken(
         ORIGIN,
-        "the HTML rewriter writes proxy URLs into href/src/action attributes, so "
-        "getAttribute() and outerHTML show them (and the properties too)",
+        "the HTML rewriter writes proxy URLs into attributes: getAttribute() is mapped back, "
+        "outerHTML/innerHTML still show them",
     ),
     "error-stack": Broken(
         ORIGIN, "error stacks and ErrorEvent.filename name the scripts by their proxy URLs"
@@ -189,28 +182,27 @@ KNOWN_BROKEN: dict[str, Broken] = {
     ),
     "css-url": Broken(
         ORIGIN,
-        "a computed url() and document.styleSheets[i].href are proxy URLs; and "
-        "document.styleSheets lists a style sheet the proxy injected (href null)",
+        "a computed url() is a proxy URL, and document.styleSheets lists a style sheet the "
+        "proxy injected (href null)",
     ),
     "ws-url": Broken(ORIGIN, "WebSocket.url is the proxy URL of the socket"),
     "ws-localhost-port": Broken(
         ORIGIN,
-        "`new WebSocket('ws://localhost:' + location.port)` reaches the co-browse server's own "
-        "port (location.port is the proxy's) and fails",
+        "`new WebSocket('ws://localhost:' + location.port)` names the site's port on "
+        "localhost, an origin the session has no label for: it goes through /__cobrowse/go "
+        "and WebSocket.url shows that",
     ),
-    "hash-set": Broken(
-        ORIGIN, "after location.hash = ..., href and HashChangeEvent old/newURL show the proxy"
-    ),
+    "hash-set": Broken(ORIGIN, "HashChangeEvent oldURL/newURL are proxy URLs"),
     "child-same": Broken(
-        ORIGIN,
-        "in a same-site child frame, parent !== top (top is the overlay's host page) and "
-        "location/referrer show the proxy",
+        ORIGIN, "in a same-site child frame, `parent === top` is false (top is read unrewritten)"
     ),
-    "eval": Broken(ORIGIN, "eval('location.href') (direct, indirect, nested): " + _NO_JS_REWRITE),
+    "eval": Broken(
+        ORIGIN, "indirect eval ((0, eval)(code), window.eval) runs its code unrewritten"
+    ),
     "module-meta": Broken(
-        ORIGIN, "import.meta.url and import.meta.resolve() in modules give proxy URLs"
+        ORIGIN, "import.meta.url of an inline module and import.meta.resolve() give proxy URLs"
     ),
-    "worker": Broken(ORIGIN, "in a classic worker, self.location and self.origin are the proxy's"),
+    "worker": Broken(ORIGIN, "in a worker, self.origin is the proxy origin"),
     "enc-utf16le": Broken(
         ENCODING,
         "the text is right, but the proxy serves the page re-encoded as UTF-8, so "
