@@ -165,10 +165,6 @@ class Broken:
 # Probes that differ through the proxy because of a bug in src/ or web/ (strict: an
 # XPASS fails, so the mark goes once the bug is fixed).
 KNOWN_BROKEN: dict[str, Broken] = {
-    "anchor-relative": Broken(
-        ORIGIN, "String(a) (the anchor's stringifier, not its href getter) is the proxy URL"
-    ),
-    "img-src": Broken(ORIGIN, "img.currentSrc is the proxy URL (src is mapped back)"),
     "getattribute": Broken(
         ORIGIN,
         "the HTML rewriter writes proxy URLs into attributes: getAttribute() is mapped back, "
@@ -185,14 +181,6 @@ KNOWN_BROKEN: dict[str, Broken] = {
         "a computed url() is a proxy URL, and document.styleSheets lists a style sheet the "
         "proxy injected (href null)",
     ),
-    "ws-url": Broken(ORIGIN, "WebSocket.url is the proxy URL of the socket"),
-    "ws-localhost-port": Broken(
-        ORIGIN,
-        "`new WebSocket('ws://localhost:' + location.port)` names the site's port on "
-        "localhost, an origin the session has no label for: it goes through /__cobrowse/go "
-        "and WebSocket.url shows that",
-    ),
-    "hash-set": Broken(ORIGIN, "HashChangeEvent oldURL/newURL are proxy URLs"),
     "child-same": Broken(
         ORIGIN, "in a same-site child frame, `parent === top` is false (top is read unrewritten)"
     ),
@@ -202,7 +190,6 @@ KNOWN_BROKEN: dict[str, Broken] = {
     "module-meta": Broken(
         ORIGIN, "import.meta.url of an inline module and import.meta.resolve() give proxy URLs"
     ),
-    "worker": Broken(ORIGIN, "in a worker, self.origin is the proxy origin"),
     "enc-utf16le": Broken(
         ENCODING,
         "the text is right, but the proxy serves the page re-encoded as UTF-8, so "

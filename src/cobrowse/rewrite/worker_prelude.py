@@ -13,6 +13,8 @@ has every property a WorkerLocation has), `i` maps absolute URLs of mapped origi
 their proxy hosts (others through `go`), `u` maps proxy URLs back, `a`, `s` and `e`
 pass their values through (no navigation, no in-worker rewriter), `p` calls
 `X.postMessage` with the arguments as they are (a worker has no window to target).
+`self.origin` reads the upstream origin (a writable own property, as the replaceable
+attribute becomes once set).
 """
 
 from __future__ import annotations
@@ -42,7 +44,10 @@ _TEMPLATE = (
     "catch(e){return x}},"
     "u:(x)=>typeof x==='string'?up(x):x,"
     "p:(x,...a)=>x.postMessage(...a)};"
-    "Object.defineProperty(g,'__cobrowse$',{value:Object.freeze(f)})}catch(e){}})();"
+    "Object.defineProperty(g,'__cobrowse$',{value:Object.freeze(f)});"
+    "const h=g.location&&g.location.href;if(h)Object.defineProperty(g,'origin',"
+    "{value:new URL(up(h)).origin,writable:true,enumerable:true,configurable:true})"
+    "}catch(e){}})();"
 )
 
 

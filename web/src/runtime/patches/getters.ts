@@ -173,6 +173,24 @@ export function patchGetters(ctx: RuntimeContext): void {
     );
   }
 
+  // More URLs the browser resolved or connected to: what an image or media element
+  // loaded, a socket's URL, the URLs of a hashchange.
+  getter(ctor('HTMLImageElement')?.prototype, 'currentSrc', up);
+  getter(ctor('HTMLMediaElement')?.prototype, 'currentSrc', up);
+  getter(ctor('WebSocket')?.prototype, 'url', up);
+  getter(ctor('HashChangeEvent')?.prototype, 'oldURL', up);
+  getter(ctor('HashChangeEvent')?.prototype, 'newURL', up);
+  // `String(a)`: the stringifier of a and area is their href, read upstream.
+  for (const iface of ['HTMLAnchorElement', 'HTMLAreaElement']) {
+    patchMethod(ctor(iface)?.prototype, 'toString', (orig) =>
+      disguise(function toString(this: unknown, ...args: unknown[]) {
+        const value: unknown = orig.apply(this, args);
+        if (gate.native) return value;
+        return attempt(() => up(value), value);
+      }, orig),
+    );
+  }
+
   // URL attributes read back: what the page (or the server's rewriting) set, upstream.
   const attrUp = (el: Element | null, ns: string | null, name: string, value: unknown): unknown => {
     if (typeof value !== 'string' || !el) return value;
