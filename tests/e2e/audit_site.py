@@ -19,13 +19,11 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from cobrowse.core.masking_checks import luhn_valid, mod97_valid, verhoeff_digit
-from cobrowse.demo.continuation import PATH as CONTINUATION
-from cobrowse.demo.continuation import continuation_forwarder
-from tests.e2e.demo_process import free_port, serving_in_thread
+from tests.e2e.demo_process import embedding_site_routes, free_port, serving_in_thread
 
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
@@ -151,16 +149,9 @@ def audit_site() -> Iterator[Site]:
             body = site.public_page()
         return HTMLResponse(body, headers={"cache-control": "no-store"})
 
-    async def healthz(request: Request) -> HTMLResponse:
-        return HTMLResponse("ok")
-
-    async def continuation(request: Request) -> Response:
-        return await continuation_forwarder(site.server)(request)
-
     app = Starlette(
         routes=[
-            Route("/healthz", healthz),
-            Route(f"{CONTINUATION}/{{step}}", continuation, methods=["POST"]),
+            *embedding_site_routes(lambda: site.server),
             Route("/{path:path}", page),
         ]
     )

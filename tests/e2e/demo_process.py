@@ -11,16 +11,21 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from cobrowse.config import load_config
 from cobrowse.core.links import sign_link
+from cobrowse.demo.continuation import PATH as CONTINUATION
+from cobrowse.demo.continuation import continuation_forwarder
 from cobrowse.server.auth import load_link_secret
 
 CHROMIUM_ARGS: dict[str, Any] = {
@@ -178,3 +183,20 @@ def serving_in_thread(
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def embedding_site_routes(server: Callable[[], str]) -> list[Route]:
+    """The routes a test site that embeds the widget serves besides its own pages:
+    `/healthz`, and the continuation point forwarded to the cobrowse server at
+    `server()` (known only once that server runs)."""
+
+    async def healthz(request: Request) -> Response:
+        return Response("ok", media_type="text/html")
+
+    async def continuation(request: Request) -> Response:
+        return await continuation_forwarder(server())(request)
+
+    return [
+        Route("/healthz", healthz),
+        Route(f"{CONTINUATION}/{{step}}", continuation, methods=["POST"]),
+    ]

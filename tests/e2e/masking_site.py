@@ -26,9 +26,7 @@ from starlette.routing import Route
 
 from cobrowse.core.masking import BUILTIN_PATTERNS
 from cobrowse.core.masking_checks import luhn_valid, verhoeff_digit
-from cobrowse.demo.continuation import PATH as CONTINUATION
-from cobrowse.demo.continuation import continuation_forwarder
-from tests.e2e.demo_process import free_port, serving_in_thread
+from tests.e2e.demo_process import embedding_site_routes, free_port, serving_in_thread
 
 
 def aadhaar(body: str) -> str:
@@ -287,20 +285,13 @@ def masking_site() -> Iterator[Site]:
         css = f'.ext::after {{ content: "{SECRETS["stylesheet_pan"]}"; }}'
         return Response(css, media_type="text/css", headers={"cache-control": "no-store"})
 
-    async def healthz(request: Request) -> HTMLResponse:
-        return HTMLResponse("ok")
-
-    async def continuation(request: Request) -> Response:
-        # The server's address is known once it runs (site.server).
-        return await continuation_forwarder(site.server)(request)
-
     app = Starlette(
         routes=[
             Route("/frame", frame),
             Route("/style.css", stylesheet),
-            Route("/healthz", healthz),
-            # Integrated as the README says: the continuation point goes to the server.
-            Route(f"{CONTINUATION}/{{step}}", continuation, methods=["POST"]),
+            # Integrated as the README says: the continuation point goes to the server
+            # (its address is known once it runs: site.server).
+            *embedding_site_routes(lambda: site.server),
             Route("/{path:path}", page),
         ]
     )

@@ -19,10 +19,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from cobrowse.demo.continuation import PATH as CONTINUATION
-from cobrowse.demo.continuation import continuation_forwarder
 from tests.e2e.corpus.site import font_file
-from tests.e2e.demo_process import free_port, serving_in_thread
+from tests.e2e.demo_process import embedding_site_routes, free_port, serving_in_thread
 
 HERE = Path(__file__).parent
 PAGES = ("dashboard", "drawing", "shop", "form", "docs", "todo", "masked", "private", "live")
@@ -114,17 +112,10 @@ def mirror_site() -> Iterator[Site]:
             headers["access-control-allow-origin"] = "*"
         return Response(body, media_type=kind, headers=headers)
 
-    async def healthz(request: Request) -> HTMLResponse:
-        return HTMLResponse("ok")
-
-    async def continuation(request: Request) -> Response:
-        return await continuation_forwarder(site.server)(request)
-
     app = Starlette(
         routes=[
             *(Route(path, static) for path in files),
-            Route("/healthz", healthz),
-            Route(f"{CONTINUATION}/{{step}}", continuation, methods=["POST"]),
+            *embedding_site_routes(lambda: site.server),
             Route("/{name}.html", page),
         ]
     )
