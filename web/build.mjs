@@ -2,6 +2,7 @@
 //   src/cobrowse/server/static/dist/cobrowse.js (+ .map)   embed script (widget + visitor runtime)
 //   src/cobrowse/server/static/dist/runtime.js (+ .map)    proxy-mode runtime, injected into proxied pages
 //   src/cobrowse/server/static/dist/runtime-bridge.js (+ .map) its overlay bridge, loaded by it as a module
+//   src/cobrowse/server/static/dist/runtime-parser.js (+ .map) its JavaScript parser, loaded on first use
 //   src/cobrowse/server/static/dist/console.js/.css (+ .map) agent console
 //   src/cobrowse/demo/static/dist/fonts/mukta-*.woff2       fonts for the demo portal
 // Usage: node build.mjs [--dev]   (--dev: not minified)
@@ -50,6 +51,15 @@ await build({
   ...common,
   format: 'esm',
   entryPoints: { 'runtime-bridge': join(here, 'src/runtime/bridge-entry.ts') },
+  outdir: serverDist,
+});
+
+// The in-page rewriter's parser (meriyah), fetched and evaluated by the runtime the first
+// time code made from a string needs rewriting (web/src/runtime/parser.ts).
+await build({
+  ...common,
+  globalName: '__cobrowse_parser',
+  entryPoints: { 'runtime-parser': join(here, 'src/runtime/parser-entry.ts') },
   outdir: serverDist,
 });
 

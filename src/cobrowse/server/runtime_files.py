@@ -1,6 +1,7 @@
 """The runtime's own scripts, served on every proxy host under `/__cobrowse/`:
-`runtime.js` (injected first into every proxied page) and `runtime-bridge.js` (the
-overlay bridge's second half, which the runtime imports as a module).
+`runtime.js` (injected first into every proxied page), `runtime-bridge.js` (the
+overlay bridge's second half, which the runtime imports as a module) and
+`runtime-parser.js` (the in-page rewriter's parser, which it loads on first use).
 
 Read from the build once (again when the build changes), compressed once (brotli and
 gzip, as the browser accepts), with an ETag so that a revalidation costs a 304.
@@ -17,7 +18,7 @@ import brotli
 
 __all__ = ["RUNTIME_FILES", "RuntimeFiles", "ServedFile"]
 
-RUNTIME_FILES = ("runtime.js", "runtime-bridge.js")
+RUNTIME_FILES = ("runtime.js", "runtime-bridge.js", "runtime-parser.js")
 
 
 @dataclass(frozen=True, slots=True)
