@@ -234,4 +234,6 @@ def test_an_ip_host_is_known_in_either_form() -> None:
         assert not is_ip_host(host), host
     # A cookie of a parent domain never reaches an IP host that happens to end like it.
     assert not Cookie(name="sid", value="1", domain="0.1", host_only=False).applies_to("127.0.0.1")
-    assert Cookie(name="sid", value="1", domain="a.example", host_only=False).applies_to("www.a.example")
+    assert Cookie(name="sid", value="1", domain="a.example", host_only=False).applies_to(
+        "www.a.example"
+    )
