@@ -94,6 +94,18 @@ READ = """async () => {
     out.exception = [e.name, e.code, e.message, String(e), e.stack.split('\\n')[0],
       e instanceof DOMException, Object.getOwnPropertyNames(e)];
   }
+  // Markup written back holds upstream URLs: it still loads through the proxy only.
+  const violations = [];
+  document.addEventListener('securitypolicyviolation', (e) => violations.push(e.blockedURI));
+  const before = wrap.innerHTML;
+  wrap.innerHTML = wrap.innerHTML;
+  bg.insertAdjacentHTML('afterend',
+    `<img id="adj" alt="adj" src="${loc.origin}/img/blue-8x8.png">`);
+  const added = [...wrap.querySelectorAll('img'), document.getElementById('adj')];
+  const loaded = await Promise.all(
+    added.map((i) => i.decode().then(() => i.naturalWidth, () => 0)));
+  out.writtenBack = [wrap.innerHTML === before, loaded, document.getElementById('adj').src,
+    violations];
   const response = await fetch('/api/items');
   const xhr = await new Promise((done) => {
     const r = new XMLHttpRequest();
@@ -252,6 +264,10 @@ def test_in_the_overlay_the_page_is_on_top_and_the_mirror_keeps_proxy_urls(
     ]
     # The recording's marker style (masked elements, for the visitor) is not the page's.
     expect(frame.locator("style[data-cobrowse-ui]")).to_have_count(1)
+    frame.wait_for_function(
+        "() => [...document.querySelectorAll('link[rel~=stylesheet]')].every((l) => l.sheet)",
+        timeout=WAIT_MS,
+    )
     sheets = frame.evaluate(SHEETS)
     assert sheets["own"] > 0, sheets
     n = sheets["own"]

@@ -15,10 +15,16 @@ const ATTRIBUTES = ['href', 'src', 'srcset', 'action', 'formaction', 'data', 'po
 const SELECTOR = ATTRIBUTES.map((a) => `[${a}]`).join(',');
 const XLINK_NS = 'http://www.w3.org/1999/xlink';
 
-export function watchMutations(ctx: RuntimeContext): void {
+/** Maps the URL attributes of an element, or of a subtree, into the proxy (natively read). */
+export interface UrlFixer {
+  fix(el: Element, name: string): void;
+  fixXlink(el: Element): void;
+  /** `root` (when an element) and every element under it. */
+  fixTree(root: Node): void;
+}
+
+export function urlFixer(ctx: RuntimeContext): UrlFixer {
   const { win, map } = ctx;
-  const Observer = win.MutationObserver;
-  if (typeof Observer !== 'function') return;
   const setAttr = win.Element.prototype.setAttribute;
   const setAttrNS = win.Element.prototype.setAttributeNS;
   // Native reads: the getters patch (installed after this) shows URL attributes upstream.
@@ -48,6 +54,21 @@ export function watchMutations(ctx: RuntimeContext): void {
     for (const name of ATTRIBUTES) if (el.hasAttribute(name)) fix(el, name);
     if (el.hasAttributeNS(XLINK_NS, 'href')) fixXlink(el);
   };
+  const fixTree = (root: Node): void => {
+    if (root.nodeType === 1) fixElement(root as Element);
+    const scope = root as ParentNode;
+    if (typeof scope.querySelectorAll === 'function' && scope.firstElementChild) {
+      scope.querySelectorAll(SELECTOR).forEach(fixElement);
+    }
+  };
+  return { fix, fixXlink, fixTree };
+}
+
+export function watchMutations(ctx: RuntimeContext): void {
+  const { win } = ctx;
+  const Observer = win.MutationObserver;
+  if (typeof Observer !== 'function') return;
+  const { fix, fixXlink, fixTree } = urlFixer(ctx);
 
   const observer = new Observer((records) => {
     for (const record of records) {
@@ -59,10 +80,7 @@ export function watchMutations(ctx: RuntimeContext): void {
           return;
         }
         record.addedNodes.forEach((node) => {
-          if (node.nodeType !== 1) return;
-          const el = node as Element;
-          fixElement(el);
-          if (el.firstElementChild) el.querySelectorAll(SELECTOR).forEach(fixElement);
+          if (node.nodeType === 1) fixTree(node);
         });
       }, undefined);
     }
