@@ -13,7 +13,7 @@
  * MutationObserver. Installed before patches/getters.ts, so the fixer reads natively.
  */
 import type { RuntimeContext } from '../context';
-import { attempt, disguise, findAccessor, patchMethod } from '../patch';
+import { attempt, disguise, findAccessor, mapGetter, patchMethod } from '../patch';
 import { type ProxyText, escapeMarkup, mapProxyText, proxyNeedles } from '../proxy-text';
 import { proxySuffix } from '../urls';
 import { urlFixer } from './mutations';
@@ -39,21 +39,7 @@ export function mapGetterText(
   name: string,
   mapText: (this: unknown, text: string) => string,
 ): void {
-  try {
-    const found = findAccessor(proto, name);
-    if (!found || !found.desc.get || !found.desc.configurable) return;
-    const get = found.desc.get;
-    Object.defineProperty(found.owner, name, {
-      ...found.desc,
-      get: disguise(function (this: unknown) {
-        const value: unknown = get.call(this);
-        if (typeof value !== 'string' || ctx.gate.native) return value;
-        return mapText.call(this, value);
-      }, get),
-    });
-  } catch {
-    /* keep the native getter */
-  }
+  mapGetter(proto, name, (value, self) => (typeof value === 'string' ? mapText.call(self, value) : value), () => ctx.gate.native);
 }
 
 /** Wrap method `name` of `proto` so that a string it returns goes through `mapText`. */

@@ -15,7 +15,7 @@
  * URLs: `runtime/proxy-text.ts`. While the recorder reads (`ctx.gate`) all is native.
  */
 import type { RuntimeContext } from '../context';
-import { attempt, disguise, findAccessor, patchMethod } from '../patch';
+import { attempt, disguise, findAccessor, mapGetter, patchMethod } from '../patch';
 import { mapProxyText } from '../proxy-text';
 import { mapGetterText, mapResultText, proxyTextOf } from './markup';
 
@@ -102,19 +102,7 @@ export function patchStyles(ctx: RuntimeContext): void {
     ['CSSFontFaceRule', 'style'],
     ['CSSKeyframeRule', 'style'],
   ] as const;
-  for (const [iface, name] of handsOut) {
-    const found = findAccessor(ctor(iface)?.prototype, name);
-    if (!found || !found.desc.get || !found.desc.configurable) continue;
-    const get = found.desc.get;
-    attempt(() => {
-      Object.defineProperty(found.owner, name, {
-        ...found.desc,
-        get: disguise(function (this: unknown) {
-          return view(get.call(this));
-        }, get),
-      });
-    }, undefined);
-  }
+  for (const [iface, name] of handsOut) mapGetter(ctor(iface)?.prototype, name, view);
 
   // Rule and sheet text.
   const up = (url: string): string => map.toUpstream(url);
@@ -209,16 +197,5 @@ export function patchStyles(ctx: RuntimeContext): void {
       }, lengthGet),
     });
   }, undefined);
-  const sheetsFound = findAccessor(ctor('Document')?.prototype, 'styleSheets');
-  const sheetsGet = sheetsFound?.desc.get;
-  if (sheetsFound && sheetsGet && sheetsFound.desc.configurable) {
-    attempt(() => {
-      Object.defineProperty(sheetsFound.owner, 'styleSheets', {
-        ...sheetsFound.desc,
-        get: disguise(function (this: unknown) {
-          return listView(sheetsGet.call(this));
-        }, sheetsGet),
-      });
-    }, undefined);
-  }
+  mapGetter(ctor('Document')?.prototype, 'styleSheets', listView);
 }
