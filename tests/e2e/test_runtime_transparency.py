@@ -65,6 +65,47 @@ READ = """async () => {
   out.injected = [document.scripts.length, document.querySelectorAll('[src]').length,
     document.getElementsByTagName('script').length, document.getElementById('__cobrowse_config'),
     document.head.children.length];
+  // Serialised markup, CSS text and computed values, style sheets, exception messages.
+  const wrap = document.getElementById('wrap');
+  const bg = document.getElementById('bg');
+  const css = document.getElementById('css');
+  out.markup = [a.outerHTML, wrap.outerHTML, wrap.innerHTML, wrap.getHTML(), bg.outerHTML,
+    css.innerHTML, new XMLSerializer().serializeToString(wrap)];
+  const computed = getComputedStyle(bg);
+  const rule = css.sheet.cssRules[0];
+  out.styles = [computed.backgroundImage, computed['background-image'],
+    computed.getPropertyValue('background-image'), getComputedStyle(wrap).backgroundImage,
+    bg.style.backgroundImage, bg.style.cssText, bg.style.getPropertyValue('background-image'),
+    rule.cssText, rule.style.backgroundImage, css.textContent, css.sheet.href,
+    bg.style === bg.style, bg.style instanceof CSSStyleDeclaration, bg.style.length,
+    bg.style[0], [...bg.style].length];
+  const sheets = document.styleSheets;
+  out.sheets = [sheets.length, [...sheets].map((s) => s.href), sheets.item(0).href,
+    sheets[0].href, Object.keys(sheets).length, sheets instanceof StyleSheetList,
+    sheets === document.styleSheets, sheets.item(sheets.length)];
+  bg.style.backgroundColor = 'red';
+  bg.style.setProperty('color', 'blue');
+  out.styleSet = [getComputedStyle(bg).backgroundColor, getComputedStyle(bg).color,
+    bg.getAttribute('style').includes('background-color')];
+  try {
+    history.pushState(null, '', 'http://elsewhere.invalid/');
+    out.exception = 'no error';
+  } catch (e) {
+    out.exception = [e.name, e.code, e.message, String(e), e.stack.split('\\n')[0],
+      e instanceof DOMException, Object.getOwnPropertyNames(e)];
+  }
+  // Markup written back holds upstream URLs: it still loads through the proxy only.
+  const violations = [];
+  document.addEventListener('securitypolicyviolation', (e) => violations.push(e.blockedURI));
+  const before = wrap.innerHTML;
+  wrap.innerHTML = wrap.innerHTML;
+  bg.insertAdjacentHTML('afterend',
+    `<img id="adj" alt="adj" src="${loc.origin}/img/blue-8x8.png">`);
+  const added = [...wrap.querySelectorAll('img'), document.getElementById('adj')];
+  const loaded = await Promise.all(
+    added.map((i) => i.decode().then(() => i.naturalWidth, () => 0)));
+  out.writtenBack = [wrap.innerHTML === before, loaded, document.getElementById('adj').src,
+    violations];
   const response = await fetch('/api/items');
   const xhr = await new Promise((done) => {
     const r = new XMLHttpRequest();
@@ -92,7 +133,11 @@ READ = """async () => {
     accessor(HTMLAnchorElement.prototype, 'href'), accessor(HTMLAnchorElement.prototype, 'host'),
     accessor(Document.prototype, 'domain'), accessor(window, 'origin'), accessor(window, 'parent'),
     Element.prototype.getAttribute, Element.prototype.setAttribute, window.fetch, setTimeout,
-    Function, Function.prototype.toString, accessor(loc, 'href'), loc.assign, loc.toString]
+    Function, Function.prototype.toString, accessor(loc, 'href'), loc.assign, loc.toString,
+    accessor(Element.prototype, 'outerHTML'), accessor(Document.prototype, 'styleSheets'),
+    accessor(DOMException.prototype, 'message'), accessor(HTMLElement.prototype, 'style'),
+    getComputedStyle, CSSStyleDeclaration.prototype.getPropertyValue,
+    XMLSerializer.prototype.serializeToString]
     .map((f) => Function.prototype.toString.call(f).includes('[native code]'));
   // Code made from strings at run time goes through the in-page rewriter.
   const directEval = (code) => (hooks ? eval(hooks.e(code)) : eval(code));
@@ -166,6 +211,8 @@ def test_scripts_read_the_upstream_urls(
     # The direct values are the upstream ones (a sanity check of the page itself).
     assert direct[0]["document"][0] == corpus.a + PAGE
     assert direct[1]["document"][4] == corpus.a + PAGE
+    assert corpus.a in direct[0]["markup"][2] and corpus.a in direct[0]["styles"][0]
+    assert direct[0]["exception"][2].count(corpus.a) == 2
     for d, p in zip(direct, proxied, strict=True):
         for key in d:
             assert p[key] == d[key], json.dumps({"key": key, "direct": d[key], "proxy": p[key]})
@@ -177,6 +224,16 @@ IN_OVERLAY = """() => {
   const loc = w(location);
   return [w(top) === window, w(parent) === window, window.parent === window,
     window.frameElement, [...loc.ancestorOrigins], loc.origin, document.URL, window.origin];
+}"""
+
+# document.styleSheets beside the style sheets of the page's own elements.
+SHEETS = """() => {
+  const own = [...document.querySelectorAll('style, link[rel~=stylesheet]')]
+    .filter((el) => el.sheet && !el.hasAttribute('data-cobrowse-ui'));
+  const list = document.styleSheets;
+  return {length: list.length, iterated: [...list].length, keys: Object.keys(list).length,
+    own: own.length, same: [...list].every((s, i) => s.ownerNode === own[i]),
+    item: list.item(list.length), index: list[list.length] === undefined};
 }"""
 
 # URL attributes in the agent's mirror: where its browser loads the page's resources from.
@@ -205,6 +262,24 @@ def test_in_the_overlay_the_page_is_on_top_and_the_mirror_keeps_proxy_urls(
         origin + "/",
         origin,
     ]
+    # The recording's marker style (masked elements, for the visitor) is not the page's.
+    expect(frame.locator("style[data-cobrowse-ui]")).to_have_count(1)
+    frame.wait_for_function(
+        "() => [...document.querySelectorAll('link[rel~=stylesheet]')].every((l) => l.sheet)",
+        timeout=WAIT_MS,
+    )
+    sheets = frame.evaluate(SHEETS)
+    assert sheets["own"] > 0, sheets
+    n = sheets["own"]
+    assert sheets == {
+        "length": n,
+        "iterated": n,
+        "keys": n,
+        "own": n,
+        "same": True,
+        "item": None,
+        "index": True,
+    }
     # The recorder read natively: the mirror loads from the server, never from upstream.
     expect(mirror(pair.agent).get_by_role("heading", level=1)).to_be_visible()
     urls = [u for u in mirror_frame(pair.agent).evaluate(MIRROR_URLS) if u]

@@ -165,21 +165,8 @@ class Broken:
 # Probes that differ through the proxy because of a bug in src/ or web/ (strict: an
 # XPASS fails, so the mark goes once the bug is fixed).
 KNOWN_BROKEN: dict[str, Broken] = {
-    "getattribute": Broken(
-        ORIGIN,
-        "the HTML rewriter writes proxy URLs into attributes: getAttribute() is mapped back, "
-        "outerHTML/innerHTML still show them",
-    ),
     "error-stack": Broken(
         ORIGIN, "error stacks and ErrorEvent.filename name the scripts by their proxy URLs"
-    ),
-    "domexception": Broken(
-        ORIGIN, "DOMException messages (pushState's SecurityError) quote the proxy origin and URL"
-    ),
-    "css-url": Broken(
-        ORIGIN,
-        "a computed url() is a proxy URL, and document.styleSheets lists a style sheet the "
-        "proxy injected (href null)",
     ),
     "child-same": Broken(
         ORIGIN, "in a same-site child frame, `parent === top` is false (top is read unrewritten)"

@@ -14,6 +14,9 @@ import { patchElements } from './patches/elements';
 import { patchCode } from './patches/code';
 import { patchForms } from './patches/forms';
 import { patchGetters } from './patches/getters';
+import { patchMarkup } from './patches/markup';
+import { patchStyles } from './patches/styles';
+import { patchExceptions } from './patches/exceptions';
 import { patchHistory } from './patches/history';
 import { patchNavigation } from './patches/navigation';
 import { patchNetwork } from './patches/network';
@@ -140,7 +143,10 @@ function main(): void {
     patchNavigation,
     patchStorage,
     watchMutations,
+    patchMarkup,
     patchGetters,
+    patchStyles,
+    patchExceptions,
     patchCode,
   ]) {
     attempt(() => install(ctx), undefined);

@@ -75,6 +75,33 @@ export function findAccessor(
   return null;
 }
 
+/**
+ * Wrap the getter of `name` (found on `proto` or above) with `mapValue`; the native value
+ * while `native()` holds, or when `mapValue` throws. The setter is kept.
+ */
+export function mapGetter(
+  proto: object | null | undefined,
+  name: string,
+  mapValue: (value: unknown, self: unknown) => unknown,
+  native: () => boolean = () => false,
+): void {
+  try {
+    const found = findAccessor(proto, name);
+    if (!found || !found.desc.get || !found.desc.configurable) return;
+    const get = found.desc.get;
+    Object.defineProperty(found.owner, name, {
+      ...found.desc,
+      get: disguise(function (this: unknown) {
+        const value = get.call(this) as unknown;
+        if (native()) return value;
+        return attempt(() => mapValue(value, this), value);
+      }, get),
+    });
+  } catch {
+    /* keep the native getter */
+  }
+}
+
 /** Wrap the setter of an accessor property defined on `proto` itself. */
 export function patchSetter(
   proto: object | null | undefined,

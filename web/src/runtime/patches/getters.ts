@@ -9,7 +9,7 @@
  * While the runtime's recorder reads (`ctx.gate`), every getter is native.
  */
 import type { RuntimeContext } from '../context';
-import { attempt, disguise, disguiseAccessor, findAccessor, patchMethod } from '../patch';
+import { attempt, disguise, disguiseAccessor, findAccessor, mapGetter, patchMethod } from '../patch';
 import { mapSrcset } from '../urls';
 import { URL_PROPERTIES, urlAttributeKind } from './elements';
 
@@ -51,23 +51,8 @@ export function patchGetters(ctx: RuntimeContext): void {
   const up = (value: unknown): unknown => (typeof value === 'string' ? map.toUpstream(value) : value);
 
   /** Wrap the getter of `name` (found on `proto` or above) with `mapValue`. */
-  const getter = (proto: object | undefined, name: string, mapValue: (value: unknown, self: unknown) => unknown): void => {
-    try {
-      const found = findAccessor(proto, name);
-      if (!found || !found.desc.get || !found.desc.configurable) return;
-      const get = found.desc.get;
-      Object.defineProperty(found.owner, name, {
-        ...found.desc,
-        get: disguise(function (this: unknown) {
-          const value = get.call(this) as unknown;
-          if (gate.native) return value;
-          return attempt(() => mapValue(value, this), value);
-        }, get),
-      });
-    } catch {
-      /* keep the native getter */
-    }
-  };
+  const getter = (proto: object | undefined, name: string, mapValue: (value: unknown, self: unknown) => unknown): void =>
+    mapGetter(proto, name, mapValue, () => gate.native);
   const ctor = (name: string): { prototype?: object } | undefined =>
     (win as unknown as Record<string, { prototype?: object } | undefined>)[name];
 

@@ -16,10 +16,16 @@ const ATTRIBUTES = ['href', 'src', 'srcset', 'action', 'formaction', 'data', 'po
 const SELECTOR = ATTRIBUTES.map((a) => (a === 'href' ? '[*|href]' : `[${a}]`)).join(',');
 const XLINK_NS = 'http://www.w3.org/1999/xlink';
 
-export function watchMutations(ctx: RuntimeContext): void {
+/** Maps the URL attributes of an element, or of a subtree, into the proxy (natively read). */
+export interface UrlFixer {
+  fix(el: Element, name: string): void;
+  fixXlink(el: Element): void;
+  /** `root` (when an element) and every element under it. */
+  fixTree(root: Node): void;
+}
+
+export function urlFixer(ctx: RuntimeContext): UrlFixer {
   const { win, map } = ctx;
-  const Observer = win.MutationObserver;
-  if (typeof Observer !== 'function') return;
   const setAttr = win.Element.prototype.setAttribute;
   const setAttrNS = win.Element.prototype.setAttributeNS;
   // Native reads: the getters patch (installed after this) shows URL attributes upstream.
@@ -49,6 +55,21 @@ export function watchMutations(ctx: RuntimeContext): void {
     for (const name of ATTRIBUTES) if (el.hasAttribute(name)) fix(el, name);
     if (el.hasAttributeNS(XLINK_NS, 'href')) fixXlink(el);
   };
+  const fixTree = (root: Node): void => {
+    if (root.nodeType === 1 && (root as Element).matches(SELECTOR)) fixElement(root as Element);
+    const scope = root as ParentNode;
+    if (typeof scope.querySelectorAll === 'function' && scope.firstElementChild) {
+      scope.querySelectorAll(SELECTOR).forEach(fixElement);
+    }
+  };
+  return { fix, fixXlink, fixTree };
+}
+
+export function watchMutations(ctx: RuntimeContext): void {
+  const { win } = ctx;
+  const Observer = win.MutationObserver;
+  if (typeof Observer !== 'function') return;
+  const { fix, fixXlink, fixTree } = urlFixer(ctx);
 
   const observer = new Observer((records) => {
     // A batch: what changed, then each added subtree once (a node added with its
@@ -73,8 +94,7 @@ export function watchMutations(ctx: RuntimeContext): void {
     for (const el of added) {
       attempt(() => {
         for (let up = el.parentElement; up; up = up.parentElement) if (added.has(up)) return;
-        if (el.matches(SELECTOR)) fixElement(el);
-        if (el.firstElementChild) el.querySelectorAll(SELECTOR).forEach(fixElement);
+        fixTree(el);
       }, undefined);
     }
   });
