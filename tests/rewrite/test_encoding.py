@@ -8,9 +8,12 @@ from cobrowse.rewrite.encoding import (
     LABELS,
     css_encoding,
     decode,
+    encode,
+    encoded_document,
     get_encoding,
     html_encoding,
     prescan,
+    served_encoding,
     utf8_charset_rule,
     utf8_declared,
 )
@@ -129,3 +132,86 @@ def test_the_served_charset_rule_says_utf_8() -> None:
     ignored = b"@charset 'latin1'; p{}"  # not the form browsers read: ignored, kept
     assert utf8_charset_rule(ignored) == ignored
     assert utf8_charset_rule(b'p{} @charset "latin1";') == b'p{} @charset "latin1";'
+
+
+# Encoding a rewritten page back into its own encoding.
+
+ROUND_TRIPS = [
+    ("windows-1252", "café € \x81\x8d\x8f\x90\x9d ÿ".encode("latin-1", "ignore")),
+    ("windows-1252", bytes(range(256))),
+    ("utf-8", "café ✓ 中 😀".encode()),
+    ("utf-16le", "café ✓ 😀".encode("utf-16-le")),
+    ("utf-16be", "café ✓ 😀".encode("utf-16-be")),
+    ("x-user-defined", bytes(range(256))),
+    ("shift_jis", "日本語 ｶﾅ".encode("cp932")),
+    ("euc-jp", "日本語".encode("euc_jp")),
+    ("iso-2022-jp", "<p>日本語</p> x".encode("iso2022_jp")),
+    ("gbk", "中文 €".encode("gb18030")),
+    ("big5", "中文".encode("big5")),
+    ("euc-kr", "한국어".encode("cp949")),
+    ("koi8-r", "привет".encode("koi8_r")),
+    ("iso-8859-2", "zażółć".encode("iso8859_2")),
+]
+
+
+@pytest.mark.parametrize(("encoding", "data"), ROUND_TRIPS)
+def test_decode_then_encode_gives_the_page_s_bytes_back(encoding: str, data: bytes) -> None:
+    assert encode(decode(data, encoding), encoding) == data
+
+
+def test_windows_1252_encodes_as_the_standard_has_it() -> None:
+    # The euro sign is 0x80; the five bytes cp1252 leaves out are their C1 controls.
+    assert encode("€ \x81 \x9d é", "windows-1252") == b"\x80 \x81 \x9d \xe9"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        ("windows-1252", b"caf\xe9 &#20013; &#128512;"),
+        ("iso-8859-2", b"caf\xe9 &#20013; &#128512;"),
+        ("x-user-defined", b"caf&#233; &#20013; &#128512;"),
+        ("shift_jis", b"caf&#233; \x92\x86 &#128512;"),
+        ("iso-2022-jp", b"caf&#233; \x1b$BCf\x1b(B &#128512;"),
+        ("koi8-r", b"caf&#233; &#20013; &#128512;"),
+    ],
+)
+def test_what_the_encoding_cannot_hold_becomes_a_character_reference(
+    encoding: str, expected: bytes
+) -> None:
+    """What only URL rewriting can bring in (the page's own text was decoded from these
+    bytes): in text and attribute values the parser reads the reference back as the
+    character, so the page sees the same string."""
+    assert encode("café 中 😀", encoding) == expected
+
+
+def test_utf_16_references_are_utf_16_too() -> None:
+    assert encode("a\ud800", "utf-16le") == "a&#55296;".encode("utf-16-le")
+    assert encode("a\ud800", "utf-16be") == "a&#55296;".encode("utf-16-be")
+    assert encode("a\ud800", "utf-8") == b"a&#55296;"
+
+
+def test_the_replacement_encoding_is_served_as_utf_8() -> None:
+    assert served_encoding("replacement") == "utf-8"
+    assert served_encoding("shift_jis") == "shift_jis"
+    assert encode("\ufffd", "replacement") == "\ufffd".encode()
+
+
+def test_a_document_is_served_in_its_own_encoding_with_its_bom() -> None:
+    page = "<meta charset=latin1><p>café"
+    assert encoded_document(page, "windows-1252", page.encode("cp1252")) == (
+        page.encode("cp1252"),
+        "windows-1252",
+    )
+    original = b"\xff\xfe" + page.encode("utf-16-le")
+    assert encoded_document(page, "utf-16le", original) == (original, "utf-16le")
+    original = b"\xef\xbb\xbf" + page.encode()
+    assert encoded_document(page, "utf-8", original) == (original, "utf-8")
+    # Without a BOM, none is added; the page's declaration stays as it was.
+    assert encoded_document(page, "utf-16be", b"") == (page.encode("utf-16-be"), "utf-16be")
+
+
+def test_a_replacement_encoded_document_is_served_as_utf_8_that_says_so() -> None:
+    assert encoded_document("<meta charset=iso-2022-kr>\ufffd", "replacement", b"") == (
+        "<meta charset=utf-8>\ufffd".encode(),
+        "utf-8",
+    )

@@ -21,10 +21,13 @@ __all__ = [
     "bom",
     "css_encoding",
     "decode",
+    "encode",
+    "encoded_document",
     "get_encoding",
     "html_encoding",
     "meta_declaration",
     "prescan",
+    "served_encoding",
     "utf8_charset_rule",
     "utf8_declared",
 ]
@@ -253,6 +256,65 @@ def decode(data: bytes, encoding: str) -> str:
     if encoding == "replacement":
         return "\ufffd" if data else ""
     return codecs.decode(data, _CODECS.get(encoding, "utf-8"), errors="replace")
+
+
+def served_encoding(encoding: str) -> str:
+    """The encoding a document decoded with `encoding` is served in: its own, except the
+    replacement encoding, whose output encoding is UTF-8 (the standard's "get an output
+    encoding"; a UTF-16 document keeps its encoding: it is served, not submitted)."""
+    return "utf-8" if encoding == "replacement" else encoding
+
+
+# What the standard's windows-1252 and x-user-defined encoders give that Python's codecs
+# do not: the five C1 controls cp1252 leaves out, and the private-use range.
+_WINDOWS_1252_EXTRA = {chr(b): bytes([b]) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_X_USER_DEFINED_BYTES = {chr(0xF780 + b - 0x80): bytes([b]) for b in range(0x80, 0x100)}
+
+
+def encode(text: str, encoding: str) -> bytes:
+    """`text` in `encoding`, as an HTML document's bytes (the standard's "encode" with
+    the HTML error mode): a character the encoding cannot hold becomes a numeric
+    character reference (`&#20013;`), which the parser reads back as that character in
+    text and attribute values. `decode` then `encode` gives the document's own bytes
+    back (a byte order mark aside); a lone surrogate in UTF-8 or UTF-16 becomes a
+    reference too (U+FFFD to the parser). Never raises."""
+    encoding = served_encoding(encoding)
+    if encoding == "x-user-defined":
+        return _encode(text, "ascii", _X_USER_DEFINED_BYTES)
+    extra = _WINDOWS_1252_EXTRA if encoding == "windows-1252" else {}
+    return _encode(text, _CODECS.get(encoding, "utf-8"), extra)
+
+
+def encoded_document(text: str, encoding: str, original: bytes) -> tuple[bytes, str]:
+    """The rewritten HTML document `text`, decoded with `encoding` from the response body
+    `original`, as the bytes to serve and the encoding to label them with: the page's own
+    (so `document.characterSet`, and the encoding the browser percent-encodes the page's
+    URL queries and form submissions in, are the site's), its byte order mark kept; the
+    replacement encoding as UTF-8, its `<meta>` then naming UTF-8."""
+    served = served_encoding(encoding)
+    body = encode(text, served)
+    if served != encoding:
+        return utf8_declared(body), served
+    found = bom(original)
+    if found is not None and found[0] == served:
+        body = original[: found[1]] + body
+    return body, served
+
+
+def _encode(text: str, codec: str, extra: dict[str, bytes]) -> bytes:
+    """`text` through `codec`, each character it cannot hold as `extra` says or as a
+    numeric character reference."""
+    out: list[bytes] = []
+    pos = 0
+    while True:
+        try:
+            out.append(text[pos:].encode(codec))
+            return b"".join(out)
+        except UnicodeEncodeError as e:
+            out.append(text[pos : pos + e.start].encode(codec))
+            for c in text[pos + e.start : pos + e.end]:
+                out.append(extra.get(c) or f"&#{ord(c)};".encode(codec))
+            pos += e.end
 
 
 # The <meta> prescan (HTML Standard, "prescan a byte stream to determine its encoding").
