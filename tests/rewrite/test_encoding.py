@@ -13,6 +13,7 @@ from cobrowse.rewrite.encoding import (
     get_encoding,
     html_encoding,
     prescan,
+    query_encoded,
     served_encoding,
     utf8_charset_rule,
     utf8_declared,
@@ -215,3 +216,34 @@ def test_a_replacement_encoded_document_is_served_as_utf_8_that_says_so() -> Non
         "<meta charset=utf-8>\ufffd".encode(),
         "utf-8",
     )
+
+
+# What Chromium sends for a URL `/x?q=é中日本表 '"<>😀` a page in each encoding sets.
+QUERY = "/x?q=\u00e9\u4e2d\u65e5\u672c\u8868 '\"<>\U0001f600#\u00e9"
+SENT = {
+    "windows-1252": "%E9%26%2320013%3B%26%2326085%3B%26%2326412%3B%26%2334920%3B",
+    "shift_jis": "%26%23233%3B%92%86%93%FA%96{%95\\",
+    "iso-2022-jp": "%26%23233%3B%1B$BCfF|K\\I=%1B(B",
+    "gbk": "%A8%A6%D6%D0%C8%D5%B1%BE%B1%ED",
+}
+
+
+@pytest.mark.parametrize(("encoding", "sent"), SENT.items())
+def test_a_query_is_encoded_as_chromium_sends_it(encoding: str, sent: str) -> None:
+    # The ASCII stays as written (the browser encodes it the same in any encoding), and
+    # so do the path and the fragment (UTF-8 in any encoding).
+    assert query_encoded(QUERY, encoding) == f"/x?q={sent} '\"<>%26%23128512%3B#\u00e9"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16le", "utf-16be", "replacement"])
+def test_a_query_in_utf_8_stays_as_written(encoding: str) -> None:
+    assert query_encoded(QUERY, encoding) == QUERY
+
+
+def test_only_the_query_is_encoded() -> None:
+    assert query_encoded("https://a.example/é#?q=é", "windows-1252") == "https://a.example/é#?q=é"
+    assert query_encoded("https://a.example/é?q=€\x81", "windows-1252") == (
+        "https://a.example/é?q=%80%81"
+    )
+    assert query_encoded("/x?q=\uf780é", "x-user-defined") == "/x?q=%80%26%23233%3B"
+    assert query_encoded("/x?q=a", "koi8-r") == "/x?q=a"

@@ -15,6 +15,8 @@ encoding's labels to decoders the standard forbids (`iso-2022-kr`, `hz-gb-2312`)
 from __future__ import annotations
 
 import codecs
+import re
+from collections.abc import Iterator
 
 __all__ = [
     "LABELS",
@@ -27,6 +29,7 @@ __all__ = [
     "html_encoding",
     "meta_declaration",
     "prescan",
+    "query_encoded",
     "served_encoding",
     "utf8_charset_rule",
     "utf8_declared",
@@ -301,19 +304,69 @@ def encoded_document(text: str, encoding: str, original: bytes) -> tuple[bytes, 
     return body, served
 
 
+# The bytes the URL standard percent-encodes in the query of an http(s) URL.
+_QUERY_ESCAPED = frozenset([*range(0x21), *b"\"#<>'", *range(0x7F, 0x100)])
+
+
+def query_encoded(url: str, encoding: str) -> str:
+    """`url` (absolute, or its path-query-fragment, as written) with the non-ASCII
+    characters of its query percent-encoded as Chromium sends them from a document in
+    `encoding` (the URL standard's query state): from the document's encoding (UTF-8 for
+    UTF-16 and replacement documents), a character it cannot hold as `%26%23N%3B`
+    (`&#N;`, escaped). Everything else stays as written: the browser encodes the path
+    and fragment from UTF-8 whatever the page's encoding. Never raises."""
+    output = "utf-8" if encoding in _UTF16 else served_encoding(encoding)
+    start = url.find("?")
+    end = url.find("#")
+    if output == "utf-8" or start < 0 or 0 <= end < start or url.isascii():
+        return url
+    end = len(url) if end < 0 else end
+    query = url[start + 1 : end]
+    if query.isascii():
+        return url
+    # The standard's GBK encoder is GB18030's without its four-byte sequences.
+    codec = "gbk" if output == "gbk" else _CODECS.get(output, "utf-8")
+    extra = _WINDOWS_1252_EXTRA if output == "windows-1252" else {}
+    if output == "x-user-defined":
+        codec, extra = "ascii", _X_USER_DEFINED_BYTES
+    out = []
+    for run in re.split(r"([^\x00-\x7f]+)", query):
+        if run.isascii():
+            out.append(run)
+            continue
+        for part in _segments(run, codec):
+            if isinstance(part, str):
+                raw = extra.get(part)
+                if raw is None:
+                    out.append(f"%26%23{ord(part)}%3B")
+                    continue
+            else:
+                raw = part
+            out.append("".join(f"%{b:02X}" if b in _QUERY_ESCAPED else chr(b) for b in raw))
+    return url[: start + 1] + "".join(out) + url[end:]
+
+
 def _encode(text: str, codec: str, extra: dict[str, bytes]) -> bytes:
     """`text` through `codec`, each character it cannot hold as `extra` says or as a
     numeric character reference."""
-    out: list[bytes] = []
+    return b"".join(
+        part if isinstance(part, bytes) else extra.get(part) or f"&#{ord(part)};".encode(codec)
+        for part in _segments(text, codec)
+    )
+
+
+def _segments(text: str, codec: str) -> Iterator[bytes | str]:
+    """`text` through `codec`: the bytes of each run it can encode (whole, for a
+    stateful codec), and each character it cannot, as it is."""
     pos = 0
-    while True:
+    while pos < len(text):
         try:
-            out.append(text[pos:].encode(codec))
-            return b"".join(out)
+            yield text[pos:].encode(codec)
+            return
         except UnicodeEncodeError as e:
-            out.append(text[pos : pos + e.start].encode(codec))
-            for c in text[pos + e.start : pos + e.end]:
-                out.append(extra.get(c) or f"&#{ord(c)};".encode(codec))
+            if e.start:
+                yield text[pos : pos + e.start].encode(codec)
+            yield from text[pos + e.start : pos + e.end]
             pos += e.end
 
 

@@ -564,6 +564,8 @@ class Proxy:
             # Loads the mirror makes too get opaque URLs when they hold a value pattern.
             ids = await self.state.asset_ids(target.session_id, hosts, document=text, url=m.base)
             body_map = m if ids is None else self.state.opaque_map(m, ids)
+            if kind == "html":  # its URLs' queries are sent in its encoding
+                body_map = dataclasses.replace(body_map, encoding=encoding)
 
             def rewrite() -> tuple[list[tuple[str, str]], str]:
                 # Headers first: the site's policy may give origins hosts the config lists.
