@@ -283,9 +283,25 @@ def encode(text: str, encoding: str) -> bytes:
     reference too (U+FFFD to the parser). Never raises."""
     encoding = served_encoding(encoding)
     if encoding == "x-user-defined":
-        return _encode(text, "ascii", _X_USER_DEFINED_BYTES)
-    extra = _WINDOWS_1252_EXTRA if encoding == "windows-1252" else {}
-    return _encode(text, _CODECS.get(encoding, "utf-8"), extra)
+        return _NON_ASCII.sub(_x_user_defined, text).encode("latin-1")
+    codec = _CODECS.get(encoding, "utf-8")
+    if encoding == "windows-1252" and not text.isascii():
+        return b"".join(
+            _WINDOWS_1252_EXTRA.get(part) or part.encode(codec, "xmlcharrefreplace")
+            for part in _WINDOWS_1252_C1.split(text)
+        )
+    return text.encode(codec, "xmlcharrefreplace")  # linear, in C, stateful codecs too
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WINDOWS_1252_C1 = re.compile("([\x81\x8d\x8f\x90\x9d])")
+
+
+def _x_user_defined(match: re.Match[str]) -> str:
+    """A non-ASCII character as x-user-defined has it (U+F780 to U+F7FF are the bytes
+    0x80 to 0xFF; latin-1 then writes them), else a character reference."""
+    c = ord(match.group())
+    return chr(c - 0xF700) if 0xF780 <= c <= 0xF7FF else f"&#{c};"
 
 
 def encoded_document(text: str, encoding: str, original: bytes) -> tuple[bytes, str]:
@@ -330,44 +346,58 @@ def query_encoded(url: str, encoding: str) -> str:
     if output == "x-user-defined":
         codec, extra = "ascii", _X_USER_DEFINED_BYTES
     out = []
-    for run in re.split(r"([^\x00-\x7f]+)", query):
+    seen: dict[str, str] = {}  # a character's escape, for codecs without state
+    for run in _NON_ASCII_RUN.split(query):
         if run.isascii():
             out.append(run)
-            continue
-        for part in _segments(run, codec):
-            if isinstance(part, str):
-                raw = extra.get(part)
-                if raw is None:
-                    out.append(f"%26%23{ord(part)}%3B")
-                    continue
-            else:
-                raw = part
-            out.append("".join(f"%{b:02X}" if b in _QUERY_ESCAPED else chr(b) for b in raw))
+        elif output == "iso-2022-jp":  # a run is one escape sequence, as Chromium has it
+            out.extend(_query_char(part, codec, extra) for part in _segments(run, codec))
+        else:
+            for c in run:
+                escaped = seen.get(c)
+                if escaped is None:
+                    escaped = seen[c] = _query_char(c, codec, extra)
+                out.append(escaped)
     return url[: start + 1] + "".join(out) + url[end:]
 
 
-def _encode(text: str, codec: str, extra: dict[str, bytes]) -> bytes:
-    """`text` through `codec`, each character it cannot hold as `extra` says or as a
-    numeric character reference."""
-    return b"".join(
-        part if isinstance(part, bytes) else extra.get(part) or f"&#{ord(part)};".encode(codec)
-        for part in _segments(text, codec)
-    )
+_NON_ASCII_RUN = re.compile(r"([^\x00-\x7f]+)")
+_QUERY_BYTES = tuple(f"%{b:02X}" if b in _QUERY_ESCAPED else chr(b) for b in range(256))
+
+
+def _query_char(part: str | bytes, codec: str, extra: dict[str, bytes]) -> str:
+    """A character (or a run's bytes) as a query has it: its bytes, escaped where the
+    URL standard escapes them; a character the encoding lacks as `%26%23N%3B`."""
+    if isinstance(part, str):
+        raw = extra.get(part)
+        if raw is None:
+            try:
+                raw = part.encode(codec)
+            except UnicodeEncodeError:
+                return f"%26%23{ord(part)}%3B"
+        part = raw
+    return "".join(_QUERY_BYTES[b] for b in part)
 
 
 def _segments(text: str, codec: str) -> Iterator[bytes | str]:
-    """`text` through `codec`: the bytes of each run it can encode (whole, for a
-    stateful codec), and each character it cannot, as it is."""
-    pos = 0
-    while pos < len(text):
-        try:
-            yield text[pos:].encode(codec)
-            return
-        except UnicodeEncodeError as e:
-            if e.start:
-                yield text[pos : pos + e.start].encode(codec)
-            yield from text[pos + e.start : pos + e.end]
-            pos += e.end
+    """`text` through `codec`: the bytes of each run it can encode (whole, as a
+    stateful codec encodes it), and each character it cannot, as it is. Linear: each
+    distinct character is tried once."""
+    start = 0
+    holds: dict[str, bool] = {}
+    for i, c in enumerate(text):
+        if c not in holds:
+            try:
+                holds[c] = bool(c.encode(codec))
+            except UnicodeEncodeError:
+                holds[c] = False
+        if not holds[c]:
+            if start < i:
+                yield text[start:i].encode(codec)
+            yield c
+            start = i + 1
+    if start < len(text):
+        yield text[start:].encode(codec)
 
 
 # The <meta> prescan (HTML Standard, "prescan a byte stream to determine its encoding").
