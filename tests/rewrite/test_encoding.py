@@ -18,6 +18,10 @@ from cobrowse.rewrite.encoding import (
     utf8_charset_rule,
     utf8_declared,
 )
+from cobrowse.rewrite.html import rewrite_html
+from tests.rewrite.urlmap import PROXY_ORIGINS, URL_MAP
+
+PROXY = PROXY_ORIGINS["https://portal.example.gov.in"]
 
 
 def test_bom_beats_header_beats_meta() -> None:
@@ -247,3 +251,16 @@ def test_only_the_query_is_encoded() -> None:
     )
     assert query_encoded("/x?q=\uf780é", "x-user-defined") == "/x?q=%80%26%23233%3B"
     assert query_encoded("/x?q=a", "koi8-r") == "/x?q=a"
+
+
+def test_a_rewritten_windows_1252_page_says_what_the_site_s_page_says() -> None:
+    """A URL written with a reference to a character windows-1252 lacks is rewritten
+    with the character itself; served, it is a reference again, which the parser reads
+    back as the same character (the page's own bytes around it unchanged)."""
+    page = b'<p>caf\xe9</p><a href="https://portal.example.gov.in/?q=&#20013;\xe9">\x80</a>'
+    text = decode(page, html_encoding(page))
+    out = rewrite_html(text, URL_MAP, inject="")
+    assert "?q=中é" in out
+    body, charset = encoded_document(out, "windows-1252", page)
+    assert charset == "windows-1252"
+    assert body == page.replace(b"https://portal.example.gov.in", PROXY.encode())
