@@ -128,7 +128,9 @@ PROBES: dict[str, Probe] = {
     "enc-utf16le": _p("/enc/utf16le.html"),
     "enc-meta-utf16": _p("/enc/meta-utf16.html"),
     "enc-cp1252-text": _p("/enc/cp1252.html", "text", "codes"),
-    "enc-cp1252-query": _p("/enc/cp1252.html", "query"),
+    "enc-cp1252-query": _p("/enc/cp1252.html", "query", "scriptedSearch"),
+    "enc-cp1252-sent": _p("/enc/cp1252.html", "sent"),
+    "enc-utf16le-sent": _p("/enc/utf16le.html", "sent"),
     "enc-cp1252": _p("/enc/cp1252.html"),
     "enc-css-charset": _p("/p/enc-css.html"),
     # 5. response headers
@@ -176,22 +178,6 @@ KNOWN_BROKEN: dict[str, Broken] = {
     ),
     "module-meta": Broken(
         ORIGIN, "import.meta.url of an inline module and import.meta.resolve() give proxy URLs"
-    ),
-    "enc-utf16le": Broken(
-        ENCODING,
-        "the text is right, but the proxy serves the page re-encoded as UTF-8, so "
-        "document.characterSet is UTF-8 instead of UTF-16LE",
-    ),
-    "enc-cp1252": Broken(
-        ENCODING,
-        "the text is right, but the proxy serves the page re-encoded as UTF-8, so "
-        "document.characterSet is UTF-8 instead of windows-1252",
-    ),
-    "enc-cp1252-query": Broken(
-        ENCODING,
-        "the page is re-encoded as UTF-8, so a non-ASCII query a link or form of a "
-        "windows-1252 page sends is percent-encoded from UTF-8 (?q=%C3%A9), not from "
-        "windows-1252 (?q=%E9): the site receives other bytes",
     ),
     "bare-query": Broken(
         BARE_QUERY,

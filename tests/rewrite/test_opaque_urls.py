@@ -62,6 +62,17 @@ def test_a_load_is_resolved_as_the_browser_resolves_it() -> None:
     ]
 
 
+def test_a_load_s_query_is_encoded_as_the_page_s_encoding_has_the_browser_send_it() -> None:
+    """The opaque URL stands for what the browser would have fetched: from a
+    windows-1252 page, `?q=é` is `?q=%E9` (the path is UTF-8 whatever the page's)."""
+    m, seen = recording(dataclasses.replace(URL_MAP, encoding="windows-1252"))
+    rewrite_load("img/é.png?q=é中#é", m)
+    m, seen16 = recording(dataclasses.replace(URL_MAP, encoding="utf-16le"))
+    rewrite_load("img/é.png?q=é", m)
+    assert seen == [f"{SITE}/itr/img/%C3%A9.png?q=%E9%26%2320013%3B"]
+    assert seen16 == [f"{SITE}/itr/img/%C3%A9.png?q=%C3%A9"]
+
+
 def test_what_is_no_load_is_never_handed_over() -> None:
     m, seen = recording()
     for url in ("#frag", "", "  ", "data:image/png;base64,AAAA", "javascript:x()", "mailto:a@b"):

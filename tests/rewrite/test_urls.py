@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -204,6 +206,18 @@ def test_a_load_gives_another_origin_a_host_and_a_navigation_only_looks() -> Non
     # Past the limit a load goes through the go path too.
     assert rewrite_url("//two.example/y", m) == "http://pd.cobrowse.localhost:8000/y"
     assert rewrite_url("https://three.example/z", m) == GO + "https%3A%2F%2Fthree.example%2Fz"
+
+
+def test_a_go_url_keeps_the_query_bytes_the_page_s_encoding_gives() -> None:
+    """The go path redirects to the URL it holds: from a windows-1252 page, the site
+    then receives `?q=%E9`, as it does from the page itself."""
+    m = dataclasses.replace(session_map(), encoding="windows-1252")
+    assert rewrite_url("https://evil.example/é?q=é", m, navigation=True) == (
+        GO + "https%3A%2F%2Fevil.example%2F%C3%A9%3Fq%3D%25E9"
+    )
+    assert rewrite_url("https://evil.example/é?q=é", session_map(), navigation=True) == (
+        GO + "https%3A%2F%2Fevil.example%2F%C3%A9%3Fq%3D%C3%A9"
+    )
 
 
 @pytest.mark.parametrize(

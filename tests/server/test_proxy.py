@@ -567,26 +567,54 @@ def test_enter_never_redirects_to_another_host(
     assert entered.status_code == 303 and entered.headers["location"] == "/"
 
 
-def test_pages_in_other_encodings_read_as_the_browser_reads_them(
+def test_pages_in_other_encodings_are_served_in_their_own(
     proxy_server: Server, stack: ExitStack, upstream: str
 ) -> None:
-    """Decoded the browser's way (BOM, header, <meta>), served as UTF-8 that says so."""
+    """Decoded the browser's way (BOM, header, <meta>), rewritten, and served in the
+    page's own encoding, labelled with it (its BOM kept): the page's characterSet, and
+    the bytes its non-ASCII queries are sent in, are the site's."""
     ov = open_overlay(proxy_server, stack, upstream)
-    for path in ("/latin", "/bom8"):
-        r = ov.get(path)
-        assert r.status_code == 200
-        assert r.headers["content-type"] == "text/html; charset=utf-8"
-        assert not r.content.startswith(b"\xef\xbb\xbf")
-        assert '<p id="t">café € 5</p>' in r.content.decode("utf-8")
-    # The page's own declaration now names what it is served in.
-    assert b'<meta charset="utf-8">' in ov.get("/latin").content
-    r = ov.get("/utf16")
+    r = ov.get("/latin")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/html; charset=windows-1252"
+    assert int(r.headers["content-length"]) == len(r.content)
+    assert r.content.startswith(b'<!doctype html><meta charset="iso-8859-1">')
+    assert r.content.endswith(b'<p id="t">caf\xe9 \x80 5</p>')
+    assert r.content.decode("cp1252").count(CONFIG) == 1
+    r = ov.get("/bom8")
     assert r.headers["content-type"] == "text/html; charset=utf-8"
-    body = r.content.decode("utf-8")
+    assert r.content.startswith(b"\xef\xbb\xbf")
+    assert '<p id="t">café € 5</p>' in r.content.decode("utf-8")
+    r = ov.get("/utf16")
+    assert r.headers["content-type"] == "text/html; charset=utf-16le"
+    assert r.content.startswith(b"\xff\xfe")
+    body = r.content.decode("utf-16")
     assert body.count(CONFIG) == 1  # the runtime went in: the page was parsed
+    assert '<meta charset="utf-16">' in body  # as the page has it (it means UTF-8 there)
     assert '<script>var s = "héllo €";</script>' in body
     assert '<a href="/next">café €</a>' in body
-    assert "\x00" not in body
+
+
+def test_the_runtime_config_survives_any_page_encoding(
+    make_server: Callable[..., Server], stack: ExitStack, upstream: str
+) -> None:
+    """The config is ASCII JSON: a character the page's encoding lacks is a JSON escape
+    (a character reference would stay literal in a script)."""
+    selector = '[title="№ 5"]'  # U+2116: windows-1252 has no byte for it
+    server = make_server(
+        proxy={
+            "mode": "proxy",
+            "allowed_origins": [SITE, upstream],
+            "allowed_networks": ["127.0.0.0/8"],
+        },
+        masking={"selectors": [selector]},
+    )
+    r = open_overlay(server, stack, upstream).get("/latin")
+    assert r.headers["content-type"] == "text/html; charset=windows-1252"
+    start = r.content.index(b'type="application/json">') + len(b'type="application/json">')
+    blob = r.content[start : r.content.index(b"</script>", start)]
+    assert blob.isascii()
+    assert selector in json.loads(blob)["masking"]["selectors"]
 
 
 def test_stylesheets_in_other_encodings_are_served_as_utf_8(

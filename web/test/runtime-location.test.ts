@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emulateLocation, frameChain, patchWindowProperties, withPart } from '../src/runtime/location';
+import { emulateLocation, frameChain, patchWindowProperties, withPart, withSearch } from '../src/runtime/location';
 import { makeHooks } from '../src/runtime/hooks';
 import { makeMapper } from '../src/runtime/urls';
 
@@ -108,6 +108,22 @@ describe('emulated location', () => {
       `href ${P}/__cobrowse/go?url=${encodeURIComponent('https://site.example:8443/app/page?q=1#top')}`,
       'reload',
     ]);
+  });
+
+  it('leaves a non-ASCII query as written, for the browser to encode in the page\'s encoding', () => {
+    const win = fakeWindow();
+    const loc = emulate(win).wrap(win.location) as Location;
+    loc.href = '?q=\u00e9';
+    loc.assign('https://site.example/s?q=\u00e9#\u00e9');
+    loc.search = '?q=\u00e9#x';
+    loc.search = '';
+    expect(win.location.navigations).toEqual([
+      `href ${P}/app/page?q=\u00e9`,
+      `assign ${P}/s?q=\u00e9#%C3%A9`,
+      `href ${P}/app/page?q=\u00e9%23x#top`,
+      `href ${P}/app/page#top`,
+    ]);
+    expect(withSearch('https://a.example/x?a=%C3%A9', 'a=\u00e9')).toBe('https://a.example/x?a=\u00e9');
   });
 
   it('sets the hash in place, rewrites javascript: URLs, throws where a Location throws', () => {

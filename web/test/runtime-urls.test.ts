@@ -12,6 +12,7 @@ import {
   proxySuffix,
   toProxy,
   toUpstream,
+  withRawQuery,
 } from '../src/runtime/urls';
 
 const P = 'http://pabc.cobrowse.localhost:8000';
@@ -67,6 +68,16 @@ describe('toProxy', () => {
     expect(toProxy(once, base, origins)).toBe(once);
     expect(toProxy(undefined as unknown as string, base, origins)).toBeUndefined();
     expect(toProxy('https://site.example/a', 'not a base', origins)).toBe(`${P}/a`);
+  });
+  it('keeps a query as written, for the browser to encode in the page\'s encoding', () => {
+    // The URL API would send ?q=%C3%A9 (UTF-8); a windows-1252 page sends ?q=%E9.
+    expect(toProxy('https://site.example/s?q=\u00e9 x#h\u00e9', base, origins)).toBe(
+      `${P}/s?q=\u00e9 x#h%C3%A9`,
+    );
+    expect(toProxy('//site.example/s?q=\u00e9', base, origins)).toBe(`${P}/s?q=\u00e9`);
+    expect(toProxy('https://site.example/s?', base, origins)).toBe(`${P}/s?`);
+    expect(toProxy('https://site.example/s#x?q=\u00e9', base, origins)).toBe(`${P}/s#x?q=%C3%A9`);
+    expect(toProxy('https://site.example?q=%E9', base, origins)).toBe(`${P}/?q=%E9`);
   });
   it('does not take prototype names for origins', () => {
     expect(toProxy('https://constructor/x', base, {})).toBe('https://constructor/x');
@@ -279,5 +290,25 @@ describe('go URLs read back', () => {
     expect(fromGo(`${P}/__cobrowse/go?url=${encodeURIComponent(other)}`, '/__cobrowse/go?url=', '.cobrowse.localhost')).toBe(other);
     expect(fromGo('https://other.example/__cobrowse/go?url=x', '/__cobrowse/go?url=', '.cobrowse.localhost')).toBeNull();
     expect(m.toUpstream(`${P}/__cobrowse/go?url=%E0%A4%A`)).toBe(`https://site.example/__cobrowse/go?url=%E0%A4%A`);
+  });
+});
+
+describe('raw queries', () => {
+  it('puts the query as written into the URL API\'s serialisation', () => {
+    const input = '../x?q=\u00e9&r=%41#f';
+    const href = new URL(input, base).href;
+    expect(href).toBe('https://site.example/x?q=%C3%A9&r=%41#f');
+    expect(withRawQuery(href, input)).toBe('https://site.example/x?q=\u00e9&r=%41#f');
+    expect(withRawQuery('https://site.example/x', '/x?\u00e9\t')).toBe('https://site.example/x?\u00e9');
+  });
+  it('leaves URLs without a query, and other schemes, as they are', () => {
+    expect(withRawQuery('https://site.example/dir/page.html?x=1#f', '#f')).toBe(
+      'https://site.example/dir/page.html?x=1#f',
+    );
+    expect(withRawQuery('wss://site.example/s?q=%C3%A9', 'wss://site.example/s?q=\u00e9')).toBe(
+      'wss://site.example/s?q=%C3%A9',
+    );
+    expect(withRawQuery('mailto:a?b=%C3%A9', 'mailto:a?b=\u00e9')).toBe('mailto:a?b=%C3%A9');
+    expect(withRawQuery(undefined as unknown as string, 'x')).toBeUndefined();
   });
 });

@@ -15,16 +15,22 @@ encoding's labels to decoders the standard forbids (`iso-2022-kr`, `hz-gb-2312`)
 from __future__ import annotations
 
 import codecs
+import re
+from collections.abc import Iterator
 
 __all__ = [
     "LABELS",
     "bom",
     "css_encoding",
     "decode",
+    "encode",
+    "encoded_document",
     "get_encoding",
     "html_encoding",
     "meta_declaration",
     "prescan",
+    "query_encoded",
+    "served_encoding",
     "utf8_charset_rule",
     "utf8_declared",
 ]
@@ -253,6 +259,145 @@ def decode(data: bytes, encoding: str) -> str:
     if encoding == "replacement":
         return "\ufffd" if data else ""
     return codecs.decode(data, _CODECS.get(encoding, "utf-8"), errors="replace")
+
+
+def served_encoding(encoding: str) -> str:
+    """The encoding a document decoded with `encoding` is served in: its own, except the
+    replacement encoding, whose output encoding is UTF-8 (the standard's "get an output
+    encoding"; a UTF-16 document keeps its encoding: it is served, not submitted)."""
+    return "utf-8" if encoding == "replacement" else encoding
+
+
+# What the standard's windows-1252 and x-user-defined encoders give that Python's codecs
+# do not: the five C1 controls cp1252 leaves out, and the private-use range.
+_WINDOWS_1252_EXTRA = {chr(b): bytes([b]) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_X_USER_DEFINED_BYTES = {chr(0xF780 + b - 0x80): bytes([b]) for b in range(0x80, 0x100)}
+
+
+def encode(text: str, encoding: str) -> bytes:
+    """`text` in `encoding`, as an HTML document's bytes (the standard's "encode" with
+    the HTML error mode): a character the encoding cannot hold becomes a numeric
+    character reference (`&#20013;`), which the parser reads back as that character in
+    text and attribute values. `decode` then `encode` gives the document's own bytes
+    back (a byte order mark aside); a lone surrogate in UTF-8 or UTF-16 becomes a
+    reference too (U+FFFD to the parser). Never raises."""
+    encoding = served_encoding(encoding)
+    if encoding == "x-user-defined":
+        return _NON_ASCII.sub(_x_user_defined, text).encode("latin-1")
+    codec = _CODECS.get(encoding, "utf-8")
+    if encoding == "windows-1252" and not text.isascii():
+        return b"".join(
+            _WINDOWS_1252_EXTRA.get(part) or part.encode(codec, "xmlcharrefreplace")
+            for part in _WINDOWS_1252_C1.split(text)
+        )
+    return text.encode(codec, "xmlcharrefreplace")  # linear, in C, stateful codecs too
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WINDOWS_1252_C1 = re.compile("([\x81\x8d\x8f\x90\x9d])")
+
+
+def _x_user_defined(match: re.Match[str]) -> str:
+    """A non-ASCII character as x-user-defined has it (U+F780 to U+F7FF are the bytes
+    0x80 to 0xFF; latin-1 then writes them), else a character reference."""
+    c = ord(match.group())
+    return chr(c - 0xF700) if 0xF780 <= c <= 0xF7FF else f"&#{c};"
+
+
+def encoded_document(text: str, encoding: str, original: bytes) -> tuple[bytes, str]:
+    """The rewritten HTML document `text`, decoded with `encoding` from the response body
+    `original`, as the bytes to serve and the encoding to label them with: the page's own
+    (so `document.characterSet`, and the encoding the browser percent-encodes the page's
+    URL queries and form submissions in, are the site's), its byte order mark kept; the
+    replacement encoding as UTF-8, its `<meta>` then naming UTF-8."""
+    served = served_encoding(encoding)
+    body = encode(text, served)
+    if served != encoding:
+        return utf8_declared(body), served
+    found = bom(original)
+    if found is not None and found[0] == served:
+        body = original[: found[1]] + body
+    return body, served
+
+
+# The bytes the URL standard percent-encodes in the query of an http(s) URL.
+_QUERY_ESCAPED = frozenset([*range(0x21), *b"\"#<>'", *range(0x7F, 0x100)])
+
+
+def query_encoded(url: str, encoding: str) -> str:
+    """`url` (absolute, or its path-query-fragment, as written) with the non-ASCII
+    characters of its query percent-encoded as Chromium sends them from a document in
+    `encoding` (the URL standard's query state): from the document's encoding (UTF-8 for
+    UTF-16 and replacement documents), a character it cannot hold as `%26%23N%3B`
+    (`&#N;`, escaped). Everything else stays as written: the browser encodes the path
+    and fragment from UTF-8 whatever the page's encoding. Never raises."""
+    output = "utf-8" if encoding in _UTF16 else served_encoding(encoding)
+    start = url.find("?")
+    end = url.find("#")
+    if output == "utf-8" or start < 0 or 0 <= end < start or url.isascii():
+        return url
+    end = len(url) if end < 0 else end
+    query = url[start + 1 : end]
+    if query.isascii():
+        return url
+    # The standard's GBK encoder is GB18030's without its four-byte sequences.
+    codec = "gbk" if output == "gbk" else _CODECS.get(output, "utf-8")
+    extra = _WINDOWS_1252_EXTRA if output == "windows-1252" else {}
+    if output == "x-user-defined":
+        codec, extra = "ascii", _X_USER_DEFINED_BYTES
+    out = []
+    seen: dict[str, str] = {}  # a character's escape, for codecs without state
+    for run in _NON_ASCII_RUN.split(query):
+        if run.isascii():
+            out.append(run)
+        elif output == "iso-2022-jp":  # a run is one escape sequence, as Chromium has it
+            out.extend(_query_char(part, codec, extra) for part in _segments(run, codec))
+        else:
+            for c in run:
+                escaped = seen.get(c)
+                if escaped is None:
+                    escaped = seen[c] = _query_char(c, codec, extra)
+                out.append(escaped)
+    return url[: start + 1] + "".join(out) + url[end:]
+
+
+_NON_ASCII_RUN = re.compile(r"([^\x00-\x7f]+)")
+_QUERY_BYTES = tuple(f"%{b:02X}" if b in _QUERY_ESCAPED else chr(b) for b in range(256))
+
+
+def _query_char(part: str | bytes, codec: str, extra: dict[str, bytes]) -> str:
+    """A character (or a run's bytes) as a query has it: its bytes, escaped where the
+    URL standard escapes them; a character the encoding lacks as `%26%23N%3B`."""
+    if isinstance(part, str):
+        raw = extra.get(part)
+        if raw is None:
+            try:
+                raw = part.encode(codec)
+            except UnicodeEncodeError:
+                return f"%26%23{ord(part)}%3B"
+        part = raw
+    return "".join(_QUERY_BYTES[b] for b in part)
+
+
+def _segments(text: str, codec: str) -> Iterator[bytes | str]:
+    """`text` through `codec`: the bytes of each run it can encode (whole, as a
+    stateful codec encodes it), and each character it cannot, as it is. Linear: each
+    distinct character is tried once."""
+    start = 0
+    holds: dict[str, bool] = {}
+    for i, c in enumerate(text):
+        if c not in holds:
+            try:
+                holds[c] = bool(c.encode(codec))
+            except UnicodeEncodeError:
+                holds[c] = False
+        if not holds[c]:
+            if start < i:
+                yield text[start:i].encode(codec)
+            yield c
+            start = i + 1
+    if start < len(text):
+        yield text[start:].encode(codec)
 
 
 # The <meta> prescan (HTML Standard, "prescan a byte stream to determine its encoding").

@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin
 
+from cobrowse.rewrite.encoding import query_encoded
+
 __all__ = [
     "UrlMap",
     "origin_of",
@@ -74,6 +76,10 @@ class UrlMap:
     opaque: Callable[[str], str | None] | None = None
     # Resolve relative URLs against `base` (they then map like absolute ones).
     absolute: bool = False
+    # The document's encoding: the browser percent-encodes a URL's query in it, so a URL
+    # given to `fallback` or `opaque` (which the proxy fetches later) has its query's
+    # non-ASCII characters encoded the same way (`encoding.query_encoded`).
+    encoding: str = "utf-8"
 
 
 def _split(url: str, base_scheme: str) -> tuple[str, str, str] | None:
@@ -172,7 +178,7 @@ def _map(
     if target is None:
         if fallback is None:
             return url
-        instead = fallback(_with_userinfo(origin, userinfo) + rest)
+        instead = fallback(query_encoded(_with_userinfo(origin, userinfo) + rest, m.encoding))
         return url if instead is None else instead
     return (_with_userinfo(target, userinfo) if userinfo else target) + rest
 
@@ -212,7 +218,7 @@ def rewrite_load(url: str, m: UrlMap) -> str:
             origin, userinfo, rest = split
             absolute = _with_userinfo(origin, userinfo) + _slashed(rest)
         bare, mark, fragment = absolute.partition("#")
-        instead = m.opaque(_browser_encoded(bare))
+        instead = m.opaque(_browser_encoded(query_encoded(bare, m.encoding)))
     except Exception:  # never raise on garbage
         return new
     return new if instead is None else instead + mark + fragment

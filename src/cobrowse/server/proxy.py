@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import json
 import logging
 import secrets
 import time
@@ -36,10 +37,10 @@ from cobrowse.rewrite.encoding import (
     bom,
     css_encoding,
     decode,
+    encoded_document,
     html_encoding,
     script_encoding,
     utf8_charset_rule,
-    utf8_declared,
 )
 from cobrowse.rewrite.headers import (
     content_kind,
@@ -561,12 +562,16 @@ class Proxy:
         path = scope["path"] + (f"?{query}" if query else "")
         if kind in ("html", "css"):
             data = await read_limited(upstream, self.ctx.config.proxy.max_body_bytes)
-            # Decoded as the browser would (BOM, header, <meta> or @charset), served as UTF-8.
+            # Decoded as the browser would (BOM, header, <meta> or @charset); a page is
+            # served in its own encoding, a stylesheet as UTF-8.
             sniff = html_encoding if kind == "html" else css_encoding
-            text = decode(data, sniff(data, content_type))
+            encoding = sniff(data, content_type)
+            text = decode(data, encoding)
             # Loads the mirror makes too get opaque URLs when they hold a value pattern.
             ids = await self.state.asset_ids(target.session_id, hosts, document=text, url=m.base)
             body_map = m if ids is None else self.state.opaque_map(m, ids)
+            if kind == "html":  # its URLs' queries are sent in its encoding
+                body_map = dataclasses.replace(body_map, encoding=encoding)
 
             def rewrite() -> tuple[list[tuple[str, str]], str]:
                 # Headers first: the site's policy may give origins hosts the config lists.
@@ -586,8 +591,10 @@ class Proxy:
                     target, str(upstream.url), hosts=hosts, jar=jar, nonce=policy.nonce
                 )
                 out = out.replace(INJECT_MARK, inject, 1)
-            body = out.encode()
-            body = utf8_declared(body) if kind == "html" else utf8_charset_rule(body)
+            if kind == "html":
+                body, charset = encoded_document(out, encoding, data)
+            else:
+                body, charset = utf8_charset_rule(out.encode()), "utf-8"
             # A rewritten page carries this session's config: never reuse it from a cache.
             dropped = {"content-type"} | (
                 {"etag", "last-modified", "cache-control", "expires"} if kind == "html" else set()
@@ -596,10 +603,10 @@ class Proxy:
             if kind == "html":
                 headers.append(("cache-control", "no-store"))
             mime = content_type.split(";", 1)[0].strip() or "text/html"
-            headers.append(("content-type", f"{mime}; charset=utf-8"))
+            headers.append(("content-type", f"{mime}; charset={charset}"))
             headers.append(("content-length", str(len(body))))
             if kind == "css" and upstream.status == 200:
-                asset = Asset(f"{mime}; charset=utf-8", body)
+                asset = Asset(f"{mime}; charset={charset}", body)
                 await self.state.put_asset(target.session_id, target.label, path, asset)
             await respond(send, upstream.status, self._secure(headers, policy), body)
             return
@@ -750,7 +757,8 @@ class Proxy:
             "storage": "native",
             "outside": outside,
         }
-        blob = orjson.dumps(config).decode().replace("<", "\\u003c")
+        # ASCII, whatever the page's encoding: a JSON escape for everything else.
+        blob = json.dumps(config, separators=(",", ":")).replace("<", "\\u003c")
         nonce_attr = f' nonce="{nonce}"' if nonce else ""
         return (
             f'<script id="__cobrowse_config" type="application/json">{blob}</script>'

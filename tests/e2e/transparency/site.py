@@ -135,6 +135,10 @@ def encoded(name: str) -> tuple[bytes, str] | None:
         return page.replace("<head>", '<head><meta charset="utf-16">').encode(), "text/html"
     if name == "cp1252.html":  # unlabelled: windows-1252, the default
         return page.replace(" ✓", "").encode("windows-1252"), "text/html"
+    if name == "location-cp1252.html":  # a query set through location, from windows-1252
+        script = "<script>location.href = '/api/whoami?q=é&via=location';</script>"
+        page = f"<!doctype html><p>é</p>{script}".encode("windows-1252")
+        return page, "text/html; charset=windows-1252"
     if name == "latin1.css":
         css = '@charset "iso-8859-1";\n#t::before { content: "café"; }\n'
         return css.encode("latin-1"), "text/css"

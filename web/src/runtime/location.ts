@@ -9,7 +9,7 @@
  */
 import { HOOKS_NAME } from './hooks';
 import { attempt, disguise, disguiseAccessor } from './patch';
-import type { UrlMapper } from './urls';
+import { type UrlMapper, withRawQuery } from './urls';
 
 type Win = Window & typeof globalThis;
 
@@ -54,6 +54,16 @@ export function withPart(current: string, part: Exclude<Part, 'origin' | 'href'>
   return url.href;
 }
 
+/**
+ * `href`, the URL `withPart` gave for `search = value`, with that query as written (its
+ * `#` escaped, as the setter escapes it): the browser percent-encodes it in the page's
+ * encoding, as the real setter does. Pure.
+ */
+export function withSearch(href: string, value: string): string {
+  const query = value.replace(/^\?/, '');
+  return query === '' ? href : withRawQuery(href, `?${query.replace(/#/g, '%23')}`);
+}
+
 function syntaxError(message: string): Error {
   try {
     return new DOMException(message, 'SyntaxError');
@@ -96,7 +106,7 @@ export function emulateLocation(parts: LocationParts): LocationEmulation {
     if (/^\s*javascript:/i.test(s)) return rewriteUrl(s);
     let absolute: string;
     try {
-      absolute = new URL(s, base()).href;
+      absolute = withRawQuery(new URL(s, base()).href, s);
     } catch {
       throw syntaxError(`'${s}' is not a valid URL.`);
     }
@@ -132,7 +142,7 @@ export function emulateLocation(parts: LocationParts): LocationEmulation {
           return;
         }
         const next = withPart(current(), part, v);
-        if (next !== null) real.href = map.toLoad(next);
+        if (next !== null) real.href = map.toLoad(part === 'search' ? withSearch(next, v) : next);
       },
     };
   }

@@ -18,6 +18,8 @@ export type OriginMap = Readonly<Record<string, string>>;
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 const EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 const TAB_NL = /[\t\n\r]/g;
+/** The schemes whose URLs' queries a page percent-encodes in its own encoding. */
+const SPECIAL_QUERY = /^(https?|ftp|file):/i;
 const BARE_ORIGIN = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*$/;
 
 /** The URL as a browser reads it (outer C0/space trimmed, tabs and newlines removed). */
@@ -46,7 +48,36 @@ function lookupOrigin(url: URL): string | null {
   }
 }
 
-function withOrigin(url: URL, origin: string): string {
+/**
+ * The query of the URL string `input` as written (`?` included), or null when it has
+ * none: for an http(s) URL, the text from its first `?` to its first `#`.
+ */
+function rawSearch(input: string): string | null {
+  const hash = input.indexOf('#');
+  const body = hash < 0 ? input : input.slice(0, hash);
+  const at = body.indexOf('?');
+  return at < 0 ? null : body.slice(at);
+}
+
+/**
+ * `href` (the URL API's serialisation of `input`, absolute) with the query `input` was
+ * written with. The URL API percent-encodes a query's non-ASCII characters from UTF-8,
+ * but a page percent-encodes an http(s) URL's query in its own encoding (a
+ * windows-1252 page sends `?q=é` as `?q=%E9`): a URL the runtime builds for the browser
+ * keeps the query raw, so the browser encodes it as it would have for the page, and
+ * the site receives the same bytes. Pure; never throws.
+ */
+export function withRawQuery(href: string, input: string): string {
+  if (typeof href !== 'string' || typeof input !== 'string' || !SPECIAL_QUERY.test(href)) return href;
+  const raw = rawSearch(clean(input));
+  if (raw === null) return href;
+  const end = href.indexOf('#');
+  const body = end < 0 ? href : href.slice(0, end);
+  const at = body.indexOf('?');
+  return (at < 0 ? body : body.slice(0, at)) + raw + (end < 0 ? '' : href.slice(end));
+}
+
+function withOrigin(url: URL, origin: string, input?: string): string {
   let target: URL;
   try {
     target = new URL(origin);
@@ -57,7 +88,8 @@ function withOrigin(url: URL, origin: string): string {
   if (url.protocol === 'ws:' || url.protocol === 'wss:') {
     protocol = protocol === 'https:' ? 'wss:' : 'ws:';
   }
-  return `${protocol}//${target.host}${url.pathname}${url.search}${url.hash}`;
+  const search = input !== undefined ? (rawSearch(input) ?? url.search) : url.search;
+  return `${protocol}//${target.host}${url.pathname}${search}${url.hash}`;
 }
 
 function parse(url: string, base?: string): URL | null {
@@ -86,7 +118,7 @@ export function toProxy(
   if (!parsed) return url;
   const key = lookupOrigin(parsed);
   const proxy = key !== null && Object.prototype.hasOwnProperty.call(origins, key) ? origins[key] : undefined;
-  if (proxy) return withOrigin(parsed, proxy);
+  if (proxy) return withOrigin(parsed, proxy, u);
   return key !== null && fallback ? (fallback(parsed) ?? url) : url;
 }
 
