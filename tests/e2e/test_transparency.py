@@ -181,9 +181,6 @@ KNOWN_BROKEN: dict[str, Broken] = {
         "a computed url() is a proxy URL, and document.styleSheets lists a style sheet the "
         "proxy injected (href null)",
     ),
-    "child-same": Broken(
-        ORIGIN, "in a same-site child frame, `parent === top` is false (top is read unrewritten)"
-    ),
     "eval": Broken(
         ORIGIN, "indirect eval ((0, eval)(code), window.eval) runs its code unrewritten"
     ),
