@@ -170,9 +170,6 @@ KNOWN_BROKEN: dict[str, Broken] = {
         "the HTML rewriter writes proxy URLs into attributes: getAttribute() is mapped back, "
         "outerHTML/innerHTML still show them",
     ),
-    "error-stack": Broken(
-        ORIGIN, "error stacks and ErrorEvent.filename name the scripts by their proxy URLs"
-    ),
     "domexception": Broken(
         ORIGIN, "DOMException messages (pushState's SecurityError) quote the proxy origin and URL"
     ),
