@@ -178,12 +178,6 @@ KNOWN_BROKEN: dict[str, Broken] = {
         "a computed url() is a proxy URL, and document.styleSheets lists a style sheet the "
         "proxy injected (href null)",
     ),
-    "eval": Broken(
-        ORIGIN, "indirect eval ((0, eval)(code), window.eval) runs its code unrewritten"
-    ),
-    "module-meta": Broken(
-        ORIGIN, "import.meta.url of an inline module and import.meta.resolve() give proxy URLs"
-    ),
     "enc-utf16le": Broken(
         ENCODING,
         "the text is right, but the proxy serves the page re-encoded as UTF-8, so "
