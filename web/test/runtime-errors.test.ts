@@ -1,7 +1,7 @@
 import { createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { RuntimeContext } from '../src/runtime/context';
-import { formatStack, mapFrameText, patchErrors } from '../src/runtime/patches/errors';
+import { evalOriginOf, formatStack, mapFrameText, patchErrors } from '../src/runtime/patches/errors';
 import { makeMapper } from '../src/runtime/urls';
 
 const P = 'http://pabc.cobrowse.localhost:8000';
@@ -21,6 +21,22 @@ describe('error stacks, pure parts', () => {
     );
     expect(mapFrameText('Array.map (<anonymous>)', up)).toBe('Array.map (<anonymous>)');
     expect(mapFrameText('https://cdn.example/lib.js:1:2', up)).toBe('https://cdn.example/lib.js:1:2');
+  });
+
+  it('prints the eval origin of a call, as V8 does', () => {
+    const caller = (name: string | null, file: string, evalOrigin?: string) => ({
+      getFunctionName: () => name,
+      getFileName: () => file,
+      getLineNumber: () => 7,
+      getColumnNumber: () => 37,
+      isEval: () => evalOrigin !== undefined,
+      getEvalOrigin: () => evalOrigin,
+      toString: () => '',
+    });
+    expect(evalOriginOf(caller('caller', `${P}/p.html`))).toBe(`eval at caller (${P}/p.html:7:37)`);
+    expect(evalOriginOf(caller(null, `${P}/p.html`))).toBe(`eval at <anonymous> (${P}/p.html:7:37)`);
+    expect(evalOriginOf(caller('f', '', 'eval at g (u:1:2)'))).toBe('eval at f (eval at g (u:1:2))');
+    expect(evalOriginOf(caller('f', ''))).toBe('eval at f (unknown source)');
   });
 
   it("formats as V8's default does", () => {
@@ -63,20 +79,30 @@ describe('patchErrors', () => {
     const site = (file: string, text: string): object => ({
       getFileName: () => file,
       getFunctionName: () => 'f',
+      getLineNumber: () => 7,
+      getColumnNumber: () => 1,
       toString: () => text,
     });
     const sites = [
       site(`${P}/static/t.js`, `thrower (${P}/static/t.js:1:2)`),
+      site('', `evaluated (eval at eval (${P}/__cobrowse/runtime.js:1:900), <anonymous>:1:25)`),
+      { ...site(`${P}/__cobrowse/runtime.js`, `eval (${P}/__cobrowse/runtime.js:1:900)`), getFunctionName: () => 'eval' },
       site(`${P}/__cobrowse/runtime.js`, `w (${P}/__cobrowse/runtime.js:1:1)`),
       site(`${P}/p/page.html`, `${P}/p/page.html:9:3`),
     ];
     const format = intrinsic.prepareStackTrace as unknown as (e: unknown, s: unknown) => unknown;
     const error = new (run('Error') as ErrorConstructor)('boom');
     expect(format(error, sites)).toBe(
-      'Error: boom\n    at thrower (https://site.example/static/t.js:1:2)\n    at https://site.example/p/page.html:9:3',
+      'Error: boom\n    at thrower (https://site.example/static/t.js:1:2)' +
+        '\n    at evaluated (eval at f (https://site.example/p/page.html:7:1), <anonymous>:1:25)' +
+        '\n    at https://site.example/p/page.html:9:3',
     );
     run('Error.prepareStackTrace = (e, s) => s.map((x) => x.getFileName() + " " + x.getFunctionName())');
-    expect(format(error, sites)).toEqual(['https://site.example/static/t.js f', 'https://site.example/p/page.html f']);
+    expect(format(error, sites)).toEqual([
+      'https://site.example/static/t.js f',
+      ' f',
+      'https://site.example/p/page.html f',
+    ]);
   });
 
   it('hands the page value to the intrinsic when Error is frozen', () => {

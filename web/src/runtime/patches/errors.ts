@@ -30,8 +30,33 @@ const KEY = 'prepareStackTrace';
 interface CallSite {
   getFileName(): unknown;
   getScriptNameOrSourceURL?(): unknown;
+  getFunctionName?(): unknown;
+  getLineNumber?(): unknown;
+  getColumnNumber?(): unknown;
+  isEval?(): unknown;
+  getEvalOrigin?(): unknown;
   toString(): string;
 }
+
+/**
+ * The eval origin V8 prints for code evaluated by a call from `caller` (`eval at f
+ * (url:line:col)`, nested for a caller that is eval code itself). Pure.
+ */
+export function evalOriginOf(caller: CallSite): string {
+  const name = attempt(() => caller.getFunctionName?.(), null);
+  const label = typeof name === 'string' && name !== '' ? name : '<anonymous>';
+  if (attempt(() => caller.isEval?.() === true, false)) {
+    return `eval at ${label} (${attempt(() => String(caller.getEvalOrigin?.() ?? ''), '')})`;
+  }
+  const file = attempt(() => caller.getScriptNameOrSourceURL?.() ?? caller.getFileName(), null);
+  if (typeof file !== 'string' || file === '') return `eval at ${label} (unknown source)`;
+  const line = attempt(() => caller.getLineNumber?.(), null);
+  const column = attempt(() => caller.getColumnNumber?.(), null);
+  return `eval at ${label} (${file}${line != null ? `:${String(line)}:${String(column)}` : ''})`;
+}
+
+/** Eval origins naming a function of the runtime (`eval at eval (<runtime url>:l:c)`). */
+const OWN_ORIGIN = /eval at [^\s()]* \(((?:blob:)?https?:\/\/[^\s()]+?):\d+:\d+\)/g;
 
 /**
  * `text` (one formatted stack frame, an eval origin) with every http(s) or blob: URL
@@ -98,7 +123,16 @@ function patchStacks(
 
   function prepareStackTrace(error: unknown, sites: unknown): unknown {
     const all = Array.isArray(sites) ? (sites as CallSite[]) : [];
-    const kept = attempt(() => all.filter((s) => !isOwn(fileOf(s))), all);
+    const ours = all.map((s) => isOwn(fileOf(s)));
+    const kept = attempt(() => all.filter((_s, i) => !ours[i]), all);
+    // Code run by the runtime's rewriting eval (hooks.ts) names it as where it was
+    // evaluated; upstream, that is the page's call of it: the frame below the runtime's.
+    const ownEval = ours.findIndex((o, i) => o && attempt(() => all[i]!.getFunctionName?.() === 'eval', false));
+    let below = ownEval;
+    while (below >= 0 && below < all.length && ours[below]) below++;
+    const origin = below >= 0 && below < all.length ? attempt(() => evalOriginOf(all[below]!), null) : null;
+    const fixOrigin = (text: string): string =>
+      origin === null ? text : text.replace(OWN_ORIGIN, (whole, url: string) => (isOwn(url) ? origin : whole));
     const pageFn = attempt(() => (own ? (own.get ? own.get.call(pageError) : own.value) : undefined), undefined);
     if (typeof pageFn === 'function') {
       const mapped = attempt(() => kept.map(siteOf), kept);
@@ -110,7 +144,7 @@ function patchStacks(
     } catch {
       header = '<error>';
     }
-    const frames = kept.map((s) => attempt(() => String(upText(String(s))), '<frame>'));
+    const frames = kept.map((s) => attempt(() => String(upText(fixOrigin(String(s)))), '<frame>'));
     return formatStack(header, frames);
   }
 
