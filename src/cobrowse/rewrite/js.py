@@ -448,10 +448,15 @@ class _Finder:
         self.wrap_first_argument(node, "e")
 
     def on_eval_ident(self, node: ts.Node) -> None:
-        """`eval` read other than as the callee of a call (an indirect eval to be, `(0,
-        eval)`, `const e = eval`): `__cobrowse$.w(eval)`, the rewriting eval."""
+        """`eval` read other than as the callee of a call (`const e = eval`):
+        `__cobrowse$.w(eval)`, the rewriting eval. As the callee through parentheses or
+        as the last of a sequence (`(eval)(s)`, direct; `(0, eval)(s)`, indirect), its
+        first argument is rewritten instead, as a direct eval's is."""
         child, parent = node, node.parent
-        while parent is not None and parent.type == "parenthesized_expression":
+        while parent is not None and (
+            parent.type == "parenthesized_expression"
+            or (parent.type == "sequence_expression" and child.end_byte == parent.end_byte)
+        ):
             child, parent = parent, parent.parent
         if (
             parent is not None
@@ -459,7 +464,7 @@ class _Finder:
             and _field_of(parent, child) == "function"
         ):
             if child is not node:
-                self.wrap_first_argument(parent, "e")  # `(eval)(s)`: a direct eval too
+                self.wrap_first_argument(parent, "e")
             return
         if (
             node.parent is not None

@@ -57,6 +57,13 @@ function isName(node: unknown, names: Set<string> = NAMES): boolean {
   return isNode(node) && node.type === 'Identifier' && names.has(node.name as string);
 }
 
+/** `eval`, or a sequence whose last expression is one (`(0, eval)`). */
+function isEvalCallee(node: N): boolean {
+  if (node.type === 'Identifier') return node.name === 'eval';
+  const last = node.type === 'SequenceExpression' ? (node.expressions as N[]).at(-1) : undefined;
+  return last !== undefined && isEvalCallee(last);
+}
+
 /** `import.meta.resolve(...)`. */
 function isMetaResolve(node: N): boolean {
   if (node.type !== 'CallExpression') return false;
@@ -308,10 +315,15 @@ class Rewriter {
       for (const arg of args) this.unwrapped(arg);
       return;
     }
-    if (callee.type === 'Identifier' && callee.name === 'eval') {
+    if (isEvalCallee(callee)) {
+      // `eval(s)`, and `(0, eval)(s)` (indirect, the native eval called from the page's
+      // code): the code is rewritten, the callee left as it is.
       const first = args[0];
       if (first && first.type !== 'SpreadElement' && !ownCall(first, 'e'))
         this.edits.wrap(first.start, first.end, `${H}.e(`, ')');
+      for (let c = callee; c.type === 'SequenceExpression'; c = (c.expressions as N[]).at(-1)!) {
+        this.visit((c.expressions as N[]).slice(0, -1));
+      }
       this.visit(args);
       return;
     }
