@@ -99,6 +99,16 @@ describe('__cobrowse$ hooks', () => {
     expect(seen).toEqual(['/*rw*/location.host', 42, '/*rw*/top']);
   });
 
+  it("hands another window's eval to that window's hooks", () => {
+    const win = fakeWindow();
+    const frame = fakeWindow();
+    const frameEval = (code: unknown): unknown => `frame ran ${String(code)}`;
+    (frame as unknown as Record<string, unknown>).eval = frameEval;
+    installHooks(frame, makeHooks({ win: frame, map, rewriteCode: (c) => `/*frame*/${c}` }));
+    const hooks = makeHooks({ win, map });
+    expect(hooks.v(frame, 'top')).toBe('frame ran /*frame*/top');
+  });
+
   it('is installed once, read-only', () => {
     const g: Record<string, unknown> = {};
     const first = makeHooks({ win: fakeWindow(), map });

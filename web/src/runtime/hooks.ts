@@ -84,7 +84,7 @@ export function makeHooks(parts: HookParts): Hooks {
     if (typeof v === 'string' && /^[\u0000-\u0020]*javascript:/i.test(v)) return attempt(() => rewriteUrl(v), v);
     return map ? attempt(() => proxyValue(map, v), v) : v;
   };
-  return {
+  const hooks: Hooks = {
     w: (value) => attempt(() => read(value), value),
     a: (current, value) => (isLocation(current) ? navigation(value) : value),
     s(obj, key, value) {
@@ -113,9 +113,21 @@ export function makeHooks(parts: HookParts): Hooks {
       const t = target as { eval: (...a: unknown[]) => unknown };
       const fn = t.eval;
       if (fn === nativeEval && indirectEval) return indirectEval(...(args as [unknown]));
+      // Another window's own eval (a same-origin frame's): that window's runtime rewrites.
+      const other = isWindow(target) ? attempt(() => otherHooks(target, fn), null) : null;
+      if (other) return other.v(target, ...args);
       return typeof fn === 'function' ? Reflect.apply(fn, t, args) : t.eval(...args);
     },
   };
+  return hooks;
+}
+
+/** The hooks of another window whose runtime owns `fn` as its eval, or null. */
+function otherHooks(win: Window, fn: unknown): Hooks | null {
+  if (typeof fn !== 'function') return null;
+  const hooks = (win as unknown as Record<string, unknown>)[HOOKS_NAME] as Partial<Hooks> | undefined;
+  if (!hooks || typeof hooks.v !== 'function' || typeof hooks.w !== 'function') return null;
+  return hooks.w(fn) !== fn ? (hooks as Hooks) : null;
 }
 
 /** Define `__cobrowse$` on the global (once; a second runtime keeps the first). */
