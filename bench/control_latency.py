@@ -208,12 +208,16 @@ def main() -> int:
         browser.close()
     rtt50, rtt99 = statistics.median(rtt), percentile(rtt, 99)
     for mode, (clicks, keys) in results.items():
-        print(f"control latency, {mode} mode, agent's action in the console -> effect in the "
-              f"visitor's page ({n} each, {PACE_MS} ms apart):")
+        print(
+            f"control latency, {mode} mode, agent's action in the console -> effect in the "
+            f"visitor's page ({n} each, {PACE_MS} ms apart):"
+        )
         for name, lat in (("click", clicks), ("keystroke", keys)):
-            print(f"  {name:<9} {line(lat)}"
-                  f"   ratio to round trip: p50 {statistics.median(lat) / rtt50:.1f}x"
-                  f"   p99 {percentile(lat, 99) / rtt99:.1f}x")
+            print(
+                f"  {name:<9} {line(lat)}"
+                f"   ratio to round trip: p50 {statistics.median(lat) / rtt50:.1f}x"
+                f"   p99 {percentile(lat, 99) / rtt99:.1f}x"
+            )
     print(f"baseline, bare loopback WebSocket round trip in the same browser ({n} trips):")
     print(f"  {line(rtt)}")
     return 0

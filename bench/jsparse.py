@@ -284,9 +284,7 @@ class MiniRacerAcorn(Candidate):
         self.ctx.eval(FIND_JS)
         opts = "{ecmaVersion: 'latest', sourceType: k}"
         self.parse_fn = self.ctx.eval(f"(s, k) => {{ acorn.parse(s, {opts}); return 0 }}")
-        self.find_fn = self.ctx.eval(
-            f"(s, k) => JSON.stringify(findRefs(acorn.parse(s, {opts})))"
-        )
+        self.find_fn = self.ctx.eval(f"(s, k) => JSON.stringify(findRefs(acorn.parse(s, {opts})))")
 
     def parse(self, s: Source) -> Any:
         return self.parse_fn(s.text, s.kind)
@@ -296,8 +294,15 @@ class MiniRacerAcorn(Candidate):
 
 
 # The ESTree walk shared with bench/jsparse_node.mjs (same rule as estree_hits above).
-FIND_JS = (NODE_SCRIPT.read_text(encoding="utf-8").split("// FIND_JS_BEGIN")[1]
-           .split("// FIND_JS_END")[0]) if NODE_SCRIPT.is_file() else ""
+FIND_JS = (
+    (
+        NODE_SCRIPT.read_text(encoding="utf-8")
+        .split("// FIND_JS_BEGIN")[1]
+        .split("// FIND_JS_END")[0]
+    )
+    if NODE_SCRIPT.is_file()
+    else ""
+)
 
 
 class Esprima(Candidate):
@@ -373,8 +378,12 @@ def best_of(rounds: int, fn: Callable[[Source], Any], files: list[Source]) -> tu
     return best, count
 
 
-def run_python(c: Candidate, files: list[Source], find_files: list[Source], rounds: int,
-               ) -> dict[str, Any]:
+def run_python(
+    c: Candidate,
+    files: list[Source],
+    find_files: list[Source],
+    rounds: int,
+) -> dict[str, Any]:
     ok = [s for s in files if not c.failed(s)]
     find_ok = [s for s in find_files if s in ok]
     parse_s, _ = best_of(rounds, c.parse, ok)
@@ -402,8 +411,12 @@ def run_node(files: list[Source], rounds: int) -> list[dict[str, Any]]:
         "files": [[str(NODE_MODULES / s.path), s.kind] for s in files],
     }
     proc = subprocess.run(
-        [node, str(NODE_SCRIPT)], input=json.dumps(spec), capture_output=True, text=True,
-        timeout=300, check=False,
+        [node, str(NODE_SCRIPT)],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     rows = []
     for line in proc.stdout.splitlines():
@@ -448,8 +461,10 @@ def main() -> None:
         rows.extend(run_node(files, args.rounds))
 
     print()
-    print(f"{'candidate':<28} {'files':>5} {'MB':>6} {'MB/s parse':>11} {'MB/s find':>10} "
-          f"{'errors':>6} {'hits':>6}")
+    print(
+        f"{'candidate':<28} {'files':>5} {'MB':>6} {'MB/s parse':>11} {'MB/s find':>10} "
+        f"{'errors':>6} {'hits':>6}"
+    )
     for r in rows:
         mb = r["bytes"] / 1e6
         find_mb = r.get("find_bytes", r["bytes"]) / 1e6

@@ -2,11 +2,14 @@
 //   src/cobrowse/server/static/dist/cobrowse.js (+ .map)   embed script (widget + visitor runtime)
 //   src/cobrowse/server/static/dist/runtime.js (+ .map)    proxy-mode runtime, injected into proxied pages
 //   src/cobrowse/server/static/dist/runtime-bridge.js (+ .map) its overlay bridge, loaded by it as a module
+//   src/cobrowse/server/static/dist/runtime-parser.js (+ .map) its JavaScript parser, loaded on first use
+//     (the three runtime files also as .br and .gz, served as they are)
 //   src/cobrowse/server/static/dist/console.js/.css (+ .map) agent console
 //   src/cobrowse/demo/static/dist/fonts/mukta-*.woff2       fonts for the demo portal
 // Usage: node build.mjs [--dev]   (--dev: not minified)
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +55,26 @@ await build({
   entryPoints: { 'runtime-bridge': join(here, 'src/runtime/bridge-entry.ts') },
   outdir: serverDist,
 });
+
+// The in-page rewriter's parser (meriyah), fetched and evaluated by the runtime the first
+// time code made from a string needs rewriting (web/src/runtime/parser.ts).
+await build({
+  ...common,
+  globalName: '__cobrowse_parser',
+  entryPoints: { 'runtime-parser': join(here, 'src/runtime/parser-entry.ts') },
+  outdir: serverDist,
+});
+
+// The proxy serves the runtime's three files compressed (src/cobrowse/server/runtime_files.py):
+// at brotli's best level, which is too slow to run on a request, so here, once.
+for (const name of ['runtime.js', 'runtime-bridge.js', 'runtime-parser.js']) {
+  const data = await readFile(join(serverDist, name));
+  const br = brotliCompressSync(data, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: data.length },
+  });
+  await writeFile(join(serverDist, `${name}.br`), br);
+  await writeFile(join(serverDist, `${name}.gz`), gzipSync(data, { level: 9 }));
+}
 
 await build({
   ...common,

@@ -15,6 +15,7 @@ from cobrowse.core.continuation import (
     Handoff,
     WriteBack,
     deletion,
+    is_ip_host,
     parse_cookie_header,
     set_cookie,
     write_back,
@@ -224,3 +225,15 @@ def test_after_the_end_a_write_back_waits_for_its_ticket_a_while() -> None:
     other, other_binding = book.return_ticket(Handoff("s2", "https://site"))
     book.ended("s2", {other: result}, now=NOW)
     assert book.take_ended(other, other_binding, now=NOW + RETURN_TTL_AFTER_END) is None
+
+
+def test_an_ip_host_is_known_in_either_form() -> None:
+    for host in ("127.0.0.1", "10.1", "[::1]", "::1", "[fe80::1%25eth0]", "2001:db8::2"):
+        assert is_ip_host(host), host
+    for host in ("a.example", "localhost", "1.example", "example.123a", "xn--80ak6aa92e.com"):
+        assert not is_ip_host(host), host
+    # A cookie of a parent domain never reaches an IP host that happens to end like it.
+    assert not Cookie(name="sid", value="1", domain="0.1", host_only=False).applies_to("127.0.0.1")
+    assert Cookie(name="sid", value="1", domain="a.example", host_only=False).applies_to(
+        "www.a.example"
+    )

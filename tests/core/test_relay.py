@@ -137,7 +137,7 @@ def test_empty_log_has_no_history() -> None:
 def test_a_batch_is_relayed_as_the_bytes_it_came_in() -> None:
     log = agent_log()
     events = [meta(1), full(2), inc(3), ev(INCREMENTAL, 4, text='\u00e9\u20b9"<>', n=1.5)]
-    raw = b'[ ' + b", ".join(orjson.dumps(e) for e in events) + b" ]"
+    raw = b"[ " + b", ".join(orjson.dumps(e) for e in events) + b" ]"
     relayed = log.page(events, raw)
     assert relayed.need_snapshot is False
     assert relayed.frames == [events_frame(1, raw)]

@@ -295,6 +295,16 @@ ATTACK = """async (evil) => {
     img.addEventListener('error', () => resolve('error'), {once: true});
     document.body.append(box);
   }));
+  await attempt('svg_innerhtml', () => new Promise((resolve) => {
+    // Nested two levels deep, in the XLink namespace: found under the added box.
+    const box = document.createElement('div');
+    box.innerHTML = '<p><svg width="4" height="4"><image width="4" height="4" xlink:href="'
+      + evil + '/d.png"/></svg></p>';
+    const img = box.querySelector('image');
+    img.addEventListener('load', () => resolve('load'), {once: true});
+    img.addEventListener('error', () => resolve('error'), {once: true});
+    document.body.append(box);
+  }));
   await attempt('script', () => element('script', (el) => { el.src = evil + '/s.js'; }));
   await attempt('stylesheet', () => element('link', (el) => {
     el.rel = 'stylesheet'; el.href = evil + '/s.css';
@@ -421,6 +431,7 @@ def test_a_proxied_page_reaches_no_other_site_but_through_the_proxy(
             assert out["fetch"] == out["fetch_omit"] == '200 {"evil":true}', out
             assert out["xhr"] == 200 and out["script"] == "load", out
             assert out["img"] == out["img_attribute"] == out["img_innerhtml"] == "load", out
+            assert out["svg_innerhtml"] == "load", out
             assert out["websocket"] == "message hi" and out["eventsource"] == "message hi", out
         # CSS a script writes as text (a <style>'s text, element.style, @font-face rules,
         # the FontFace API) is not rewritten: the policy refuses it instead (below: the

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from cobrowse.core.asset_ids import (
     ID_LENGTH,
     MAX_ASSET_IDS,
     AssetIds,
+    HoldsValuesMemo,
     asset_id,
     may_hold_values,
 )
@@ -213,3 +215,33 @@ def test_a_document_that_holds_no_value_needs_no_ids() -> None:
     ):
         assert may_hold_values(page + held, f"{SITE}/itr/", PATTERNS), held
     assert may_hold_values(page, f"{SITE}/returns/ENTSV1234V/", PATTERNS)  # its own URL
+
+
+def test_the_memo_answers_as_the_scan_does_and_scans_a_document_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cobrowse.core.asset_ids as asset_ids
+
+    scans: list[str] = []
+    real = asset_ids.may_hold_values
+
+    def counted(document: str, url: str, patterns: object) -> bool:
+        scans.append(document)
+        return real(document, url, patterns)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(asset_ids, "may_hold_values", counted)
+    memo = HoldsValuesMemo(size=2)
+    page = '<img src="/img/logo.3c2f9a1b.png">'
+    held = page + f'<img src="/img/logo.{IBAN}.png">'
+    assert memo(page, f"{SITE}/itr/", PATTERNS) is False
+    assert memo(page, f"{SITE}/itr/", PATTERNS) is False
+    assert memo(held, f"{SITE}/itr/", PATTERNS) is True
+    assert memo(held, f"{SITE}/itr/", PATTERNS) is True
+    assert scans == [page, held]
+    # Another URL, or other patterns, is another question.
+    assert memo(page, f"{SITE}/returns/ENTSV1234V/", PATTERNS) is True
+    assert memo(held, f"{SITE}/itr/", []) is False
+    assert len(scans) == 4
+    # Bounded: the least recently used answer went, and is asked again.
+    assert memo(page, f"{SITE}/itr/", PATTERNS) is False
+    assert len(scans) == 5

@@ -42,9 +42,7 @@ def test_a_dropped_agent_resumes_with_exactly_what_it_missed(
     assert got[1]["events"] == [event(3, 3)]
 
 
-def test_a_resume_point_from_elsewhere_gets_a_fresh_start(
-    server: Server, stack: ExitStack
-) -> None:
+def test_a_resume_point_from_elsewhere_gets_a_fresh_start(server: Server, stack: ExitStack) -> None:
     story = Story(server, stack).allow()
     story.visitor.send_text(frame("events", events=[event(4, 1), event(2, 2)]))
     story.agent.receive_json()

@@ -57,3 +57,26 @@ def test_only_the_runtime_files_and_only_when_built(tmp_path: Path) -> None:
     assert rf.serve("../runtime.js", accept_encoding="", if_none_match="") is None
     (tmp_path / "runtime.js").unlink()
     assert rf.serve("runtime.js", accept_encoding="", if_none_match="") is None
+
+
+def test_the_builds_compressed_copies_are_served_when_they_hold_the_file(tmp_path: Path) -> None:
+    rf = files(tmp_path)
+    built_br = brotli.compress(SCRIPT, quality=1)  # not what the server would make
+    built_gz = gzip.compress(SCRIPT, 1, mtime=0)
+    (tmp_path / "runtime.js.br").write_bytes(built_br)
+    (tmp_path / "runtime.js.gz").write_bytes(built_gz)
+    (tmp_path / "runtime-bridge.js.br").write_bytes(brotli.compress(b"stale build\n"))
+    (tmp_path / "runtime-bridge.js.gz").write_bytes(b"not gzip at all")
+    assert not rf.ready("runtime.js")
+    br = rf.serve("runtime.js", accept_encoding="br", if_none_match="")
+    gz = rf.serve("runtime.js", accept_encoding="gzip", if_none_match="")
+    assert br is not None and br.body == built_br
+    assert gz is not None and gz.body == built_gz
+    assert rf.ready("runtime.js") and not rf.ready("runtime-bridge.js")
+    # A copy of another build, or not a copy at all: compressed here instead.
+    bridge = b"export function createBridge(){}\n"
+    br = rf.serve("runtime-bridge.js", accept_encoding="br", if_none_match="")
+    gz = rf.serve("runtime-bridge.js", accept_encoding="gzip", if_none_match="")
+    assert br is not None and brotli.decompress(br.body) == bridge
+    assert gz is not None and gzip.decompress(gz.body) == bridge
+    assert not rf.ready("missing.js")

@@ -213,9 +213,7 @@ async def test_the_hand_off_state_travels_with_the_jar(nodes: Nodes) -> None:
 
 async def test_an_asset_cached_on_one_node_is_served_on_the_other(nodes: Nodes) -> None:
     await nodes.a.put_asset("s1", "plabel", "/a.css?v=1", Asset("text/css", b"body{}\x00\xff"))
-    assert await nodes.b.asset("s1", "plabel", "/a.css?v=1") == Asset(
-        "text/css", b"body{}\x00\xff"
-    )
+    assert await nodes.b.asset("s1", "plabel", "/a.css?v=1") == Asset("text/css", b"body{}\x00\xff")
     assert await nodes.b.asset("s1", "plabel", "/a.css") is None
     assert await nodes.b.asset("s2", "plabel", "/a.css?v=1") is None
     await nodes.b.put_asset("s1", "plabel", "/b.png", Asset("image/png", b"b"))

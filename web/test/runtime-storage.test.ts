@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, QUOTA_CHARS, createMemoryStorage } from '../src/runtime/storage';
+import { lazyStorage } from '../src/runtime/patches/storage';
 
 describe('MemoryStore', () => {
   it('behaves like Storage', () => {
@@ -68,5 +69,39 @@ describe('emulated Storage object', () => {
     const b = createMemoryStorage(null);
     a.setItem('x', '1');
     expect(b.getItem('x')).toBeNull();
+  });
+});
+
+describe('the Storage a native page gets', () => {
+  it('tries the native one on first use only, and keeps the first answer', () => {
+    let calls = 0;
+    const native = { getItem: () => null } as unknown as Storage;
+    const get = lazyStorage(
+      () => {
+        calls += 1;
+        return native;
+      },
+      () => createMemoryStorage(null),
+    );
+    expect(calls).toBe(0);
+    expect(get()).toBe(native);
+    expect(get()).toBe(native);
+    expect(calls).toBe(1);
+  });
+  it('falls back to one in-memory Storage when the browser refuses', () => {
+    let calls = 0;
+    const get = lazyStorage(
+      () => {
+        calls += 1;
+        throw new DOMException('Access is denied for this document.', 'SecurityError');
+      },
+      () => createMemoryStorage(null),
+    );
+    const first = get();
+    first.setItem('k', 'v');
+    expect(get()).toBe(first);
+    expect(get().getItem('k')).toBe('v');
+    expect(calls).toBe(1);
+    expect(lazyStorage(() => null, () => createMemoryStorage(null))().getItem('x')).toBeNull();
   });
 });

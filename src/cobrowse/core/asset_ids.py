@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import html
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
@@ -33,6 +34,7 @@ __all__ = [
     "ASSET_PATH",
     "MAX_ASSET_IDS",
     "AssetIds",
+    "HoldsValuesMemo",
     "asset_id",
     "is_asset_id",
     "may_hold_values",
@@ -82,6 +84,29 @@ def may_hold_values(document: str, url: str, patterns: Sequence[Pattern]) -> boo
     encoded = (p for p in _URL_PIECE.findall(text) if "%" in p or "+" in p)
     pieces = "\n".join(unquote_plus(p) for p in encoded)
     return mask_text(pieces, patterns) != pieces
+
+
+class HoldsValuesMemo:
+    """`may_hold_values`, remembered by the document's digest: a page or style sheet
+    served again (the same bytes, at the same URL, under the same patterns) costs a hash
+    instead of a scan. Bounded, least recently used first out."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._seen: OrderedDict[tuple[bytes, str, tuple[str, ...]], bool] = OrderedDict()
+
+    def __call__(self, document: str, url: str, patterns: Sequence[Pattern]) -> bool:
+        digest = hashlib.blake2b(document.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        key = (digest, url, tuple(p.name for p in patterns))
+        known = self._seen.get(key)
+        if known is not None:
+            self._seen.move_to_end(key)
+            return known
+        answer = may_hold_values(document, url, patterns)
+        self._seen[key] = answer
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return answer
 
 
 def asset_id(key: bytes, url: str, draw: int = 0) -> str:

@@ -57,7 +57,7 @@ class Cookie:
         host = host.lower()
         if self.host_only or host == self.domain:
             return host == self.domain
-        return host.endswith("." + self.domain) and not _is_ip(host)
+        return host.endswith("." + self.domain) and not is_ip_host(host)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +168,11 @@ def write_back(
     return WriteBack(tuple(headers), len(changed), tuple(sorted(elsewhere)))
 
 
-def _is_ip(host: str) -> bool:
-    return host.startswith("[") or host.replace(".", "").isdigit()
+def is_ip_host(host: str) -> bool:
+    """Whether `host` is an IP address, as a URL gives it (`[::1]`) or as its hostname
+    (`::1`); a host of digits and dots counts too, as a browser reads it as IPv4. Cookies
+    of an IP host never go to other hosts, nor take a Domain."""
+    return host.startswith("[") or ":" in host or host.replace(".", "").isdigit()
 
 
 # --- tickets ---------------------------------------------------------------------------

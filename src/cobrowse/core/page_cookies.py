@@ -42,7 +42,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import orjson
 
-from cobrowse.core.continuation import Cookie
+from cobrowse.core.continuation import Cookie, is_ip_host
 
 NATIVE_PREFIX = "__cobrowse_"
 MIRROR_PREFIX = "__cobrowse_js"
@@ -340,8 +340,8 @@ def parse_script_cookie(text: str, *, page_url: str, now: float) -> ScriptCookie
         max_age = -1 if expires <= now else min(math.ceil(expires - now), 400 * 86400)
     if domain is not None:
         if domain == host:
-            domain = host if not _is_ip(host) else None
-        elif _is_ip(host) or not host.endswith("." + domain) or "." not in domain:
+            domain = host if not is_ip_host(host) else None
+        elif is_ip_host(host) or not host.endswith("." + domain) or "." not in domain:
             return "Domain does not match the page"
     if secure and not is_secure_url(page_url):
         return "Secure on an insecure page"
@@ -390,7 +390,3 @@ def _http_date(text: str) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=datetime.UTC)
     return when.timestamp()
-
-
-def _is_ip(host: str) -> bool:
-    return ":" in host or host.replace(".", "").isdigit()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -217,6 +217,7 @@ class Metrics:
             registry=reg,
         )
         self._joins = {o: self.joins.labels(outcome=o) for o in JOIN_OUTCOMES}
+        self._proxy_codes: dict[str, Any] = {}  # code -> its child (labels() locks, per call)
         self._js = {o: self.js_rewrites.labels(outcome=o) for o in JS_REWRITE_OUTCOMES}
         for kind in ERROR_KINDS:
             self.errors.labels(kind=kind)
@@ -245,7 +246,10 @@ class Metrics:
 
     def proxy_request(self, status: int) -> None:
         code = str(status) if 100 <= status <= 599 else "none"
-        self.proxy_requests.labels(code=code).inc()
+        child = self._proxy_codes.get(code)
+        if child is None:
+            child = self._proxy_codes[code] = self.proxy_requests.labels(code=code)
+        child.inc()
 
     def proxy_upstream(self, seconds: float) -> None:
         self.upstream.observe(seconds)

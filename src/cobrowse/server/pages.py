@@ -131,9 +131,7 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     )
 
 
-def _for_agent(
-    body: bytes, content_type: str, patterns: list[Pattern], urls: UrlMap
-) -> AgentAsset:
+def _for_agent(body: bytes, content_type: str, patterns: list[Pattern], urls: UrlMap) -> AgentAsset:
     masked = mask_agent_asset(body, content_type, patterns)
     if not masked.content_type.startswith("text/css"):
         return masked

@@ -9,7 +9,9 @@ hosts too, which never serve a page: see docs/proxy.md.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import logging
 import secrets
 import time
@@ -251,11 +253,15 @@ class Proxy:
         )
 
     async def _runtime(self, scope: Scope, send: Send, name: str) -> None:
-        served = self.runtime_files.serve(
+        serve = functools.partial(
+            self.runtime_files.serve,
             name,
             accept_encoding=header(scope, "accept-encoding") or "",
             if_none_match=header(scope, "if-none-match") or "",
         )
+        # The first request reads the build (and compresses it when the build did not):
+        # off the event loop.
+        served = serve() if self.runtime_files.ready(name) else await asyncio.to_thread(serve)
         if served is None:
             raise ProxyError(503, "Not built", f"{name} is not built; run make install.")
         await respond(send, served.status, [*served.headers, *OWN_HEADERS], served.body)

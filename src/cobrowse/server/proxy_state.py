@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit
 from redis.exceptions import RedisError
 
 from cobrowse.config import Config
-from cobrowse.core.asset_ids import MAX_ASSET_IDS, AssetIds, is_asset_id, may_hold_values
+from cobrowse.core.asset_ids import MAX_ASSET_IDS, AssetIds, HoldsValuesMemo, is_asset_id
 from cobrowse.core.continuation import Handoff, WriteBack, write_back
 from cobrowse.core.masking import MASK_CHAR, Pattern
 from cobrowse.core.masking_urls import mask_string
@@ -94,6 +94,7 @@ class ProxyState:
         )
         self._views: dict[str, tuple[float, list[tuple[bytes, bytes]]]] = {}
         self._refreshing: dict[str, asyncio.Task[None]] = {}
+        self._may_hold_values = HoldsValuesMemo()
 
     # --- hosts ----------------------------------------------------------------------
 
@@ -164,7 +165,7 @@ class ProxyState:
         """What the rewrite of `document` (at upstream `url`) gives the subresource URLs
         that hold a value pattern of the session's sites; None when no URL in it can."""
         patterns = self.config.masking_rules.patterns_for(hosts.origins())
-        if not patterns or not may_hold_values(document, url, patterns):
+        if not patterns or not self._may_hold_values(document, url, patterns):
             return None
         key, count = await self.store.asset_id_key(session_id)
         return AssetIds(key=key, patterns=patterns, room=max(0, MAX_ASSET_IDS - count))

@@ -1,15 +1,18 @@
 """The runtime's own scripts, served on every proxy host under `/__cobrowse/`:
-`runtime.js` (injected first into every proxied page) and `runtime-bridge.js` (the
-overlay bridge's second half, which the runtime imports as a module).
+`runtime.js` (injected first into every proxied page), `runtime-bridge.js` (the
+overlay bridge's second half, which the runtime imports as a module) and
+`runtime-parser.js` (the in-page rewriter's parser, which it loads on first use).
 
-Read from the build once (again when the build changes), compressed once (brotli and
-gzip, as the browser accepts), with an ETag so that a revalidation costs a 304.
+Read from the build once (again when the build changes), with the build's brotli and gzip
+copies (compressed here when missing), served as the browser accepts, with an ETag so
+that a revalidation costs a 304.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import brotli
 
 __all__ = ["RUNTIME_FILES", "RuntimeFiles", "ServedFile"]
 
-RUNTIME_FILES = ("runtime.js", "runtime-bridge.js")
+RUNTIME_FILES = ("runtime.js", "runtime-bridge.js", "runtime-parser.js")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,18 @@ def _accepts(accept_encoding: str, coding: str) -> bool:
     return False
 
 
+def _compressed(
+    path: Path, suffix: str, data: bytes, decompress: Callable[[bytes], bytes]
+) -> bytes | None:
+    """The build's compressed copy of `path` (web/build.mjs writes `.br` and `.gz` beside
+    each file, so no request waits for brotli's slowest level), when it holds `data`."""
+    try:
+        packed = path.with_name(path.name + suffix).read_bytes()
+        return packed if decompress(packed) == data else None
+    except Exception:  # missing, unreadable or stale: compressed here instead
+        return None
+
+
 class RuntimeFiles:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -65,11 +80,22 @@ class RuntimeFiles:
             mtime_ns=mtime,
             etag='"' + hashlib.sha256(data).hexdigest()[:20] + '"',
             identity=data,
-            gzip=gzip.compress(data, 9, mtime=0),
-            br=brotli.compress(data, quality=11),
+            gzip=_compressed(path, ".gz", data, gzip.decompress) or gzip.compress(data, 9, mtime=0),
+            br=_compressed(path, ".br", data, brotli.decompress)
+            or brotli.compress(data, quality=11),
         )
         self._built[name] = built
         return built
+
+    def ready(self, name: str) -> bool:
+        """Whether `name` is read and current (serving it reads no file but a stat)."""
+        built = self._built.get(name)
+        try:
+            return (
+                built is not None and built.mtime_ns == (self.directory / name).stat().st_mtime_ns
+            )
+        except OSError:
+            return False
 
     def serve(self, name: str, *, accept_encoding: str, if_none_match: str) -> ServedFile | None:
         """The file `name` (one of RUNTIME_FILES) for a request; None when not built."""

@@ -104,9 +104,7 @@ def login_page(
     if ctx.oidc is not None:
         label = e(ctx.config.auth.oidc_button_label)
         divider = '<p class="or"><span>or</span></p>' if accounts else ""
-        parts.append(
-            f'{divider}<p><a class="button sso" href="/agent/oidc/start">{label}</a></p>'
-        )
+        parts.append(f'{divider}<p><a class="button sso" href="/agent/oidc/start">{label}</a></p>')
     link_hint = (
         "You can also open the console from your CRM's co-browse link."
         if accounts or ctx.oidc is not None
@@ -214,9 +212,7 @@ async def login_submit(request: Request) -> Response:
         known = username.strip().lower() in ctx.accounts.accounts()
         who = repr(username.strip().lower()) if known else "an unknown username"
         log.info("sign-in failed for %s from %s", who, address)
-        return login_page(
-            ctx, error="Wrong username or password.", username=username, status=401
-        )
+        return login_page(ctx, error="Wrong username or password.", username=username, status=401)
     await ctx.login_limiter.forgive(keys, now=ctx.clock())
     log.info("agent %r signed in with a local account from %s", account.username, address)
     response = RedirectResponse("/console", status_code=303)

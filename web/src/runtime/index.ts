@@ -26,6 +26,7 @@ import { type BridgeModule, BridgeShell, bridgeUrl, isOverlayFrame } from './she
 import { makeMapper } from './urls';
 import { makeGate } from './gate';
 import { rewriteJs, rewriteScriptUrl } from './jsrewrite';
+import { loadParserFrom } from './parser';
 import { emulateLocation, frameChain, patchWindowProperties } from './location';
 import { webglCapture } from '../widget/webgl';
 import { canvasText } from '../widget/canvas-text';
@@ -54,6 +55,7 @@ function main(): void {
   attempt(() => el?.remove(), undefined);
   attempt(() => script?.remove(), undefined);
   if (win.CoBrowse && win.CoBrowse.frame === true) return; // injected twice
+  attempt(() => loadParserFrom(new URL('runtime-parser.js', runtimeSrc || `${win.location.origin}/__cobrowse/`).href), undefined);
   const cfg = parseConfig(text);
   const nativeFetch = typeof win.fetch === 'function' ? win.fetch : null;
   const upstreamBase = (): string => (map ? map.toUpstream(win.document.baseURI) : '');

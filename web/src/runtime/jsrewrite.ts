@@ -4,9 +4,10 @@
  * `eval`, `new Function`, string timers, `javascript:` URLs and `on*` handlers set by
  * script. Held to tests/fixtures/js/golden.json. Edits only wrap or replace the exact
  * ranges found (offsets are UTF-16 indexes, meriyah's `ranges`), so line numbers stay.
- * Code that does not parse passes through unchanged. Pure.
+ * Code that does not parse passes through unchanged, as does all code while the parser
+ * cannot be had (./parser.ts loads it on first use).
  */
-import { parseModule, parseScript } from 'meriyah';
+import { parser } from './parser';
 
 export type JsKind = 'script' | 'module' | 'handler';
 
@@ -440,8 +441,10 @@ class Rewriter {
 export function rewriteJs(code: string, kind: JsKind, options: Options = {}): string {
   try {
     if (typeof code !== 'string' || !TRIGGER.test(code)) return code;
+    const p = parser();
+    if (p === null) return code;
     const opts = { ranges: true, webcompat: true, globalReturn: kind === 'handler' } as const;
-    const program = kind === 'module' ? parseModule(code, { ranges: true }) : parseScript(code, opts);
+    const program = kind === 'module' ? p.parseModule(code, { ranges: true }) : p.parseScript(code, opts);
     const rewriter = new Rewriter(code, options.mapSpecifier ?? ((s) => s));
     rewriter.visit((program as unknown as N).body);
     return rewriter.edits.apply(code, 0);

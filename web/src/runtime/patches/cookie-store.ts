@@ -11,7 +11,7 @@
  */
 import type { RuntimeContext } from '../context';
 import { type CookieEntry, visibleEntries } from '../cookies';
-import { attempt, patchMethod } from '../patch';
+import { attempt, disguise, findAccessor, patchMethod } from '../patch';
 import type { PageCookies } from './cookie';
 
 interface CookieListItem {
@@ -74,9 +74,14 @@ export function setText(options: Record<string, unknown>): string | Error {
 
 export function patchCookieStore(ctx: RuntimeContext, cookies: PageCookies): void {
   const win = ctx.win as unknown as Window & typeof globalThis & StoreWindow;
-  const store = win.cookieStore;
   const proto = win.CookieStore?.prototype;
-  if (!store || !proto) return;
+  const found = findAccessor(win, 'cookieStore');
+  const nativeGet = found?.desc.get;
+  if (!proto || !found || !nativeGet || !found.desc.configurable) return;
+  // The native store as the page first reads `cookieStore` (not before: reading it and
+  // listening to its changes costs round trips to the browser, which a page that never
+  // uses it is spared). The page cannot hold the store without that read.
+  let store: EventTarget | null = null;
   const P = win.Promise;
   const TypeErr = win.TypeError;
 
@@ -110,7 +115,7 @@ export function patchCookieStore(ctx: RuntimeContext, cookies: PageCookies): voi
     visibleEntries(cookies.entries(), q.path, Date.now())
       .filter((e) => q.name === null || e.name === q.name)
       .map(item);
-  const mine = (self: unknown): boolean => self === store;
+  const mine = (self: unknown): boolean => store !== null && self === store;
 
   patchMethod(proto, 'get', (orig) =>
     function (this: unknown, ...args: unknown[]) {
@@ -165,33 +170,53 @@ export function patchCookieStore(ctx: RuntimeContext, cookies: PageCookies): voi
   const Change = win.CookieChangeEvent;
   const add = win.EventTarget.prototype.addEventListener;
   const dispatch = win.EventTarget.prototype.dispatchEvent;
-  if (typeof Change !== 'function') return;
   const key = (i: CookieListItem): string => JSON.stringify([i.name, i.path, i.domain]);
   const current = (): Map<string, CookieListItem> =>
     new Map(attempt(() => matching({ name: null, path: new URL(cookies.url()).pathname }), []).map((i) => [key(i), i]));
-  let last = current();
-  add.call(
-    store,
-    'change',
-    (event: Event) => {
-      if (!event.isTrusted) return; // ours, or the page's own
-      event.stopImmediatePropagation();
-      attempt(() => {
-        const now = current();
-        const events: Event[] = [];
-        for (const [k, i] of now) {
-          const before = last.get(k);
-          if (!before || before.value !== i.value || before.expires !== i.expires) {
-            events.push(new Change('change', { changed: [i], deleted: [] }));
+  const listen = (target: EventTarget): void => {
+    if (typeof Change !== 'function') return;
+    let last = current();
+    add.call(
+      target,
+      'change',
+      (event: Event) => {
+        if (!event.isTrusted) return; // ours, or the page's own
+        event.stopImmediatePropagation();
+        attempt(() => {
+          const now = current();
+          const events: Event[] = [];
+          for (const [k, i] of now) {
+            const before = last.get(k);
+            if (!before || before.value !== i.value || before.expires !== i.expires) {
+              events.push(new Change('change', { changed: [i], deleted: [] }));
+            }
           }
+          for (const [k, i] of last) {
+            if (!now.has(k)) events.push(new Change('change', { changed: [], deleted: [{ ...i, value: '' }] }));
+          }
+          last = now;
+          for (const e of events) dispatch.call(target, e);
+        }, undefined);
+      },
+      { capture: true },
+    );
+  };
+
+  try {
+    Object.defineProperty(found.owner, 'cookieStore', {
+      configurable: true,
+      enumerable: found.desc.enumerable ?? true,
+      get: disguise(function (this: unknown) {
+        const got = nativeGet.call(this) as EventTarget | null;
+        if (store === null && got && (this === win || this === undefined || this === null)) {
+          store = got;
+          attempt(() => listen(got), undefined);
         }
-        for (const [k, i] of last) {
-          if (!now.has(k)) events.push(new Change('change', { changed: [], deleted: [{ ...i, value: '' }] }));
-        }
-        last = now;
-        for (const e of events) dispatch.call(store, e);
-      }, undefined);
-    },
-    { capture: true },
-  );
+        return got;
+      }, nativeGet),
+      set: found.desc.set,
+    });
+  } catch {
+    /* the native store stays: our cookies only */
+  }
 }

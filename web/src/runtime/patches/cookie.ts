@@ -55,8 +55,18 @@ export function patchCookie(ctx: RuntimeContext, nativeFetch: typeof fetch | nul
   const upstreamHref = (): string => map.toUpstream(win.location.href);
   const pathname = (): string => new URL(upstreamHref()).pathname;
 
-  let mirror = decodeMirror(parseNative(readNative()));
-  const viaNative = mirror !== null; // the server set the mirror on this page's response
+  // Whether the server set the mirror on this page's response: read on the page's first
+  // use of its cookies, not as the runtime starts (a native cookie read is a round trip
+  // to the browser's network process, which a page that never reads cookies is spared).
+  let mirror: CookieEntry[] | null = null;
+  let mirrored: boolean | null = null;
+  const viaNative = (): boolean => {
+    if (mirrored === null) {
+      mirror = decodeMirror(parseNative(readNative()));
+      mirrored = mirror !== null;
+    }
+    return mirrored;
+  };
   const snapshot = new CookieView(cfg.cookies);
   let posting: Array<{ text: string; url: string }> = []; // POSTed, not answered yet
   let memo: { raw: string; entries: CookieEntry[] } | null = null;
@@ -67,7 +77,7 @@ export function patchCookie(ctx: RuntimeContext, nativeFetch: typeof fetch | nul
     const item = { text, url: upstreamHref() };
     try {
       if (nativeFetch) {
-        if (viaNative) posting.push(item);
+        if (viaNative()) posting.push(item);
         const done = (): void => {
           posting = posting.filter((p) => p !== item);
         };
@@ -90,7 +100,7 @@ export function patchCookie(ctx: RuntimeContext, nativeFetch: typeof fetch | nul
   };
 
   const entries = (): CookieEntry[] => {
-    if (!viaNative) return snapshot.list().slice();
+    if (!viaNative()) return snapshot.list().slice();
     const raw = readNative();
     if (memo && memo.raw === raw && posting.length === 0) return memo.entries;
     const native = parseNative(raw);
@@ -132,7 +142,7 @@ export function patchCookie(ctx: RuntimeContext, nativeFetch: typeof fetch | nul
     write(text: string): boolean {
       const url = upstreamHref();
       const now = Date.now();
-      if (!viaNative) {
+      if (!viaNative()) {
         if (snapshot.set(text, url, now) === 'ignored') return false;
         post(text, null);
         return true;
@@ -146,17 +156,17 @@ export function patchCookie(ctx: RuntimeContext, nativeFetch: typeof fetch | nul
 
   // A write still waiting when the page goes (the overlay closed, no request after it)
   // goes by POST, under its name: applied once, whichever of the two arrives first.
-  if (viaNative) {
-    attempt(
-      () =>
-        win.addEventListener('pagehide', () => {
-          attempt(() => {
-            for (const w of pendingWrites(parseNative(readNative()))) post(w.text, w.name, w.path);
-          }, undefined);
-        }),
-      undefined,
-    );
-  }
+  // (Only a page that used its cookies can have left writes waiting.)
+  attempt(
+    () =>
+      win.addEventListener('pagehide', () => {
+        if (mirrored !== true) return;
+        attempt(() => {
+          for (const w of pendingWrites(parseNative(readNative()))) post(w.text, w.name, w.path);
+        }, undefined);
+      }),
+    undefined,
+  );
 
   try {
     Object.defineProperty(found.owner, 'cookie', {

@@ -12,7 +12,8 @@ import { isAbsolute, mapSrcset } from '../urls';
 import { urlAttributeKind } from './elements';
 
 const ATTRIBUTES = ['href', 'src', 'srcset', 'action', 'formaction', 'data', 'poster'];
-const SELECTOR = ATTRIBUTES.map((a) => `[${a}]`).join(',');
+/** Elements with any of them (`*|href`: xlink:href too), for one native test per element. */
+const SELECTOR = ATTRIBUTES.map((a) => (a === 'href' ? '[*|href]' : `[${a}]`)).join(',');
 const XLINK_NS = 'http://www.w3.org/1999/xlink';
 
 export function watchMutations(ctx: RuntimeContext): void {
@@ -50,6 +51,10 @@ export function watchMutations(ctx: RuntimeContext): void {
   };
 
   const observer = new Observer((records) => {
+    // A batch: what changed, then each added subtree once (a node added with its
+    // ancestor in the same batch is found by the ancestor's query: the parser adds a
+    // whole page as one batch of nested nodes).
+    const added = new Set<Element>();
     for (const record of records) {
       attempt(() => {
         if (record.type === 'attributes') {
@@ -58,12 +63,18 @@ export function watchMutations(ctx: RuntimeContext): void {
           else if (record.attributeName) fix(el, record.attributeName);
           return;
         }
-        record.addedNodes.forEach((node) => {
-          if (node.nodeType !== 1) return;
-          const el = node as Element;
-          fixElement(el);
-          if (el.firstElementChild) el.querySelectorAll(SELECTOR).forEach(fixElement);
-        });
+        const nodes = record.addedNodes;
+        for (let i = 0; i < nodes.length; i++) {
+          const node = nodes[i]!;
+          if (node.nodeType === 1) added.add(node as Element);
+        }
+      }, undefined);
+    }
+    for (const el of added) {
+      attempt(() => {
+        for (let up = el.parentElement; up; up = up.parentElement) if (added.has(up)) return;
+        if (el.matches(SELECTOR)) fixElement(el);
+        if (el.firstElementChild) el.querySelectorAll(SELECTOR).forEach(fixElement);
       }, undefined);
     }
   });
