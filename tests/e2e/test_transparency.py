@@ -167,18 +167,6 @@ class Broken:
 # Probes that differ through the proxy because of a bug in src/ or web/ (strict: an
 # XPASS fails, so the mark goes once the bug is fixed).
 KNOWN_BROKEN: dict[str, Broken] = {
-    "error-stack": Broken(
-        ORIGIN, "error stacks and ErrorEvent.filename name the scripts by their proxy URLs"
-    ),
-    "child-same": Broken(
-        ORIGIN, "in a same-site child frame, `parent === top` is false (top is read unrewritten)"
-    ),
-    "eval": Broken(
-        ORIGIN, "indirect eval ((0, eval)(code), window.eval) runs its code unrewritten"
-    ),
-    "module-meta": Broken(
-        ORIGIN, "import.meta.url of an inline module and import.meta.resolve() give proxy URLs"
-    ),
     "bare-query": Broken(
         BARE_QUERY,
         "a request to /q? reaches the site as /q: uvicorn, which serves the proxy, drops a "

@@ -66,13 +66,14 @@ _ATOMS = st.sampled_from(
         "a",
         "document",
         "import.meta.url",
+        "eval",
         '"s"',
         "1",
         "this",
         "é",
     ]
 )
-_NAMES = st.sampled_from(["location", "top", "parent", "href", "x", "url"])
+_NAMES = st.sampled_from(["location", "top", "parent", "eval", "href", "x", "url"])
 
 
 def _extend(e: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -84,6 +85,9 @@ def _extend(e: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         two.map(lambda t: f"{t[0]}.postMessage({t[1]}, '*')"),
         e.map(lambda x: f"{x}.postMessage()"),
         e.map(lambda x: f"eval({x})"),
+        e.map(lambda x: f"(0, {x})"),
+        two.map(lambda t: f"{t[0]}.eval({t[1]})"),
+        e.map(lambda x: f"import.meta.resolve({x})"),
         e.map(lambda x: f"import({x})"),
         e.map(lambda x: f"new {x}.b()"),
         e.map(lambda x: f"new {x}"),

@@ -75,6 +75,40 @@ describe('__cobrowse$ hooks', () => {
     expect(thrower.e('code')).toBe('code');
   });
 
+  it("reads the window's eval as the rewriting one, which runs in the global scope", () => {
+    const win = fakeWindow();
+    const seen: unknown[] = [];
+    const nativeEval = function evalLike(code: unknown): unknown {
+      seen.push(code);
+      return `ran ${String(code)}`;
+    };
+    (win as unknown as Record<string, unknown>).eval = nativeEval;
+    const hooks = makeHooks({ win, map, rewriteCode: (c) => `/*rw*/${c}` });
+    const indirect = hooks.w(nativeEval) as (code: unknown) => unknown;
+    expect(indirect).not.toBe(nativeEval);
+    expect(hooks.w(nativeEval)).toBe(indirect);
+    expect([indirect.name, indirect.length]).toEqual(['eval', 1]);
+    expect(() => new (indirect as unknown as new () => unknown)()).toThrow(TypeError);
+    expect(indirect('location.host')).toBe('ran /*rw*/location.host');
+    expect(indirect(42)).toBe('ran 42');
+    expect(hooks.v(win, 'top')).toBe('ran /*rw*/top');
+    const other = { eval(this: unknown, code: string) { return [this, code]; } };
+    expect(hooks.v(other, 'top')).toEqual([other, 'top']);
+    expect(() => hooks.v({}, 's')).toThrow(TypeError);
+    expect(hooks.w(other.eval)).toBe(other.eval);
+    expect(seen).toEqual(['/*rw*/location.host', 42, '/*rw*/top']);
+  });
+
+  it("hands another window's eval to that window's hooks", () => {
+    const win = fakeWindow();
+    const frame = fakeWindow();
+    const frameEval = (code: unknown): unknown => `frame ran ${String(code)}`;
+    (frame as unknown as Record<string, unknown>).eval = frameEval;
+    installHooks(frame, makeHooks({ win: frame, map, rewriteCode: (c) => `/*frame*/${c}` }));
+    const hooks = makeHooks({ win, map });
+    expect(hooks.v(frame, 'top')).toBe('frame ran /*frame*/top');
+  });
+
   it('is installed once, read-only', () => {
     const g: Record<string, unknown> = {};
     const first = makeHooks({ win: fakeWindow(), map });

@@ -195,6 +195,25 @@ describe('frameChain', () => {
     expect(c.ancestors).toEqual([P]);
   });
 
+  it("walks up with the native parent getter, past an ancestor's emulated parent", () => {
+    // The overlay root's runtime makes its `parent` read as itself; a child frame's walk
+    // must still reach the widget's page above it, to hide it (top === parent there).
+    const { win, ups } = chainOf([P, W]);
+    const real = new Map<unknown, unknown>([
+      [win, ups[0]],
+      [ups[0], ups[1]],
+      [ups[1], ups[1]],
+    ]);
+    const nativeGet = function (this: unknown): unknown {
+      return real.get(this);
+    };
+    Object.defineProperty(win, 'parent', { get: nativeGet, configurable: true });
+    Object.defineProperty(ups[0], 'parent', { get: () => ups[0], configurable: true });
+    const c = frameChain(win, W, (o) => map.isProxyOrigin(o), false);
+    expect(c.root).toBe(ups[0]);
+    expect(c.hidden).toEqual([ups[1]]);
+  });
+
   it('outside the overlay hides nothing', () => {
     const { win } = chainOf([P]);
     expect(frameChain(win, W, (o) => map.isProxyOrigin(o), false).hidden).toEqual([]);

@@ -15,7 +15,7 @@ property) or a specifier. Wraps nest (`a.location.b.top` gets two), ordered so t
 outer range opens first and closes last. No edit adds a line break or removes one, so
 line numbers never change. A tree with errors passes through unchanged.
 
-Already rewritten code is left as it is: the arguments of a `__cobrowse$.w/a/s/e/i/u/p`
+Already rewritten code is left as it is: the arguments of a `__cobrowse$.w/a/s/e/i/u/p/v`
 call are never wrapped again, so running the rewriter twice changes nothing the
 second time.
 """
@@ -47,7 +47,7 @@ __all__ = [
 
 # Bump whenever the output for some input changes: it is part of every cache key and
 # of the ETag of rewritten responses.
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 Kind = Literal["script", "module", "handler"]
 
@@ -85,7 +85,7 @@ TRIGGERS = ("location", "top", "parent", "eval", "import", "postMessage")
 _TRIGGER_BYTES = tuple(t.encode() for t in TRIGGERS)
 
 G = "__cobrowse$"
-_OWN_CALLS = frozenset("wasieup")
+_OWN_CALLS = frozenset("wasieupv")
 _WRAPPED = frozenset(("location", "top", "parent"))
 _ABSOLUTE_SPECIFIER = re.compile(rb"//|[a-zA-Z][a-zA-Z0-9+.\-]*:")
 # A handler is a function body: parsed inside this (no line break before it).
@@ -94,14 +94,19 @@ _HANDLER_SUFFIX = b"\n})"
 
 _QUERY = """
 ((identifier) @ident (#any-of? @ident "location" "top" "parent"))
-((shorthand_property_identifier) @shorthand (#any-of? @shorthand "location" "top" "parent"))
+((identifier) @eval_ident (#eq? @eval_ident "eval"))
+((shorthand_property_identifier) @shorthand (#any-of? @shorthand "location" "top" "parent" "eval"))
 (member_expression
   property: (property_identifier) @prop
-  (#any-of? @prop "location" "top" "parent" "postMessage")) @member
+  (#any-of? @prop "location" "top" "parent" "postMessage" "eval")) @member
 (call_expression function: (identifier) @eval_fn (#eq? @eval_fn "eval")) @eval
 (call_expression function: (import)) @dynamic_import
 (member_expression
   object: (meta_property) property: (property_identifier) @url (#eq? @url "url")) @meta_url
+(call_expression
+  function: (member_expression
+    object: (meta_property) property: (property_identifier) @resolve (#eq? @resolve "resolve"))
+  ) @meta_resolve
 (import_statement source: (string (string_fragment) @specifier))
 (export_statement source: (string (string_fragment) @specifier))
 """
@@ -400,7 +405,10 @@ class _Finder:
             return
         field = _field_of(parent, node)
         if name == b"postMessage":
-            self.post_message(node, obj, prop)
+            self.post_message(node, obj, prop, "p")
+            return
+        if name == b"eval" and parent.type == "call_expression" and field == "function":
+            self.post_message(node, obj, prop, "v")  # `X.eval(...)`: `this` stays X
             return
         if parent.type == "assignment_expression" and field == "left":
             if name == b"location" and not _optional(node):
@@ -417,7 +425,8 @@ class _Finder:
         if self.is_read(node):
             self.wrap_read(node)
 
-    def post_message(self, member: ts.Node, obj: ts.Node, prop: ts.Node) -> None:
+    def post_message(self, member: ts.Node, obj: ts.Node, prop: ts.Node, fn: str) -> None:
+        """`X.<prop>(args)` as `__cobrowse$.<fn>(X, args)` (`p`: postMessage, `v`: eval)."""
         call = member.parent
         if (
             call is None
@@ -432,11 +441,39 @@ class _Finder:
         if args is None or opening is None:
             return
         has_args = args.named_child_count > 0
-        self.around(call.start_byte, call.end_byte, f"{G}.p(", "", level=1)
+        self.around(call.start_byte, call.end_byte, f"{G}.{fn}(", "", level=1)
         self.replace(obj.end_byte, opening.end_byte, ", " if has_args else "")
 
     def on_eval(self, node: ts.Node) -> None:
         self.wrap_first_argument(node, "e")
+
+    def on_eval_ident(self, node: ts.Node) -> None:
+        """`eval` read other than as the callee of a call (`const e = eval`):
+        `__cobrowse$.w(eval)`, the rewriting eval. As the callee through parentheses or
+        as the last of a sequence (`(eval)(s)`, direct; `(0, eval)(s)`, indirect), its
+        first argument is rewritten instead, as a direct eval's is."""
+        child, parent = node, node.parent
+        while parent is not None and (
+            parent.type == "parenthesized_expression"
+            or (parent.type == "sequence_expression" and child.end_byte == parent.end_byte)
+        ):
+            child, parent = parent, parent.parent
+        if (
+            parent is not None
+            and parent.type == "call_expression"
+            and _field_of(parent, child) == "function"
+        ):
+            if child is not node:
+                self.wrap_first_argument(parent, "e")
+            return
+        if (
+            node.parent is not None
+            and node.parent.type == "unary_expression"
+            and _is_typeof(node.parent)
+        ):
+            return
+        if self.is_read(node):
+            self.wrap_read(node)
 
     def on_dynamic_import(self, node: ts.Node) -> None:
         self.wrap_first_argument(node, "i")
@@ -461,6 +498,19 @@ class _Finder:
         ):
             return
         if parent.type == "arguments" and _own_call(parent.parent, self.text):
+            return
+        self.wrap_read(node, "u")
+
+    def on_meta_resolve(self, node: ts.Node) -> None:
+        """`import.meta.resolve(x)`: a proxy URL, given as its upstream one."""
+        callee = node.child_by_field_name("function")
+        if callee is None:
+            return
+        obj = callee.child_by_field_name("object")
+        if obj is None or obj.text != b"import.meta" or _optional(callee):
+            return
+        up = node.parent
+        if up is not None and up.type == "arguments" and _own_call(up.parent, self.text):
             return
         self.wrap_read(node, "u")
 

@@ -12,7 +12,8 @@ In a worker: `w` gives the upstream URL's view of a `WorkerLocation` (a `URL`, w
 has every property a WorkerLocation has), `i` maps absolute URLs of mapped origins to
 their proxy hosts (others through `go`), `u` maps proxy URLs back, `a`, `s` and `e`
 pass their values through (no navigation, no in-worker rewriter), `p` calls
-`X.postMessage` with the arguments as they are (a worker has no window to target).
+`X.postMessage` with the arguments as they are (a worker has no window to target), and
+`v` calls `X.eval` so (`eval` in a worker is not rewritten).
 `self.origin` reads the upstream origin (a writable own property, as the replaceable
 attribute becomes once set).
 """
@@ -43,7 +44,7 @@ _TEMPLATE = (
     "return o?o+u.href.slice(u.origin.length):G+encodeURIComponent(u.href)}"
     "catch(e){return x}},"
     "u:(x)=>typeof x==='string'?up(x):x,"
-    "p:(x,...a)=>x.postMessage(...a)};"
+    "p:(x,...a)=>x.postMessage(...a),v:(x,...a)=>x.eval(...a)};"
     "Object.defineProperty(g,'__cobrowse$',{value:Object.freeze(f)});"
     "const h=g.location&&g.location.href;if(h)Object.defineProperty(g,'origin',"
     "{value:new URL(up(h)).origin,writable:true,enumerable:true,configurable:true})"

@@ -6,13 +6,13 @@
  * what the unrewritten expression would have given, mapped where a URL or an origin of
  * the proxy would otherwise show.
  */
-import { attempt, proxyValue } from './patch';
+import { attempt, disguise, proxyValue } from './patch';
 import type { UrlMapper } from './urls';
 
 export const HOOKS_NAME = '__cobrowse$';
 
 export interface Hooks {
-  /** A value read through `location`, `top`, `parent` (identifier or member). */
+  /** A value read through `location`, `top`, `parent`, `eval` (identifier or member). */
   w(value: unknown): unknown;
   /** `location = v`: `v` mapped when `current` is a location. */
   a(current: unknown, value: unknown): unknown;
@@ -26,6 +26,8 @@ export interface Hooks {
   u(url: unknown): unknown;
   /** `target.postMessage(...args)`. */
   p(target: unknown, ...args: unknown[]): unknown;
+  /** `target.eval(...args)` (the window's `eval` runs as the rewriting one). */
+  v(target: unknown, ...args: unknown[]): unknown;
 }
 
 export interface HookParts {
@@ -52,10 +54,29 @@ export function mapTargetOrigin(map: UrlMapper, value: unknown): unknown {
   return attempt(() => new URL(mapped).origin, value);
 }
 
+/**
+ * The window's `eval` as page code reached indirectly (`(0, eval)(s)`, `window.eval(s)`):
+ * the code rewritten, then run by the native `eval` in the global scope (this call is an
+ * indirect eval too). Named `eval`, of length 1, printed as the native one, and not a
+ * constructor, like the native one.
+ */
+export function rewritingEval(nativeEval: (code: unknown) => unknown, rewriteCode: (code: string) => string): (code: unknown) => unknown {
+  const holder = {
+    eval(code: unknown): unknown {
+      const run = typeof code === 'string' ? attempt(() => rewriteCode(code), code) : code;
+      return nativeEval(run);
+    },
+  };
+  return disguise(holder.eval, nativeEval);
+}
+
 export function makeHooks(parts: HookParts): Hooks {
   const { win, map } = parts;
   const wrap = parts.wrap ?? ((v: unknown) => v);
   const rewriteCode = parts.rewriteCode ?? ((c: string) => c);
+  const nativeEval = attempt(() => (typeof win.eval === 'function' ? (win.eval as (code: unknown) => unknown) : null), null);
+  const indirectEval = nativeEval ? rewritingEval(nativeEval, rewriteCode) : null;
+  const read = (value: unknown): unknown => (value === nativeEval && indirectEval ? indirectEval : wrap(value));
   const isLocation = (v: unknown): boolean =>
     attempt(() => (typeof win.Location === 'function' && v instanceof win.Location) || v === win.location, false);
   const rewriteUrl = parts.rewriteScriptUrl ?? ((u: string) => u);
@@ -63,8 +84,8 @@ export function makeHooks(parts: HookParts): Hooks {
     if (typeof v === 'string' && /^[\u0000-\u0020]*javascript:/i.test(v)) return attempt(() => rewriteUrl(v), v);
     return map ? attempt(() => proxyValue(map, v), v) : v;
   };
-  return {
-    w: (value) => attempt(() => wrap(value), value),
+  const hooks: Hooks = {
+    w: (value) => attempt(() => read(value), value),
     a: (current, value) => (isLocation(current) ? navigation(value) : value),
     s(obj, key, value) {
       const o = obj as Record<string, unknown>;
@@ -88,7 +109,25 @@ export function makeHooks(parts: HookParts): Hooks {
       }
       return t.postMessage(...args);
     },
+    v(target, ...args) {
+      const t = target as { eval: (...a: unknown[]) => unknown };
+      const fn = t.eval;
+      if (fn === nativeEval && indirectEval) return indirectEval(...(args as [unknown]));
+      // Another window's own eval (a same-origin frame's): that window's runtime rewrites.
+      const other = isWindow(target) ? attempt(() => otherHooks(target, fn), null) : null;
+      if (other) return other.v(target, ...args);
+      return typeof fn === 'function' ? Reflect.apply(fn, t, args) : t.eval(...args);
+    },
   };
+  return hooks;
+}
+
+/** The hooks of another window whose runtime owns `fn` as its eval, or null. */
+function otherHooks(win: Window, fn: unknown): Hooks | null {
+  if (typeof fn !== 'function') return null;
+  const hooks = (win as unknown as Record<string, unknown>)[HOOKS_NAME] as Partial<Hooks> | undefined;
+  if (!hooks || typeof hooks.v !== 'function' || typeof hooks.w !== 'function') return null;
+  return hooks.w(fn) !== fn ? (hooks as Hooks) : null;
 }
 
 /** Define `__cobrowse$` on the global (once; a second runtime keeps the first). */

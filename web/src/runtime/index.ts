@@ -11,6 +11,7 @@ import type { RuntimeContext } from './context';
 import { attempt } from './patch';
 import { patchCookie } from './patches/cookie';
 import { patchElements } from './patches/elements';
+import { patchErrors } from './patches/errors';
 import { patchCode } from './patches/code';
 import { patchForms } from './patches/forms';
 import { patchGetters } from './patches/getters';
@@ -148,6 +149,7 @@ function main(): void {
     patchStyles,
     patchExceptions,
     patchCode,
+    patchErrors,
   ]) {
     attempt(() => install(ctx), undefined);
   }

@@ -13,6 +13,8 @@ export type JsKind = 'script' | 'module' | 'handler';
 
 const H = '__cobrowse$';
 const NAMES = new Set(['location', 'top', 'parent']);
+/** Names whose reads are wrapped in `__cobrowse$.w`: the window's, and `eval` (not as a callee). */
+const READS = new Set(['location', 'top', 'parent', 'eval']);
 /** Code without any of these words has nothing to rewrite (the parser is skipped). */
 const TRIGGER = /location|top|parent|eval|import|postMessage/;
 
@@ -49,11 +51,33 @@ function ownCall(node: unknown, fn?: string): boolean {
   const property = callee.property as N;
   if (object.type !== 'Identifier' || object.name !== H || property.type !== 'Identifier') return false;
   const name = property.name as string;
-  return fn === undefined ? 'wasieup'.includes(name) && name.length === 1 : name === fn;
+  return fn === undefined ? 'wasieupv'.includes(name) && name.length === 1 : name === fn;
 }
 
 function isName(node: unknown, names: Set<string> = NAMES): boolean {
   return isNode(node) && node.type === 'Identifier' && names.has(node.name as string);
+}
+
+/** `eval`, or a sequence whose last expression is one (`(0, eval)`). */
+function isEvalCallee(node: N): boolean {
+  if (node.type === 'Identifier') return node.name === 'eval';
+  const last = node.type === 'SequenceExpression' ? (node.expressions as N[]).at(-1) : undefined;
+  return last !== undefined && isEvalCallee(last);
+}
+
+/** `import.meta.resolve(...)`. */
+function isMetaResolve(node: N): boolean {
+  if (node.type !== 'CallExpression') return false;
+  const callee = node.callee as N;
+  if (callee.type !== 'MemberExpression' || callee.computed || callee.optional) return false;
+  const object = callee.object as N;
+  const property = callee.property as N;
+  return (
+    object.type === 'MetaProperty' &&
+    (object.meta as N).name === 'import' &&
+    property.type === 'Identifier' &&
+    property.name === 'resolve'
+  );
 }
 
 class Edits {
@@ -127,7 +151,7 @@ class Rewriter {
     if (!isNode(node)) return;
     switch (node.type) {
       case 'Identifier':
-        if (NAMES.has(node.name as string)) this.wrapRead(node, inNew);
+        if (READS.has(node.name as string)) this.wrapRead(node, inNew);
         return;
       case 'MemberExpression':
         this.member(node, inNew);
@@ -222,7 +246,7 @@ class Rewriter {
   private member(node: N, inNew: boolean): void {
     const object = node.object as N;
     const property = node.property as N;
-    if (!node.computed && isName(property)) {
+    if (!node.computed && isName(property, READS)) {
       this.wrapRead(node, inNew);
       this.visit(object, inNew);
       return;
@@ -292,33 +316,45 @@ class Rewriter {
       for (const arg of args) this.unwrapped(arg);
       return;
     }
-    if (callee.type === 'Identifier' && callee.name === 'eval') {
+    if (isEvalCallee(callee)) {
+      // `eval(s)`, and `(0, eval)(s)` (indirect, the native eval called from the page's
+      // code): the code is rewritten, the callee left as it is.
       const first = args[0];
       if (first && first.type !== 'SpreadElement' && !ownCall(first, 'e'))
         this.edits.wrap(first.start, first.end, `${H}.e(`, ')');
+      for (let c = callee; c.type === 'SequenceExpression'; c = (c.expressions as N[]).at(-1)!) {
+        this.visit((c.expressions as N[]).slice(0, -1));
+      }
       this.visit(args);
       return;
     }
+    if (isMetaResolve(node)) {
+      this.edits.wrap(node.start, node.end, `${H}.u(`, ')');
+      this.visit(args);
+      return;
+    }
+    const method = callee.type === 'MemberExpression' ? ((callee.property as N).name as string) : '';
     if (
       callee.type === 'MemberExpression' &&
       !callee.computed &&
       !callee.optional &&
       !node.optional &&
       (callee.property as N).type === 'Identifier' &&
-      (callee.property as N).name === 'postMessage' &&
+      (method === 'postMessage' || method === 'eval') &&
       (callee.object as N).type !== 'Super'
     ) {
+      // `X.postMessage(...)` / `X.eval(...)` as `__cobrowse$.p/v(X, ...)`: `this` stays X.
       const dot = this.dotBefore(callee);
       const paren = this.src.indexOf('(', (callee.property as N).end);
       if (dot >= 0 && paren >= 0) {
-        this.edits.wrap(node.start, node.end, `${H}.p(`, '');
+        this.edits.wrap(node.start, node.end, `${H}.${method === 'eval' ? 'v' : 'p'}(`, '');
         this.edits.replace(dot, paren + 1, args.length > 0 ? ', ' : '');
         this.visit(callee.object);
         this.visit(args);
         return;
       }
     }
-    if (callee.type === 'MemberExpression' && !callee.computed && isName(callee.property)) {
+    if (callee.type === 'MemberExpression' && !callee.computed && isName(callee.property, READS)) {
       // A method call (`$(el).parent()`, `stack.top()`): `this` must stay.
       this.visit(callee.object);
     } else this.visit(callee);
@@ -328,6 +364,10 @@ class Rewriter {
   /** An argument of a `__cobrowse$` call: visited inside, never wrapped itself. */
   private unwrapped(node: N): void {
     if (node.type === 'Identifier') return;
+    if (isMetaResolve(node)) {
+      this.visit(node.arguments);
+      return;
+    }
     if (node.type === 'MemberExpression') {
       this.visit(node.object);
       if (node.computed) this.visit(node.property);
@@ -343,7 +383,7 @@ class Rewriter {
   private property(node: N): void {
     if (node.computed) this.visit(node.key);
     const value = node.value as N;
-    if (node.shorthand && isName(value) && !node.method) {
+    if (node.shorthand && isName(value, READS) && !node.method) {
       this.edits.replace(value.end, value.end, `: ${H}.w(${value.name as string})`);
       return;
     }

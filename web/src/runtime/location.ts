@@ -207,6 +207,10 @@ export function emulateLocation(parts: LocationParts): LocationEmulation {
  * `parent` while the ancestor's origin (`location.ancestorOrigins`) is a proxy origin;
  * the first one that is `parentOrigin` (the widget's page) and everything above it are
  * hidden. Outside the overlay (no ancestor is the widget's page) nothing is hidden.
+ * The walk reads `parent` through this window's own (still native) getter: an
+ * ancestor's `parent` may already be emulated by its runtime (the proxied root's reads
+ * as itself), which would end the walk at the root and leave the windows above it
+ * visible to a child frame.
  */
 export function frameChain(
   win: Window,
@@ -215,9 +219,12 @@ export function frameChain(
   overlay: boolean,
 ): { root: Window; hidden: Window[]; ancestors: string[] } {
   const chain: Window[] = [];
+  const nativeParent = attempt(() => Object.getOwnPropertyDescriptor(win, 'parent')?.get, undefined);
+  const parentOf = (w: Window): Window =>
+    nativeParent ? attempt(() => nativeParent.call(w) as Window, w.parent) : w.parent;
   let w: Window = win;
   for (let i = 0; i < 64; i++) {
-    const up = attempt(() => w.parent, w);
+    const up = attempt(() => parentOf(w), w);
     if (!up || up === w) break;
     chain.push(up);
     w = up;

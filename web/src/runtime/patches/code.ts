@@ -2,8 +2,9 @@
  * Code made from strings at run time goes through the in-page rewriter (../jsrewrite.ts):
  * `Function` (and the async and generator function constructors, also reached as
  * `fn.constructor`), string `setTimeout`/`setInterval`, `on*` handler attributes set with
- * setAttribute(NS). `eval` is rewritten by the server as `eval(__cobrowse$.e(s))` (a
- * global `eval` cannot be patched without making every direct eval indirect).
+ * setAttribute(NS). `eval` is rewritten by the server as `eval(__cobrowse$.e(s))`, its
+ * indirect uses as `__cobrowse$.w(eval)` / `__cobrowse$.v(X, s)` (../hooks.ts: a global
+ * `eval` cannot be patched without making every direct eval indirect).
  * `instanceof Function`, `Function.prototype` and `fn.toString()` stay as they were: a
  * function made here prints the source it was given.
  */
