@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cobrowse.rewrite.urls import origin_of, rewrite_refresh, rewrite_url, unrewrite_url
+from cobrowse.rewrite.urls import (
+    _clean,
+    _plain,
+    _split,
+    origin_of,
+    rewrite_refresh,
+    rewrite_url,
+    unrewrite_url,
+)
 from tests.rewrite.urlmap import PROXY_ORIGINS, URL_MAP, session_map, url_map
 
 PA = "http://pa.cobrowse.localhost:8000"
@@ -230,3 +238,37 @@ def test_a_refresh_is_a_navigation() -> None:
     assert rewrite_refresh("0;url=https://evil.example/", m) == (
         "0;url=" + GO + "https%3A%2F%2Fevil.example%2F"
     )
+
+
+_PLAIN_PARTS = st.tuples(
+    st.sampled_from(["http", "https", "HTTP", "ftp", "http:", ""]),
+    st.sampled_from(["://", ":/", ":///", "://u@", ":\\\\", "//"]),
+    st.from_regex(r"[a-zA-Z0-9.\-_@\[\]:]{0,20}", fullmatch=True),
+    st.sampled_from(["", ":", ":80", ":443", ":0080", ":8101", ":65535", ":65536", ":123456"]),
+    st.text(alphabet="/?#\\@ a\t\n\r\x00é%:", max_size=12),
+)
+
+
+@given(_PLAIN_PARTS)
+@settings(max_examples=500)
+def test_the_fast_path_of_plain_urls_splits_them_as_the_full_parser_does(
+    parts: tuple[str, str, str, str, str],
+) -> None:
+    url = "".join(parts)
+    plain = _plain(url)
+    if plain is not None:  # taken: the same pieces as the parser's
+        assert plain == _split(_clean(url), "https")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8101/x",
+        "https://cdn.example.gov.in",
+        "https://cdn.example.gov.in:443/a?b#c",
+        "http://cdn.example.gov.in:0080?q",
+        "https://cdn.example.gov.in/a b",
+    ],
+)
+def test_plain_urls_take_the_fast_path(url: str) -> None:
+    assert _plain(url) == _split(_clean(url), "https")

@@ -14,13 +14,15 @@ from cobrowse.rewrite.urls import UrlMap, rewrite_load
 
 __all__ = ["escape_string", "escape_url", "rewrite_css"]
 
-_STRING = r""""(?:[^"\\\n]|\\[\s\S])*(?:"|(?=\n)|\Z)|'(?:[^'\\\n]|\\[\s\S])*(?:'|(?=\n)|\Z)"""
-_WS = r"[ \t\n\r\f]*"
+_STRING = r""""(?:[^"\\\n]++|\\[\s\S])*+(?:"|(?=\n)|\Z)|'(?:[^'\\\n]++|\\[\s\S])*+(?:'|(?=\n)|\Z)"""
+_WS = r"[ \t\n\r\f]*+"
 # An escape: up to six hex digits and one optional white space, or any other character.
 _ESCAPED = r"\\(?:[0-9a-fA-F]{1,6}(?:\r\n|[ \t\n\r\f])?|[^\n\r\f0-9a-fA-F])"
 _UNQUOTED_CHAR = r"""[^()"'\\ \t\n\r\f\x00-\x08\x0b\x0e-\x1f\x7f]"""
-_DQ_BODY = r"""(?:[^"\\\n]|\\[\s\S])*(?:"|(?=\n)|\Z)"""
-_SQ_BODY = r"""(?:[^'\\\n]|\\[\s\S])*(?:'|(?=\n)|\Z)"""
+_DQ_BODY = r"""(?:[^"\\\n]++|\\[\s\S])*+(?:"|(?=\n)|\Z)"""
+_SQ_BODY = r"""(?:[^'\\\n]++|\\[\s\S])*+(?:'|(?=\n)|\Z)"""
+# Runs are possessive (`++`, `*+`): where a string or URL ends does not depend on it, and
+# the regex engine then never steps back through them one character at a time.
 # Tokens of interest; all text between matches is copied unchanged. Every token starts
 # with one of a few characters, matched first as one character class so that the regex
 # engine skips to the next candidate in C (a leading alternation would be tried at every
@@ -29,7 +31,7 @@ _FIRST = r"""[/uU@iI"'\\-]"""
 _COMMON = rf"""
     (?<=/)(?P<comment>\*[\s\S]*?(?:\*/|\Z))
     | (?<=[uU])(?<![\w\\-][uU])(?P<url>[rR][lL]\({_WS}
-        (?:(?P<qurl>{_STRING})|(?P<uurl>(?:{_UNQUOTED_CHAR}|{_ESCAPED})*))
+        (?:(?P<qurl>{_STRING})|(?P<uurl>(?:{_UNQUOTED_CHAR}++|{_ESCAPED})*))
         {_WS}\))
     | (?<=@)(?P<import>[iI][mM][pP][oO][rR][tT]{_WS})(?P<istring>{_STRING})
     | (?<=[iI])(?<![\w\\-][iI])(?P<imageset>[mM][aA][gG][eE]-[sS][eE][tT]\()
