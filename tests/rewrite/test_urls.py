@@ -7,8 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cobrowse.rewrite.urls import (
+    _RELATIVE,
     _clean,
     _plain,
+    _rewrite_parsed,
     _split,
     origin_of,
     rewrite_refresh,
@@ -272,3 +274,54 @@ def test_the_fast_path_of_plain_urls_splits_them_as_the_full_parser_does(
 )
 def test_plain_urls_take_the_fast_path(url: str) -> None:
     assert _plain(url) == _split(_clean(url), "https")
+
+
+_URL_STARTS = st.tuples(
+    st.sampled_from(["", " ", "\x01", "\t"]),
+    st.text(alphabet="/\\.#?:aZ09+-\t\n\r %&", max_size=6),
+    st.sampled_from(
+        ["", "x", "https:", "http://", "//cdn.example.gov.in/", "/cdn.example.gov.in/", ":"]
+    ),
+    st.text(max_size=8),
+)
+
+
+@given(_URL_STARTS, st.sampled_from(["https://portal.example.gov.in/p/", "http://x.test/"]))
+@settings(max_examples=500)
+def test_a_url_the_fast_path_calls_relative_is_kept_by_the_full_parser(
+    parts: tuple[str, str, str, str], base: str
+) -> None:
+    url = "".join(parts)
+    if _RELATIVE.match(url) is None:
+        return
+    m = type(URL_MAP)(
+        base=base,
+        proxy_origin_of=URL_MAP.proxy_origin_of,
+        upstream_origin_of=URL_MAP.upstream_origin_of,
+        fallback=lambda u: "http://go.test/?" + u,
+    )
+    assert _rewrite_parsed(url, m, m.proxy_origin_of) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "relative"),
+    [
+        ("/img/a.png", True),
+        ("../img/a.png", True),
+        ("img/a.png", True),
+        ("#top", True),
+        ("?q=1", True),
+        ("/", True),
+        ("", False),
+        ("//cdn.example.gov.in/x", False),
+        ("/\\cdn.example.gov.in/x", False),
+        ("/\t/cdn.example.gov.in/x", False),
+        ("\\\\cdn.example.gov.in\\x", False),
+        (" //cdn.example.gov.in/x", False),
+        ("https:x", False),
+        ("ht\ttps:x", False),
+        ("data:x", False),
+    ],
+)
+def test_which_urls_the_fast_path_calls_relative(url: str, relative: bool) -> None:
+    assert (_RELATIVE.match(url) is not None) == relative

@@ -164,6 +164,16 @@ def _with_userinfo(origin: str, userinfo: str) -> str:
     return f"{scheme}://{userinfo}{host}"
 
 
+# A URL that is relative however the document's base reads it, as the ones in most pages
+# are (kept as they are unless the map is `absolute`): it starts with a character that
+# starts neither a scheme nor a slash (".", "#", "?", a digit...), with "/" and another
+# character than a slash (a root-relative path), or with a name that is not a scheme
+# (no ":" after it). No tab or newline in that start: URL parsing removes them.
+_RELATIVE = re.compile(
+    r"[^\x00-\x20a-zA-Z/\\]|/(?:[^/\\\t\n\r]|\Z)|[a-zA-Z][a-zA-Z0-9+.\-]*+(?![a-zA-Z0-9+.\-\t\n\r:])"
+)
+
+
 def _plain(url: str) -> tuple[str, str, str] | None:
     """`_split` of a plain absolute URL (see `_PLAIN`) at a fraction of its cost; None
     for any other (which `_split` then takes)."""
@@ -219,16 +229,23 @@ def rewrite_url(url: str, m: UrlMap, *, navigation: bool = False) -> str:
         plain = _plain(url)
         if plain is not None:  # absolute: neither scheme-relative nor resolved
             return _mapped(url, plain, origin_map, m.fallback)
-        relative = _scheme_relative(url, m)
-        if relative is not None:
-            if not m.absolute:
-                return relative
-            url = relative
-        if m.absolute:
-            url = _resolved(url, m.base) or url
-        return _map(url, m, origin_map, m.fallback)
+        if not m.absolute and _RELATIVE.match(url) is not None:
+            return url
+        return _rewrite_parsed(url, m, origin_map)
     except Exception:  # never raise on garbage (tests call _map to see any)
         return url
+
+
+def _rewrite_parsed(url: str, m: UrlMap, origin_map: Callable[[str], str | None]) -> str:
+    """`rewrite_url` past its fast paths (the tests check that they agree with it)."""
+    relative = _scheme_relative(url, m)
+    if relative is not None:
+        if not m.absolute:
+            return relative
+        url = relative
+    if m.absolute:
+        url = _resolved(url, m.base) or url
+    return _map(url, m, origin_map, m.fallback)
 
 
 def rewrite_load(url: str, m: UrlMap) -> str:
