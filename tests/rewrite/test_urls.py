@@ -252,7 +252,7 @@ _PLAIN_PARTS = st.tuples(
 
 
 @given(_PLAIN_PARTS)
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 def test_the_fast_path_of_plain_urls_splits_them_as_the_full_parser_does(
     parts: tuple[str, str, str, str, str],
 ) -> None:
@@ -287,7 +287,7 @@ _URL_STARTS = st.tuples(
 
 
 @given(_URL_STARTS, st.sampled_from(["https://portal.example.gov.in/p/", "http://x.test/"]))
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 def test_a_url_the_fast_path_calls_relative_is_kept_by_the_full_parser(
     parts: tuple[str, str, str, str], base: str
 ) -> None:

@@ -54,7 +54,7 @@ _HOST_OK = re.compile(r"[a-z0-9.\-_~!$&'()*+,;=%]+|\[[0-9a-f:.]+\]")
 # pieces: lower-case scheme and host, no userinfo, no backslash or "@" in the authority,
 # no tab or newline anywhere (nor C0 controls or spaces around it: checked by the caller).
 _PLAIN = re.compile(
-    r"(https?)://([a-z0-9\-]+(?:\.[a-z0-9\-]+)*)(?::([0-9]{1,5}))?(?:[/?#][^\t\n\r]*+)?"
+    r"(https?://[a-z0-9\-]++(?:\.[a-z0-9\-]++)*+)(?::([0-9]{1,5}))?(?:[/?#][^\t\n\r]*+)?"
 )
 
 
@@ -180,15 +180,15 @@ def _plain(url: str) -> tuple[str, str, str] | None:
     plain = _PLAIN.fullmatch(url)
     if plain is None or url[-1] <= " ":
         return None
-    scheme, host, port = plain.group(1, 2, 3)
+    origin, port = plain.group(1, 2)
     if port is None:
-        return f"{scheme}://{host}", "", url[plain.end(2) :]
+        return origin, "", url[plain.end(1) :]
     number = int(port)
     if number > 65535:
         return None
-    if str(number) != _DEFAULT_PORTS[scheme]:
-        host = f"{host}:{number}"
-    return f"{scheme}://{host}", "", url[plain.end(3) :]
+    if str(number) != ("443" if url[4] == "s" else "80"):
+        origin = f"{origin}:{number}"
+    return origin, "", url[plain.end(2) :]
 
 
 def _map(
