@@ -2,8 +2,11 @@
 
 A small scanner built on one compiled regex walks the text token by token, so comments,
 strings and escapes are skipped as wholes (`content: "url(x)"` and `/* url(x) */` are
-left alone). URLs are unescaped before they are rewritten and escaped again only when
-they changed; every other byte is kept.
+left alone). Names are read as the CSS tokenizer reads them: `\75 rl(` and `U\52L(` are
+`url(`, `@\69mport` is `@import` (and `a\75 rl(` is the function `aurl(`). URLs are
+unescaped before they are rewritten and escaped again only when they changed; every
+other byte is kept. A stylesheet without any `url(`, `@import`, `image-set(` or
+backslash passes unscanned (the same object).
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ _SQ_BODY = r"""(?:[^'\\\n]++|\\[\s\S])*+(?:'|(?=\n)|\Z)"""
 # engine skips to the next candidate in C (a leading alternation would be tried at every
 # position); each alternative then checks, looking back, which character that was.
 _FIRST = r"""[/uU@iI"'\\-]"""
+# A name with an escape in it (`\75 rl(` is `url(`, `@\69mport` is `@import`): the
+# scanner takes it whole and `_rewrite_css` decodes it to see which it is. `_ESCAPE_REST`
+# is an escape after its backslash.
+_ESCAPE_REST = r"(?:[0-9a-fA-F]{1,6}(?:\r\n|[ \t\n\r\f])?|[^\n\r\f0-9a-fA-F])"
+_NAME_REST = rf"(?:[\w-]++|{_ESCAPED})*+"
 _COMMON = rf"""
     (?<=/)(?P<comment>\*[\s\S]*?(?:\*/|\Z))
     | (?<=[uU])(?<![\w\\-][uU])(?P<url>[rR][lL]\({_WS}
@@ -38,6 +46,9 @@ _COMMON = rf"""
     | (?<=-)(?<![\w\\-]-)(?P<wimageset>[wW][eE][bB][kK][iI][tT]-[iI][mM][aA][gG][eE]-[sS][eE][tT]\()
     | (?<=")(?P<dstring>{_DQ_BODY})
     | (?<=')(?P<sstring>{_SQ_BODY})
+    | (?<=\\)(?<![\w\\-]\\)(?P<ename>{_ESCAPE_REST}{_NAME_REST})
+    | (?<=[uUiI-])(?<![\w\\-][uUiI-])(?P<lname>[\w-]*+{_ESCAPED}{_NAME_REST})
+    | (?<=@)(?P<eimport>[\w-]*+{_ESCAPED}{_NAME_REST})
     | (?<=\\)[\s\S]
 """
 _TOKEN = re.compile(_FIRST + "(?:" + _COMMON + ")", re.VERBOSE)
@@ -46,6 +57,18 @@ _IMAGE_SET_TOKEN = re.compile(
     r"""[/uU@iI"'\\()-](?:""" + _COMMON + r"| (?<=\()(?P<open>) | (?<=\))(?P<close>))",
     re.VERBOSE,
 )
+# What a stylesheet needs for any of its URLs to be rewritten (the tokens above that
+# rewrite: a `url(`, an `@import` string, the strings of an `image-set(`) or a backslash
+# (which may spell one of them): without any of these it passes as it is, unscanned.
+_MAY_HOLD_URLS = re.compile(
+    r"[uU][rR][lL]\(|@[iI][mM][pP][oO][rR][tT]|[iI][mM][aA][gG][eE]-[sS][eE][tT]\(|\\"
+)
+# What follows `url(` (the rest of `_COMMON`'s url) and `@import` (its string).
+_URL_REST = re.compile(
+    rf"""{_WS}(?:(?P<qurl>{_STRING})|(?P<uurl>(?:{_UNQUOTED_CHAR}++|{_ESCAPED})*)){_WS}\)"""
+)
+_IMPORT_REST = re.compile(rf"{_WS}(?P<istring>{_STRING})")
+_IMAGE_SETS = frozenset(("image-set", "-webkit-image-set"))
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|(\r\n|[\n\r\f])|([\s\S]))")
 _UNQUOTED_NEEDS_ESCAPE = re.compile(r"""[()"'\\\s\x00-\x1f\x7f]""")
 
@@ -121,6 +144,8 @@ def _rewrite_unquoted(raw: str, m: UrlMap) -> str | None:
 def rewrite_css(text: str, m: UrlMap) -> str:
     """Rewrite the URLs of a stylesheet (or a style attribute's declarations)."""
     try:
+        if _MAY_HOLD_URLS.search(text) is None:
+            return text
         return _rewrite_css(text, m)
     except Exception:  # never raise: a stylesheet we cannot follow passes unchanged
         return text
@@ -158,6 +183,24 @@ def _rewrite_css(text: str, m: UrlMap) -> str:
                 depths.pop()
         elif (kind == "dstring" or kind == "sstring") and depths and depths[-1] == 1:
             new = _rewrite_string(text[span[0] : span[1]], m)
+        elif kind == "ename" or kind == "lname" or kind == "eimport":
+            name = _unescape(text[span[0] : span[1]]).lower()
+            rest: re.Match[str] | None = None
+            if kind == "eimport":
+                if name == "@import":
+                    rest = _IMPORT_REST.match(text, pos)
+            elif text.startswith("(", pos):
+                if name == "url":
+                    rest = _URL_REST.match(text, pos + 1)
+                elif name in _IMAGE_SETS:
+                    depths.append(1)
+                    pos += 1
+            if rest is not None:
+                pos = rest.end()
+                group = rest.lastgroup or "uurl"
+                token = rest.group(group)
+                span = rest.span(group)
+                new = _rewrite_unquoted(token, m) if group == "uurl" else _rewrite_string(token, m)
         if new is not None:
             out.append(text[last : span[0]])
             out.append(new)
