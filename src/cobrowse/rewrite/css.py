@@ -71,6 +71,7 @@ _IMPORT_REST = re.compile(rf"{_WS}(?P<istring>{_STRING})")
 _IMAGE_SETS = frozenset(("image-set", "-webkit-image-set"))
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|(\r\n|[\n\r\f])|([\s\S]))")
 _UNQUOTED_NEEDS_ESCAPE = re.compile(r"""[()"'\\\s\x00-\x1f\x7f]""")
+_QUOTED_NEEDS_ESCAPE = {q: re.compile(r"[\\\n\r\f" + q + "]") for q in "\"'"}
 
 
 def _unescape_char(m: re.Match[str]) -> str:
@@ -98,12 +99,16 @@ def _escape_unquoted(url: str) -> str:
     return _UNQUOTED_NEEDS_ESCAPE.sub(_escape_char, url)
 
 
-def _escape_quoted(url: str, quote: str) -> str:
-    def esc(m: re.Match[str]) -> str:
-        ch = m.group(0)
-        return "\\" + ch if ch in "\\\"'" else f"\\{ord(ch):x} "
+def _escape_quoted_char(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    return "\\" + ch if ch in "\\\"'" else f"\\{ord(ch):x} "
 
-    return re.sub(r"[\\\n\r\f]|" + re.escape(quote), esc, url)
+
+def _escape_quoted(url: str, quote: str) -> str:
+    pattern = _QUOTED_NEEDS_ESCAPE.get(quote)
+    if pattern is None:  # not a CSS quote: as asked
+        pattern = re.compile(r"[\\\n\r\f]|" + re.escape(quote))
+    return pattern.sub(_escape_quoted_char, url)
 
 
 def escape_url(url: str) -> str:
