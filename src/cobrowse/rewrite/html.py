@@ -112,7 +112,9 @@ _INTEGRATION = {
     "svg": frozenset(("foreignobject", "desc", "title")),
     "math": frozenset(("mi", "mo", "mn", "ms", "mtext")),
 }
-_QUOTE_OF = {"dq": '"', "sq": "'", "uq": ""}  # _ATTR's value groups
+# _ATTR's groups by number (faster to ask than by name): 1 the name, then the value's
+# group and the quote around it.
+_QUOTE_OF = {2: '"', 3: "'", 4: ""}
 _UNQUOTED_BREAK = re.compile(r"[\t\n\f\r >]")
 _CSP = frozenset(("content-security-policy", "content-security-policy-report-only"))
 # Script types the browser runs as classic scripts (and the empty type); "module" is a
@@ -391,6 +393,8 @@ class _Rewriter:
 
     def rewrite_url_or_js(self, value: str, *, rewrite: Callable[[str], str]) -> str:
         """A `javascript:` URL's code rewritten, or any other URL by `rewrite`."""
+        if _JS_SCHEME.match(value) is None:
+            return rewrite(value)
         return self.rewrite_js_url(value) or rewrite(value)
 
     def rewrite_js_url(self, value: str) -> str | None:
@@ -458,7 +462,7 @@ class _Rewriter:
     def rewrite_attributes(self, element: str, attrs: list[re.Match[str]]) -> None:
         m = self.m
         for attr in attrs:
-            aname = attr.group("name").lower()
+            aname = attr.group(1).lower()
             rule = _RULES.get(aname)
             if rule is None:  # no URL attribute starts with "on"
                 if aname.startswith("on") and len(aname) > 2:
@@ -516,19 +520,19 @@ class _Rewriter:
         self.m = dataclasses.replace(self.m, base=resolved)
 
     def rewrite_value(self, attr: re.Match[str], rewrite: Callable[[str], str]) -> None:
-        group = attr.lastgroup  # the value's group, or "name" when there is no value
+        group = attr.lastindex  # the value's group, or 1 (the name) without a value
         quote = None if group is None else _QUOTE_OF.get(group)
         if group is None or quote is None:
             return
         raw = attr.group(group)
-        start, end = attr.span(group)
-        decoded = decode_attribute(raw)
+        decoded = decode_attribute(raw) if "&" in raw else raw
         new = rewrite(decoded)
         if new == decoded:
             return
+        start, end = attr.span(group)
         # Rewriting only swaps URL schemes and hosts for others without "&", so a value
         # that had no character references needs none now: keep its bytes as they were.
-        keep = decoded == raw and _fits(new, quote)
+        keep = decoded == raw and (quote not in new if quote else _fits(new, quote))
         self.replace(start, end, new if keep else encode_attribute(new, quote))
 
 
