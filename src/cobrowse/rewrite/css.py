@@ -71,6 +71,7 @@ _IMPORT_REST = re.compile(rf"{_WS}(?P<istring>{_STRING})")
 _IMAGE_SETS = frozenset(("image-set", "-webkit-image-set"))
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|(\r\n|[\n\r\f])|([\s\S]))")
 _UNQUOTED_NEEDS_ESCAPE = re.compile(r"""[()"'\\\s\x00-\x1f\x7f]""")
+_ASCII_NEEDS_ESCAPE = re.compile(r"""[()"'\\\x00-\x20\x7f]""")
 _QUOTED_NEEDS_ESCAPE = {q: re.compile(r"[\\\n\r\f" + q + "]") for q in "\"'"}
 
 
@@ -96,6 +97,8 @@ def _escape_char(m: re.Match[str]) -> str:
 
 
 def _escape_unquoted(url: str) -> str:
+    if url.isascii() and _ASCII_NEEDS_ESCAPE.search(url) is None:
+        return url  # the usual URL, checked by a cheaper class (\s in ASCII: \t-\r, \x1c-\x20)
     return _UNQUOTED_NEEDS_ESCAPE.sub(_escape_char, url)
 
 

@@ -228,6 +228,9 @@ def rewrite_url(url: str, m: UrlMap, *, navigation: bool = False) -> str:
             origin_map = m.navigation_origin_of
         plain = _plain(url)
         if plain is not None:  # absolute: neither scheme-relative nor resolved
+            target = origin_map(plain[0])
+            if target is not None:  # the usual case, as `_mapped` maps it
+                return target + plain[2]
             return _mapped(url, plain, origin_map, m.fallback)
         if not m.absolute and _RELATIVE.match(url) is not None:
             return url
