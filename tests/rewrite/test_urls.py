@@ -8,7 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cobrowse.rewrite.urls import origin_of, rewrite_refresh, rewrite_url, unrewrite_url
+from cobrowse.rewrite.urls import (
+    _RELATIVE,
+    _clean,
+    _plain,
+    _rewrite_parsed,
+    _split,
+    origin_of,
+    rewrite_refresh,
+    rewrite_url,
+    unrewrite_url,
+)
 from tests.rewrite.urlmap import PROXY_ORIGINS, URL_MAP, session_map, url_map
 
 PA = "http://pa.cobrowse.localhost:8000"
@@ -244,3 +254,88 @@ def test_a_refresh_is_a_navigation() -> None:
     assert rewrite_refresh("0;url=https://evil.example/", m) == (
         "0;url=" + GO + "https%3A%2F%2Fevil.example%2F"
     )
+
+
+_PLAIN_PARTS = st.tuples(
+    st.sampled_from(["http", "https", "HTTP", "ftp", "http:", ""]),
+    st.sampled_from(["://", ":/", ":///", "://u@", ":\\\\", "//"]),
+    st.from_regex(r"[a-zA-Z0-9.\-_@\[\]:]{0,20}", fullmatch=True),
+    st.sampled_from(["", ":", ":80", ":443", ":0080", ":8101", ":65535", ":65536", ":123456"]),
+    st.text(alphabet="/?#\\@ a\t\n\r\x00é%:", max_size=12),
+)
+
+
+@given(_PLAIN_PARTS)
+@settings(max_examples=500, deadline=None)
+def test_the_fast_path_of_plain_urls_splits_them_as_the_full_parser_does(
+    parts: tuple[str, str, str, str, str],
+) -> None:
+    url = "".join(parts)
+    plain = _plain(url)
+    if plain is not None:  # taken: the same pieces as the parser's
+        assert plain == _split(_clean(url), "https")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8101/x",
+        "https://cdn.example.gov.in",
+        "https://cdn.example.gov.in:443/a?b#c",
+        "http://cdn.example.gov.in:0080?q",
+        "https://cdn.example.gov.in/a b",
+    ],
+)
+def test_plain_urls_take_the_fast_path(url: str) -> None:
+    assert _plain(url) == _split(_clean(url), "https")
+
+
+_URL_STARTS = st.tuples(
+    st.sampled_from(["", " ", "\x01", "\t"]),
+    st.text(alphabet="/\\.#?:aZ09+-\t\n\r %&", max_size=6),
+    st.sampled_from(
+        ["", "x", "https:", "http://", "//cdn.example.gov.in/", "/cdn.example.gov.in/", ":"]
+    ),
+    st.text(max_size=8),
+)
+
+
+@given(_URL_STARTS, st.sampled_from(["https://portal.example.gov.in/p/", "http://x.test/"]))
+@settings(max_examples=500, deadline=None)
+def test_a_url_the_fast_path_calls_relative_is_kept_by_the_full_parser(
+    parts: tuple[str, str, str, str], base: str
+) -> None:
+    url = "".join(parts)
+    if _RELATIVE.match(url) is None:
+        return
+    m = type(URL_MAP)(
+        base=base,
+        proxy_origin_of=URL_MAP.proxy_origin_of,
+        upstream_origin_of=URL_MAP.upstream_origin_of,
+        fallback=lambda u: "http://go.test/?" + u,
+    )
+    assert _rewrite_parsed(url, m, m.proxy_origin_of) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "relative"),
+    [
+        ("/img/a.png", True),
+        ("../img/a.png", True),
+        ("img/a.png", True),
+        ("#top", True),
+        ("?q=1", True),
+        ("/", True),
+        ("", False),
+        ("//cdn.example.gov.in/x", False),
+        ("/\\cdn.example.gov.in/x", False),
+        ("/\t/cdn.example.gov.in/x", False),
+        ("\\\\cdn.example.gov.in\\x", False),
+        (" //cdn.example.gov.in/x", False),
+        ("https:x", False),
+        ("ht\ttps:x", False),
+        ("data:x", False),
+    ],
+)
+def test_which_urls_the_fast_path_calls_relative(url: str, relative: bool) -> None:
+    assert (_RELATIVE.match(url) is not None) == relative

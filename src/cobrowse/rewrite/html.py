@@ -44,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from functools import partial
 from urllib.parse import unquote, unquote_to_bytes, urljoin
 
 from cobrowse.rewrite.attributes import (
@@ -111,13 +112,16 @@ _INTEGRATION = {
     "svg": frozenset(("foreignobject", "desc", "title")),
     "math": frozenset(("mi", "mo", "mn", "ms", "mtext")),
 }
-_QUOTE_OF = {"dq": '"', "sq": "'", "uq": ""}  # _ATTR's value groups
+# _ATTR's groups by number (faster to ask than by name): 1 the name, then the value's
+# group and the quote around it.
+_QUOTE_OF = {2: '"', 3: "'", 4: ""}
 _UNQUOTED_BREAK = re.compile(r"[\t\n\f\r >]")
 _CSP = frozenset(("content-security-policy", "content-security-policy-report-only"))
 # Script types the browser runs as classic scripts (and the empty type); "module" is a
 # module script.
 _CLASSIC_TYPES = frozenset(("", *JS_TYPES))
 _JS_URL_ATTRIBUTES = frozenset(("href", "src", "action", "formaction"))
+_RULES = dict(URL_ATTRIBUTES)  # a dict is faster to ask than its read-only view
 # "javascript:" as URL parsing reads it: after C0 controls and spaces, in any case, with
 # tabs and newlines anywhere in it removed.
 _JS_SCHEME = re.compile(
@@ -387,6 +391,12 @@ class _Rewriter:
         new = apply_edits(data, self.js(data, kind), lambda url: rewrite_url(url, m))
         return new.decode("utf-8", "surrogatepass")
 
+    def rewrite_url_or_js(self, value: str, *, rewrite: Callable[[str], str]) -> str:
+        """A `javascript:` URL's code rewritten, or any other URL by `rewrite`."""
+        if _JS_SCHEME.match(value) is None:
+            return rewrite(value)
+        return self.rewrite_js_url(value) or rewrite(value)
+
     def rewrite_js_url(self, value: str) -> str | None:
         """A `javascript:` URL with its code rewritten; None for any other URL."""
         scheme = _JS_SCHEME.match(value)
@@ -452,30 +462,33 @@ class _Rewriter:
     def rewrite_attributes(self, element: str, attrs: list[re.Match[str]]) -> None:
         m = self.m
         for attr in attrs:
-            aname = attr.group("name").lower()
-            if aname.startswith("on") and len(aname) > 2:
-                self.rewrite_value(attr, lambda v: self.rewrite_js(v, "handler"))
+            aname = attr.group(1).lower()
+            rule = _RULES.get(aname)
+            if rule is None:  # no URL attribute starts with "on"
+                if aname.startswith("on") and len(aname) > 2:
+                    self.rewrite_value(attr, lambda v: self.rewrite_js(v, "handler"))
                 continue
-            rule = URL_ATTRIBUTES.get(aname)
-            if rule is None or not rule.applies_to(element):
+            if rule.elements is not None and element not in rule.elements:
                 continue
             kind = rule.kind
-            if kind == "url" and aname in _JS_URL_ATTRIBUTES:
-                value = self.value_of([attr], aname) or ""
-                if _JS_SCHEME.match(value):
-                    self.rewrite_value(attr, lambda v: self.rewrite_js_url(v) or v)
-                    continue
             if kind == "url":
                 if element == "base" and aname == "href" and not self.base_seen:
-                    self.on_base(attr)
-                elif (element, aname) in NAVIGATIONS:
-                    self.rewrite_value(attr, _url_rewriter(m, True))
+                    if _JS_SCHEME.match(self.value_of([attr], aname) or ""):
+                        self.rewrite_value(attr, lambda v: self.rewrite_js_url(v) or v)
+                    else:
+                        self.on_base(attr)
+                    continue
+                if (element, aname) in NAVIGATIONS:
+                    rewrite = _url_rewriter(m, True)
                 elif m.opaque is not None and mirrored_load(
                     element, aname, self.value_of(attrs, "rel") if element == "link" else None
                 ):
-                    self.rewrite_value(attr, lambda v: rewrite_load(v, m))
+                    rewrite = partial(rewrite_load, m=m)
                 else:
-                    self.rewrite_value(attr, _url_rewriter(m, False))
+                    rewrite = _url_rewriter(m, False)
+                if aname in _JS_URL_ATTRIBUTES:  # a `javascript:` URL: its code, if any
+                    rewrite = partial(self.rewrite_url_or_js, rewrite=rewrite)
+                self.rewrite_value(attr, rewrite)
             elif kind == "srcset":
                 self.rewrite_value(attr, lambda v: rewrite_srcset(v, m))
             elif kind == "urls":
@@ -507,24 +520,24 @@ class _Rewriter:
         self.m = dataclasses.replace(self.m, base=resolved)
 
     def rewrite_value(self, attr: re.Match[str], rewrite: Callable[[str], str]) -> None:
-        group = attr.lastgroup  # the value's group, or "name" when there is no value
+        group = attr.lastindex  # the value's group, or 1 (the name) without a value
         quote = None if group is None else _QUOTE_OF.get(group)
         if group is None or quote is None:
             return
         raw = attr.group(group)
-        start, end = attr.span(group)
-        decoded = decode_attribute(raw)
+        decoded = decode_attribute(raw) if "&" in raw else raw
         new = rewrite(decoded)
         if new == decoded:
             return
+        start, end = attr.span(group)
         # Rewriting only swaps URL schemes and hosts for others without "&", so a value
         # that had no character references needs none now: keep its bytes as they were.
-        keep = decoded == raw and _fits(new, quote)
+        keep = decoded == raw and (quote not in new if quote else _fits(new, quote))
         self.replace(start, end, new if keep else encode_attribute(new, quote))
 
 
 def _url_rewriter(m: UrlMap, navigation: bool) -> Callable[[str], str]:
-    return lambda value: rewrite_url(value, m, navigation=navigation)
+    return partial(rewrite_url, m=m, navigation=navigation)
 
 
 def _fits(value: str, quote: str) -> bool:
