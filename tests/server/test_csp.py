@@ -11,7 +11,9 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 import pytest
+from fastapi.openapi.docs import get_swagger_ui_html
 
+from cobrowse.server.apidocs import SWAGGER_JS, docs_csp, page_origin
 from tests.server.conftest import SITE, Server
 from tests.server.test_proxy import NAV, open_overlay
 
@@ -216,6 +218,30 @@ def test_the_api_docs_name_their_files_at_the_public_url(
     swagger = "https://cb.example.gov.in/static/dist/swagger-ui"
     assert policy["script-src"][0] == f"{swagger}/swagger-ui-bundle.js"
     assert policy["style-src"] == [f"{swagger}/swagger-ui.css", "'unsafe-inline'"]
+
+
+@pytest.mark.parametrize(
+    ("public_url", "netloc", "origin"),
+    [
+        ("", "127.0.0.1:8123", "http://127.0.0.1:8123"),
+        ("", "[::1]:8123", "http://[::1]:8123"),
+        ("https://cb.example.gov.in/", "127.0.0.1:8000", "https://cb.example.gov.in"),
+        ("", "evil.test; script-src *", ""),
+        ("", "evil.test 'unsafe-inline'", ""),
+    ],
+)
+def test_a_forged_host_writes_nothing_into_the_docs_policy(
+    public_url: str, netloc: str, origin: str
+) -> None:
+    assert page_origin(public_url, "http", netloc) == origin
+    if not origin:
+        html = get_swagger_ui_html(
+            openapi_url="/openapi.json", title="t", swagger_js_url=SWAGGER_JS
+        ).body.decode()
+        policy = parse(docs_csp(html, origin))
+        check_invariants(policy, where="/docs")
+        assert all(s.startswith("'sha256-") for s in policy["script-src"])
+        assert policy["style-src"] == ["'unsafe-inline'"]
 
 
 def test_the_proxy_s_own_pages_and_proxied_pages(proxy_server: Server, upstream: str) -> None:

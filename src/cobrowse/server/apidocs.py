@@ -24,13 +24,16 @@ SWAGGER_DIR = "/static/dist/swagger-ui"
 SWAGGER_JS = f"{SWAGGER_DIR}/swagger-ui-bundle.js"
 SWAGGER_CSS = f"{SWAGGER_DIR}/swagger-ui.css"
 FAVICON = "/static/favicon.svg"
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 _SCRIPT_SRC = re.compile(r'<script\s+src="(/[^/"\s;,\'][^"\s;,\']*)"', re.IGNORECASE)
 
 
 def script_sources(html: str, origin: str) -> str:
     """The page's scripts as CSP sources: each of ours (a path on this server) by its
-    exact URL at `origin`, each inline one by its hash; 'none' when it has none."""
-    sources = [origin + path for path in dict.fromkeys(_SCRIPT_SRC.findall(html))]
+    exact URL at `origin` (none without one), each inline one by its hash; 'none' when
+    it has none."""
+    paths = dict.fromkeys(_SCRIPT_SRC.findall(html)) if origin else {}
+    sources = [origin + path for path in paths]
     hashes = script_hashes(html)
     return " ".join([*sources, *([hashes] if hashes else [])]) or "'none'"
 
@@ -39,26 +42,30 @@ def docs_csp(html: str, origin: str) -> str:
     """The policy of a docs page whose markup is `html`, served at `origin`."""
     return (
         f"default-src 'none'; script-src {script_sources(html, origin)}; "
-        f"style-src {origin}{SWAGGER_CSS} 'unsafe-inline'; img-src 'self' data:; "
+        f"style-src {f'{origin}{SWAGGER_CSS} ' if origin else ''}'unsafe-inline'; "
+        "img-src 'self' data:; "
         "font-src 'none'; connect-src 'self'; worker-src 'none'; base-uri 'none'; "
         "form-action 'none'; frame-ancestors 'none'"
     )
 
 
-def page_origin(request: Request) -> str:
+def page_origin(public_url: str, scheme: str, netloc: str) -> str:
     """Where the browser reached us: the public URL's origin when one is configured,
-    else this request's. (A CSP source with http: also matches the https: URL, so a
-    TLS front that does not say so still gets a policy that matches.)"""
-    public = get_context(request).config.server.public_url.rstrip("/")
+    else the request's (`scheme`, `netloc` from its Host header). (A CSP source with
+    http: also matches the https: URL, so a TLS front that does not say so still gets a
+    policy that matches.) A Host header that is not a host and port cannot write into
+    the policy: "" then, and the policy allows none of the files."""
+    public = public_url.rstrip("/")
     if public:
         scheme, _, rest = public.partition("://")
         return f"{scheme}://{rest.split('/', 1)[0]}"
-    return f"{request.url.scheme}://{request.url.netloc}"
+    return f"{scheme}://{netloc}" if _HOST.fullmatch(netloc) else ""
 
 
 def _with_csp(page: HTMLResponse, request: Request) -> HTMLResponse:
     html = bytes(page.body).decode()
-    csp = docs_csp(html, page_origin(request))
+    public_url = get_context(request).config.server.public_url
+    csp = docs_csp(html, page_origin(public_url, request.url.scheme, request.url.netloc))
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
 
