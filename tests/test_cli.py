@@ -19,7 +19,7 @@ from cobrowse.config import load_config
 from cobrowse.core.links import verify_link
 from cobrowse.server.api_keys import ApiKeyStore
 from cobrowse.server.auth import load_link_secret
-from cobrowse.server.running import RUNNING_FILE
+from cobrowse.server.running import RUNNING_FILE, process_started
 from tests.e2e.demo_process import free_port, start_demo, stop_demo
 
 
@@ -67,7 +67,11 @@ def test_agent_link_points_at_the_demo_running_on_its_data_dir(
     try:
         assert not demo.server.endswith(":8000")
         record = json.loads((demo.data_dir / RUNNING_FILE).read_text())
-        assert record == {"pid": demo.process.pid, "base_url": demo.server}
+        assert record == {
+            "pid": demo.process.pid,
+            "base_url": demo.server,
+            "started": process_started(demo.process.pid),
+        }
         assert (demo.data_dir / RUNNING_FILE).stat().st_mode & 0o777 == 0o600
         assert main(["agent-link", "--agent", "Asha Rao", "--data-dir", str(demo.data_dir)]) == 0
         link = capsys.readouterr().out.strip()
@@ -99,6 +103,10 @@ def test_agent_link_ignores_the_record_of_a_server_that_is_gone(
     assert _agent_link(capsys, tmp_path) == "http://127.0.0.1:8000"
     (tmp_path / RUNNING_FILE).write_text(json.dumps({**record, "pid": os.getpid()}))
     assert _agent_link(capsys, tmp_path) == "http://127.0.0.1:8123"
+    # This process's pid, but not this process: it started at another time.
+    mine = {**record, "pid": os.getpid(), "started": "1"}
+    (tmp_path / RUNNING_FILE).write_text(json.dumps(mine))
+    assert _agent_link(capsys, tmp_path) == "http://127.0.0.1:8000"
 
 
 def test_agent_link_refuses_a_bad_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -280,7 +288,7 @@ def test_serve_runs_from_toml_and_environment(tmp_path: Path) -> None:
             assert answer.status == 201
         assert (tmp_path / "data" / "link-secret").exists()
         running = json.loads((tmp_path / "data" / RUNNING_FILE).read_text())
-        assert running == {"pid": proc.pid, "base_url": f"http://127.0.0.1:{port}"}
+        assert running["pid"] == proc.pid and running["base_url"] == f"http://127.0.0.1:{port}"
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0

@@ -2,7 +2,9 @@
 
 `cobrowse demo` and `cobrowse serve` write it when they start listening (atomically,
 0600, like every data file: server/datafiles.py) and remove it when they stop:
-`{"pid": ..., "base_url": ...}`. `cobrowse agent-link` reads it, so that a demo started
+`{"pid": ..., "base_url": ..., "started": ...}` (`started`: the process's start time
+from /proc where there is one, so that a later process given the same pid is not
+taken for it). `cobrowse agent-link` reads it, so that a demo started
 with `--port 8123` gets links to port 8123 without `--base-url`. A record whose process
 is gone (a server killed before it could remove it) is stale and ignored, as is one that
 is not what we write; a server only removes its own record, never a newer one's.
@@ -27,6 +29,7 @@ RUNNING_FILE = "running.json"
 class Running:
     pid: int
     base_url: str
+    started: str | None = None
 
 
 def running_path(config: Config) -> Path:
@@ -42,7 +45,21 @@ def parse_running(data: Any) -> Running | None:
         return None
     if not base_url.startswith(("http://", "https://")):
         return None
-    return Running(pid=pid, base_url=base_url.rstrip("/"))
+    started = data.get("started")
+    if started is not None and not isinstance(started, str):
+        return None
+    return Running(pid=pid, base_url=base_url.rstrip("/"), started=started)
+
+
+def process_started(pid: int) -> str | None:
+    """When process `pid` started (clock ticks after boot, from /proc/PID/stat), or None
+    where that cannot be read (no /proc, no such process)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # the name, in parentheses, may hold spaces
+    return fields[19] if len(fields) > 19 else None
 
 
 def process_alive(pid: int) -> bool:
@@ -55,13 +72,34 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def read_running(config: Config, *, alive: Callable[[int], bool] = process_alive) -> Running | None:
+def is_live(
+    record: Running,
+    *,
+    alive: Callable[[int], bool] = process_alive,
+    started: Callable[[int], str | None] = process_started,
+) -> bool:
+    """Whether the record's process still runs: its pid is there and, when both are
+    known, started when the record says (else the pid went to another process)."""
+    if not alive(record.pid):
+        return False
+    now = started(record.pid) if record.started is not None else None
+    return now is None or now == record.started
+
+
+def read_running(
+    config: Config,
+    *,
+    alive: Callable[[int], bool] = process_alive,
+    started: Callable[[int], str | None] = process_started,
+) -> Running | None:
     """The live server's record in the data directory, or None (none, stale, unreadable)."""
     try:
         record = parse_running(read_json(running_path(config)))
     except DataFileError:
         return None
-    return record if record is not None and alive(record.pid) else None
+    if record is None or not is_live(record, alive=alive, started=started):
+        return None
+    return record
 
 
 @contextlib.contextmanager
@@ -69,7 +107,11 @@ def announced(config: Config, *, pid: int | None = None) -> Iterator[None]:
     """While inside: this process's record (config.base_url, where browsers reach it)."""
     pid = os.getpid() if pid is None else pid
     path = running_path(config)
-    write_private_json(path, {"pid": pid, "base_url": config.base_url})
+    entry: dict[str, object] = {"pid": pid, "base_url": config.base_url}
+    started = process_started(pid)
+    if started is not None:
+        entry["started"] = started
+    write_private_json(path, entry)
     try:
         yield
     finally:
