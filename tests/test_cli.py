@@ -19,7 +19,8 @@ from cobrowse.config import load_config
 from cobrowse.core.links import verify_link
 from cobrowse.server.api_keys import ApiKeyStore
 from cobrowse.server.auth import load_link_secret
-from tests.e2e.demo_process import free_port
+from cobrowse.server.running import RUNNING_FILE, process_started
+from tests.e2e.demo_process import free_port, start_demo, stop_demo
 
 
 def test_agent_link_is_signed_with_the_data_dir_secret(
@@ -47,6 +48,65 @@ def test_agent_link_is_signed_with_the_data_dir_secret(
     assert link.agent == "Asha Rao"
     assert 110 < link.expires_at - time.time() <= 120
     assert (tmp_path / "link-secret").stat().st_mode & 0o777 == 0o600
+
+
+def _agent_link(capsys: pytest.CaptureFixture[str], data_dir: Path, *extra: str) -> str:
+    assert main(["agent-link", "--agent", "Asha Rao", "--data-dir", str(data_dir), *extra]) == 0
+    url = capsys.readouterr().out.strip()
+    return url[: url.index("/agent/signin?token=")]
+
+
+def test_agent_link_points_at_the_demo_running_on_its_data_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A demo on another port than 8000: its links without --base-url point at it, and
+    the link works there; --base-url and a configured public URL still win; once the
+    demo has stopped, its record is gone and the configuration's default is back."""
+    monkeypatch.delenv("COBROWSE_SERVER_PUBLIC_URL", raising=False)
+    demo = start_demo(tmp_path, {})
+    try:
+        assert not demo.server.endswith(":8000")
+        record = json.loads((demo.data_dir / RUNNING_FILE).read_text())
+        assert record == {
+            "pid": demo.process.pid,
+            "base_url": demo.server,
+            "started": process_started(demo.process.pid),
+        }
+        assert (demo.data_dir / RUNNING_FILE).stat().st_mode & 0o777 == 0o600
+        assert main(["agent-link", "--agent", "Asha Rao", "--data-dir", str(demo.data_dir)]) == 0
+        link = capsys.readouterr().out.strip()
+        assert link.startswith(f"{demo.server}/agent/signin?token=")
+        with urllib.request.urlopen(link, timeout=10) as signed_in:  # follows to the console
+            assert signed_in.status == 200 and signed_in.url == f"{demo.server}/console"
+        assert _agent_link(capsys, demo.data_dir, "--base-url", "https://cb.example.gov.in") == (
+            "https://cb.example.gov.in"
+        )
+        monkeypatch.setenv("COBROWSE_SERVER_PUBLIC_URL", "https://front.example.gov.in")
+        assert _agent_link(capsys, demo.data_dir) == "https://front.example.gov.in"
+        monkeypatch.delenv("COBROWSE_SERVER_PUBLIC_URL")
+    finally:
+        stop_demo(demo)
+    assert demo.process.returncode == 0
+    assert not (demo.data_dir / RUNNING_FILE).exists()
+    assert _agent_link(capsys, demo.data_dir) == "http://127.0.0.1:8000"
+
+
+def test_agent_link_ignores_the_record_of_a_server_that_is_gone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server killed before it could remove its record: its process is gone."""
+    monkeypatch.delenv("COBROWSE_SERVER_PUBLIC_URL", raising=False)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    record = {"pid": gone.pid, "base_url": "http://127.0.0.1:8123"}
+    (tmp_path / RUNNING_FILE).write_text(json.dumps(record))
+    assert _agent_link(capsys, tmp_path) == "http://127.0.0.1:8000"
+    (tmp_path / RUNNING_FILE).write_text(json.dumps({**record, "pid": os.getpid()}))
+    assert _agent_link(capsys, tmp_path) == "http://127.0.0.1:8123"
+    # This process's pid, but not this process: it started at another time.
+    mine = {**record, "pid": os.getpid(), "started": "1"}
+    (tmp_path / RUNNING_FILE).write_text(json.dumps(mine))
+    assert _agent_link(capsys, tmp_path) == "http://127.0.0.1:8000"
 
 
 def test_agent_link_refuses_a_bad_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -227,9 +287,12 @@ def test_serve_runs_from_toml_and_environment(tmp_path: Path) -> None:
         with urllib.request.urlopen(request, timeout=5) as answer:
             assert answer.status == 201
         assert (tmp_path / "data" / "link-secret").exists()
+        running = json.loads((tmp_path / "data" / RUNNING_FILE).read_text())
+        assert running["pid"] == proc.pid and running["base_url"] == f"http://127.0.0.1:{port}"
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
+    assert not (tmp_path / "data" / RUNNING_FILE).exists()
 
 
 def test_listening_sockets_are_tcp_so_asyncio_turns_nagle_off() -> None:

@@ -6,6 +6,7 @@
 //     (the three runtime files also as .br and .gz, served as they are)
 //   src/cobrowse/server/static/dist/console.js/.css (+ .map) agent console
 //   src/cobrowse/demo/static/dist/fonts/mukta-*.woff2       fonts for the demo portal
+//   src/cobrowse/server/static/dist/swagger-ui/              Swagger UI for /docs (no CDN)
 // Usage: node build.mjs [--dev]   (--dev: not minified)
 import { build } from 'esbuild';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -90,6 +91,13 @@ const FONTS = [
 await mkdir(fontsDist, { recursive: true });
 for (const name of FONTS) {
   await copyFile(join(here, 'node_modules/@fontsource/mukta/files', name), join(fontsDist, name));
+}
+
+// /docs serves Swagger UI from here, never from a CDN (src/cobrowse/server/apidocs.py).
+const swaggerDist = join(serverDist, 'swagger-ui');
+await mkdir(swaggerDist, { recursive: true });
+for (const name of ['swagger-ui-bundle.js', 'swagger-ui.css', 'LICENSE', 'NOTICE']) {
+  await copyFile(join(here, 'node_modules/swagger-ui-dist', name), join(swaggerDist, name));
 }
 
 console.log(`built ${pkg.version} into ${serverDist} and ${fontsDist}`);

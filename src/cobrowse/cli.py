@@ -24,6 +24,7 @@ from cobrowse.server.accounts import AccountError, AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyError, ApiKeyStore, api_keys_path
 from cobrowse.server.auth import load_link_secret
 from cobrowse.server.datafiles import DataFileError
+from cobrowse.server.running import announced, read_running
 from cobrowse.store.factory import store_problem
 
 DEMO_LINK_TTL = 1800.0
@@ -196,7 +197,8 @@ def _run_demo(args: argparse.Namespace) -> int:
         (_server(app, config, host="127.0.0.1", port=args.port), listeners[0]),
         (_server(portal, config, host="127.0.0.1", port=portal_port), listeners[1]),
     ]
-    _run(_serve_all(servers))
+    with announced(config):  # for `cobrowse agent-link` (server/running.py)
+        _run(_serve_all(servers))
     return 0
 
 
@@ -213,7 +215,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     listener = _listen(config.server.host, config.server.port)
     print(f"cobrowse serving on {config.base_url}", flush=True)
     server = _server(app, config, host=config.server.host, port=config.server.port)
-    _run(_serve_all([(server, listener)]))
+    with announced(config):  # for `cobrowse agent-link` (server/running.py)
+        _run(_serve_all([(server, listener)]))
     return 0
 
 
@@ -230,12 +233,22 @@ def _run_agent_link(args: argparse.Namespace) -> int:
     token, expires_at = sign_link(
         secret=load_link_secret(config), agent=args.agent, now=time.time(), ttl=ttl
     )
-    print(f"{config.base_url}/agent/signin?token={token}")
+    print(f"{link_base_url(config, given=bool(args.base_url))}/agent/signin?token={token}")
     print(
         f"(one use; valid until {time.strftime('%H:%M:%S', time.localtime(expires_at))})",
         file=sys.stderr,
     )
     return 0
+
+
+def link_base_url(config: Config, *, given: bool) -> str:
+    """Where an agent link points: `--base-url` (`given`), else the configured public
+    URL, else where the server running on this data directory says it is, else the
+    configuration's host and port."""
+    if given or config.server.public_url:
+        return config.base_url
+    running = read_running(config)
+    return running.base_url if running is not None else config.base_url
 
 
 def _run_api_key(args: argparse.Namespace) -> int:

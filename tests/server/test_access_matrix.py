@@ -190,7 +190,6 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     ("GET", "/openapi.json"): (_get("/openapi.json"), _everyone(200)),
     ("GET", "/docs"): (_get("/docs"), _everyone(200)),
     ("GET", "/docs/oauth2-redirect"): (_get("/docs/oauth2-redirect"), _everyone(200)),
-    ("GET", "/redoc"): (_get("/redoc"), _everyone(200)),
     ("MOUNT", "/static"): (_get("/static/favicon.svg"), _everyone(200)),
 }
 

@@ -198,6 +198,41 @@ def test_healthz_openapi_and_security_headers(server: Server) -> None:
     assert {"/api/v1/sessions", "/api/v1/join", "/api/v1/me", "/api/v1/agent-links"} <= set(paths)
 
 
+def test_openapi_declares_the_bearer_credentials_where_they_are_checked(
+    server: Server,
+) -> None:
+    """Swagger UI's "Authorize" sends the API key to exactly the CRM's operations (and
+    the visitor token to the overlay's); every other operation declares nothing."""
+    doc = server.client.get("/openapi.json").json()
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["apiKey"]["type"] == "http" and schemes["apiKey"]["scheme"] == "bearer"
+    assert schemes["visitorToken"]["type"] == "http"
+    assert schemes["visitorToken"]["scheme"] == "bearer"
+    declared = {
+        (method.upper(), path): op.get("security")
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+    }
+    crm = {
+        ("POST", "/api/v1/agent-links"),
+        ("GET", "/api/v1/audit"),
+        ("GET", "/api/v1/audit/export"),
+    }
+    visitor = {("POST", "/api/v1/sessions/{session_id}/overlay")}
+    for op, security in declared.items():
+        if op in crm:
+            assert security == [{"apiKey": []}], op
+        elif op in visitor:
+            assert security == [{"visitorToken": []}], op
+        else:
+            assert security is None, op
+    assert crm | visitor <= set(declared)
+    # The header is the scheme's, not a parameter typed in by hand.
+    for op in crm | visitor:
+        params = doc["paths"][op[1]][op[0].lower()].get("parameters", [])
+        assert all(p["name"].lower() != "authorization" for p in params), op
+
+
 def test_console_page_has_a_strict_csp(server: Server) -> None:
     r = server.client.get("/console")
     assert r.status_code == 200

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 import pytest
+from fastapi.openapi.docs import get_swagger_ui_html
 
+from cobrowse.server.apidocs import SWAGGER_JS, docs_csp, page_origin
 from tests.server.conftest import SITE, Server
 from tests.server.test_proxy import NAV, open_overlay
 
@@ -174,30 +176,72 @@ def test_other_pages_policies_are_exactly_these(
     check_invariants(policy, where=path)
 
 
-@pytest.mark.parametrize("path", ["/docs", "/redoc", "/docs/oauth2-redirect"])
+SWAGGER = "http://testserver/static/dist/swagger-ui"
+
+
+@pytest.mark.parametrize("path", ["/docs", "/docs/oauth2-redirect"])
 def test_the_api_docs_load_exactly_their_own_scripts(server: Server, path: str) -> None:
+    """Swagger UI from this server by exact URL (no CDN: an air-gapped network reaches
+    none), its inline scripts by hash; nothing loaded from anywhere else."""
     r = server.client.get(path)
     policy = parse(r.headers["content-security-policy"])
     check_invariants(policy, where=path)
     scripts = re.findall(r'<script\s+src="([^"]+)"', r.text)
     inline = r.text.count("<script>")
     sources = policy["script-src"]
-    assert [s for s in sources if not s.startswith("'sha256-")] == scripts
+    assert [s for s in sources if not s.startswith("'sha256-")] == [
+        f"http://testserver{s}" for s in scripts
+    ]
+    assert scripts == (["/static/dist/swagger-ui/swagger-ui-bundle.js"] if path == "/docs" else [])
     assert sum(s.startswith("'sha256-") for s in sources) == inline
-    assert set(policy) == {
-        "default-src",
-        "script-src",
-        "style-src",
-        "img-src",
-        "font-src",
-        "connect-src",
-        "worker-src",
-        "base-uri",
-        "form-action",
-        "frame-ancestors",
+    assert {k: v for k, v in policy.items() if k != "script-src"} == {
+        "default-src": ["'none'"],
+        "style-src": [f"{SWAGGER}/swagger-ui.css", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'none'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+        "frame-ancestors": ["'none'"],
     }
-    assert policy["connect-src"] == ["'self'"] and policy["form-action"] == ["'none'"]
-    assert policy["worker-src"] == (["blob:"] if path == "/redoc" else ["'none'"])
+    assert "cdn.jsdelivr.net" not in r.text and "https://" not in r.text
+
+
+def test_the_api_docs_name_their_files_at_the_public_url(
+    make_server: Callable[..., Server],
+) -> None:
+    """Behind a front, the policy names the files where the browser loads them from."""
+    server = make_server(server={"public_url": "https://cb.example.gov.in"})
+    policy = parse(server.client.get("/docs").headers["content-security-policy"])
+    check_invariants(policy, where="/docs")
+    swagger = "https://cb.example.gov.in/static/dist/swagger-ui"
+    assert policy["script-src"][0] == f"{swagger}/swagger-ui-bundle.js"
+    assert policy["style-src"] == [f"{swagger}/swagger-ui.css", "'unsafe-inline'"]
+
+
+@pytest.mark.parametrize(
+    ("public_url", "netloc", "origin"),
+    [
+        ("", "127.0.0.1:8123", "http://127.0.0.1:8123"),
+        ("", "[::1]:8123", "http://[::1]:8123"),
+        ("https://cb.example.gov.in/", "127.0.0.1:8000", "https://cb.example.gov.in"),
+        ("", "evil.test; script-src *", ""),
+        ("", "evil.test 'unsafe-inline'", ""),
+    ],
+)
+def test_a_forged_host_writes_nothing_into_the_docs_policy(
+    public_url: str, netloc: str, origin: str
+) -> None:
+    assert page_origin(public_url, "http", netloc) == origin
+    if not origin:
+        html = get_swagger_ui_html(
+            openapi_url="/openapi.json", title="t", swagger_js_url=SWAGGER_JS
+        ).body.decode()
+        policy = parse(docs_csp(html, origin))
+        check_invariants(policy, where="/docs")
+        assert all(s.startswith("'sha256-") for s in policy["script-src"])
+        assert policy["style-src"] == ["'unsafe-inline'"]
 
 
 def test_the_proxy_s_own_pages_and_proxied_pages(proxy_server: Server, upstream: str) -> None:

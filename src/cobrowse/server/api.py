@@ -9,7 +9,8 @@ import logging
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Header, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Request, Response, Security, UploadFile
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from cobrowse.core import audit as a
@@ -31,6 +32,22 @@ router = APIRouter(prefix="/api/v1")
 log = logging.getLogger("cobrowse.api")
 
 Ctx = Annotated[Context, Depends(get_context)]
+
+# The bearer credentials of the OpenAPI document (Swagger UI's "Authorize"): declared
+# here, checked by the handlers (api_key, overlay), so that every refusal is ours.
+API_KEY = HTTPBearer(
+    scheme_name="apiKey",
+    description="A CRM's API key (`cobrowse api-key create`): `Authorization: Bearer cbk_...`",
+    auto_error=False,
+)
+VISITOR_TOKEN = HTTPBearer(
+    scheme_name="visitorToken",
+    description="The session's visitor token (from POST /api/v1/sessions), for its widget",
+    auto_error=False,
+)
+Bearer = HTTPAuthorizationCredentials | None
+ApiKeyCredentials = Annotated[Bearer, Security(API_KEY)]
+VisitorCredentials = Annotated[Bearer, Security(VISITOR_TOKEN)]
 
 # The join route's outcomes (as Context.join_attempted names them) as metrics count them.
 JOIN_METRIC: dict[str, JoinOutcome] = {
@@ -140,12 +157,12 @@ async def joining_agent(request: Request, ctx: Ctx) -> Agent:
         raise
 
 
-def api_key(ctx: Context, authorization: str | None) -> str:
+def api_key(ctx: Context, credentials: Bearer) -> str:
     """The live API key a server-to-server call presents (`Authorization: Bearer`);
     401 `bad_api_key` without one. Called in the handler, after the body is checked."""
-    scheme, _, key = (authorization or "").partition(" ")
+    key = credentials.credentials if credentials is not None else ""
     try:
-        valid = bool(key) and scheme.lower() == "bearer" and ctx.api_keys.valid(key)
+        valid = bool(key) and ctx.api_keys.valid(key)
     except DataFileError as exc:
         log.error("API keys cannot be checked: %s", exc)
         raise ApiError(503, "misconfigured", "API keys cannot be checked just now.") from None
@@ -238,12 +255,11 @@ async def overlay(
     body: OverlayIn,
     request: Request,
     ctx: Ctx,
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: VisitorCredentials,
 ) -> OverlayOut:
     """Proxy mode: the visitor's widget asks for the overlay iframe's first URL.
     `Authorization: Bearer <visitor token>`; only while the session is active."""
-    scheme, _, token = (authorization or "").partition(" ")
-    grant = await ctx.hub.sessions.grant(token) if scheme.lower() == "bearer" else None
+    grant = await ctx.hub.sessions.grant(credentials.credentials) if credentials else None
     if grant is None or grant.role != "visitor" or grant.session_id != session_id:
         raise ApiError(401, "bad_token", "A visitor token of this session is required.")
     session = await ctx.hub.sessions.get(session_id)
@@ -382,10 +398,10 @@ async def me(agent: AgentDep) -> MeOut:
 async def agent_link(
     body: LinkIn,
     ctx: Ctx,
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: ApiKeyCredentials,
 ) -> LinkOut:
     """For a CRM: a one-time agent sign-in URL. `Authorization: Bearer <api key>`."""
-    key = api_key(ctx, authorization)
+    key = api_key(ctx, credentials)
     problem = agent_name_problem(body.agent)
     if problem:
         raise ApiError(422, "invalid_request", problem)

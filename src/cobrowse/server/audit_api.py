@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from cobrowse.core.audit import AuditEntry, Scalar, iso_time, parse_kinds, parse_time
-from cobrowse.server.api import ERRORS, Ctx, api_key
+from cobrowse.server.api import ERRORS, ApiKeyCredentials, Ctx, api_key
 from cobrowse.server.context import Context
 from cobrowse.server.errors import ApiError
 from cobrowse.store.audit import AuditQuery
@@ -62,8 +62,8 @@ class PageOut(BaseModel):
     next_cursor: str | None
 
 
-def require_api_key(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> None:
-    api_key(ctx, authorization)
+def require_api_key(ctx: Ctx, credentials: ApiKeyCredentials) -> None:
+    api_key(ctx, credentials)
 
 
 Authorized = Depends(require_api_key)
