@@ -206,7 +206,7 @@ def _map(
     split = _plain(url) or _split(_clean(url), _scheme_of(m.base))
     if split is None:
         return url
-    return _mapped(url, split, origin_map, fallback)
+    return _mapped(url, split, origin_map, fallback, m.encoding)
 
 
 def _mapped(
@@ -214,13 +214,14 @@ def _mapped(
     split: tuple[str, str, str],
     origin_map: Callable[[str], str | None],
     fallback: Callable[[str], str | None] | None,
+    encoding: str,
 ) -> str:
     origin, userinfo, rest = split
     target = origin_map(origin)
     if target is None:
         if fallback is None:
             return url
-        instead = fallback(query_encoded(_with_userinfo(origin, userinfo) + rest, m.encoding))
+        instead = fallback(query_encoded(_with_userinfo(origin, userinfo) + rest, encoding))
         return url if instead is None else instead
     return (_with_userinfo(target, userinfo) if userinfo else target) + rest
 
@@ -237,7 +238,7 @@ def rewrite_url(url: str, m: UrlMap, *, navigation: bool = False) -> str:
             target = origin_map(plain[0])
             if target is not None:  # the usual case, as `_mapped` maps it
                 return target + plain[2]
-            return _mapped(url, plain, origin_map, m.fallback)
+            return _mapped(url, plain, origin_map, m.fallback, m.encoding)
         if not m.absolute and _RELATIVE.match(url) is not None:
             return url
         return _rewrite_parsed(url, m, origin_map)
