@@ -238,3 +238,19 @@ def test_console_page_has_a_strict_csp(server: Server) -> None:
     assert r.status_code == 200
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_rest_expiry_times_are_whole_seconds(make_server: Callable[..., Server]) -> None:
+    key, entry = new_api_key()
+    server = make_server(auth={"api_keys": [entry]})
+    server.clock.advance(0.75)  # a clock between seconds
+    expires = server.create_session()["expires_at"]
+    assert isinstance(expires, int) and expires == int(server.clock()) + 600
+    r = server.client.post(
+        "/api/v1/agent-links",
+        json={"agent": "Asha", "ttl_seconds": 90},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 201, r.text
+    assert isinstance(r.json()["expires_at"], int)
+    assert r.json()["expires_at"] == int(server.clock()) + 90

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cobrowse.config import ConfigError, load_config
-from cobrowse.core.links import AUDIENCE
-from cobrowse.server.auth import load_link_keys
+from cobrowse.core.links import AUDIENCE, verify_link
+from cobrowse.server.auth import load_link_keys, load_link_secret
 from tests.server.conftest import Server
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -169,3 +170,37 @@ def test_the_form_key_derives_from_the_link_secret() -> None:
     assert key == derive_form_key("s" * 64) and len(key) == 32  # every node: the same key
     assert key != derive_form_key("t" * 64)
     assert b"s" * 16 not in key  # the secret itself does not sign forms
+
+
+def test_a_crm_signing_with_the_secret_file_as_stored_is_accepted(tmp_path: Path) -> None:
+    config = load_config({"server": {"data_dir": str(tmp_path)}})
+    secret = load_link_secret(config)
+    path = tmp_path / "link-secret"
+    assert path.read_bytes() == secret.encode()  # nothing but the secret
+    now = time.time()
+    as_stored = jwt.encode(
+        {
+            "aud": AUDIENCE,
+            "sub": "Asha",
+            "iat": int(now),
+            "exp": int(now) + 60,
+            "jti": secrets.token_urlsafe(18),
+        },
+        path.read_bytes(),
+        "HS256",
+    )
+    assert verify_link(as_stored, secret=load_link_secret(config), now=now).agent == "Asha"
+
+
+def test_an_older_secret_file_with_a_newline_is_read_and_written_back_bare(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "link-secret"
+    path.write_text("  s3cret-from-before\n")
+    path.chmod(0o600)
+    config = load_config({"server": {"data_dir": str(tmp_path)}})
+    assert load_link_secret(config) == "s3cret-from-before"
+    assert path.read_bytes() == b"s3cret-from-before"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["link-secret"]
+    assert load_link_secret(config) == "s3cret-from-before"  # and stays

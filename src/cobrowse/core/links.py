@@ -87,8 +87,9 @@ def agent_name_problem(name: str) -> str | None:
     return None
 
 
-def sign_link(*, secret: str, agent: str, now: float, ttl: float) -> tuple[str, float]:
-    """A signed token for `agent`, valid `ttl` seconds; returns (token, expires_at)."""
+def sign_link(*, secret: str, agent: str, now: float, ttl: float) -> tuple[str, int]:
+    """A signed token for `agent`, valid `ttl` seconds; returns (token, expires_at: whole
+    Unix seconds, as the token's `exp`)."""
     problem = agent_name_problem(agent)
     if problem:
         raise LinkError(problem)
@@ -102,7 +103,7 @@ def sign_link(*, secret: str, agent: str, now: float, ttl: float) -> tuple[str, 
         "exp": expires_at,
         "jti": secrets.token_urlsafe(18),
     }
-    return jwt.encode(claims, secret, algorithm="HS256"), float(expires_at)
+    return jwt.encode(claims, secret, algorithm="HS256"), expires_at
 
 
 def choose_key(token: str, keys: Sequence[LinkKey]) -> LinkKey:

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import math
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -81,7 +82,7 @@ class CreateSessionOut(BaseModel):
     session_id: str
     pin: str
     pin_display: str
-    expires_at: float
+    expires_at: int = Field(description="when the PIN expires, in whole Unix seconds")
     visitor_token: str
     ws_url: str
     masking: Masking
@@ -116,7 +117,7 @@ class LinkIn(Strict):
 
 class LinkOut(BaseModel):
     url: str
-    expires_at: float
+    expires_at: int = Field(description="when the link expires, in whole Unix seconds")
 
 
 class ErrorBody(BaseModel):
@@ -220,7 +221,7 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
         session_id=s.id,
         pin=s.pin,
         pin_display=display_pin(s.pin),
-        expires_at=s.pin_expires_at,
+        expires_at=math.floor(s.pin_expires_at),
         visitor_token=created.visitor_token,
         ws_url=ws_url(ctx),
         masking=Masking(**ctx.config.masking_rules.browser_rules(origin)),

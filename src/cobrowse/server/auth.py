@@ -24,12 +24,17 @@ FORM_KEY_LABEL = b"cobrowse: sign-in form tokens, v1"
 
 
 def load_link_secret(config: Config) -> str:
-    """The configured secret, or the one kept in the data directory (made once, 0600)."""
+    """The configured secret, or the one kept in the data directory (made once, 0600).
+
+    The file holds the secret and nothing else, no trailing newline: a CRM that signs
+    links with the file's bytes as they are gets the key the server checks. A file that
+    holds white space around it (an older one, or one written by hand) is read stripped
+    and written back without it."""
     if config.auth.link_secret:
         return config.auth.link_secret
     path = Path(config.server.data_dir) / SECRET_FILE
     try:
-        return path.read_text().strip()
+        return _stored_secret(path)
     except FileNotFoundError:
         pass
     private_dir(path.parent)
@@ -37,9 +42,25 @@ def load_link_secret(config: Config) -> str:
     try:
         fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     except FileExistsError:  # another process made it first
-        return path.read_text().strip()
+        return _stored_secret(path)
     with os.fdopen(fd, "w") as fh:
-        fh.write(secret + "\n")
+        fh.write(secret)
+    return secret
+
+
+def _stored_secret(path: Path) -> str:
+    raw = path.read_text()
+    secret = raw.strip()
+    if secret and secret != raw:
+        # Atomically, so that a node reading it meanwhile sees one or the other.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        try:
+            fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secret)
+            os.replace(tmp, path)
+        except OSError:  # read-only data directory: the stripped secret still serves
+            tmp.unlink(missing_ok=True)
     return secret
 
 
