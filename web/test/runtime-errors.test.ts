@@ -2,15 +2,8 @@ import { createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { RuntimeContext } from '../src/runtime/context';
 import { evalOriginOf, formatStack, mapFrameText, patchErrors } from '../src/runtime/patches/errors';
-import { makeMapper } from '../src/runtime/urls';
+import { P, map, up } from './site-map';
 
-const P = 'http://pabc.cobrowse.localhost:8000';
-const map = makeMapper({ 'https://site.example': P }, () => 'https://site.example/', {
-  proxyOrigin: P,
-  go: '/__cobrowse/go?url=',
-  others: [],
-});
-const up = (u: string): string => map.toUpstream(u);
 
 describe('error stacks, pure parts', () => {
   it('maps the URLs of a frame and keeps their line and column', () => {

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { domainAllowed, isRuntimeUrl, mapHeaderBlock, mapLinkHeader } from '../src/runtime/patches/getters';
 import { makeGate } from '../src/runtime/gate';
-import { makeMapper } from '../src/runtime/urls';
+import { P, map, up } from './site-map';
 
-const P = 'http://pabc.cobrowse.localhost:8000';
-const map = makeMapper({ 'https://site.example': P }, () => 'https://site.example/', {
-  proxyOrigin: P,
-  go: '/__cobrowse/go?url=',
-  others: [],
-});
-const up = (u: string): string => map.toUpstream(u);
 
 describe('transparency getters, pure parts', () => {
   it('maps the URLs of a Link header back upstream, and nothing else', () => {
