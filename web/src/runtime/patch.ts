@@ -94,7 +94,11 @@ export function mapGetter(
       get: disguise(function (this: unknown) {
         const value = get.call(this) as unknown;
         if (native()) return value;
-        return attempt(() => mapValue(value, this), value);
+        try {
+          return mapValue(value, this); // (no closure: some of these getters are hot)
+        } catch {
+          return value;
+        }
       }, get),
     });
   } catch {

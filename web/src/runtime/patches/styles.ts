@@ -16,7 +16,7 @@
  */
 import type { RuntimeContext } from '../context';
 import { attempt, disguise, findAccessor, mapGetter, patchMethod } from '../patch';
-import { mapProxyText } from '../proxy-text';
+import { mapProxyText, mentionsProxy } from '../proxy-text';
 import { mapGetterText, mapResultText, proxyTextOf } from './markup';
 
 /** The attribute on the runtime's (and the widget's) own elements (masking/masker.ts). */
@@ -28,7 +28,9 @@ type Ctor = { prototype?: object } | undefined;
 export function patchStyles(ctx: RuntimeContext): void {
   const { win, gate, map } = ctx;
   const p = proxyTextOf(ctx);
-  const css = (text: string): string => attempt(() => mapProxyText(text, p), text);
+  // Most text holds no proxy URL: one search, no closure (style reads are hot paths).
+  const css = (text: string): string =>
+    mentionsProxy(text, p.needles) ? attempt(() => mapProxyText(text, p), text) : text;
   const ctor = (name: string): Ctor => (win as unknown as Record<string, Ctor>)[name];
 
   // Declarations: a view per declaration, and its methods unwrapping it.
@@ -36,8 +38,10 @@ export function patchStyles(ctx: RuntimeContext): void {
   const natives = new WeakMap<object, object>(); // view → declaration
   const views = new WeakMap<object, object>(); // declaration → view
   const handler: ProxyHandler<object> = {
+    // A plain keyed read of the declaration (the receiver is the declaration itself, as
+    // with Reflect.get(target, key, target)): faster in V8 through Blink's interceptor.
     get(target, key) {
-      const value: unknown = Reflect.get(target, key, target);
+      const value: unknown = (target as Record<PropertyKey, unknown>)[key];
       return typeof value === 'string' && typeof key === 'string' && !gate.native ? css(value) : value;
     },
     set(target, key, value) {
@@ -46,6 +50,8 @@ export function patchStyles(ctx: RuntimeContext): void {
   };
   const view = (decl: unknown): unknown => {
     if (gate.native || !decl || typeof decl !== 'object' || !declProto) return decl;
+    const known = views.get(decl);
+    if (known) return known;
     return attempt(() => {
       let v = views.get(decl);
       if (!v) {
@@ -113,6 +119,7 @@ export function patchStyles(ctx: RuntimeContext): void {
   const nodeName = findAccessor(win.Node?.prototype, 'nodeName')?.desc.get;
   mapGetterText(ctx, win.Node?.prototype, 'textContent', function (this: unknown, text: string): string {
     // Only a style element's text (the server rewrote it): other text is left unscanned.
+    if (!mentionsProxy(text, p.needles)) return text;
     const name = attempt(() => (nodeName ? String(nodeName.call(this)) : ''), '');
     return name === 'STYLE' || name === 'style' ? css(text) : text;
   });
