@@ -67,10 +67,8 @@ class JsCache:
             self._count("too_large")
             return None
         key = _key(source, kind)
-        found = self._entries.get(key)
+        found = self._cached(key)
         if found is not None:
-            self._entries.move_to_end(key)
-            self._count("cached")
             return found
         pending = self._pending.get(key)
         if pending is not None:  # another request parses it right now
@@ -91,6 +89,14 @@ class JsCache:
         self._count(result.status)
         return result
 
+    def _cached(self, key: str) -> Edits | None:
+        """The stored edits of `key` (now the most recently used, and counted); None."""
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+            self._count("cached")
+        return found
+
     def lookup(self, source: bytes, kind: Kind) -> Edits:
         """The edits of inline code (a `<script>` body, a handler, a `javascript:`
         URL), parsed right here when not cached: the HTML rewriter calls it
@@ -99,10 +105,8 @@ class JsCache:
             self._count("too_large")
             return Edits("unchanged")
         key = _key(source, kind)
-        found = self._entries.get(key)
+        found = self._cached(key)
         if found is not None:
-            self._entries.move_to_end(key)
-            self._count("cached")
             return found
         result = self._parse(source, kind)
         self._store(key, result)

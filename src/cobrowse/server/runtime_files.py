@@ -88,14 +88,9 @@ class RuntimeFiles:
         return built
 
     def ready(self, name: str) -> bool:
-        """Whether `name` is read and current (serving it reads no file but a stat)."""
-        built = self._built.get(name)
-        try:
-            return (
-                built is not None and built.mtime_ns == (self.directory / name).stat().st_mtime_ns
-            )
-        except OSError:
-            return False
+        """Whether `name` has been read (serving it then reads no file: `serve` stats it
+        once, and reads it again only when the build changed while the server ran)."""
+        return name in self._built
 
     def serve(self, name: str, *, accept_encoding: str, if_none_match: str) -> ServedFile | None:
         """The file `name` (one of RUNTIME_FILES) for a request; None when not built."""

@@ -11,7 +11,7 @@
  */
 import type { RuntimeContext } from '../context';
 import { type CookieEntry, visibleEntries } from '../cookies';
-import { attempt, disguise, findAccessor, patchMethod } from '../patch';
+import { attempt, findAccessor, mapGetter, patchMethod } from '../patch';
 import type { PageCookies } from './cookie';
 
 interface CookieListItem {
@@ -76,8 +76,7 @@ export function patchCookieStore(ctx: RuntimeContext, cookies: PageCookies): voi
   const win = ctx.win as unknown as Window & typeof globalThis & StoreWindow;
   const proto = win.CookieStore?.prototype;
   const found = findAccessor(win, 'cookieStore');
-  const nativeGet = found?.desc.get;
-  if (!proto || !found || !nativeGet || !found.desc.configurable) return;
+  if (!proto || !found?.desc.get || !found.desc.configurable) return;
   // The native store as the page first reads `cookieStore` (not before: reading it and
   // listening to its changes costs round trips to the browser, which a page that never
   // uses it is spared). The page cannot hold the store without that read.
@@ -202,21 +201,12 @@ export function patchCookieStore(ctx: RuntimeContext, cookies: PageCookies): voi
     );
   };
 
-  try {
-    Object.defineProperty(found.owner, 'cookieStore', {
-      configurable: true,
-      enumerable: found.desc.enumerable ?? true,
-      get: disguise(function (this: unknown) {
-        const got = nativeGet.call(this) as EventTarget | null;
-        if (store === null && got && (this === win || this === undefined || this === null)) {
-          store = got;
-          attempt(() => listen(got), undefined);
-        }
-        return got;
-      }, nativeGet),
-      set: found.desc.set,
-    });
-  } catch {
-    /* the native store stays: our cookies only */
-  }
+  mapGetter(win, 'cookieStore', (got, self) => {
+    if (store === null && got && (self === win || self === undefined || self === null)) {
+      const target = got as EventTarget;
+      store = target;
+      attempt(() => listen(target), undefined);
+    }
+    return got;
+  });
 }
