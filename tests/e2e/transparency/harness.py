@@ -39,6 +39,9 @@ from tests.e2e.transparency.site import Origins
 
 PROXY_DOMAIN = "cobrowse.demo.localhost"  # the demo's proxy domain
 WAIT_MS = 15_000
+# A probe's own work can be long on a loaded 2-core machine (cookie-write makes up to
+# 200 proxied round trips): its result gets a limit of its own.
+RESULT_WAIT_MS = 60_000
 RESULT = "() => window.__result !== undefined"
 
 
@@ -50,7 +53,7 @@ def observe(where: Page | Frame, url: str) -> Any:
     """Open `url` in the page or frame and return the probe's `window.__result`."""
     where.goto(url, wait_until="commit", timeout=WAIT_MS)
     try:
-        where.wait_for_function(RESULT, timeout=WAIT_MS, polling=50)
+        where.wait_for_function(RESULT, timeout=RESULT_WAIT_MS, polling=50)
     except PlaywrightError as e:
         raise ProbeDidNotFinish(f"{url}: no window.__result ({e.message.splitlines()[0]})") from e
     return where.evaluate("() => window.__result")
