@@ -24,6 +24,7 @@ from typing import Protocol
 
 from cobrowse.core.links import MAX_REPLAY_ENTRIES, AgentLink
 from cobrowse.core.ratelimit import Policy, Verdict
+from cobrowse.core.roles import Role
 
 MAX_COOKIE = 512  # longer cookies are no cookie of ours (ours are 43 characters)
 MAX_STATE = 512
@@ -39,13 +40,24 @@ class Agent:
     expires_at: float
     via: str = "link"  # how they signed in: "link", "account" or "sso"
     id: str = ""  # who they are: "link:<name>", "account:<username>", "sso:<sub>"
+    role: Role = Role.AGENT  # what they may do in the console (core/roles.py)
+    team: str | None = None  # whose sessions a supervisor of it sees
 
 
-def new_agent(name: str, *, now: float, ttl: float, via: str, subject: str | None) -> Agent:
+def new_agent(
+    name: str,
+    *,
+    now: float,
+    ttl: float,
+    via: str,
+    subject: str | None,
+    role: Role = Role.AGENT,
+    team: str | None = None,
+) -> Agent:
     """A sign-in's agent. `subject` is their stable id within `via` (the account's
     username, the SSO `sub`); a CRM link vouches for the name alone."""
     agent_id = f"{via}:{subject if subject is not None else name}"
-    return Agent(name=name, expires_at=now + ttl, via=via, id=agent_id)
+    return Agent(name=name, expires_at=now + ttl, via=via, id=agent_id, role=role, team=team)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +152,14 @@ class GuardStore(Protocol):
     # --- signed-in agents --------------------------------------------------------------
 
     async def sign_in(
-        self, name: str, *, now: float, via: str = "link", subject: str | None = None
+        self,
+        name: str,
+        *,
+        now: float,
+        via: str = "link",
+        subject: str | None = None,
+        role: Role = Role.AGENT,
+        team: str | None = None,
     ) -> str:
         """A new cookie for an agent, good for `rules.agent_ttl` seconds."""
         ...

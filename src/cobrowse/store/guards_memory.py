@@ -8,6 +8,7 @@ import secrets
 
 from cobrowse.core.links import AgentLink, ReplayCache
 from cobrowse.core.ratelimit import FailureLimiter, Verdict, WindowCounter
+from cobrowse.core.roles import Role
 from cobrowse.store.guards import (
     Agent,
     GuardRules,
@@ -64,12 +65,25 @@ class MemoryGuardStore:
         return self._links.use(link, now=now)
 
     async def sign_in(
-        self, name: str, *, now: float, via: str = "link", subject: str | None = None
+        self,
+        name: str,
+        *,
+        now: float,
+        via: str = "link",
+        subject: str | None = None,
+        role: Role = Role.AGENT,
+        team: str | None = None,
     ) -> str:
         self._agents = {k: a for k, a in self._agents.items() if a.expires_at > now}
         cookie = secrets.token_urlsafe(32)
         self._agents[cookie] = new_agent(
-            name, now=now, ttl=self.rules.agent_ttl, via=via, subject=subject
+            name,
+            now=now,
+            ttl=self.rules.agent_ttl,
+            via=via,
+            subject=subject,
+            role=role,
+            team=team,
         )
         return cookie
 

@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 
 from cobrowse.core.links import AgentLink, remembered_until
 from cobrowse.core.ratelimit import Verdict, alive, verdict
+from cobrowse.core.roles import Role, parse_role, parse_team
 from cobrowse.store.guards import (
     MAX_STATE,
     Agent,
@@ -322,12 +323,34 @@ class RedisGuardStore:
     # --- sign-ins -----------------------------------------------------------------------
 
     async def sign_in(
-        self, name: str, *, now: float, via: str = "link", subject: str | None = None
+        self,
+        name: str,
+        *,
+        now: float,
+        via: str = "link",
+        subject: str | None = None,
+        role: Role = Role.AGENT,
+        team: str | None = None,
     ) -> str:
         cookie = secrets.token_urlsafe(32)
-        agent = new_agent(name, now=now, ttl=self.rules.agent_ttl, via=via, subject=subject)
+        agent = new_agent(
+            name,
+            now=now,
+            ttl=self.rules.agent_ttl,
+            via=via,
+            subject=subject,
+            role=role,
+            team=team,
+        )
         value = orjson.dumps(
-            {"n": agent.name, "e": agent.expires_at, "v": agent.via, "i": agent.id}
+            {
+                "n": agent.name,
+                "e": agent.expires_at,
+                "v": agent.via,
+                "i": agent.id,
+                "r": agent.role.value,
+                "t": agent.team,
+            }
         )
         await self._run(
             "sign an agent in",
@@ -348,6 +371,8 @@ class RedisGuardStore:
                 expires_at=float(data["e"]),
                 via=str(data["v"]),
                 id=str(data["i"]),
+                role=parse_role(data.get("r", "agent")),
+                team=parse_team(data.get("t")),
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             raise GuardUnavailable("the guard store holds a sign-in it cannot read") from None
