@@ -96,6 +96,9 @@ class AuthConfig:
     oidc_name_claim: str = "name"  # the claim that becomes the agent's display name
     oidc_groups_claim: str = "groups"
     oidc_allowed_groups: tuple[str, ...] = ()  # empty: every user of the issuer may sign in
+    oidc_supervisor_groups: tuple[str, ...] = ()  # members sign in as supervisors
+    oidc_admin_groups: tuple[str, ...] = ()  # members sign in as admins (above supervisor)
+    oidc_team_claim: str = ""  # the claim naming the agent's team; empty: no teams
     oidc_button_label: str = "Sign in with SSO"
 
 

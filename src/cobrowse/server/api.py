@@ -19,6 +19,7 @@ from cobrowse.core.files import FileRefused, check_offer
 from cobrowse.core.links import LinkError, agent_name_problem, sign_link
 from cobrowse.core.origins import origin_matches_host
 from cobrowse.core.pin import display_pin, normalize_pin
+from cobrowse.core.roles import Role
 from cobrowse.core.session import Session, State
 from cobrowse.rewrite.urls import origin_of
 from cobrowse.server.api_keys import key_id_of
@@ -95,6 +96,8 @@ class JoinIn(Strict):
 
 class AgentOut(BaseModel):
     name: str
+    role: Role = Field(default=Role.AGENT, description="agent, supervisor or admin")
+    team: str | None = None
 
 
 class JoinOut(BaseModel):
@@ -112,6 +115,10 @@ class LinkIn(Strict):
     agent: str = Field(min_length=1, max_length=80, description="The agent's display name")
     ttl_seconds: float | None = Field(
         default=None, gt=0, le=3600, description="Lifetime; default auth.link_ttl_seconds"
+    )
+    role: Role = Field(default=Role.AGENT, description="What the agent may do in the console")
+    team: str | None = Field(
+        default=None, max_length=64, description="The agent's team (what supervisors see)"
     )
 
 
@@ -392,7 +399,7 @@ async def join(
 @router.get("/me", response_model=MeOut, responses=ERRORS)
 async def me(agent: AgentDep) -> MeOut:
     """The signed-in agent."""
-    return MeOut(agent=AgentOut(name=agent.name))
+    return MeOut(agent=AgentOut(name=agent.name, role=agent.role, team=agent.team))
 
 
 @router.post("/agent-links", status_code=201, response_model=LinkOut, responses=ERRORS)
@@ -412,6 +419,8 @@ async def agent_link(
             agent=body.agent,
             now=ctx.clock(),
             ttl=body.ttl_seconds or ctx.config.auth.link_ttl_seconds,
+            role=body.role,
+            team=body.team,
         )
     except LinkError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
@@ -421,8 +430,8 @@ async def agent_link(
             kind=a.Kind.AGENT_LINK_ISSUED,
             actor=a.crm_actor(key_id_of(key)),
             target=a.agent_actor(body.agent),
-            detail=f"sign-in link for {body.agent}",
-            data={"agent": body.agent},
+            detail=f"sign-in link for {body.agent} ({body.role.value})",
+            data={"agent": body.agent, "role": body.role.value},
         )
     )
     return LinkOut(url=f"{ctx.config.base_url}/agent/signin?token={token}", expires_at=expires_at)

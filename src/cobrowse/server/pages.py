@@ -91,7 +91,10 @@ async def agent_signin(request: Request, token: str = "") -> Response:
             "Each link works once. Open the co-browse console from your CRM again.",
         )
     response = RedirectResponse("/console", status_code=303)
-    set_agent_cookie(response, ctx, await ctx.guards.sign_in(link.agent, now=now, via="link"))
+    cookie = await ctx.guards.sign_in(
+        link.agent, now=now, via="link", role=link.role, team=link.team
+    )
+    set_agent_cookie(response, ctx, cookie)
     return response
 
 
