@@ -24,6 +24,10 @@ class Grant:
 
     session_id: str
     role: Role
+    # Whom it was issued to: an agent's or a watcher's sign-in key (Session.agent_key)
+    # or a watcher id. A token of an agent whose session was taken over or transferred,
+    # or of a watcher who left, is refused although it has not expired.
+    holder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
