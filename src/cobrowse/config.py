@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cobrowse.core.files import DEFAULT_TYPES as DEFAULT_OFFER_TYPES
 from cobrowse.core.files import KNOWN_TYPES
@@ -74,6 +75,10 @@ class SessionConfig:
     max_duration_seconds: float = 4 * 3600.0
     # Control granted to the agent survives a drop of its connection this long (0: none).
     control_hold_seconds: float = 10.0
+    # Sites (origins) where a supervisor watches without asking the visitor again (they
+    # are still announced in the visitor's bar); everywhere else the visitor is asked.
+    watch_without_asking: tuple[str, ...] = ()
+    transfer_seconds: float = 60.0  # an offered transfer lapses after this
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -411,6 +416,15 @@ def _validate_fields(config: Config, where: str) -> None:
         raise ConfigError(f"{where}server.hsts_seconds must not be negative")
     if not 0 <= config.session.control_hold_seconds <= config.session.agent_grace_seconds:
         raise ConfigError(f"{where}session.control_hold_seconds must be 0..agent_grace_seconds")
+    if not 10 <= config.session.transfer_seconds <= 3600:
+        raise ConfigError(f"{where}session.transfer_seconds must be 10..3600")
+    for origin in config.session.watch_without_asking:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ConfigError(
+                f"{where}session.watch_without_asking: {origin!r} is not an origin "
+                "(https://host[:port], no path)"
+            )
     _validate_monitoring(config.server, where)
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{where}server.port must be 1-65535")

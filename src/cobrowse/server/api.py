@@ -18,6 +18,7 @@ from cobrowse.core import audit as a
 from cobrowse.core.files import FileRefused, check_offer
 from cobrowse.core.links import LinkError, agent_name_problem, sign_link
 from cobrowse.core.origins import origin_matches_host
+from cobrowse.core.participants import browser_of
 from cobrowse.core.pin import display_pin, normalize_pin
 from cobrowse.core.roles import Role
 from cobrowse.core.session import Session, State
@@ -197,6 +198,15 @@ def admitted(session: Session, request: Request) -> bool:
     )
 
 
+def watching(session: Session, request: Request) -> bool:
+    """Whether the request comes from a sign-in the visitor let watch `session`."""
+    cookie = request.cookies.get(AGENT_COOKIE)
+    if not session.live or not cookie:
+        return False
+    key = agent_key(cookie)
+    return any(w.allowed and hmac.compare_digest(w.key, key) for w in session.watchers)
+
+
 @router.post("/sessions", status_code=201, response_model=CreateSessionOut, responses=ERRORS)
 async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> CreateSessionOut:
     """A visitor asks for a PIN. Called by the widget; carries no page data."""
@@ -208,7 +218,10 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
     if verdict.refused:
         raise _too_many(verdict.retry_after, "Too many co-browse sessions from this address.")
     try:
-        created = await ctx.hub.create_session()
+        created = await ctx.hub.create_session(
+            site=a.safe_url(origin) if origin else None,
+            browser=browser_of(request.headers.get("user-agent")),
+        )
     except CapacityError:
         raise ApiError(503, "at_capacity", "The co-browse service is busy; try again.") from None
     s = created.session
@@ -309,7 +322,7 @@ async def offer_file(
     """The session's agent offers a file (multipart field `file`); the visitor is asked
     and downloads it only after accepting. Type and size are checked here."""
     if "origin" in request.headers:
-        _check_same_origin(request)
+        check_same_origin(request)
     session = await ctx.hub.sessions.get(session_id)
     if session is None or not admitted(session, request):
         raise ApiError(404, "not_found", "No such session of yours.")
@@ -341,7 +354,7 @@ async def join(
     together every join waits (`joins_paused`). Both are 429 with Retry-After."""
     if "origin" in request.headers:
         try:
-            _check_same_origin(request)
+            check_same_origin(request)
         except ApiError:
             ctx.metrics.join("cross_origin")
             raise
@@ -378,7 +391,13 @@ async def join(
     pin = normalize_pin(body.pin)
     known = await ctx.hub.sessions.by_pin(pin) if pin else None  # for the audit: expired or wrong
     key = agent_key(request.cookies.get(AGENT_COOKIE, ""))
-    joined = await ctx.hub.join(pin, agent_name=agent.name, agent_key=key) if pin else None
+    joined = (
+        await ctx.hub.join(
+            pin, agent_name=agent.name, agent_key=key, agent_id=agent.id, agent_team=agent.team
+        )
+        if pin
+        else None
+    )
     if joined is None and known is not None:
         attempted("expired", known.id)
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")
@@ -392,7 +411,7 @@ async def join(
         session_id=joined.session.id,
         agent_token=joined.agent_token,
         ws_url=ws_url(ctx),
-        agent=AgentOut(name=agent.name),
+        agent=AgentOut(name=agent.name, role=agent.role, team=agent.team),
     )
 
 
@@ -442,7 +461,7 @@ def _too_many(retry_after: float, message: str, *, code: str = "too_many_attempt
     return ApiError(429, code, message, headers={"Retry-After": str(seconds)})
 
 
-def _check_same_origin(request: Request) -> None:
+def check_same_origin(request: Request) -> None:
     if not origin_matches_host(request.headers["origin"], request.headers.get("host", "")):
         raise ApiError(403, "cross_origin", "This call is only allowed from the agent console.")
 

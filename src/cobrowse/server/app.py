@@ -22,6 +22,7 @@ from cobrowse.server import (
     api,
     apidocs,
     audit_api,
+    console_api,
     continuation,
     headers,
     monitoring,
@@ -87,6 +88,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(audit_api.router)
+    app.include_router(console_api.router)
     app.include_router(pages.router)
     app.include_router(signin.router)
     app.include_router(apidocs.router)

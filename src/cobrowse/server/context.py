@@ -16,7 +16,9 @@ from cobrowse.core import audit as a
 from cobrowse.core.links import LinkKey
 from cobrowse.core.origins import OriginList
 from cobrowse.core.ratelimit import Policy
+from cobrowse.core.session import Session
 from cobrowse.core.throttle import ConnectionCaps
+from cobrowse.server import supervision
 from cobrowse.server.accounts import AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.audit import AuditLog
@@ -47,6 +49,14 @@ CREATE_POLICY = Policy(
 
 
 @dataclass(slots=True)
+class LiveSnapshot:
+    """The live sessions as last read, shared by every console's Sessions list."""
+
+    at: float = float("-inf")
+    sessions: list[Session] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Context:
     config: Config
     clock: Callable[[], float] = time.time
@@ -71,6 +81,7 @@ class Context:
     sockets: ConnectionCaps = field(init=False)
     metrics: Metrics = field(init=False)
     draining: bool = False  # shutting down: /readyz answers 503
+    live_snapshot: LiveSnapshot = field(init=False)
 
     def __post_init__(self) -> None:
         secure_data(self.config)
@@ -105,10 +116,12 @@ class Context:
                 node_timeout=self.config.store.node_timeout_seconds,
             ),
             message_bytes=lambda role: (
-                lim.agent_message_bytes if role == "agent" else lim.visitor_message_bytes
+                lim.visitor_message_bytes if role == "visitor" else lim.agent_message_bytes
             ),
+            room_ops=dict(supervision.OPS),
             on_protocol_error=lambda code: self.metrics.error("protocol_" + code),
         )
+        self.live_snapshot = LiveSnapshot()  # server/console_api.py
         self.guards = guards_from_url(self.config.store.url, guard_rules(self.config))
         self.join_limiter = Limiter(self.guards, "join")
         self.join_global = Ceiling(self.guards, "join")

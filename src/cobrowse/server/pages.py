@@ -16,7 +16,7 @@ from cobrowse.core.masking import Pattern
 from cobrowse.rewrite.assets import AgentAsset, mask_agent_asset
 from cobrowse.rewrite.css import rewrite_css
 from cobrowse.rewrite.urls import UrlMap, origin_of
-from cobrowse.server.api import admitted, set_agent_cookie
+from cobrowse.server.api import admitted, set_agent_cookie, watching
 from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import STATIC_DIR, get_context
 from cobrowse.server.errors import ApiError
@@ -107,7 +107,9 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     agent = await ctx.guards.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     session_id = await ctx.proxy.session_of_asset_token(token)
     session = await ctx.hub.sessions.get(session_id) if session_id else None
-    if agent is None or session is None or not admitted(session, request):
+    if agent is None or session is None:
+        raise ApiError(404, "not_found", "No such asset.")
+    if not admitted(session, request) and not watching(session, request):
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
     key = "/" + path + (f"?{query}" if query else "")

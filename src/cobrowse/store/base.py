@@ -77,7 +77,12 @@ class SessionStore(Protocol):
         ...
 
     async def issue_agent_token(self, session: Session) -> str:
-        """A new agent token for a live session; UnknownSession if it is not in the store."""
+        """A new agent token for a live session, held by its agent (`session.agent_key`);
+        UnknownSession if it is not in the store."""
+        ...
+
+    async def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
+        """A new token for a watcher of a live session; UnknownSession as above."""
         ...
 
     async def grant(self, token: str) -> Grant | None: ...
