@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
+from cobrowse.server.webhooks import Webhooks, load_targets
 from cobrowse.store.audit import SqlAuditStore
 from cobrowse.store.factory import store_from_url
 from cobrowse.store.guards import Ceiling, GuardRules, GuardStore, Limiter, Window
@@ -68,6 +70,7 @@ class Context:
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
     audit: AuditLog = field(init=False)
+    webhooks: Webhooks = field(init=False)
     sockets: ConnectionCaps = field(init=False)
     metrics: Metrics = field(init=False)
     draining: bool = False  # shutting down: /readyz answers 503
@@ -85,6 +88,14 @@ class Context:
             clock=self.clock,
             retention_days=self.config.audit.retention_days,
         )
+        self.webhooks = Webhooks(
+            self.config.webhooks,
+            targets=load_targets(self.config.webhooks, os.environ),
+            clock=self.clock,
+            metrics=self.metrics,
+            sleep_scale=self.sleep_scale,
+        )
+        self.audit.listeners.append(self.webhooks.record)
         self.site_origins = self.config.allowed_origins
         self.proxy = ProxyState(config=self.config, sites=self.site_origins)
         store_url = parse_store_url(self.config.store.url)

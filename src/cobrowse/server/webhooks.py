@@ -1,0 +1,330 @@
+"""Webhook delivery: audit entries become signed POSTs to the CRM (docs/webhooks.md).
+
+`record` is what the audit log calls for every entry (server/audit.py): instant and
+never raising, so neither the relay nor the request that caused the event waits. The
+deliveries (one per event and endpoint) wait in a bounded queue; past `queue_size` the
+oldest waiting one is dropped, logged and counted. A task on the app's loop sends at
+most `concurrency` at once and tries each again after an exponential back-off with
+jitter (or the receiver's Retry-After) on a network error, a timeout, 5xx or 429, up
+to `max_attempts` (core/webhook_delivery.py). Each node delivers the events it
+recorded itself, so with several nodes every event goes to each endpoint once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from cobrowse import __version__
+from cobrowse.config import ConfigError, WebhooksConfig
+from cobrowse.core import webhook_delivery as wd
+from cobrowse.core import webhooks as wh
+from cobrowse.core.audit import AuditEntry
+from cobrowse.server.metrics import Metrics
+
+log = logging.getLogger("cobrowse.webhooks")
+
+MIN_SECRET = 16  # characters of a signing secret
+SHUTDOWN_GRACE = 5.0  # seconds `stop` gives the first attempts of what is queued
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    endpoint: wh.Endpoint
+    secret: bytes
+
+    def __repr__(self) -> str:  # never the secret, in a log or a traceback
+        return f"Target({self.endpoint.name!r})"
+
+
+def load_secret(endpoint: wh.Endpoint, env: Mapping[str, str]) -> bytes:
+    """The endpoint's signing secret from its environment variable or file (stripped);
+    ConfigError naming where it should be, never what it is."""
+    where = f"webhook endpoint {endpoint.name!r}"
+    if endpoint.secret_env:
+        value = env.get(endpoint.secret_env, "")
+        source = f"environment variable {endpoint.secret_env}"
+    else:
+        source = f"file {endpoint.secret_file}"
+        try:
+            value = Path(endpoint.secret_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ConfigError(f"{where}: cannot read the secret's {source}: {reason}") from None
+    value = value.strip()
+    if len(value) < MIN_SECRET:
+        raise ConfigError(
+            f"{where}: the secret in the {source} must be at least {MIN_SECRET} characters"
+            + (" (it is not set)" if not value else "")
+        )
+    return value.encode()
+
+
+def load_targets(config: WebhooksConfig, env: Mapping[str, str]) -> tuple[Target, ...]:
+    return tuple(Target(e, load_secret(e, env)) for e in config.parsed_endpoints())
+
+
+def new_event_id() -> str:
+    return wh.new_event_id(secrets.token_hex(16))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int | None
+    error: str | None = None
+    retry_after: str | None = None
+
+
+async def send(
+    session: aiohttp.ClientSession, target: Target, body: bytes, *, event: wh.Event, now: int
+) -> Answer:
+    """One signed POST of `body`; its status (None when no answer came, with why)."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": f"cobrowse-webhooks/{__version__}",
+        wd.SIGNATURE_HEADER: wd.signature_header(target.secret, now, body),
+        wd.EVENT_ID_HEADER: event.id,
+        wd.EVENT_TYPE_HEADER: event.type,
+    }
+    timeout = aiohttp.ClientTimeout(total=target.endpoint.timeout)
+    try:
+        async with session.post(
+            target.endpoint.url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        ) as response:
+            return Answer(response.status, retry_after=response.headers.get("Retry-After"))
+    except TimeoutError:
+        return Answer(None, f"timeout after {target.endpoint.timeout:g} s")
+    except aiohttp.ClientConnectorError as exc:
+        return Answer(None, f"connection failed: {exc.os_error.strerror or type(exc).__name__}")
+    except aiohttp.ClientError as exc:
+        return Answer(None, f"{type(exc).__name__}: {str(exc)[:120]}")
+
+
+class Webhooks:
+    def __init__(
+        self,
+        config: WebhooksConfig,
+        *,
+        targets: tuple[Target, ...],
+        clock: Callable[[], float],
+        metrics: Metrics,
+        sleep_scale: float = 1.0,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.targets = targets
+        self.clock = clock
+        self.metrics = metrics
+        self.sleep_scale = sleep_scale  # tests may shrink the waits; the schedule is kept
+        self.jitter = jitter
+        self.policy = wd.RetryPolicy(
+            max_attempts=config.max_attempts,
+            base=config.backoff_seconds,
+            cap=config.max_backoff_seconds,
+        )
+        self.queue_size = config.queue_size
+        self.history = config.history
+        self.concurrency = config.concurrency
+        self._recent: OrderedDict[str, wd.Delivery] = OrderedDict()  # oldest first
+        self._waiting: OrderedDict[str, wd.Delivery] = OrderedDict()  # not in flight, not over
+        self._ready: deque[str] = deque()
+        self._bodies: dict[str, tuple[Target, wh.Event, bytes]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._stopping = False
+        metrics.webhook_queue.set_function(lambda: len(self._waiting))
+
+    # --- the audit log's side: never blocks, never raises -------------------------
+
+    def record(self, entry: AuditEntry) -> None:
+        if not self.targets:
+            return
+        try:
+            event_id = new_event_id()  # one event: the same id to every endpoint
+            for agent_ids in {t.endpoint.agent_ids for t in self.targets}:
+                event = wh.event_of(entry, event_id=event_id, agent_ids=agent_ids)
+                if event is not None:
+                    self.emit(event, agent_ids=agent_ids)
+        except Exception:
+            log.exception("webhook event for audit entry %s could not be queued", entry.kind)
+
+    def emit(self, event: wh.Event, *, agent_ids: bool | None = None) -> list[wd.Delivery]:
+        """Queue `event` for every endpoint that wants it (of those whose `agent_ids`
+        setting is `agent_ids`, unless None)."""
+        body = wh.body(event)
+        made = []
+        for target in self.targets:
+            if not target.endpoint.wants(event.type) or agent_ids not in (
+                None,
+                target.endpoint.agent_ids,
+            ):
+                continue
+            delivery = wd.Delivery(
+                id="dlv_" + secrets.token_hex(8),
+                event_id=event.id,
+                event_type=event.type,
+                session_id=event.session_id,
+                endpoint=target.endpoint.name,
+                created_at=self.clock(),
+            )
+            self._bodies[delivery.id] = (target, event, body)
+            self._recent[delivery.id] = delivery
+            if len(self._waiting) >= self.queue_size:
+                self._drop_oldest()
+            self._waiting[delivery.id] = delivery
+            self._ready.append(delivery.id)
+            made.append(delivery)
+        if made:
+            self._wake.set()
+            self._trim()
+        return made
+
+    def _drop_oldest(self) -> None:
+        delivery_id, delivery = self._waiting.popitem(last=False)
+        timer = self._timers.pop(delivery_id, None)
+        if timer is not None:
+            timer.cancel()
+        self._bodies.pop(delivery_id, None)
+        delivery.drop(at=self.clock())
+        self.metrics.webhook("dropped")
+        log.warning(
+            "WEBHOOK DROPPED (queue full, %d waiting): event %s %s to %s",
+            self.queue_size,
+            delivery.event_id,
+            delivery.event_type,
+            delivery.endpoint,
+        )
+
+    def _trim(self) -> None:
+        """Keep `history` finished deliveries (and every one not over yet)."""
+        finished = len(self._recent) - len(self._waiting) - len(self._tasks)
+        for delivery_id in list(self._recent):
+            if finished <= self.history:
+                break
+            if self._recent[delivery_id].status in wd.FINAL:
+                del self._recent[delivery_id]
+                finished -= 1
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def recent(self) -> list[wd.Delivery]:
+        """The deliveries this node knows, newest first."""
+        return list(reversed(self._recent.values()))
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if not self.targets:
+            return
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.concurrency), cookie_jar=None
+        )
+        self._runner = asyncio.create_task(self._run())
+
+    async def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Give what is queued (and in flight) `grace` seconds for an attempt, then log
+        every delivery that is not over and close."""
+        if self._runner is None:
+            return
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._runner), grace)
+        self._runner.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(self._runner, *self._tasks, return_exceptions=True)
+        for delivery in self._waiting.values():
+            log.error(
+                "WEBHOOK NOT DELIVERED at shutdown: event %s %s to %s (%d attempts)",
+                delivery.event_id,
+                delivery.event_type,
+                delivery.endpoint,
+                len(delivery.attempts),
+            )
+        if self._session is not None:
+            await self._session.close()
+        self._runner = None
+
+    async def _run(self) -> None:
+        while True:
+            while self._ready and len(self._tasks) < self.concurrency:
+                delivery_id = self._ready.popleft()
+                delivery = self._waiting.pop(delivery_id, None)
+                if delivery is None:  # dropped meanwhile
+                    continue
+                task = asyncio.create_task(self._attempt(delivery))
+                self._tasks.add(task)
+                task.add_done_callback(self._done)
+            if self._stopping and not self._ready and not self._tasks:
+                return
+            await self._wake.wait()
+            self._wake.clear()
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+
+    def _due(self, delivery_id: str) -> None:
+        self._timers.pop(delivery_id, None)
+        if delivery_id in self._waiting:
+            self._ready.append(delivery_id)
+            self._wake.set()
+
+    async def _attempt(self, delivery: wd.Delivery) -> None:
+        target, event, body = self._bodies[delivery.id]
+        assert self._session is not None
+        try:
+            answer = await send(self._session, target, body, event=event, now=int(self.clock()))
+        except Exception as exc:  # anything else: a bug here must not lose the event
+            log.exception("webhook attempt failed unexpectedly")
+            answer = Answer(None, f"{type(exc).__name__}")
+        wait = delivery.record(
+            self.policy,
+            at=self.clock(),
+            status=answer.status,
+            error=answer.error,
+            retry_after_header=answer.retry_after,
+            random=self.jitter(),
+        )
+        if wait is None:
+            self._bodies.pop(delivery.id, None)
+            delivered = delivery.status is wd.Status.DELIVERED
+            self.metrics.webhook("delivered" if delivered else "failed")
+            if delivery.status is wd.Status.FAILED:
+                log.warning(
+                    "webhook failed: event %s %s to %s: %s",
+                    delivery.event_id,
+                    delivery.event_type,
+                    delivery.endpoint,
+                    delivery.attempts[-1].error,
+                )
+            self._trim()
+            return
+        self.metrics.webhook("retried")
+        if len(self._waiting) >= self.queue_size:
+            self._drop_oldest()
+        self._waiting[delivery.id] = delivery
+        if not self._stopping:
+            loop = asyncio.get_running_loop()
+            self._timers[delivery.id] = loop.call_later(
+                wait * self.sleep_scale, self._due, delivery.id
+            )
