@@ -178,7 +178,7 @@ def test_an_endpoint_with_its_events() -> None:
     ],
 )
 def test_bad_endpoints_are_named(changes: dict[str, Any], message: str) -> None:
-    with pytest.raises(wh.EndpointError, match=r"webhooks\.endpoints\[1\]") as info:
+    with pytest.raises(wh.EndpointError, match=r"webhooks\.endpoints\[0\]") as info:
         wh.parse_endpoints([_endpoint(**changes)])
     assert message in str(info.value)
 

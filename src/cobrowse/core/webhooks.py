@@ -191,7 +191,7 @@ def parse_endpoints(tables: Iterable[Mapping[str, Any]]) -> tuple[Endpoint, ...]
     """The `[[webhooks.endpoints]]` tables as endpoints; EndpointError naming the first
     problem (`webhooks.endpoints[2].url: ...`)."""
     endpoints: list[Endpoint] = []
-    for index, table in enumerate(tables, start=1):
+    for index, table in enumerate(tables):
         where = f"webhooks.endpoints[{index}]"
         try:
             endpoints.append(_endpoint(table, where))
