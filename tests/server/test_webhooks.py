@@ -5,6 +5,7 @@ recorded as in production, and waited for 0 s."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -309,3 +310,29 @@ def test_a_secret_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monke
     app = create_app(config)
     (target,) = app.state.ctx.webhooks.targets
     assert target.secret == SECRET.encode() and SECRET not in repr(target)
+
+
+def test_a_session_ended_by_the_shutdown_is_still_sent(
+    hooked: Callable[..., Server], receiver: Receiver
+) -> None:
+    server = hooked()
+    server.create_session()
+    wait_for(lambda: receiver.count() == 1, WAIT)
+    server.client.__exit__(None, None, None)  # the app's shutdown ends the session
+    assert [e["type"] for e in receiver.events()] == ["session.created", "session.ended"]
+    assert receiver.events()[1]["data"] == {"actor": "system", "reason": "admin"}
+
+
+def test_what_the_shutdown_cuts_off_is_logged(
+    hooked: Callable[..., Server], receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.then = HANG
+    server = hooked({"timeout_seconds": 60})
+    server.ctx.webhooks.grace = 0.1  # the receiver holds every request until released
+    server.create_session()
+    wait_for(lambda: receiver.hanging == 1, WAIT)
+    with caplog.at_level(logging.ERROR, "cobrowse.webhooks"):
+        server.client.__exit__(None, None, None)
+    receiver.release()
+    cut = [r.getMessage() for r in caplog.records if "NOT DELIVERED at shutdown" in r.getMessage()]
+    assert sorted(line.split()[7] for line in cut) == ["session.created", "session.ended"]

@@ -138,11 +138,12 @@ class Webhooks:
         self._ready: deque[str] = deque()
         self._bodies: dict[str, tuple[Target, wh.Event, bytes]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], wd.Delivery] = {}  # in flight
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._stopping = False
+        self.grace = SHUTDOWN_GRACE  # seconds `stop` gives what is queued
         metrics.webhook_queue.set_function(lambda: len(self._waiting))
 
     # --- the audit log's side: never blocks, never raises -------------------------
@@ -236,7 +237,7 @@ class Webhooks:
         )
         self._runner = asyncio.create_task(self._run())
 
-    async def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
+    async def stop(self) -> None:
         """Give what is queued (and in flight) `grace` seconds for an attempt, then log
         every delivery that is not over and close."""
         if self._runner is None:
@@ -247,12 +248,13 @@ class Webhooks:
         self._stopping = True
         self._wake.set()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._runner), grace)
+            await asyncio.wait_for(asyncio.shield(self._runner), self.grace)
         self._runner.cancel()
+        cut = list(self._tasks.values())  # still waiting for an answer
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(self._runner, *self._tasks, return_exceptions=True)
-        for delivery in self._waiting.values():
+        for delivery in [*cut, *self._waiting.values()]:
             log.error(
                 "WEBHOOK NOT DELIVERED at shutdown: event %s %s to %s (%d attempts)",
                 delivery.event_id,
@@ -272,7 +274,7 @@ class Webhooks:
                 if delivery is None:  # dropped meanwhile
                     continue
                 task = asyncio.create_task(self._attempt(delivery))
-                self._tasks.add(task)
+                self._tasks[task] = delivery
                 task.add_done_callback(self._done)
             if self._stopping and not self._ready and not self._tasks:
                 return
@@ -280,7 +282,7 @@ class Webhooks:
             self._wake.clear()
 
     def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
+        self._tasks.pop(task, None)
         self._wake.set()
 
     def _due(self, delivery_id: str) -> None:
