@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from cobrowse.config import ConfigError, load_config
+from cobrowse.core import audit as a
 from cobrowse.core import webhook_delivery as wd
 from cobrowse.server.app import create_app
 from tests.server.conftest import Server, new_api_key, wait_for
@@ -336,3 +337,14 @@ def test_what_the_shutdown_cuts_off_is_logged(
     receiver.release()
     cut = [r.getMessage() for r in caplog.records if "NOT DELIVERED at shutdown" in r.getMessage()]
     assert sorted(line.split()[7] for line in cut) == ["session.created", "session.ended"]
+
+
+def test_an_entry_recorded_from_another_thread_is_sent(
+    hooked: Callable[..., Server], receiver: Receiver
+) -> None:
+    server = hooked()
+    entry = a.consent_entry(at=server.clock(), session_id="s_elsewhere", allow=False)
+    server.ctx.audit.record(entry)  # from the test's thread, not the app's loop
+    (delivery,) = settled(server, 1)
+    assert delivery["status"] == "delivered"
+    assert receiver.events()[0]["data"] == {"actor": "visitor", "allowed": False}

@@ -141,6 +141,7 @@ class Webhooks:
         self._tasks: dict[asyncio.Task[None], wd.Delivery] = {}  # in flight
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
         self._stopping = False
         self.grace = SHUTDOWN_GRACE  # seconds `stop` gives what is queued
@@ -150,6 +151,10 @@ class Webhooks:
 
     def record(self, entry: AuditEntry) -> None:
         if not self.targets:
+            return
+        loop = self._loop
+        if loop is not None and not _running(loop):  # another thread: hand it to the loop
+            loop.call_soon_threadsafe(self.record, entry)
             return
         try:
             event_id = new_event_id()  # one event: the same id to every endpoint
@@ -235,6 +240,7 @@ class Webhooks:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self.concurrency), cookie_jar=None
         )
+        self._loop = asyncio.get_running_loop()
         self._runner = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -265,6 +271,7 @@ class Webhooks:
         if self._session is not None:
             await self._session.close()
         self._runner = None
+        self._loop = None
 
     async def _run(self) -> None:
         while True:
@@ -330,3 +337,10 @@ class Webhooks:
             self._timers[delivery.id] = loop.call_later(
                 wait * self.sleep_scale, self._due, delivery.id
             )
+
+
+def _running(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
