@@ -348,3 +348,16 @@ def test_an_entry_recorded_from_another_thread_is_sent(
     (delivery,) = settled(server, 1)
     assert delivery["status"] == "delivered"
     assert receiver.events()[0]["data"] == {"actor": "visitor", "allowed": False}
+
+
+def test_the_route_says_when_the_deliveries_cannot_be_read(
+    hooked: Callable[..., Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = hooked()
+
+    async def unreachable() -> list[dict[str, Any]]:
+        raise ConnectionError("the store does not answer")
+
+    monkeypatch.setattr(server.ctx.webhooks, "listing", unreachable)
+    r = server.client.get("/api/v1/webhooks/deliveries")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"

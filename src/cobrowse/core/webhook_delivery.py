@@ -14,6 +14,9 @@ import hmac
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from typing import Any
+
+from cobrowse.core.audit import iso_time
 
 SIGNATURE_HEADER = "Cobrowse-Signature"
 EVENT_ID_HEADER = "Cobrowse-Event-Id"
@@ -191,3 +194,27 @@ class Delivery:
         self.status = status
         self.next_at = None
         self.done_at = attempt.at
+
+
+def record_of(d: Delivery) -> dict[str, Any]:
+    """A delivery as the admin sees it (GET /api/v1/webhooks/deliveries): plain JSON."""
+    last = d.last
+    return {
+        "id": d.id,
+        "event_id": d.event_id,
+        "event_type": d.event_type,
+        "session_id": d.session_id,
+        "endpoint": d.endpoint,
+        "status": d.status.value,
+        "attempts": len(d.attempts),
+        "last_status": last.status if last else None,
+        "last_error": last.error if last else None,
+        "next_retry": iso_time(d.next_at) if d.next_at is not None else None,
+        "created": iso_time(d.created_at),
+        "at": d.created_at,
+        "finished": iso_time(d.done_at) if d.done_at is not None else None,
+        "history": [
+            {"time": iso_time(a.at), "status": a.status, "error": a.error, "wait_seconds": a.wait}
+            for a in d.attempts
+        ],
+    }

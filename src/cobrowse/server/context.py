@@ -34,6 +34,7 @@ from cobrowse.store.guards import Ceiling, GuardRules, GuardStore, Limiter, Wind
 from cobrowse.store.guards_factory import guards_from_url
 from cobrowse.store.private_files import sqlite_file, tighten_all
 from cobrowse.store.url import parse_store_url
+from cobrowse.store.webhook_book import RedisDeliveryBook
 
 audit_log = logging.getLogger("cobrowse.audit")
 
@@ -88,12 +89,19 @@ class Context:
             clock=self.clock,
             retention_days=self.config.audit.retention_days,
         )
+        targets = load_targets(self.config.webhooks, os.environ)
         self.webhooks = Webhooks(
             self.config.webhooks,
-            targets=load_targets(self.config.webhooks, os.environ),
+            targets=targets,
             clock=self.clock,
             metrics=self.metrics,
             sleep_scale=self.sleep_scale,
+            # Several nodes: every node lists every node's deliveries.
+            book=RedisDeliveryBook.from_url(
+                self.config.store.url, keep=self.config.webhooks.history
+            )
+            if targets and parse_store_url(self.config.store.url).kind != "memory"
+            else None,
         )
         self.audit.listeners.append(self.webhooks.record)
         self.site_origins = self.config.allowed_origins

@@ -21,6 +21,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -30,6 +31,7 @@ from cobrowse.core import webhook_delivery as wd
 from cobrowse.core import webhooks as wh
 from cobrowse.core.audit import AuditEntry
 from cobrowse.server.metrics import Metrics
+from cobrowse.store.webhook_book import RedisDeliveryBook
 
 log = logging.getLogger("cobrowse.webhooks")
 
@@ -119,8 +121,10 @@ class Webhooks:
         metrics: Metrics,
         sleep_scale: float = 1.0,
         jitter: Callable[[], float] = random.random,
+        book: RedisDeliveryBook | None = None,
     ) -> None:
         self.targets = targets
+        self.book = book  # shared with the other nodes (Redis), or None: memory only
         self.clock = clock
         self.metrics = metrics
         self.sleep_scale = sleep_scale  # tests may shrink the waits; the schedule is kept
@@ -142,6 +146,10 @@ class Webhooks:
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._dirty: dict[str, wd.Delivery] = {}  # changed since the book was written
+        self._book_wake = asyncio.Event()
+        self._book_lock = asyncio.Lock()
+        self._bookkeeper: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._stopping = False
         self.grace = SHUTDOWN_GRACE  # seconds `stop` gives what is queued
@@ -190,6 +198,7 @@ class Webhooks:
                 self._drop_oldest()
             self._waiting[delivery.id] = delivery
             self._ready.append(delivery.id)
+            self._changed(delivery)
             made.append(delivery)
         if made:
             self._wake.set()
@@ -203,6 +212,7 @@ class Webhooks:
             timer.cancel()
         self._bodies.pop(delivery_id, None)
         delivery.drop(at=self.clock())
+        self._changed(delivery)
         self.metrics.webhook("dropped")
         log.warning(
             "WEBHOOK DROPPED (queue full, %d waiting): event %s %s to %s",
@@ -232,6 +242,53 @@ class Webhooks:
         """The deliveries this node knows, newest first."""
         return list(reversed(self._recent.values()))
 
+    async def listing(self) -> list[dict[str, Any]]:
+        """Every node's deliveries from the book (this node's changes written first), or
+        this node's alone without one; newest first (core/webhook_delivery.py record_of).
+        Raises when the book cannot be read."""
+        if self.book is None:
+            return [wd.record_of(d) for d in self.recent()]
+        await self.write_book()
+        return await self.book.recent()
+
+    # --- the book ---------------------------------------------------------------------
+
+    def _changed(self, delivery: wd.Delivery) -> None:
+        if self.book is not None:
+            self._dirty[delivery.id] = delivery
+            self._book_wake.set()
+
+    async def write_book(self) -> None:
+        """Write what changed to the book (in order: one writer at a time)."""
+        assert self.book is not None
+        async with self._book_lock:
+            if not self._dirty:
+                return
+            changed, self._dirty = self._dirty, {}
+            try:
+                await self.book.save([wd.record_of(d) for d in changed.values()])
+            except BaseException:
+                self._dirty = {**changed, **self._dirty}  # newer changes win
+                raise
+
+    async def _keep_book(self) -> None:
+        failures = 0
+        while True:
+            await self._book_wake.wait()
+            self._book_wake.clear()
+            try:
+                await self.write_book()
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    log.error("webhook deliveries cannot be written to the store: %s", exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+                self._book_wake.set()
+                continue
+            if failures:
+                log.warning("webhook deliveries written to the store again")
+            failures = 0
+
     # --- lifecycle --------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -242,6 +299,8 @@ class Webhooks:
         )
         self._loop = asyncio.get_running_loop()
         self._runner = asyncio.create_task(self._run())
+        if self.book is not None:
+            self._bookkeeper = asyncio.create_task(self._keep_book())
 
     async def stop(self) -> None:
         """Give what is queued (and in flight) `grace` seconds for an attempt, then log
@@ -272,6 +331,16 @@ class Webhooks:
             await self._session.close()
         self._runner = None
         self._loop = None
+        if self._bookkeeper is not None:
+            self._bookkeeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._bookkeeper
+        if self.book is not None:
+            try:
+                await self.write_book()
+            except Exception as exc:
+                log.error("webhook deliveries not written to the store at shutdown: %s", exc)
+            await self.book.close()
 
     async def _run(self) -> None:
         while True:
@@ -314,6 +383,7 @@ class Webhooks:
             retry_after_header=answer.retry_after,
             random=self.jitter(),
         )
+        self._changed(delivery)
         if wait is None:
             self._bodies.pop(delivery.id, None)
             delivered = delivery.status is wd.Status.DELIVERED

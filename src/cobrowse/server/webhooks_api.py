@@ -1,6 +1,7 @@
 """Webhook deliveries over REST, for an admin or the CRM: `Authorization: Bearer <api key>`.
 
-GET /api/v1/webhooks/deliveries   the recent deliveries of this node, newest first
+GET /api/v1/webhooks/deliveries   the recent deliveries, newest first (every node's
+                                  on a Redis store)
 
 `delivery_page` is the query itself, for any other route that shows deliveries (a
 signed-in admin's, later) to reuse with its own access check.
@@ -8,6 +9,7 @@ signed-in admin's, later) to reuse with its own access check.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,7 +17,6 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from cobrowse.core import webhook_delivery as wd
-from cobrowse.core.audit import iso_time
 from cobrowse.core.webhooks import EVENT_TYPES
 from cobrowse.server.api import ERRORS, ApiKeyCredentials, Ctx, api_key
 from cobrowse.server.errors import ApiError
@@ -23,8 +24,11 @@ from cobrowse.server.webhooks import Webhooks
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
+log = logging.getLogger("cobrowse.webhooks")
+
 MAX_LIMIT = 1000
 STATUSES = tuple(s.value for s in wd.Status)
+OPEN = frozenset(s.value for s in wd.Status if s not in wd.FINAL)
 
 
 class AttemptOut(BaseModel):
@@ -52,7 +56,9 @@ class DeliveryOut(BaseModel):
 
 class DeliveriesOut(BaseModel):
     deliveries: list[DeliveryOut]
-    waiting: int = Field(description="deliveries queued or waiting for a retry on this node")
+    waiting: int = Field(
+        description="deliveries not over yet (queued, in flight or waiting for a retry)"
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,42 +70,29 @@ class DeliveryQuery:
     session_id: str | None = None
 
 
-def delivery_page(webhooks: Webhooks, q: DeliveryQuery) -> DeliveriesOut:
-    """The deliveries matching every filter given, newest first, at most `q.limit`."""
+async def delivery_page(webhooks: Webhooks, q: DeliveryQuery) -> DeliveriesOut:
+    """The deliveries matching every filter given, newest first, at most `q.limit`: every
+    node's on a Redis store, this node's on memory. ApiError 503 when the store fails."""
+    try:
+        records = await webhooks.listing()
+    except Exception as exc:
+        log.error("webhook deliveries cannot be read from the store: %s", exc)
+        raise ApiError(
+            503, "store_unavailable", "The webhook deliveries cannot be read just now."
+        ) from None
     found: list[DeliveryOut] = []
-    for d in webhooks.recent():
+    for r in records:
         if len(found) >= q.limit:
             break
         if (
-            (q.status is None or d.status.value == q.status)
-            and (q.event_type is None or d.event_type == q.event_type)
-            and (q.endpoint is None or d.endpoint == q.endpoint)
-            and (q.session_id is None or d.session_id == q.session_id)
+            (q.status is None or r["status"] == q.status)
+            and (q.event_type is None or r["event_type"] == q.event_type)
+            and (q.endpoint is None or r["endpoint"] == q.endpoint)
+            and (q.session_id is None or r["session_id"] == q.session_id)
         ):
-            found.append(delivery_out(d))
-    return DeliveriesOut(deliveries=found, waiting=webhooks.waiting)
-
-
-def delivery_out(d: wd.Delivery) -> DeliveryOut:
-    last = d.last
-    return DeliveryOut(
-        id=d.id,
-        event_id=d.event_id,
-        event_type=d.event_type,
-        session_id=d.session_id,
-        endpoint=d.endpoint,
-        status=d.status.value,
-        attempts=len(d.attempts),
-        last_status=last.status if last else None,
-        last_error=last.error if last else None,
-        next_retry=iso_time(d.next_at) if d.next_at is not None else None,
-        created=iso_time(d.created_at),
-        finished=iso_time(d.done_at) if d.done_at is not None else None,
-        history=[
-            AttemptOut(time=iso_time(a.at), status=a.status, error=a.error, wait_seconds=a.wait)
-            for a in d.attempts
-        ],
-    )
+            found.append(DeliveryOut.model_validate(r))
+    waiting = sum(r["status"] in OPEN for r in records)
+    return DeliveriesOut(deliveries=found, waiting=waiting)
 
 
 def query(
@@ -122,8 +115,8 @@ def query(
 async def deliveries(
     ctx: Ctx, credentials: ApiKeyCredentials, q: Annotated[DeliveryQuery, Depends(query)]
 ) -> DeliveriesOut:
-    """The webhook deliveries this node made or is making, newest first: each event and
-    endpoint, how many attempts, the last status and error, and when the next retry
-    is due (docs/webhooks.md)."""
+    """The recent webhook deliveries, newest first: each event and endpoint, how many
+    attempts, the last status and error, and when the next retry is due. With several
+    nodes on Redis, every node's (docs/webhooks.md)."""
     api_key(ctx, credentials)
-    return delivery_page(ctx.webhooks, q)
+    return await delivery_page(ctx.webhooks, q)
