@@ -23,7 +23,7 @@ import aiohttp
 from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core import webhooks as wh
 from cobrowse.server.running import read_running
-from cobrowse.server.webhooks import Answer, Target, load_targets, new_event_id, send
+from cobrowse.server.webhook_send import Answer, Target, load_targets, new_event_id, send
 
 API_KEY_ENV = "COBROWSE_API_KEY"
 TIMEOUT = 30.0

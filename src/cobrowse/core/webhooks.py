@@ -173,7 +173,7 @@ class EndpointError(ValueError):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Endpoint:
     """One receiver. The secret itself is not here: `secret_env` or `secret_file` says
-    where the server reads it (server/webhooks.py), so the configuration never holds it."""
+    where the server reads it (server/webhook_send.py), so the configuration never holds it."""
 
     name: str
     url: str

@@ -27,7 +27,8 @@ from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
-from cobrowse.server.webhooks import Webhooks, load_targets
+from cobrowse.server.webhook_send import load_targets
+from cobrowse.server.webhooks import Webhooks
 from cobrowse.store.audit import SqlAuditStore
 from cobrowse.store.factory import store_from_url
 from cobrowse.store.guards import Ceiling, GuardRules, GuardStore, Limiter, Window
