@@ -33,9 +33,10 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def hooked(
-    make_server: Callable[..., Server], receiver: Receiver, tmp_path: Path
+    receiver: Receiver, make_server: Callable[..., Server], tmp_path: Path
 ) -> Callable[..., Server]:
-    """A server whose one webhook endpoint is the receiver; keywords change [webhooks]."""
+    """A server whose one webhook endpoint is the receiver; keywords change [webhooks].
+    (The receiver first: it stops after the server, which sends while it shuts down.)"""
     secret_file = tmp_path / "hook-secret"
     secret_file.write_text(SECRET + "\n")
     key, key_hash = new_api_key()
@@ -361,3 +362,14 @@ def test_the_route_says_when_the_deliveries_cannot_be_read(
     monkeypatch.setattr(server.ctx.webhooks, "listing", unreachable)
     r = server.client.get("/api/v1/webhooks/deliveries")
     assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"
+
+
+def test_the_node_keeps_history_finished_deliveries(
+    hooked: Callable[..., Server], receiver: Receiver
+) -> None:
+    server = hooked(history=3)
+    made = [server.create_session()["session_id"] for _ in range(5)]
+    wait_for(lambda: receiver.count() == 5, WAIT)
+    wait_for(lambda: server.ctx.webhooks.waiting == 0, WAIT)
+    kept = [d["session_id"] for d in settled(server, 3)]
+    assert kept == made[:1:-1]  # the newest three, newest first

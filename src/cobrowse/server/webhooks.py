@@ -83,7 +83,7 @@ class Webhooks:
     # --- the audit log's side: never blocks, never raises -------------------------
 
     def record(self, entry: AuditEntry) -> None:
-        if not self.targets:
+        if not self.targets or entry.kind not in wh.EVENT_OF_KIND:
             return
         loop = self._loop
         if loop is not None and not _running(loop):  # another thread: hand it to the loop
@@ -149,13 +149,15 @@ class Webhooks:
 
     def _trim(self) -> None:
         """Keep `history` finished deliveries (and every one not over yet)."""
-        finished = len(self._recent) - len(self._waiting) - len(self._tasks)
-        for delivery_id in list(self._recent):
-            if finished <= self.history:
+        excess = len(self._recent) - len(self._waiting) - len(self._tasks) - self.history
+        gone: list[str] = []
+        for delivery_id, delivery in self._recent.items():  # oldest first: a step or two
+            if len(gone) >= excess:
                 break
-            if self._recent[delivery_id].status in wd.FINAL:
-                del self._recent[delivery_id]
-                finished -= 1
+            if delivery.status in wd.FINAL:
+                gone.append(delivery_id)
+        for delivery_id in gone:
+            del self._recent[delivery_id]
 
     # --- reading ----------------------------------------------------------------------
 
@@ -181,6 +183,8 @@ class Webhooks:
     def _changed(self, delivery: wd.Delivery) -> None:
         if self.book is not None:
             self._dirty[delivery.id] = delivery
+            if len(self._dirty) > self.history:  # the store is away: it keeps no more
+                del self._dirty[next(iter(self._dirty))]
             self._book_wake.set()
 
     async def write_book(self) -> None:
@@ -284,6 +288,7 @@ class Webhooks:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.pop(task, None)
+        self._trim()
         self._wake.set()
 
     def _due(self, delivery_id: str) -> None:
@@ -321,7 +326,6 @@ class Webhooks:
                     delivery.endpoint,
                     delivery.attempts[-1].error,
                 )
-            self._trim()
             return
         self.metrics.webhook("retried")
         if len(self._waiting) >= self.queue_size:
