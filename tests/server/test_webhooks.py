@@ -16,6 +16,7 @@ import pytest
 from cobrowse.config import ConfigError, load_config
 from cobrowse.core import audit as a
 from cobrowse.core import webhook_delivery as wd
+from cobrowse.core.audit import iso_time
 from cobrowse.server.app import create_app
 from tests.server.conftest import Server, new_api_key, wait_for
 from tests.server.test_ws import Story, frame
@@ -268,6 +269,7 @@ def test_the_route_is_documented(server: Server) -> None:
     doc = server.client.get("/openapi.json").json()
     route = doc["paths"]["/api/v1/webhooks/deliveries"]["get"]
     assert route["tags"] == ["webhooks"]
+    assert route["security"] == [{"apiKey": []}]
     assert {p["name"] for p in route["parameters"]} >= {"status", "event_type", "limit"}
 
 
@@ -373,3 +375,20 @@ def test_the_node_keeps_history_finished_deliveries(
     wait_for(lambda: server.ctx.webhooks.waiting == 0, WAIT)
     kept = [d["session_id"] for d in settled(server, 3)]
     assert kept == made[:1:-1]  # the newest three, newest first
+
+
+def test_a_delivery_waiting_for_its_retry_says_when(
+    hooked: Callable[..., Server], receiver: Receiver
+) -> None:
+    receiver.script = [(503, {"Retry-After": "120"})]
+    server = hooked()
+    server.ctx.webhooks.sleep_scale = 1.0  # really wait: the retry stays due
+    session_id = server.create_session()["session_id"]
+    wait_for(lambda: receiver.count() == 1, WAIT)
+    wait_for(lambda: server.ctx.webhooks.recent()[0].status is wd.Status.RETRYING, WAIT)
+    (delivery,) = deliveries(server, session_id=session_id)
+    assert delivery["status"] == "retrying" and delivery["attempts"] == 1
+    assert delivery["last_status"] == 503 and delivery["last_error"] == "HTTP 503"
+    assert delivery["next_retry"] == iso_time(server.clock() + 120)
+    assert server.client.get("/api/v1/webhooks/deliveries").json()["waiting"] == 1
+    assert receiver.count() == 1
