@@ -1,4 +1,4 @@
-"""The `cobrowse` command: demo, serve, agent-link, api-key, user, audit."""
+"""The `cobrowse` command: demo, serve, agent-link, api-key, user, audit, webhooks."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from cobrowse import audit_cli
+from cobrowse import audit_cli, webhooks_cli
 from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core.links import LinkError, sign_link
 from cobrowse.core.origins import OriginError, OriginPattern
@@ -120,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(user)
     user.set_defaults(run=_run_user)
     audit_cli.add_parser(sub)
+    webhooks_cli.add_parser(sub)
     return parser
 
 

@@ -198,6 +198,8 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     # The audit log: only an API key; no session token or agent cookie is one.
     ("GET", "/api/v1/audit"): (_get("/api/v1/audit"), _everyone(401)),
     ("GET", "/api/v1/audit/export"): (_get("/api/v1/audit/export?format=jsonl"), _everyone(401)),
+    # Webhook deliveries: only an API key, like the audit log.
+    ("GET", "/api/v1/webhooks/deliveries"): (_get("/api/v1/webhooks/deliveries"), _everyone(401)),
     # Sign-in pages: no session credential signs anyone in. The form post needs the
     # form's own token (403 without it); signing out is harmless for everyone.
     ("GET", "/agent/login"): (_get("/agent/login"), _everyone(200)),

@@ -28,6 +28,7 @@ from cobrowse.server import (
     monitoring,
     pages,
     signin,
+    webhooks_api,
 )
 from cobrowse.server.bodylimit import BodyLimit
 from cobrowse.server.context import STATIC_DIR, Context
@@ -55,6 +56,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ctx.audit.start()
+        await ctx.webhooks.start()
         if ctx.hub.cluster is not None:
             await ctx.hub.cluster.start(ctx.hub)
         sweeper = asyncio.create_task(_sweep_forever(ctx))
@@ -73,7 +75,8 @@ def create_app(
             await ctx.proxy.close()
             if ctx.oidc is not None:
                 await ctx.oidc.close()
-            await ctx.audit.stop()  # after the last session's end was recorded
+            await ctx.webhooks.stop()  # after the last session's end was recorded
+            await ctx.audit.stop()
             await ctx.guards.close()
 
     app = FastAPI(
@@ -89,6 +92,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(audit_api.router)
     app.include_router(console_api.router)
+    app.include_router(webhooks_api.router)
     app.include_router(pages.router)
     app.include_router(signin.router)
     app.include_router(apidocs.router)

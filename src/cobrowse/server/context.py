@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,12 +29,15 @@ from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
+from cobrowse.server.webhook_send import load_targets
+from cobrowse.server.webhooks import Webhooks
 from cobrowse.store.audit import SqlAuditStore
 from cobrowse.store.factory import store_from_url
 from cobrowse.store.guards import Ceiling, GuardRules, GuardStore, Limiter, Window
 from cobrowse.store.guards_factory import guards_from_url
 from cobrowse.store.private_files import sqlite_file, tighten_all
 from cobrowse.store.url import parse_store_url
+from cobrowse.store.webhook_book import RedisDeliveryBook
 
 audit_log = logging.getLogger("cobrowse.audit")
 
@@ -78,6 +82,7 @@ class Context:
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
     audit: AuditLog = field(init=False)
+    webhooks: Webhooks = field(init=False)
     sockets: ConnectionCaps = field(init=False)
     metrics: Metrics = field(init=False)
     draining: bool = False  # shutting down: /readyz answers 503
@@ -96,6 +101,21 @@ class Context:
             clock=self.clock,
             retention_days=self.config.audit.retention_days,
         )
+        targets = load_targets(self.config.webhooks, os.environ)
+        self.webhooks = Webhooks(
+            self.config.webhooks,
+            targets=targets,
+            clock=self.clock,
+            metrics=self.metrics,
+            sleep_scale=self.sleep_scale,
+            # Several nodes: every node lists every node's deliveries.
+            book=RedisDeliveryBook.from_url(
+                self.config.store.url, keep=self.config.webhooks.history
+            )
+            if targets and parse_store_url(self.config.store.url).kind != "memory"
+            else None,
+        )
+        self.audit.listeners.append(self.webhooks.record)
         self.site_origins = self.config.allowed_origins
         self.proxy = ProxyState(config=self.config, sites=self.site_origins)
         store_url = parse_store_url(self.config.store.url)
