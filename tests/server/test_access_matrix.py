@@ -199,7 +199,12 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     ("GET", "/api/v1/audit"): (_get("/api/v1/audit"), _everyone(401)),
     ("GET", "/api/v1/audit/export"): (_get("/api/v1/audit/export?format=jsonl"), _everyone(401)),
     # Webhook deliveries: only an API key, like the audit log.
-    ("GET", "/api/v1/webhooks/deliveries"): (_get("/api/v1/webhooks/deliveries"), _everyone(401)),
+    # A CRM API key, or an admin signed in (the world has none). A bearer token is
+    # taken for an API key (401); an agent's sign-in alone is not an admin's (403).
+    ("GET", "/api/v1/webhooks/deliveries"): (
+        _get("/api/v1/webhooks/deliveries"),
+        _only(403, ("agent_not_admitted",), 401),
+    ),
     # Sign-in pages: no session credential signs anyone in. The form post needs the
     # form's own token (403 without it); signing out is harmless for everyone.
     ("GET", "/agent/login"): (_get("/agent/login"), _everyone(200)),

@@ -17,6 +17,7 @@ from cobrowse.config import ConfigError, load_config
 from cobrowse.core import audit as a
 from cobrowse.core import webhook_delivery as wd
 from cobrowse.core.audit import iso_time
+from cobrowse.core.roles import Role
 from cobrowse.server.app import create_app
 from tests.server.conftest import Server, new_api_key, wait_for
 from tests.server.test_ws import Story, frame
@@ -392,3 +393,17 @@ def test_a_delivery_waiting_for_its_retry_says_when(
     assert delivery["next_retry"] == iso_time(server.clock() + 120)
     assert server.client.get("/api/v1/webhooks/deliveries").json()["waiting"] == 1
     assert receiver.count() == 1
+
+
+def test_an_admin_signed_in_sees_the_deliveries_other_roles_do_not(
+    hooked: Callable[..., Server], receiver: Receiver
+) -> None:
+    server = hooked()
+    server.create_session()
+    settled(server, 1)
+    admin = server.agent_client("Ira Admin", role=Role.ADMIN)
+    r = admin.get("/api/v1/webhooks/deliveries")
+    assert r.status_code == 200 and len(r.json()["deliveries"]) == 1
+    for role in (Role.AGENT, Role.SUPERVISOR):
+        r = server.agent_client(f"A {role}", role=role).get("/api/v1/webhooks/deliveries")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "not_allowed"

@@ -13,12 +13,14 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from cobrowse.core import webhook_delivery as wd
+from cobrowse.core.roles import Role
 from cobrowse.core.webhooks import EVENT_TYPES
-from cobrowse.server.api import ERRORS, ApiKeyCredentials, Ctx, api_key
+from cobrowse.server.api import ERRORS, ApiKeyCredentials, Ctx, api_key, signed_in_agent
+from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.errors import ApiError
 from cobrowse.server.webhooks import Webhooks
 
@@ -113,10 +115,19 @@ def query(
 
 @router.get("/deliveries", response_model=DeliveriesOut, responses=ERRORS)
 async def deliveries(
-    ctx: Ctx, credentials: ApiKeyCredentials, q: Annotated[DeliveryQuery, Depends(query)]
+    request: Request,
+    ctx: Ctx,
+    credentials: ApiKeyCredentials,
+    q: Annotated[DeliveryQuery, Depends(query)],
 ) -> DeliveriesOut:
     """The recent webhook deliveries, newest first: each event and endpoint, how many
     attempts, the last status and error, and when the next retry is due. With several
-    nodes on Redis, every node's (docs/webhooks.md)."""
-    api_key(ctx, credentials)
+    nodes on Redis, every node's (docs/webhooks.md). For a CRM's API key, or an
+    admin signed in to the console (403 for other roles)."""
+    if credentials is None and AGENT_COOKIE in request.cookies:
+        agent = await signed_in_agent(request, ctx)
+        if agent.role is not Role.ADMIN:
+            raise ApiError(403, "not_allowed", "Only an admin sees webhook deliveries.")
+    else:
+        api_key(ctx, credentials)
     return await delivery_page(ctx.webhooks, q)
