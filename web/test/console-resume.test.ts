@@ -22,6 +22,9 @@ vi.mock('../src/console/mirror', () => {
     private awaiting = false;
     readonly layer = document.createElement('div');
     readonly currentScale = 1;
+    readonly generation = 0;
+    onScale: ((scale: number) => void) | null = null;
+    shownScale: number | null = null;
     constructor() {
       mirrors.push(this);
     }
@@ -46,6 +49,10 @@ vi.mock('../src/console/mirror', () => {
       }
     }
     pick(): null {
+      return null;
+    }
+    setZoom(): void {}
+    elementOf(): null {
       return null;
     }
     get visitorFocus(): null {
@@ -157,7 +164,7 @@ describe('console across a drop', () => {
   it('sends acts without a result again after the catch-up, with the same ref', async () => {
     let ws = await live();
     ws.receive({ t: 'control', n: 4, state: 'control' });
-    const back = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Back')!;
+    const back = [...document.querySelectorAll('button')].find((b) => b.querySelector('.tool-label')?.textContent === 'Back')!;
     back.click();
     back.click();
     const acts = ws.sent.filter((m) => m.t === 'act');
@@ -181,11 +188,18 @@ describe('console across a drop', () => {
   it('gives up an act unanswered for too long, and drops acts once control is gone', async () => {
     let ws = await live();
     ws.receive({ t: 'control', n: 4, state: 'control' });
-    const back = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Back')!;
+    // The status line and a success notice (announced politely, not as an alert) say so.
+    expect(status()).toBe('Live: you have control of the visitor’s tab.');
+    const granted = document.querySelector('.console-notice')!;
+    expect(granted.getAttribute('data-kind')).toBe('success');
+    expect(granted.closest('[role]')!.getAttribute('role')).toBe('status');
+    const back = [...document.querySelectorAll('button')].find((b) => b.querySelector('.tool-label')?.textContent === 'Back')!;
     back.click();
     vi.spyOn(performance, 'now').mockReturnValue(performance.now() + 16_000);
     vi.advanceTimersByTime(16_000);
-    expect(document.querySelector('.agent-notice')!.textContent).toMatch(/No answer/);
+    const notice = document.querySelector('.console-notice')!;
+    expect(notice.textContent).toMatch(/No answer/);
+    expect(notice.getAttribute('data-kind')).toBe('warning');
     ws = reconnect();
     ws.receive({ ...WELCOME, n: 4, resumed: true });
     ws.receive({ t: 'synced', n: 4 });

@@ -1,5 +1,7 @@
 /**
- * The agent console: sign-in check, Join by PIN, the live mirror, Leave, the end.
+ * The agent console: sign-in check, Join by PIN, the live mirror, Leave, the end; the
+ * view controls (zoom, fit, full screen, chat shown or hidden), notices by kind, and
+ * the language switch (English, Hindi: ./i18n.ts).
  * A reload during a session rejoins with the stored agent token; the server then
  * sends the last full snapshot and everything since, so the mirror is back at once.
  *
@@ -19,6 +21,10 @@ import { LiveMirror } from './mirror';
 import { type Link, type VisibleState, sessionView } from './status';
 import { type AgentSession, agentStore } from './storage';
 import { ConsoleUi } from './ui';
+import { Notices } from './notices';
+import { ViewControls } from './view';
+import { type Lang, applyLang, attr, label, langStore, t } from './i18n';
+import type { ControlState } from '../protocol';
 
 export class ConsoleController {
   private readonly ui = new ConsoleUi();
@@ -27,59 +33,88 @@ export class ConsoleController {
   private joining = false;
   private readonly tools: AgentTools;
   private readonly files: FileOffers;
+  private readonly notices: Notices;
+  private readonly view: ViewControls;
   private readonly chatView: ChatView;
   private readonly chatAside: HTMLElement;
-  private readonly chatToggle: HTMLButtonElement;
-  private readonly chatBadge: HTMLElement;
   private chatLog = new ChatLog('agent');
-  private chatOpen = true;
   /** The connection (paused mirror until `synced`) and the session's state. */
   private link: Link = 'connecting';
   private state: VisibleState = null;
+  private controlState: ControlState = 'view';
 
   constructor() {
     const doc = document;
-    this.tools = new AgentTools(doc, (m) => this.send(m));
+    this.notices = new Notices(doc);
+    this.tools = new AgentTools(
+      doc,
+      (m) => this.send(m),
+      (kind, text) => this.notices.say(kind, text),
+      (state) => {
+        this.controlState = state;
+        this.render();
+      },
+    );
     this.chatView = new ChatView(doc, {
       self: 'agent',
       idPrefix: 'agent-chat',
+      strings: {
+        title: t('chatTitle'),
+        log: t('chatLog'),
+        message: t('chatMessage'),
+        send: t('chatSend'),
+        you: t('chatYou'),
+        empty: t('chatEmpty'),
+      },
       send: (text) => {
         const pending = this.chatLog.send(newChatId('a'), text);
         if (pending) this.send(chat(pending.id, pending.text));
       },
     });
+    tagChat(this.chatView.root);
     this.chatAside = doc.createElement('aside');
     this.chatAside.className = 'chat-aside';
     this.chatAside.id = 'chat-aside';
-    this.chatAside.append(this.chatView.root);
+    this.files = new FileOffers(doc);
+    this.chatAside.append(this.chatView.root, this.files.root);
     this.chatAside.addEventListener('focusin', () => this.readChat());
     this.chatAside.addEventListener('pointerdown', () => this.readChat());
-    this.chatToggle = doc.createElement('button');
-    this.chatToggle.type = 'button';
-    this.chatToggle.className = 'button tool chat-toggle';
-    this.chatToggle.textContent = 'Chat';
-    this.chatToggle.setAttribute('aria-controls', 'chat-aside');
-    this.chatBadge = doc.createElement('span');
-    this.chatBadge.className = 'chat-badge';
-    this.chatToggle.append(this.chatBadge);
-    this.chatToggle.addEventListener('click', () => {
-      this.chatOpen = !this.chatOpen;
-      if (this.chatOpen) {
-        this.readChat();
-        this.chatView.input.focus();
-      }
-      this.renderChat();
+    const session = this.ui.views.session;
+    this.view = new ViewControls(doc, session, {
+      zoom: (zoom) => this.mirror?.setZoom(zoom),
+      scale: () => this.mirror?.shownScale ?? null,
+      chat: (shown) => {
+        this.chatAside.hidden = !shown;
+        if (shown) this.readChat();
+        this.renderChat();
+      },
     });
-    this.tools.toolbar.insertBefore(this.chatToggle, this.tools.notice);
-    this.files = new FileOffers(doc);
-    this.tools.toolbar.insertBefore(this.files.root, this.tools.notice);
-    const bar = this.ui.views.session.querySelector('.session-bar');
+    this.ui.viewControls.append(this.view.root);
+    const bar = session.querySelector('.session-bar');
     bar?.after(this.tools.toolbar);
     const body = doc.createElement('div');
     body.className = 'session-body';
+    const column = doc.createElement('div');
+    column.className = 'mirror-column';
     this.ui.area.replaceWith(body);
-    body.append(this.ui.area, this.chatAside);
-    this.renderChat();
+    column.append(this.ui.area, this.tools.toolBadge, this.notices.root);
+    body.append(column, this.chatAside);
+    this.view.apply();
+    this.ui.langSelect.addEventListener('change', () => {
+      const lang = this.ui.langSelect.value === 'hi' ? 'hi' : 'en';
+      this.setLang(lang);
+    });
+    this.ui.langSelect.value = doc.documentElement.lang === 'hi' ? 'hi' : 'en';
+  }
+
+  /** Switch the language: every labelled element, the status line and the view controls. */
+  setLang(lang: Lang): void {
+    langStore.save(lang);
+    applyLang(document, lang);
+    this.ui.langSelect.value = lang;
+    this.tools.renderBadge();
+    this.view.render();
+    if (!this.ui.views.session.hidden) this.render();
   }
 
   private send(message: ClientMessage): boolean {
@@ -93,18 +128,8 @@ export class ConsoleController {
   }
 
   private renderChat(): void {
-    const n = this.chatOpen && this.doc().hasFocus() && this.chatAside.contains(document.activeElement)
-      ? 0
-      : this.chatLog.unread;
-    this.chatBadge.textContent = n > 0 ? String(n) : '';
-    this.chatBadge.hidden = n === 0;
-    this.chatToggle.setAttribute('aria-expanded', String(this.chatOpen));
-    this.chatToggle.setAttribute('aria-label', n > 0 ? `Chat, ${n} unread` : 'Chat');
-    this.chatAside.hidden = !this.chatOpen;
-  }
-
-  private doc(): Document {
-    return document;
+    const seen = this.view.chatShown && document.hasFocus() && this.chatAside.contains(document.activeElement);
+    this.view.setUnread(seen ? 0 : this.chatLog.unread);
   }
 
   async start(): Promise<void> {
@@ -120,7 +145,7 @@ export class ConsoleController {
       return;
     }
     if (me.kind === 'unavailable') {
-      this.ui.signedOutMessage.textContent = me.message;
+      this.ui.signedOutWith(me.message);
       this.ui.show('signed-out');
       return;
     }
@@ -134,7 +159,7 @@ export class ConsoleController {
     if (this.joining || this.socket) return;
     const pin = normalizePin(this.ui.pin.value);
     if (pin === null) {
-      this.ui.joinFailed('That PIN is not valid. Enter the 6 digits the caller reads to you.');
+      this.ui.joinFailed(t('pinMalformed'));
       return;
     }
     this.joining = true;
@@ -170,7 +195,7 @@ export class ConsoleController {
       },
       closed: (code) => {
         if (this.socket !== socket) return;
-        this.finish(code === 4410 ? sessionEndedMessage('') : 'The session has ended: the connection was closed.');
+        this.finish(code === 4410 ? sessionEndedMessage('') : t('endedClosed'));
       },
     });
     this.socket = socket;
@@ -200,6 +225,7 @@ export class ConsoleController {
         return;
       case 'events':
         this.ensureMirror().add(message.events);
+        this.view.render();
         if (this.mirror?.started) this.tools.attach(this.mirror);
         this.render();
         return;
@@ -214,7 +240,12 @@ export class ConsoleController {
         const added = this.chatLog.add(message.t === 'chat' ? [message] : message.messages);
         if (added.length) {
           this.chatView.render(this.chatLog.entries);
-          if (this.chatOpen && this.chatAside.contains(document.activeElement)) this.chatLog.markRead();
+          if (this.view.chatShown && this.chatAside.contains(document.activeElement)) this.chatLog.markRead();
+          // With the chat hidden, the visitor's words still reach the agent (a notice).
+          const last = added.filter((e) => e.from !== 'agent').pop();
+          if (last && !this.view.chatShown && message.t === 'chat') {
+            this.notices.say('info', t('newMessage', { name: last.name, text: last.text }));
+          }
         }
         this.renderChat();
         return;
@@ -239,14 +270,17 @@ export class ConsoleController {
   /** The session view: status, placeholder, and the mirror paused unless the stream is live. */
   private render(): void {
     const m = this.mirror;
-    const view = sessionView(this.link, this.state, !m?.started ? 'none' : m.live ? 'live' : 'stale');
+    const view = sessionView(this.link, this.state, !m?.started ? 'none' : m.live ? 'live' : 'stale', this.controlState);
     this.ui.session(view.status, view.waiting);
+    this.ui.status.dataset.state = view.key;
     this.ui.pause(view.paused);
   }
 
   private ensureMirror(): LiveMirror {
     if (!this.mirror) {
       this.mirror = new LiveMirror(this.ui.area, this.ui.stage, (info) => this.ui.visitorUrl(info.href));
+      this.mirror.onScale = () => this.view.render();
+      this.mirror.setZoom(this.view.zoom);
     }
     return this.mirror;
   }
@@ -267,6 +301,9 @@ export class ConsoleController {
     this.mirror?.destroy();
     this.mirror = null;
     this.tools.reset();
+    this.controlState = 'view';
+    this.notices.clear();
+    if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
     this.files.reset();
     this.chatLog = new ChatLog('agent');
     this.chatView.log.querySelectorAll('.cb-chat-msg').forEach((n) => n.remove());
@@ -279,4 +316,18 @@ export class ConsoleController {
     this.ui.visitorUrl(null);
     this.ui.joinForm({ notice: message, focus: true });
   }
+}
+
+/** The chat panel's own labels, tagged so a language switch relabels them. */
+function tagChat(root: HTMLElement): void {
+  const title = root.querySelector<HTMLElement>('.cb-chat-title');
+  if (title) label(title, 'chatTitle');
+  const log = root.querySelector('.cb-chat-log');
+  if (log) attr(log, 'aria-label', 'chatLog');
+  const empty = root.querySelector<HTMLElement>('.cb-chat-empty');
+  if (empty) label(empty, 'chatEmpty');
+  const field = root.querySelector<HTMLElement>('.cb-chat-label');
+  if (field) label(field, 'chatMessage');
+  const send = root.querySelector<HTMLElement>('.cb-chat-send');
+  if (send) label(send, 'chatSend');
 }
