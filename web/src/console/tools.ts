@@ -20,13 +20,12 @@ import {
   type ActResultMessage,
   type ClientMessage,
   type ControlState,
-  type Point,
   type Target,
   act,
   control,
   guide,
 } from '../protocol';
-import { Throttle, relative, targetAt } from '../guidance/geometry';
+import { Throttle, targetAt } from '../guidance/geometry';
 import { reasonText } from '../guidance/act';
 import { reasonKey, translator } from '../i18n';
 import { PendingActs } from './acts';
@@ -34,10 +33,12 @@ import type { LiveMirror } from './mirror';
 import { MASKED_ATTRIBUTE } from './mirror';
 import { MirrorEditor, editorKind } from './editor';
 import { OwnHighlight } from './highlight';
+import { Strokes } from './strokes';
 import { type Key, attr, currentLang, label, t } from './i18n';
 import type { NoticeKind } from './notices';
 
 export { editorKind };
+export { STROKE_INTERVAL_MS, chunkStroke } from './strokes';
 
 export type Tool = 'pointer' | 'highlight' | 'laser' | 'draw';
 export const TOOLS: readonly { tool: Tool; label: Key; hint: Key; icon: string }[] = [
@@ -47,13 +48,9 @@ export const TOOLS: readonly { tool: Tool; label: Key; hint: Key; icon: string }
   { tool: 'draw', label: 'draw', hint: 'drawHint', icon: '✎' },
 ];
 
-
 /** ~30 pointer frames a second. */
 export const POINTER_INTERVAL_MS = 33;
-/** Strokes are streamed in chunks this often. */
-export const STROKE_INTERVAL_MS = 50;
 export const SCROLL_INTERVAL_MS = 50;
-const MAX_CHUNK = 400;
 
 /** Keys sent as `key` acts (text goes as `input` with the field's full value). */
 export const ACT_KEYS = new Set([
@@ -71,16 +68,6 @@ export function refusedText(reason: string | null): string {
   if (reason === 'no control') return t('refusedNoControl');
   const key = reasonKey(reason);
   return t('refused', { reason: key ? translator(currentLang()).t(key) : reasonText(reason) });
-}
-
-/** Split a stroke into chunks, each starting where the previous one ended. Pure. */
-export function chunkStroke(points: readonly Point[], size = MAX_CHUNK): Point[][] {
-  const out: Point[][] = [];
-  for (let i = 0; i < points.length; i += size - 1) {
-    out.push(points.slice(i, i + size) as Point[]);
-    if (i + size >= points.length) break;
-  }
-  return out;
 }
 
 function button(doc: Document, key: Key, cls = 'tool'): HTMLButtonElement {
@@ -106,17 +93,6 @@ function iconButton(doc: Document, key: Key, icon: string, cls = 'tool'): HTMLBu
   return b;
 }
 
-interface Stroke {
-  readonly kind: 'laser' | 'draw';
-  readonly target: Target;
-  readonly box: DOMRect;
-  readonly points: Point[];
-  sent: number;
-  readonly local: SVGPolylineElement;
-  readonly localPoints: string[];
-}
-
-
 export class AgentTools {
   readonly toolbar: HTMLElement;
   /** Over the mirror while a tool other than Pointer is on: which, and how to leave it. */
@@ -129,8 +105,7 @@ export class AgentTools {
   private readonly navButtons: HTMLElement;
   private controlState: ControlState = 'view';
   private mirror: LiveMirror | null = null;
-  private stroke: Stroke | null = null;
-  private strokeTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly strokes: Strokes;
   private readonly editor: MirrorEditor;
   private readonly highlight: OwnHighlight;
   private svg: SVGSVGElement | null = null;
@@ -152,6 +127,7 @@ export class AgentTools {
   ) {
     this.editor = new MirrorEditor(doc, (kind, target, value) => this.act(kind, target, value));
     this.highlight = new OwnHighlight(doc);
+    this.strokes = new Strokes(doc, send, () => this.svg, () => this.mirror?.currentScale ?? 1);
     const bar = doc.createElement('div');
     bar.className = 'agent-toolbar';
     bar.setAttribute('role', 'toolbar');
@@ -350,7 +326,7 @@ export class AgentTools {
   reset(): void {
     this.pointer.cancel();
     this.scroller.cancel();
-    this.endStroke();
+    this.strokes.end();
     this.editor.close();
     this.highlight.clear();
     this.mirror = null;
@@ -398,9 +374,7 @@ export class AgentTools {
 
   private onMove(e: PointerEvent): void {
     const hit = this.hit(e);
-    if (this.stroke && hit) {
-      this.addPoint(hit.x, hit.y);
-    }
+    if (this.strokes.active && hit) this.strokes.add(hit.x, hit.y);
     this.pointer.push(hit ? targetAt(hit.id, hit.box, hit.x, hit.y) : null);
   }
 
@@ -426,7 +400,7 @@ export class AgentTools {
         } catch {
           /* synthetic events */
         }
-        this.startStroke(this.tool, target, hit.box, hit.x, hit.y);
+        this.strokes.start(this.tool, target, hit.box, hit.x, hit.y);
         return;
       }
       case 'pointer':
@@ -440,8 +414,8 @@ export class AgentTools {
   }
 
   private onUp(_e: PointerEvent): void {
-    if (this.stroke) this.setTool('pointer'); // one-shot: the stroke is done
-    this.endStroke();
+    if (this.strokes.active) this.setTool('pointer'); // one-shot: the stroke is done
+    this.strokes.end();
   }
 
   private onWheel(e: WheelEvent): void {
@@ -469,7 +443,7 @@ export class AgentTools {
     if (e.target !== this.mirror?.layer) return;
     if (e.key === 'Escape' && this.tool !== 'pointer') {
       e.preventDefault();
-      this.endStroke();
+      this.strokes.end();
       this.setTool('pointer');
       return;
     }
@@ -500,52 +474,5 @@ export class AgentTools {
     node.setRangeText(char, node.selectionStart ?? node.value.length, node.selectionEnd ?? node.value.length, 'end');
     node.dispatchEvent(new Event('input'));
     return true;
-  }
-
-  // --- strokes ----------------------------------------------------------------
-
-  private startStroke(kind: 'laser' | 'draw', target: Target, box: DOMRect, x: number, y: number): void {
-    this.endStroke();
-    const local = this.doc.createElementNS('http://www.w3.org/2000/svg', 'polyline') as SVGPolylineElement;
-    local.setAttribute('class', kind === 'laser' ? 'local-laser' : 'local-draw');
-    this.svg?.append(local);
-    this.stroke = { kind, target, box, points: [], sent: 0, local, localPoints: [] };
-    this.addPoint(x, y);
-    this.strokeTimer = setInterval(() => this.flushStroke(), STROKE_INTERVAL_MS);
-  }
-
-  private addPoint(x: number, y: number): void {
-    const s = this.stroke;
-    if (!s) return;
-    s.points.push(relative(s.box, x, y));
-    const scale = this.mirror?.currentScale ?? 1;
-    s.localPoints.push(`${(x * scale).toFixed(1)},${(y * scale).toFixed(1)}`);
-    s.local.setAttribute('points', s.localPoints.join(' '));
-    if (s.points.length - s.sent >= MAX_CHUNK) this.flushStroke();
-  }
-
-  private flushStroke(): void {
-    const s = this.stroke;
-    if (!s) return;
-    // Each chunk starts at the last point already sent, so the visitor sees one line.
-    const from = Math.max(0, s.sent - 1);
-    if (s.points.length - from < 2 && !(s.sent === 0 && s.points.length === 1)) return;
-    const chunk = s.points.slice(from);
-    if (chunk.length === 0) return;
-    this.send(guide(s.kind, s.target, chunk));
-    s.sent = s.points.length;
-  }
-
-  private endStroke(): void {
-    if (this.strokeTimer !== null) clearInterval(this.strokeTimer);
-    this.strokeTimer = null;
-    const s = this.stroke;
-    if (!s) return;
-    this.flushStroke();
-    this.stroke = null;
-    if (s.kind === 'laser') {
-      s.local.classList.add('fading');
-      setTimeout(() => s.local.remove(), 3000);
-    }
   }
 }
