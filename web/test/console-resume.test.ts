@@ -216,3 +216,31 @@ describe('console across a drop', () => {
     expect(ws.types).toEqual(['hello']);
   });
 });
+
+describe('the language switch', () => {
+  afterEach(() => {
+    document.documentElement.lang = 'en';
+    localStorage.clear();
+  });
+
+  it('relabels the live session at once, keeps it going, and is remembered', async () => {
+    const ws = await live();
+    const select = document.getElementById('lang') as HTMLSelectElement;
+    select.value = 'hi';
+    select.dispatchEvent(new Event('change'));
+    expect(document.documentElement.lang).toBe('hi');
+    expect(localStorage.getItem('cobrowse:console-lang')).toBe('hi');
+    expect(status()).toBe('लाइव: आप उपयोगकर्ता का टैब देख रहे हैं।');
+    expect($('leave').textContent).toBe('सत्र छोड़ें');
+    const names = [...document.querySelectorAll('.agent-toolbar button')].map((b) => b.textContent);
+    expect(names).toContain('नियंत्रण का अनुरोध करें');
+    expect(names.join(' ')).not.toMatch(/Request control|Pointer|Clear/);
+    expect($('mirror-area').getAttribute('aria-label')).toBe('उपयोगकर्ता की स्क्रीन');
+    expect(document.querySelector('.cb-chat-send')!.textContent).toBe('भेजें');
+    // Control comes: the status line says it, in Hindi.
+    ws.receive({ t: 'control', n: 4, state: 'control' });
+    expect(status()).toBe('लाइव: उपयोगकर्ता के टैब का नियंत्रण आपके पास है।');
+    expect(ws.types).toEqual(['hello']); // nothing else was sent
+    expect(FakeSocket.last).toBe(ws); // and the socket is the same: no reload, no reconnect
+  });
+});
