@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo
@@ -109,3 +109,46 @@ def test_hindi_widget(pair: Pair, demos: Callable[[str], Demo]) -> None:
     expect(dialog.get_by_role("button", name="रद्द करें")).to_be_visible()
     problems = scan(visitor, "visitor PIN dialog in Hindi")
     assert not problems, "axe violations:\n" + "\n".join(problems)
+
+
+def test_console_states_in_both_languages(
+    pair: Pair, browser: Browser, demos: Callable[[str], Demo]
+) -> None:
+    """The console's newer states (issue 13): in Hindi, with the chat hidden, in full
+    screen, with a tool on and a notice shown. axe finds nothing serious or critical."""
+    if not AXE.exists():
+        pytest.skip("web/node_modules/axe-core is not installed (make node)")
+    demo = demos("inline")
+    visitor = pair.visitor
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="hi-IN")
+    try:
+        agent = ctx.new_page()
+        agent.add_init_script(path=str(AXE))
+        problems: list[str] = []
+        visitor.goto(demo.portal + "/")
+        pin = ask_for_pin(visitor)
+        agent.goto(demo.agent_link())
+        expect(agent.get_by_label("पिन")).to_be_visible()
+        problems += scan(agent, "console join form in Hindi")
+        agent.get_by_label("पिन").fill(pin)
+        agent.get_by_role("button", name="जुड़ें").click()
+        visitor.get_by_role("button", name="Allow").click()
+        view = agent.frame_locator(".replayer-wrapper iframe")
+        expect(view.get_by_role("heading", level=1)).to_be_visible()
+        agent.get_by_role("button", name="नियंत्रण का अनुरोध करें").click()
+        visitor.get_by_role("button", name="Allow control").click()
+        expect(agent.get_by_role("status").filter(has_text="नियंत्रण आपके पास है:")).to_be_visible()
+        agent.get_by_role("button", name="रेखा खींचें", exact=True).click()
+        expect(agent.locator(".tool-badge")).to_be_visible()
+        problems += scan(agent, "console in a session in Hindi, in control, a tool on")
+
+        agent.get_by_label("भाषा").select_option("en")
+        agent.get_by_role("button", name="Hide chat").click()
+        expect(agent.get_by_role("button", name="Show chat")).to_be_visible()
+        problems += scan(agent, "console with the chat hidden")
+        agent.get_by_role("button", name="Full screen").click()
+        expect(agent.get_by_role("button", name="Exit full screen")).to_be_visible()
+        problems += scan(agent, "console in full screen")
+        assert not problems, "axe violations:\n" + "\n".join(problems)
+    finally:
+        ctx.close()
