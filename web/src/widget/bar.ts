@@ -137,7 +137,9 @@ export class SessionBar {
   }
 
   setStatus(text: string): void {
-    if (this.status.textContent !== text) this.status.textContent = text;
+    if (this.status.textContent === text) return;
+    this.status.textContent = text;
+    this.place(); // a longer text: a centred or right-hand bar stays put
   }
 
   setReconnecting(on: boolean): void {
@@ -146,8 +148,10 @@ export class SessionBar {
 
   setUnread(n: number): void {
     this.unreadBadge.textContent = n > 0 ? String(n) : '';
+    const was = this.unreadBadge.hidden;
     this.unreadBadge.hidden = n === 0;
     this.unreadText.textContent = n > 0 ? this.tr.t('unread', { n }) : '';
+    if (was !== this.unreadBadge.hidden) this.place();
   }
 
   setChatOpen(open: boolean): void {
@@ -155,7 +159,9 @@ export class SessionBar {
   }
 
   setControl(control: boolean): void {
+    if (this.takeBackButton.hidden === !control) return;
     this.takeBackButton.hidden = !control;
+    this.place();
   }
 
   /** "Also watching: Ravi Kumar (supervisor)"; nothing when `names` is empty. */
