@@ -197,6 +197,9 @@ export class SessionBar {
   /** Put the bar where its layout says (again: after a resize, or a change of size). */
   place(): void {
     const view = this.viewport();
+    // Measured at the top left corner: a fixed box narrows (and wraps) near the right edge.
+    this.root.style.left = '0px';
+    this.root.style.top = '0px';
     const box = this.root.getBoundingClientRect();
     const size = { width: box.width, height: box.height };
     const p = barPosition(this.layout.place, view, size);

@@ -70,11 +70,17 @@ button:disabled { opacity: .6; cursor: default; }
   box-shadow: 0 6px 24px rgba(0,0,0,.35);
 }
 .cb-bar p { margin: 0; }
-.cb-texts { display: flex; flex-direction: column; min-width: 0; }
+.cb-texts { display: flex; flex-direction: column; min-width: 0; flex: 1 1 auto; }
+.cb-bar button { white-space: nowrap; flex: none; }
+@media (max-width: 560px) {
+  .cb-bar:not([data-minimised]) { flex-wrap: wrap; border-radius: 18px; justify-content: flex-end; gap: .5em; }
+  .cb-bar:not([data-minimised]) .cb-texts { flex-basis: calc(100% - 64px); }
+  .cb-bar[data-minimised] .cb-chip-text { line-height: 1.2; }
+}
 .cb-participants { font-size: .85em; color: #d0d7de; }
 .cb-chip-text { display: none; }
 .cb-bar[data-minimised] { gap: .5em; }
-.cb-bar[data-minimised] .cb-chip-text { display: block; font-size: .9em; font-weight: 600; white-space: nowrap; }
+.cb-bar[data-minimised] .cb-chip-text { display: block; font-size: .9em; font-weight: 600; }
 .cb-bar[data-minimised] .cb-status {
   position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
 }
