@@ -74,6 +74,26 @@ describe('the session bar: moving and minimising', () => {
   });
 });
 
+describe('the agent\'s action toasts', () => {
+  it('go to the other side from the bar', () => {
+    Object.defineProperty(window, 'innerHeight', { value: 800, configurable: true });
+    const { ui, shadow, named } = active();
+    const root = shadow.querySelector('.cb-root') as HTMLElement;
+    const bar = shadow.querySelector('.cb-bar') as HTMLElement;
+    const at = (top: number) => {
+      bar.getBoundingClientRect = () => ({ left: 0, top, width: 300, height: 50, right: 300, bottom: top + 50, x: 0, y: top, toJSON: () => null }) as DOMRect;
+    };
+    at(734);
+    named('Move bar')!.click();
+    expect(root.hasAttribute('data-bar-top')).toBe(false);
+    at(16);
+    named('Move bar')!.click();
+    expect(root.hasAttribute('data-bar-top')).toBe(true);
+    ui.toast('Asha Rao clicked “Save”');
+    expect(shadow.querySelector('style')!.textContent).toContain('.cb-root[data-bar-top] .cb-act-toast { top: auto; bottom: 20px; }');
+  });
+});
+
 describe('the session bar: participants', () => {
   it('shows who else is watching, hides the line when nobody is, and keeps it across rebuilds', () => {
     const { ui, shadow } = active();

@@ -107,6 +107,7 @@ button:disabled { opacity: .6; cursor: default; }
 }
 .cb-toast:empty { display: none; }
 .cb-act-toast { bottom: auto; top: 20px; background: #0b2a5b; }
+.cb-root[data-bar-top] .cb-act-toast { top: auto; bottom: 20px; }
 
 .cb-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .cb-ghost { background: transparent; color: #fff; border-color: #8b949e; position: relative; }

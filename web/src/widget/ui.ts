@@ -129,7 +129,7 @@ export class WidgetUi {
     if (win) {
       this.dock.watch(win);
       win.addEventListener('resize', () => {
-        this.bar?.place();
+        this.placeBar();
         this.placeChatToast();
       });
     }
@@ -182,11 +182,20 @@ export class WidgetUi {
 
   private placeBar(): void {
     this.bar?.place();
+    this.sideOfBar();
+  }
+
+  /** The agent's action toasts go to the top, or to the bottom when the bar is up there. */
+  private sideOfBar(): void {
+    const bar = this.bar?.rect();
+    const vh = this.doc.defaultView?.innerHeight ?? 0;
+    this.root.toggleAttribute('data-bar-top', !!bar && bar.top + bar.height / 2 < vh / 2);
   }
 
   private layoutChanged(layout: BarLayout): void {
     this.layout = layout;
     writeLayout(serializeLayout(layout));
+    this.sideOfBar();
     this.placeChatToast();
     this.dock.place();
   }
