@@ -22,7 +22,9 @@ export const EN = {
   close: 'Close',
   newPin: 'New PIN',
   consentTitle: 'Co-browse request',
-  consentText: '{name} from the helpdesk wants to see this browser tab. Fields with personal data stay hidden.',
+  consentText:
+    '{name} from the helpdesk wants to see this browser tab. Fields with personal data stay hidden. ' +
+    'A supervisor may also watch; the bar always names who is watching.',
   connecting: 'Connecting…',
   allow: 'Allow',
   deny: 'Deny',
@@ -47,6 +49,13 @@ export const EN = {
   expand: 'Expand',
   sharingOn: 'Sharing this tab',
   participants: 'Also watching: {names}',
+  watchTitle: 'A supervisor asks to watch',
+  watchText:
+    '{name}, a helpdesk supervisor, asks to watch this tab too. They see what {agent} sees and cannot act on it. ' +
+    'Private fields stay hidden.',
+  allowWatch: 'Allow',
+  denyWatch: 'Deny',
+  handedOver: '{name} is now helping you.',
   controlTitle: 'Control request',
   controlText:
     '{name} asks to control this tab: click, type and scroll for you. Private fields stay blocked. ' +
@@ -136,7 +145,8 @@ export const HI: Strings = {
   newPin: 'नया पिन',
   consentTitle: 'स्क्रीन साझा करने का अनुरोध',
   consentText:
-    'हेल्पडेस्क से {name} आपके साथ यह ब्राउज़र टैब देखना चाहते हैं। व्यक्तिगत जानकारी वाले फ़ील्ड उन्हें नहीं दिखेंगे।',
+    'हेल्पडेस्क से {name} आपके साथ यह ब्राउज़र टैब देखना चाहते हैं। व्यक्तिगत जानकारी वाले फ़ील्ड उन्हें नहीं दिखेंगे। ' +
+    'कोई पर्यवेक्षक भी देख सकते हैं; कौन देख रहा है, यह बार में हमेशा लिखा रहता है।',
   connecting: 'जोड़ा जा रहा है…',
   allow: 'अनुमति दें',
   deny: 'अस्वीकार करें',
@@ -160,6 +170,13 @@ export const HI: Strings = {
   expand: 'बड़ा करें',
   sharingOn: 'यह टैब साझा हो रहा है',
   participants: 'साथ में देख रहे हैं: {names}',
+  watchTitle: 'एक पर्यवेक्षक देखना चाहते हैं',
+  watchText:
+    '{name}, हेल्पडेस्क के पर्यवेक्षक, भी यह टैब देखना चाहते हैं। वे वही देखेंगे जो {agent} देख रहे हैं, और कुछ बदल नहीं सकेंगे। ' +
+    'निजी फ़ील्ड छिपे रहेंगे।',
+  allowWatch: 'अनुमति दें',
+  denyWatch: 'अस्वीकार करें',
+  handedOver: 'अब {name} आपकी सहायता कर रहे हैं।',
   controlTitle: 'नियंत्रण का अनुरोध',
   controlText:
     '{name} इस टैब का नियंत्रण चाहते हैं, ताकि वे आपके लिए क्लिक, टाइप और स्क्रॉल कर सकें। ' +

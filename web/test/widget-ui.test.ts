@@ -61,7 +61,8 @@ describe('widget ui', () => {
     ui.render({ kind: 'consent', agent: { name: 'Asha Rao' }, answered: false }, 0);
     const dialog = shadow.querySelector('[role="dialog"]') as HTMLElement;
     expect(dialog.textContent).toContain(
-      'Asha Rao from the helpdesk wants to see this browser tab. Fields with personal data stay hidden.',
+      'Asha Rao from the helpdesk wants to see this browser tab. Fields with personal data stay hidden. ' +
+        'A supervisor may also watch; the bar always names who is watching.',
     );
     expect(buttons(shadow)).toEqual(['Deny', 'Allow']);
     (shadow.querySelectorAll('button')[1] as HTMLButtonElement).click();

@@ -26,6 +26,7 @@ import {
   end,
   events,
   resolveWsUrl,
+  watchAnswer,
 } from '../protocol';
 import { type Translator, translator } from '../i18n';
 import { SessionSocket } from '../socket';
@@ -100,6 +101,10 @@ export class WidgetController {
       denyControl: () => this.socket?.send(control('deny')),
       takeBack: () => this.guidance.takeBack(),
       offerAnswer: (fileId, accept) => this.conversation.answerOffer(fileId, accept),
+      watchAnswer: (watcherId, allow) => {
+        this.socket?.send(watchAnswer(watcherId, allow));
+        this.ui.showWatchRequest(null);
+      },
     }, this.tr);
     const ctx: WidgetContext = {
       doc,
@@ -342,6 +347,17 @@ export class WidgetController {
       case 'offer_ready':
         this.conversation.onOfferReady(message.url);
         return;
+      case 'participants':
+        this.ui.showParticipants(message.watching.map((w) => w.name));
+        this.ui.showWatchRequest(message.asking[0] ?? null);
+        return;
+      case 'handed_over':
+        this.ui.toast(this.tr.t('handedOver', { name: message.agent.name }));
+        return;
+      case 'note':
+      case 'note_history':
+      case 'transfer':
+        return; // the helpdesk's own: never sent to a visitor
       case 'offer_answer':
       case 'act_result':
       case 'events':

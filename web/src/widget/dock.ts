@@ -13,6 +13,8 @@ export class Dock {
   readonly chatBox: HTMLDivElement;
   readonly controlBox: HTMLDivElement;
   readonly offerBox: HTMLDivElement;
+  /** A supervisor asking to watch: the visitor answers before anything else. */
+  readonly watchBox: HTMLDivElement;
   private chatWanted = false;
   private lastField: Element | null = null;
   /** The overlay frame's focused element (proxy mode); undefined: use the page's. */
@@ -36,7 +38,8 @@ export class Dock {
     this.chatBox.id = 'cb-chat-box';
     this.controlBox = box('cb-control-box');
     this.offerBox = box('cb-offer-box');
-    this.root.append(this.controlBox, this.offerBox, this.chatBox);
+    this.watchBox = box('cb-watch-box');
+    this.root.append(this.watchBox, this.controlBox, this.offerBox, this.chatBox);
   }
 
   /** Follow the page's focus, scrolling and resizing (once; idempotent). */
@@ -72,18 +75,25 @@ export class Dock {
 
   /** Whether a dialog (control request, file offer) is up. */
   get dialogUp(): boolean {
-    return this.controlBox.childElementCount > 0 || this.offerBox.childElementCount > 0;
+    return (
+      this.watchBox.childElementCount > 0 ||
+      this.controlBox.childElementCount > 0 ||
+      this.offerBox.childElementCount > 0
+    );
   }
 
-  /** One panel at a time: the control request, else the offer, else the chat. */
+  /** One panel at a time: a watch request, else the control request, else the offer,
+   * else the chat. */
   sync(): void {
-    const control = this.controlBox.childElementCount > 0;
-    const offer = !control && this.offerBox.childElementCount > 0;
-    const chat = !control && !offer && this.chatWanted && this.chatBox.childElementCount > 0;
+    const watch = this.watchBox.childElementCount > 0;
+    const control = !watch && this.controlBox.childElementCount > 0;
+    const offer = !watch && !control && this.offerBox.childElementCount > 0;
+    const chat = !watch && !control && !offer && this.chatWanted && this.chatBox.childElementCount > 0;
+    this.watchBox.hidden = !watch;
     this.controlBox.hidden = !control;
     this.offerBox.hidden = !offer;
     this.chatBox.hidden = !chat;
-    this.root.hidden = !(control || offer || chat);
+    this.root.hidden = !(watch || control || offer || chat);
     this.place();
   }
 

@@ -8,7 +8,7 @@
 import { HOST_STYLE, WIDGET_CSS } from './styles';
 import { WIDGET_ATTRIBUTE } from './recorder';
 import { type WidgetState, formatRemaining } from './state';
-import { button, controlDialog, el, offerDialog, stateView, viewKey } from './views';
+import { button, controlDialog, el, offerDialog, stateView, viewKey, watchDialog } from './views';
 import { ChatView } from '../chat';
 import type { ChatEntry, ControlState, OfferMessage } from '../protocol';
 import { EN, type Translator, translator } from '../i18n';
@@ -34,6 +34,8 @@ export interface UiHandlers {
   takeBack?(): void;
   /** The visitor's answer to a file offer. */
   offerAnswer?(fileId: string, accept: boolean): void;
+  /** The visitor's answer to a supervisor asking to watch. */
+  watchAnswer?(watcherId: string, allow: boolean): void;
 }
 
 /** What the session bar shows beside the state: chat and control. */
@@ -143,6 +145,29 @@ export class WidgetUi {
     this.participants = [...names];
     this.bar?.setParticipants(this.participants);
     this.placeChatToast();
+  }
+
+  /**
+   * A supervisor asking to watch (the first of `asking`; null: nobody asks): a dialog
+   * with Allow and Deny, before any other panel.
+   */
+  showWatchRequest(asking: { readonly id: string; readonly name: string } | null): void {
+    const box = this.dock.watchBox;
+    const shown = box.firstElementChild?.getAttribute('data-watcher') ?? null;
+    if ((asking?.id ?? null) === shown) return;
+    const hadFocus = this.hasFocus() && box.contains(this.host.shadowRoot?.activeElement ?? null);
+    if (!asking || !this.viewKey.startsWith('active:')) {
+      box.replaceChildren();
+      this.dock.sync();
+      if (hadFocus) this.bar?.focusChat();
+      return;
+    }
+    const answer = (allow: boolean): void => this.handlers.watchAnswer?.(asking.id, allow);
+    const dialog = watchDialog(this.doc, this.tr, asking.name, this.agentName, () => answer(true), () => answer(false));
+    dialog.setAttribute('data-watcher', asking.id);
+    box.replaceChildren(dialog);
+    this.dock.sync();
+    box.querySelector<HTMLElement>('[data-autofocus]')?.focus();
   }
 
   /** A chat message arrived while the chat is closed: show it briefly, and say it. */

@@ -132,6 +132,24 @@ export function controlDialog(d: Document, tr: Translator, agentName: string, al
   );
 }
 
+/** "Meera Iyer, a supervisor at the helpdesk, asks to watch this tab too" with Deny and Allow. */
+export function watchDialog(d: Document, tr: Translator, name: string, agentName: string, allow: () => void, deny: () => void): HTMLElement {
+  const title = el(d, 'h2', { class: 'cb-title', id: 'cb-watch-title' }, [tr.s.watchTitle]);
+  return el(
+    d,
+    'div',
+    { class: 'cb-dialog cb-watch', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cb-watch-title', tabindex: '-1' },
+    [
+      title,
+      el(d, 'p', { class: 'cb-text' }, [tr.t('watchText', { name, agent: agentName || tr.s.theAgent })]),
+      el(d, 'div', { class: 'cb-actions' }, [
+        button(d, tr.s.denyWatch, 'cb-secondary', deny),
+        button(d, tr.s.allowWatch, 'cb-primary', allow, true),
+      ]),
+    ],
+  );
+}
+
 /** "Asha Rao offers you a file: Form-16-guide.pdf (47 KB)" with Decline and Download. */
 export function offerDialog(d: Document, tr: Translator, offer: OfferMessage, name: string, answer: (accept: boolean) => void): HTMLElement {
   return el(
