@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from cobrowse.config import load_config
 from cobrowse.core.links import sign_link
+from cobrowse.core.roles import Role
 from cobrowse.demo.continuation import PATH as CONTINUATION
 from cobrowse.demo.continuation import continuation_forwarder
 from cobrowse.server.auth import load_link_secret
@@ -59,9 +60,18 @@ class Demo:
     portal_loopback: str = ""  # the same portal, cross-site from the proxy hosts
     mode: str = "proxy"
 
-    def agent_link(self, name: str = "Asha Rao") -> str:
+    def agent_link(
+        self, name: str = "Asha Rao", *, role: Role = Role.AGENT, team: str | None = None
+    ) -> str:
         config = load_config({"server": {"data_dir": str(self.data_dir)}}, {})
-        token, _ = sign_link(secret=load_link_secret(config), agent=name, now=time.time(), ttl=300)
+        token, _ = sign_link(
+            secret=load_link_secret(config),
+            agent=name,
+            now=time.time(),
+            ttl=300,
+            role=role,
+            team=team,
+        )
         return f"{self.server}/agent/signin?token={token}"
 
     def log_text(self) -> str:

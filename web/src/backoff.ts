@@ -19,7 +19,8 @@ export function backoffDelay(attempt: number, code?: number): number {
  * Close codes after which reconnecting cannot help: the session or the token is gone,
  * or (1009) a frame was too large, and the same page would send it again.
  */
-const TERMINAL_CLOSE_CODES = new Set([1009, 4400, 4401, 4403, 4409, 4410]);
+// 4411: the session has a new agent; 4412: a watch ended (refused or left).
+const TERMINAL_CLOSE_CODES = new Set([1009, 4400, 4401, 4403, 4409, 4410, 4411, 4412]);
 
 /** Whether a socket closed with `code` should be reopened (unexpected disconnects only). */
 export function shouldReconnect(code: number, sawEnded: boolean): boolean {

@@ -88,7 +88,7 @@ describe('reconnect policy', () => {
     expect(shouldReconnect(1001, false)).toBe(true);
     expect(shouldReconnect(1000, true)).toBe(false);
     // 1009: a frame over the server's limit; the same page would send it again.
-    for (const code of [1009, 4400, 4401, 4403, 4409, 4410]) expect(shouldReconnect(code, false)).toBe(false);
+    for (const code of [1009, 4400, 4401, 4403, 4409, 4410, 4411, 4412]) expect(shouldReconnect(code, false)).toBe(false);
   });
 });
 
