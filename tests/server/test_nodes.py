@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
+from cobrowse.core import messages as m
 from cobrowse.core.links import sign_link
+from cobrowse.core.roles import Role
 from cobrowse.server.accounts import AccountStore
 from cobrowse.server.auth import AGENT_COOKIE
 from tests.redis_server import RedisServer, redis_server
-from tests.server.conftest import FakeClock, Server
+from tests.server.conftest import SITE, FakeClock, Server
 from tests.server.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
 from tests.server.test_oidc import CALLBACK, back_to_us, log_in_at_provider, to_provider
 from tests.server.test_signin import PASSWORD, form_token
+from tests.server.test_ws import expect_close, frame, hello
 
 Nodes = Callable[..., tuple[Server, Server]]
 
@@ -144,3 +148,39 @@ def test_without_redis_sign_ins_and_limits_are_refused(
         r = browser.post("/api/v1/sessions", json={}, headers={"Origin": "http://portal.test:8001"})
         assert r.status_code == 503
         assert browser.get("/healthz").status_code == 200  # what needs no guard still answers
+
+
+def test_supervision_calls_reach_the_room_on_the_other_node(nodes: Nodes, stack: ExitStack) -> None:
+    """Watch, Take over and Transfer asked of node B for a session whose room runs on A
+    (Hub.room_call): the owner runs them and answers."""
+    a, b = nodes()
+    created = a.create_session()
+    visitor = hello(a.client, created["visitor_token"], stack, SITE)
+    visitor.receive_json()
+    asha, _ = signed_in_on(a)
+    token = a.join(asha, created["pin"])["agent_token"]
+    assert visitor.receive_json()["state"] == "pending"
+    agent = hello(asha, token, stack)
+    agent.receive_json()
+    visitor.send_text(frame("consent", allow=True))
+    assert visitor.receive_json()["state"] == "active"
+    assert agent.receive_json()["state"] == "active"
+    sid = created["session_id"]
+    meera = b.agent_client("Meera", role=Role.SUPERVISOR)
+    origin = {"Origin": "http://testserver"}
+    r = meera.post(f"/api/v1/sessions/{sid}/watch", headers=origin)
+    assert r.status_code == 201, r.text
+    assert visitor.receive_json()["asking"][0]["name"] == "Meera"
+    r = meera.post(f"/api/v1/sessions/{sid}/take-over", headers=origin)
+    assert r.status_code == 200, r.text
+    assert agent.receive_json()["t"] == "participants"
+    assert agent.receive_json() == {
+        "v": 1,
+        "t": "handed_over",
+        "agent": {"name": "Meera"},
+        "how": "taken_over",
+    }
+    expect_close(agent, m.CLOSE_HANDED_OVER)
+    # The new agent's token works on either node.
+    on_b = hello(meera, r.json()["agent_token"], stack)
+    assert on_b.receive_json()["agent"] == {"name": "Meera"}
