@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from cobrowse.core.roles import Role
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo
 from tests.e2e.test_documents import offer
@@ -222,3 +223,42 @@ def test_widget_states(pair: Pair, demos: Callable[[str], Demo], lang: str) -> N
     expect(bar).to_contain_text(names["sharing"])
     problems += scan(visitor, f"visitor bar minimised ({lang})")
     assert not problems, "axe violations:\n" + "\n".join(problems)
+
+
+def test_supervision_screens(pair: Pair, browser: Browser, demos: Callable[[str], Demo]) -> None:
+    """The Sessions list, a supervisor asking to watch (the visitor's dialog), the watch
+    view with its notes, and the transfer dialog: nothing serious or critical."""
+    if not AXE.exists():
+        pytest.skip("web/node_modules/axe-core is not installed (make node)")
+    demo = demos("inline")
+    visitor, agent = pair.visitor, pair.agent
+    visitor.add_init_script(path=str(AXE))
+    agent.add_init_script(path=str(AXE))
+    visitor.goto(demo.portal + "/")
+    pin = ask_for_pin(visitor)
+    agent.goto(demo.agent_link())
+    agent.get_by_label("PIN").fill(pin)
+    agent.get_by_role("button", name="Join").click()
+    visitor.get_by_role("button", name="Allow").click()
+    expect(visitor.get_by_role("region", name="Co-browsing")).to_be_visible()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        lead = ctx.new_page()
+        lead.add_init_script(path=str(AXE))
+        lead.goto(demo.agent_link("Meera Iyer", role=Role.SUPERVISOR))
+        row = lead.get_by_role("table", name="Sessions").get_by_role("row").filter(has_text="Asha")
+        expect(row.get_by_role("button", name="Watch")).to_be_visible()
+        problems = scan(lead, "the Sessions list of a supervisor")
+        row.get_by_role("button", name="Watch").click()
+        ask = visitor.get_by_role("dialog", name="A supervisor asks to watch")
+        expect(ask).to_be_visible()
+        problems += scan(visitor, "a supervisor asking the visitor to watch")
+        ask.get_by_role("button", name="Allow").click()
+        expect(lead.locator("#session-status")).to_contain_text("Watching")
+        problems += scan(lead, "the watch view with notes")
+        agent.get_by_role("button", name="Transfer").click()
+        expect(agent.get_by_role("dialog", name="Transfer this session")).to_be_visible()
+        problems += scan(agent, "the transfer dialog")
+        assert not problems, "axe violations:\n" + "\n".join(problems)
+    finally:
+        ctx.close()

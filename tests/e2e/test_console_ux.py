@@ -323,9 +323,9 @@ def test_the_start_page_in_hindi(pair: Pair, demos: Callable[[str], Demo]) -> No
     page.set_extra_http_headers({"Accept-Language": "hi-IN,hi;q=0.9,en;q=0.5"})
     page.goto(f"{demo.server}/start?url={url}")
     expect(page.locator("html")).to_have_attribute("lang", "hi")
-    expect(page.get_by_role("heading", level=1)).to_have_text("हेल्पडेस्क के साथ ब्राउज़ करें")
+    expect(page.get_by_role("heading", level=1)).to_have_text("हेल्पडेस्क के साथ स्क्रीन साझा करें")
     # The widget follows the page's language.
-    expect(page.get_by_role("button", name=re.compile("ब्राउज़िंग"))).to_be_visible()
+    expect(page.get_by_role("button", name="स्क्रीन साझा करें")).to_be_visible()
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Co-browse with the helpdesk")

@@ -32,7 +32,7 @@ def test_english_by_default(server: Server) -> None:
 def test_hindi_from_the_browser(server: Server, accept: str) -> None:
     r = get(server, accept=accept)
     assert '<html lang="hi">' in r.text
-    assert "<h1>हेल्पडेस्क के साथ ब्राउज़ करें</h1>" in r.text
+    assert "<h1>हेल्पडेस्क के साथ स्क्रीन साझा करें</h1>" in r.text
     assert "पृष्ठ" in r.text and "पेज" not in r.text and "सह-ब्राउज़िंग" not in r.text
     assert 'lang="en" hreflang="en">English</a>' in r.text
     assert r.headers["content-language"] == "hi"
@@ -49,7 +49,7 @@ def test_a_refused_address_in_hindi(server: Server) -> None:
     r = get(server, lang="hi", url="https://evil.test/")
     assert r.status_code == 400
     assert "<html lang=hi>" in r.text
-    assert "इस पते पर साथ में ब्राउज़िंग नहीं हो सकती" in r.text
+    assert "इस पते के लिए स्क्रीन साझा नहीं की जा सकती" in r.text
     assert "https://evil.test/ अनुमत साइट नहीं है।" in r.text
 
 

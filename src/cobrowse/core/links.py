@@ -50,6 +50,7 @@ class AgentLink:
     expires_at: float
     role: Role = Role.AGENT
     team: str | None = None
+    session: str | None = None  # click to start: the session this link joins (its `sid`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ def sign_link(
     ttl: float,
     role: Role = Role.AGENT,
     team: str | None = None,
+    session: str | None = None,
 ) -> tuple[str, int]:
     """A signed token for `agent` (in `role`, of `team`), valid `ttl` seconds; returns
     (token, expires_at: whole Unix seconds, as the token's `exp`)."""
@@ -124,6 +126,8 @@ def sign_link(
     }
     if team is not None:
         claims["team"] = team
+    if session is not None:
+        claims["sid"] = session
     return jwt.encode(claims, secret, algorithm="HS256"), expires_at
 
 
@@ -191,7 +195,12 @@ def verify_link(
         team = parse_team(claims.get("team"))
     except RoleError as exc:
         raise LinkError(f"invalid link: {exc}") from None
-    return AgentLink(agent=sub.strip(), jti=jti, expires_at=float(exp), role=role, team=team)
+    sid = claims.get("sid")
+    if sid is not None and (not isinstance(sid, str) or not 1 <= len(sid) <= 64):
+        raise LinkError("invalid link: sid must be a session id")
+    return AgentLink(
+        agent=sub.strip(), jti=jti, expires_at=float(exp), role=role, team=team, session=sid
+    )
 
 
 def remembered_until(link: AgentLink) -> float:

@@ -71,6 +71,10 @@ class Session:
     browser: str | None = None
     watchers: tuple[Watcher, ...] = ()
     transfer: Transfer | None = None
+    # Click to start (a CRM's invitation, server/invites.py): the digest of the visitor's
+    # one-time code until it is used, and the agent whose link joins without a PIN.
+    invite: str | None = None
+    invited_agent: str | None = None
 
     def watcher(self, watcher_id: str) -> Watcher | None:
         return next((w for w in self.watchers if w.id == watcher_id), None)
@@ -129,6 +133,7 @@ class Session:
         self.agent_key = None
         self.watchers = ()
         self.transfer = None
+        self.invite = None
         self.ended_at = now
         self.end_reason = reason
         return True

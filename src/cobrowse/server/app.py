@@ -25,6 +25,7 @@ from cobrowse.server import (
     console_api,
     continuation,
     headers,
+    invites,
     monitoring,
     pages,
     signin,
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(audit_api.router)
     app.include_router(console_api.router)
+    app.include_router(invites.router)
     app.include_router(webhooks_api.router)
     app.include_router(pages.router)
     app.include_router(signin.router)

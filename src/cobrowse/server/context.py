@@ -19,7 +19,7 @@ from cobrowse.core.origins import OriginList
 from cobrowse.core.ratelimit import Policy
 from cobrowse.core.session import Session
 from cobrowse.core.throttle import ConnectionCaps
-from cobrowse.server import supervision
+from cobrowse.server import invite_ops, supervision
 from cobrowse.server.accounts import AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.audit import AuditLog
@@ -138,7 +138,7 @@ class Context:
             message_bytes=lambda role: (
                 lim.visitor_message_bytes if role == "visitor" else lim.agent_message_bytes
             ),
-            room_ops=dict(supervision.OPS),
+            room_ops={**supervision.OPS, **invite_ops.OPS},
             on_protocol_error=lambda code: self.metrics.error("protocol_" + code),
         )
         self.live_snapshot = LiveSnapshot()  # server/console_api.py

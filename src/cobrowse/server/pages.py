@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
+from cobrowse.core import invites
 from cobrowse.core.lang import Lang, choose_lang
 from cobrowse.core.links import LinkError, verify_link
 from cobrowse.core.masking import Pattern
@@ -92,7 +93,9 @@ async def agent_signin(request: Request, token: str = "") -> Response:
             "This sign-in link was already used",
             "Each link works once. Open the co-browse console from your CRM again.",
         )
-    response = RedirectResponse("/console", status_code=303)
+    # A click-to-start link (server/invites.py) goes on to join its session.
+    target = "/console" + (f"#invite={quote(link.session)}" if link.session else "")
+    response = RedirectResponse(target, status_code=303)
     cookie = await ctx.guards.sign_in(
         link.agent, now=now, via="link", role=link.role, team=link.team
     )
@@ -168,7 +171,7 @@ async def download(request: Request, ticket: str) -> Response:
 
 
 @router.get("/start", include_in_schema=False)
-async def start(request: Request, url: str = "", lang: str = "") -> HTMLResponse:
+async def start(request: Request, url: str = "", lang: str = "", invite: str = "") -> HTMLResponse:
     """A page the helpdesk can send: the Co-browse flow for an allowed URL on a site
     that has no button; after Allow the overlay shows that URL through the proxy. In
     English or Hindi: the `lang` parameter, else the browser's Accept-Language."""
@@ -178,7 +181,8 @@ async def start(request: Request, url: str = "", lang: str = "") -> HTMLResponse
     if origin is None or not ctx.site_origins.allows(origin):
         title, detail = start_page.bad_address(url, chosen)
         return _message_page(400, title, detail, lang=chosen)
-    body = start_page.render(url, chosen)
+    # Click to start (server/invites.py): only an invitation of the right shape is passed on.
+    body = start_page.render(url, chosen, invite=invite if invites.parse(invite) else None)
     hosts = ctx.proxy.hosts
     proxies = f"{hosts.scheme}://*.{hosts.domain}" + (f":{hosts.port}" if hosts.port else "")
     # The widget talks to this server only (its API and WebSocket).

@@ -51,7 +51,7 @@ TEXT: dict[Lang, StartText] = {
         stop="Stop",
     ),
     "hi": StartText(
-        title="हेल्पडेस्क के साथ ब्राउज़ करें",
+        title="हेल्पडेस्क के साथ स्क्रीन साझा करें",
         intro="फ़ोन पर बात कर रहे हेल्पडेस्क एजेंट इस पृष्ठ पर आपका मार्गदर्शन कर सकते हैं:",
         step_pin="<strong>{launch}</strong> बटन दबाएँ और 6 अंकों का पिन एजेंट को बताएँ।",
         step_allow=(
@@ -60,10 +60,10 @@ TEXT: dict[Lang, StartText] = {
         ),
         step_stop="इसे समाप्त करने के लिए किसी भी समय <strong>{stop}</strong> दबाएँ।",
         switch_label="भाषा",
-        bad_title="इस पते पर साथ में ब्राउज़िंग नहीं हो सकती",
+        bad_title="इस पते के लिए स्क्रीन साझा नहीं की जा सकती",
         bad_detail="{url} अनुमत साइट नहीं है।",
         no_url="कोई URL नहीं",
-        launch="साथ में ब्राउज़िंग",
+        launch="स्क्रीन साझा करें",  # the widget's button (web/src/i18n.ts)
         allow="अनुमति दें",
         stop="रोकें",
     ),
@@ -79,10 +79,12 @@ def bad_address(url: str, lang: Lang) -> tuple[str, str]:
     return text.bad_title, text.bad_detail.format(url=url or text.no_url)
 
 
-def render(url: str, lang: Lang) -> str:
-    """The page for an allowed `url` (escaped here), in `lang`."""
+def render(url: str, lang: Lang, *, invite: str | None = None) -> str:
+    """The page for an allowed `url` (escaped here), in `lang`; with a CRM's `invite`
+    (click to start), the widget claims that session at once instead of showing a PIN."""
     text = TEXT[lang]
     safe = html.escape(url)
+    invited = f' data-cobrowse-invite="{html.escape(invite)}"' if invite else ""
     words = {
         "launch": html.escape(text.launch),
         "allow": html.escape(text.allow),
@@ -102,7 +104,7 @@ def render(url: str, lang: Lang) -> str:
 <title>{html.escape(text.title)}</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/start.css">
-<script src="/cobrowse.js" async data-cobrowse-start-url="{safe}"></script>
+<script src="/cobrowse.js" async data-cobrowse-start-url="{safe}"{invited}></script>
 </head>
 <body>
 <nav class="lang-switch" aria-label="{html.escape(text.switch_label)}">{switch}</nav>

@@ -46,6 +46,11 @@ class AsyncMemorySessionStore:
             raise UnknownSession(session.id)
         return self._inner.issue_agent_token(session)
 
+    async def issue_visitor_token(self, session: Session) -> str:
+        if self._inner.get(session.id) is None:
+            raise UnknownSession(session.id)
+        return self._inner.issue_visitor_token(session)
+
     async def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
         if self._inner.get(session.id) is None:
             raise UnknownSession(session.id)

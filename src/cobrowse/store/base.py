@@ -81,6 +81,10 @@ class SessionStore(Protocol):
         UnknownSession if it is not in the store."""
         ...
 
+    async def issue_visitor_token(self, session: Session) -> str:
+        """Another visitor token for a live session (click to start: the invited visitor's)."""
+        ...
+
     async def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
         """A new token for a watcher of a live session; UnknownSession as above."""
         ...

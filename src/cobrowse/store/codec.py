@@ -66,6 +66,8 @@ def session_to_dict(session: Session) -> dict[str, Any]:
         "browser": session.browser,
         "watchers": [[w.id, w.name, w.key, w.agent_id, w.allowed] for w in session.watchers],
         "transfer": _transfer_list(session.transfer),
+        "invite": session.invite,
+        "invited_agent": session.invited_agent,
     }
 
 
@@ -100,6 +102,8 @@ def session_from_dict(data: Any) -> Session:
         browser=_optional_text(data, "browser"),
         watchers=_watchers(data.get("watchers")),
         transfer=_transfer(data.get("transfer")),
+        invite=_optional_text(data, "invite"),
+        invited_agent=_optional_text(data, "invited_agent"),
     )
 
 

@@ -83,6 +83,9 @@ class MemorySessionStore:
     def issue_agent_token(self, session: Session) -> str:
         return self._issue(session.id, "agent", session.agent_key)
 
+    def issue_visitor_token(self, session: Session) -> str:
+        return self._issue(session.id, "visitor")
+
     def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
         return self._issue(session.id, "watcher", watcher_id)
 

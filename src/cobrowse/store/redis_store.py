@@ -267,6 +267,9 @@ class RedisSessionStore:
     async def issue_agent_token(self, session: Session) -> str:
         return await self._issue_token(session.id, "agent", session.agent_key)
 
+    async def issue_visitor_token(self, session: Session) -> str:
+        return await self._issue_token(session.id, "visitor")
+
     async def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
         return await self._issue_token(session.id, "watcher", watcher_id)
 

@@ -272,6 +272,19 @@ export class ConsoleController {
       return;
     }
     this.ui.signedIn(me.agent.name);
+    const invited = /^#invite=([A-Za-z0-9_-]{1,64})$/.exec(location.hash)?.[1];
+    if (invited) {
+      // Click to start: the CRM's link was made for this session; join it, no PIN.
+      history.replaceState(null, '', location.pathname);
+      const got = await supervision.joinInvited(invited);
+      if (got.body) {
+        this.beginAgent(got.body);
+        return;
+      }
+      this.ui.joinForm({ notice: got.message, focus: true });
+      this.sessions.start();
+      return;
+    }
     const stored = agentStore.load();
     if (stored) this.connect(stored);
     else {

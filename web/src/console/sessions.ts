@@ -141,9 +141,11 @@ export class SessionsList {
     this.source = source;
   }
 
+  /** Stop following (the user is in a session): the rows go, the next start refills them. */
   stop(): void {
     this.source?.close();
     this.source = null;
+    this.render([]);
   }
 
   render(rows: SessionRow[]): void {

@@ -78,6 +78,8 @@ export const supervision = {
   watch: (id: string) => call('POST', `${base(id)}/watch`, undefined, parseWatching),
   unwatch: (id: string) => call<null>('DELETE', `${base(id)}/watch`),
   takeOver: (id: string) => call<JoinedSession>('POST', `${base(id)}/take-over`, undefined, parseJoinedSession),
+  joinInvited: (id: string) =>
+    call<JoinedSession>('POST', `${base(id)}/join-invited`, undefined, parseJoinedSession),
   accept: (id: string) => call<JoinedSession>('POST', `${base(id)}/transfer/accept`, undefined, parseJoinedSession),
   decline: (id: string) => call<null>('POST', `${base(id)}/transfer/decline`),
   transfer: (id: string, to: string) => call<{ to: string; expires_at: number }>('POST', `${base(id)}/transfer`, { to }),

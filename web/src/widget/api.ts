@@ -15,17 +15,19 @@ export class ApiFailure extends Error {}
 
 const GENERIC = 'Co-browsing is not available right now. Please try again later.';
 
-export async function createSession(base: string): Promise<CreatedSession> {
+export async function createSession(base: string, invite: string | null = null): Promise<CreatedSession> {
   let response: Response;
   try {
-    response = await fetch(apiUrl(base, 'api/v1/sessions'), {
+    // Click to start: the session a CRM made for this visitor, claimed with its invitation.
+    const path = invite ? 'api/v1/invites/claim' : 'api/v1/sessions';
+    response = await fetch(apiUrl(base, path), {
       method: 'POST',
       mode: 'cors',
       credentials: 'omit',
       cache: 'no-store',
       referrerPolicy: 'no-referrer',
       headers: { 'Content-Type': 'application/json' },
-      body: '{}',
+      body: invite ? JSON.stringify({ invite }) : '{}',
     });
   } catch {
     throw new ApiFailure('Could not reach the co-browsing service. Please try again.');

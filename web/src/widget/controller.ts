@@ -55,10 +55,13 @@ export interface ControllerOptions {
   readonly tr?: Translator;
   /** false: no canvas content is sent, in either mode (`CoBrowse.options.canvas`). */
   readonly canvas?: boolean;
+  /** Click to start: a CRM's invitation to a session made for this visitor (the /start page). */
+  readonly invite?: string | null;
 }
 
 export class WidgetController {
   private state: WidgetState = IDLE;
+  private invite: string | null = null;
   private readonly ui: WidgetUi;
   private readonly store: SessionStore;
   private session: StoredSession | null = null;
@@ -83,6 +86,7 @@ export class WidgetController {
   ) {
     this.tr = options.tr ?? translator('en');
     this.canvas = options.canvas !== false;
+    this.invite = options.invite ?? null;
     this.store = new SessionStore(new URL(base).origin);
     this.ui = new WidgetUi(doc, {
       press: () => void this.create(),
@@ -157,6 +161,8 @@ export class WidgetController {
       this.dispatch({ type: 'resume' });
       this.connect(stored);
       this.guidance.restoreToast();
+    } else if (this.invite) {
+      void this.create();
     } else {
       this.render();
     }
@@ -234,7 +240,9 @@ export class WidgetController {
     if (this.state.kind !== 'creating') return;
     let created: CreatedSession;
     try {
-      created = await createSession(this.base);
+      const invite = this.invite;
+      this.invite = null; // once: a new session after this one is the visitor's own
+      created = await createSession(this.base, invite);
     } catch (error) {
       const message = this.tr.local(error instanceof ApiFailure ? error.message : this.tr.s.startFailed);
       this.dispatch({ type: 'create_failed', message });

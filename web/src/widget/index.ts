@@ -67,6 +67,7 @@ function main(): void {
         refuse: refuseSelectors(options),
         tr: translator(lang),
         canvas: canvasAllowed(options),
+        invite: script?.getAttribute('data-cobrowse-invite') ?? null,
       }).start();
     } catch {
       /* never break the page */
