@@ -160,6 +160,20 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     ),
     # The console's list and supervision (tests/server/test_supervision.py; the roles'
     # own matrix is test_supervision_access below).
+    # Click to start: only a CRM (API key) invites; a claim needs the invitation itself;
+    # an agent joins by link only the session the link was made for.
+    ("POST", "/api/v1/invites"): (
+        _post_json("/api/v1/invites", lambda w, p: {"agent": "Mallory", "url": SITE + "/"}),
+        _everyone(401),
+    ),
+    ("POST", "/api/v1/invites/claim"): (
+        _post_json("/api/v1/invites/claim", lambda w, p: {"invite": f"{p.session_id}.{'x' * 24}"}),
+        _everyone(404),
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/join-invited"): (
+        _call("POST", "/api/v1/sessions/{session_id}/join-invited"),
+        _only(404, SIGNED_IN, 401),
+    ),
     ("GET", "/api/v1/console/sessions"): (
         _get("/api/v1/console/sessions"),
         _only(200, SIGNED_IN, 401),
