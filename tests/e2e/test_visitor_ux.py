@@ -225,15 +225,24 @@ def test_panels_keep_off_the_field_being_filled_in(pair: Pair, demo: Demo) -> No
     dialog = visitor.get_by_role("dialog", name="A file for you")
     dialog.get_by_role("button", name="Decline").click()
     expect(visitor.get_by_role("log")).to_be_visible()
-    # Stop was never covered.
+    # The bar's buttons were never covered.
     stop = the_bar.get_by_role("button", name="Stop")
-    s = box(stop)
-    at = [s["x"] + s["width"] / 2, s["y"] + 5]
-    assert visitor.evaluate("([x, y]) => document.elementFromPoint(x, y)?.tagName", at) == (
-        "COBROWSE-WIDGET"
-    )
+    assert_uncovered(visitor, stop)
+    assert_uncovered(visitor, the_bar.get_by_role("button", name="Chat"))
     stop.click()
     expect(agent.get_by_text("ended").first).to_be_visible()
+
+
+def assert_uncovered(visitor: Page, button: Locator) -> None:
+    """The widget's own element at the button's centre is the button (nothing of the
+    widget, such as a panel, lies over it)."""
+    b = box(button)
+    hit = button.evaluate(
+        """(el, [x, y]) => { const at = el.getRootNode().elementFromPoint(x, y);
+           return at !== null && (at === el || el.contains(at)); }""",
+        [b["x"] + b["width"] / 2, b["y"] + b["height"] / 2],
+    )
+    assert hit, f"{button} is covered"
 
 
 LONG = (
@@ -284,6 +293,21 @@ def test_an_agent_s_message_is_shown_and_read_out(pair: Pair, demos: Callable[[s
     agent.get_by_role("button", name="Send").click()
     expect(log).to_contain_text("Thank you")
     expect(toast).to_be_hidden()
+    # The chat grows with the conversation; it never grows over the bar.
+    for n in range(6):
+        agent.get_by_label("Message").fill(f"{LONG} ({n})")
+        agent.get_by_role("button", name="Send").click()
+    expect(log).to_contain_text(f"{LONG} (5)")
+    wait_until(
+        visitor,
+        "the chat is inside the window",
+        lambda: (
+            box(visitor.locator(".cb-dock"))["y"] + box(visitor.locator(".cb-dock"))["height"]
+            <= visitor.viewport_size["height"]
+        ),  # type: ignore[index]
+    )
+    assert_uncovered(visitor, bar(visitor).get_by_role("button", name="Chat"))
+    assert_uncovered(visitor, bar(visitor).get_by_role("button", name="Stop"))
 
     # Closed again: the next message shows, then goes by itself.
     visitor.get_by_role("button", name="Hide").click()

@@ -108,7 +108,11 @@ describe('the session bar: participants', () => {
     expect(line().textContent).toBe('Also watching: Ravi Kumar, Meena Das');
     ui.showParticipants([]);
     expect(line().hidden).toBe(true);
-    expect(line().textContent).toBe('');
+    expect(line().textContent).toBe('');    // the session ends; the next one starts with nobody else watching
+    ui.showParticipants(['Ravi Kumar']);
+    ui.render({ kind: 'ended', message: 'Co-browsing ended' }, 0);
+    ui.render({ kind: 'active', agent: { name: 'Asha Rao' } }, 0);
+    expect(line().hidden).toBe(true);
   });
 
   it('speaks Hindi', () => {

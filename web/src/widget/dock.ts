@@ -59,6 +59,9 @@ export class Dock {
     );
     win.addEventListener('scroll', () => this.schedule(), { capture: true, passive: true });
     win.addEventListener('resize', () => this.schedule(), { passive: true });
+    // A panel that grows (new chat messages) places itself again.
+    const Observer = (win as Window & { ResizeObserver?: typeof ResizeObserver }).ResizeObserver;
+    if (Observer) new Observer(() => this.schedule()).observe(this.root);
   }
 
   /** The overlay frame's focused element (null: none; undefined: no frame). */

@@ -420,6 +420,7 @@ export class WidgetUi {
     this.placeBar();
     if (!key.startsWith('active:')) {
       this.extras = { unread: 0, control: 'view', chatOpen: false };
+      this.participants = []; // the next session starts with nobody else watching
       this.chatToast.hide();
     }
     this.applyExtras(null);
