@@ -44,6 +44,8 @@ class Kind(StrEnum):
     FILE_DOWNLOADED = "file.downloaded"
     SESSION_ENDED = "session.ended"
     AGENT_LINK_ISSUED = "agent_link.issued"
+    RECORDING_REPLAYED = "recording.replayed"
+    RECORDING_EXPORTED = "recording.exported"
 
 
 KINDS: frozenset[str] = frozenset(k.value for k in Kind)

@@ -26,6 +26,7 @@ from cobrowse.server import (
     headers,
     monitoring,
     pages,
+    recordings_api,
     signin,
 )
 from cobrowse.server.bodylimit import BodyLimit
@@ -54,6 +55,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ctx.audit.start()
+        if ctx.recorder is not None:
+            ctx.recorder.begin()
         if ctx.hub.cluster is not None:
             await ctx.hub.cluster.start(ctx.hub)
         sweeper = asyncio.create_task(_sweep_forever(ctx))
@@ -72,6 +75,8 @@ def create_app(
             await ctx.proxy.close()
             if ctx.oidc is not None:
                 await ctx.oidc.close()
+            if ctx.recorder is not None:  # after every session ended: its last chunks
+                await asyncio.to_thread(ctx.recorder.stop)
             await ctx.audit.stop()  # after the last session's end was recorded
             await ctx.guards.close()
 
@@ -87,6 +92,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(audit_api.router)
+    app.include_router(recordings_api.router)
     app.include_router(pages.router)
     app.include_router(signin.router)
     app.include_router(apidocs.router)

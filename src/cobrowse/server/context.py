@@ -26,6 +26,7 @@ from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
+from cobrowse.server.recordings import Recorder, recorder_for
 from cobrowse.store.audit import SqlAuditStore
 from cobrowse.store.factory import store_from_url
 from cobrowse.store.guards import Ceiling, GuardRules, GuardStore, Limiter, Window
@@ -68,6 +69,7 @@ class Context:
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
     audit: AuditLog = field(init=False)
+    recorder: Recorder | None = field(init=False)  # None: no site recorded, no key
     sockets: ConnectionCaps = field(init=False)
     metrics: Metrics = field(init=False)
     draining: bool = False  # shutting down: /readyz answers 503
@@ -85,6 +87,7 @@ class Context:
             clock=self.clock,
             retention_days=self.config.audit.retention_days,
         )
+        self.recorder = recorder_for(self.config, clock=self.clock)
         self.site_origins = self.config.allowed_origins
         self.proxy = ProxyState(config=self.config, sites=self.site_origins)
         store_url = parse_store_url(self.config.store.url)
@@ -93,7 +96,7 @@ class Context:
             clock=self.clock,
             agent_view=self._agent_view,
             prepare_view=self._prepare_view,
-            on_end=lambda session_id: self.proxy.forget(session_id, now=self.clock()),
+            on_end=self._ended,
             files_url=self.config.base_url,
             audit=self.audit.record,
             store=store_from_url(self.config.store.url, max_sessions=lim.max_sessions),
@@ -108,6 +111,7 @@ class Context:
                 lim.agent_message_bytes if role == "agent" else lim.visitor_message_bytes
             ),
             on_protocol_error=lambda code: self.metrics.error("protocol_" + code),
+            capture=None if self.recorder is None else self.recorder.capture,
         )
         self.guards = guards_from_url(self.config.store.url, guard_rules(self.config))
         self.join_limiter = Limiter(self.guards, "join")
@@ -181,6 +185,11 @@ class Context:
     def _replay_buffer_bytes(self) -> int:
         """Frames the rooms hold for a late-joining agent and for resumes."""
         return sum(room.agent_log.size + room.visitor_log.size for room in self.hub.rooms.values())
+
+    async def _ended(self, session_id: str) -> None:
+        if self.recorder is not None:
+            self.recorder.finish(session_id, now=self.clock())
+        await self.proxy.forget(session_id, now=self.clock())
 
     async def _prepare_view(self, session_id: str) -> None:
         if self.config.proxy.mode == "proxy":

@@ -1,0 +1,352 @@
+"""The recorder: what a recorded session's agent is sent, sealed and stored, off the relay.
+
+The relay's side (`start`, `joined`, `capture`, `finish`) only appends to a bounded
+in-memory queue and never blocks or raises; a writer thread of its own gathers each
+recording's frames into chunks (core/recording.py), seals them (AES-256-GCM) and
+writes them to the data directory or an S3 bucket (store/recordings.py). A frame that
+finds the queue full, or whose chunk cannot be written, is lost: counted per
+recording (its description's `lost`, shown in the replay), in `lost_frames` (the
+`cobrowse_recording_frames_lost_total` metric) and logged at ERROR; never silently.
+The same thread purges recordings past `recordings.retention_days`, hourly, as the
+audit log does; `cobrowse audit purge` purges both.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cobrowse.config import Config, ConfigError
+from cobrowse.core.recording import (
+    Batcher,
+    Captured,
+    ChunkError,
+    KeyError_,
+    KeyRing,
+    Meta,
+    expired,
+    new_key_line,
+    open_chunk,
+    open_meta,
+    parse_keys,
+    seal,
+    seal_meta,
+)
+from cobrowse.store.private_files import private_dir
+from cobrowse.store.recordings import (
+    FileRecordingStore,
+    RecordingStore,
+    RecordingStoreError,
+    S3RecordingStore,
+    chunk_name,
+)
+
+log = logging.getLogger("cobrowse.recordings")
+
+KEY_FILE = "recording-keys"
+PURGE_EVERY = 3600.0
+
+
+def key_path(config: Config) -> Path:
+    rec = config.recordings
+    return Path(rec.key_file or Path(config.server.data_dir) / KEY_FILE)
+
+
+def load_ring(config: Config, *, create: bool) -> KeyRing | None:
+    """The configured keys: `recordings.keys`, else the key file (made with one fresh key
+    when missing and `create`); None when there are none. KeyError_ when they are bad."""
+    rec = config.recordings
+    if rec.keys:
+        return parse_keys(rec.keys, current=rec.current_key)
+    path = key_path(config)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if not create:
+            return None
+        private_dir(path.parent)
+        text = new_key_line("k1") + "\n"
+        fd = _create_private(path)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return parse_keys(text, current=rec.current_key)
+
+
+def _create_private(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+
+def store_for(config: Config) -> RecordingStore:
+    rec = config.recordings
+    if rec.storage.startswith("s3://"):
+        return S3RecordingStore.from_url(
+            rec.storage,
+            endpoint_url=rec.s3_endpoint_url,
+            region=rec.s3_region,
+            access_key_id=rec.s3_access_key_id,
+            secret_access_key=rec.s3_secret_access_key,
+        )
+    return FileRecordingStore(Path(config.server.data_dir) / "recordings")
+
+
+@dataclass(slots=True)
+class _Open:
+    meta: Meta
+    batcher: Batcher
+    next_index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Op:
+    kind: str  # "start", "agent", "frame", "end"
+    session_id: str
+    at: float
+    to: str = ""
+    frame: bytes = b""
+    meta: Meta | None = None
+
+
+@dataclass(slots=True)
+class Recorder:
+    store: RecordingStore
+    ring: KeyRing
+    clock: Callable[[], float] = time.time
+    retention_days: float = 90.0
+    queue_frames: int = 20_000
+    chunk_bytes: int = 256 * 1024
+    chunk_age: float = 5.0
+    lost_frames: int = 0  # every frame lost, since start
+    written_chunks: int = 0
+    _queue: deque[_Op] = field(default_factory=deque)
+    _frames_queued: int = 0
+    _lost: dict[str, int] = field(default_factory=dict)  # by session, not yet in its meta
+    _lock: threading.Condition = field(default_factory=threading.Condition)
+    _open: dict[str, _Open] = field(default_factory=dict)  # the writer thread's own
+    _thread: threading.Thread | None = None
+    _stopping: bool = False
+    _last_purge: float = -float("inf")
+    recording: set[str] = field(default_factory=set)  # sessions recorded on this node
+
+    # --- the relay's side: never blocks, never raises -----------------------------------
+
+    def start(self, session_id: str, *, site: str | None, now: float) -> None:
+        self.recording.add(session_id)
+        meta = Meta(id=session_id, session_id=session_id, site=site, started_at=now)
+        self._put(_Op("start", session_id, now, meta=meta))
+
+    def joined(
+        self, session_id: str, *, name: str, agent_id: str, team: str | None, now: float
+    ) -> None:
+        if session_id in self.recording:
+            who = Meta(id=session_id, session_id=session_id, site=None, started_at=now)
+            who = replace(who, agent_name=name, agent_id=agent_id, agent_team=team)
+            self._put(_Op("agent", session_id, now, meta=who))
+
+    def capture(self, session_id: str, to: str, frame: bytes, at: float) -> None:
+        with self._lock:
+            if self._frames_queued >= self.queue_frames:
+                self.lost_frames += 1
+                first = session_id not in self._lost
+                self._lost[session_id] = self._lost.get(session_id, 0) + 1
+                if first:
+                    log.error(
+                        "recording: queue full, frames lost", extra={"session_id": session_id}
+                    )
+                return
+            self._frames_queued += 1
+            self._queue.append(_Op("frame", session_id, at, to=to, frame=frame))
+            self._lock.notify()
+
+    def finish(self, session_id: str, *, now: float) -> None:
+        if session_id in self.recording:
+            self.recording.discard(session_id)
+            self._put(_Op("end", session_id, now))
+
+    def _put(self, op: _Op) -> None:
+        with self._lock:
+            self._queue.append(op)  # few and small: never refused
+            self._lock.notify()
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def begin(self) -> None:
+        self._thread = threading.Thread(target=self._main, name="recording-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Write everything queued, close every open recording's chunk (blocking)."""
+        with self._lock:
+            self._stopping = True
+            self._lock.notify()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        else:
+            self.drain()
+
+    def drain(self) -> None:
+        """Write what is queued now, and every pending chunk (the writer's work, here)."""
+        self._work(self._take(), force=True)
+
+    # --- the writer thread -------------------------------------------------------------
+
+    def _take(self) -> list[_Op]:
+        with self._lock:
+            taken = list(self._queue)
+            self._queue.clear()
+            self._frames_queued = 0
+            return taken
+
+    def _main(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue and not self._stopping:
+                    self._lock.wait(timeout=1.0)
+                stopping = self._stopping
+            self._work(self._take(), force=stopping)
+            if time.monotonic() - self._last_purge >= PURGE_EVERY:
+                self._last_purge = time.monotonic()
+                try:
+                    self.purge()
+                except Exception as exc:
+                    log.error("recordings: purge failed (%s); next try in an hour", exc)
+            if stopping:
+                return
+
+    def _work(self, ops: list[_Op], *, force: bool) -> None:
+        for op in ops:
+            try:
+                self._apply(op)
+            except Exception:
+                log.exception("recording: %s failed", op.kind, extra={"session_id": op.session_id})
+        now = self.clock()
+        for sid, rec in list(self._open.items()):
+            due = rec.batcher.take() if force else rec.batcher.due(now)
+            if due:
+                self._write(rec, due)
+            if force and self._lost.get(sid):
+                self._write_meta(rec)
+
+    def _apply(self, op: _Op) -> None:
+        rec = self._open.get(op.session_id)
+        if op.kind == "start" and op.meta is not None:
+            rec = self._open[op.session_id] = _Open(
+                op.meta, Batcher(max_bytes=self.chunk_bytes, max_age=self.chunk_age)
+            )
+            self._write_meta(rec)
+        elif rec is None:
+            return  # a recording this node did not start (or already ended)
+        elif op.kind == "frame":
+            due = rec.batcher.add(op.at, op.to, op.frame)
+            if due:
+                self._write(rec, due)
+        elif op.kind == "agent" and op.meta is not None:
+            m = op.meta
+            rec.meta = replace(
+                rec.meta, agent_name=m.agent_name, agent_id=m.agent_id, agent_team=m.agent_team
+            )
+            self._write_meta(rec)
+        elif op.kind == "end":
+            rest = rec.batcher.take()
+            if rest:
+                self._write(rec, rest)
+            rec.meta = replace(rec.meta, ended_at=op.at)
+            self._write_meta(rec)
+            del self._open[op.session_id]
+
+    def _write(self, rec: _Open, records: list[Captured]) -> None:
+        sid = rec.meta.id
+        try:
+            chunk = seal(records, ring=self.ring, recording_id=sid, index=rec.next_index)
+            self.store.put(sid, chunk_name(rec.next_index), chunk)
+        except (RecordingStoreError, ChunkError, OSError) as exc:
+            with self._lock:
+                self.lost_frames += len(records)
+                self._lost[sid] = self._lost.get(sid, 0) + len(records)
+            log.error("recording: %d frames lost: %s", len(records), exc, extra={"session_id": sid})
+            return
+        rec.next_index += 1
+        self.written_chunks += 1
+
+    def _write_meta(self, rec: _Open) -> None:
+        with self._lock:
+            lost = self._lost.pop(rec.meta.id, 0)
+        rec.meta = replace(rec.meta, chunks=rec.next_index, lost=rec.meta.lost + lost)
+        try:
+            self.store.put(rec.meta.id, "meta", seal_meta(rec.meta, ring=self.ring))
+        except (RecordingStoreError, OSError) as exc:
+            log.error(
+                "recording: description not written: %s", exc, extra={"session_id": rec.meta.id}
+            )
+
+    # --- reading (blocking: call off the event loop) -----------------------------------
+
+    def meta(self, recording_id: str) -> Meta | None:
+        blob = self.store.get(recording_id, "meta")
+        return None if blob is None else open_meta(blob, ring=self.ring, recording_id=recording_id)
+
+    def listing(self) -> list[Meta]:
+        found = []
+        for rid in self.store.ids():
+            try:
+                meta = self.meta(rid)
+            except (ChunkError, RecordingStoreError) as exc:
+                log.error("recording %s cannot be read: %s", rid, exc)
+                continue
+            if meta is not None:
+                found.append(meta)
+        return sorted(found, key=lambda m: m.started_at, reverse=True)
+
+    def read(self, recording_id: str) -> tuple[Meta, list[Captured]] | None:
+        """A recording's description and every record, in order; ChunkError when any
+        chunk was changed, moved or is missing."""
+        meta = self.meta(recording_id)
+        if meta is None:
+            return None
+        names = [n for n in self.store.names(recording_id) if n != "meta"]
+        if [chunk_name(i) for i in range(len(names))] != names or len(names) < meta.chunks:
+            raise ChunkError(f"recording {recording_id} is missing chunks")
+        records: list[Captured] = []
+        for index, name in enumerate(names):
+            blob = self.store.get(recording_id, name)
+            if blob is None:
+                raise ChunkError(f"recording {recording_id} is missing chunk {index}")
+            records.extend(open_chunk(blob, ring=self.ring, recording_id=recording_id, index=index))
+        return meta, records
+
+    def purge(self) -> int:
+        """Delete the recordings older than the retention period; how many."""
+        if self.retention_days <= 0:
+            return 0
+        ages = [(m.id, m.started_at) for m in self.listing()]
+        gone = expired(ages, now=self.clock(), retention_days=self.retention_days)
+        for rid in gone:
+            self.store.delete(rid)
+        if gone:
+            log.info("recordings: purged %d older than %g days", len(gone), self.retention_days)
+        return len(gone)
+
+
+def recorder_for(config: Config, *, clock: Callable[[], float] = time.time) -> Recorder | None:
+    """The configured recorder, or None when no site is recorded and no key exists."""
+    rec = config.recordings
+    try:
+        ring = load_ring(config, create=bool(rec.sites))
+    except KeyError_ as exc:
+        raise ConfigError(f"recordings: {exc}") from None
+    if ring is None:
+        return None
+    return Recorder(
+        store_for(config),
+        ring,
+        clock=clock,
+        retention_days=rec.retention_days,
+        queue_frames=rec.queue_frames,
+        chunk_bytes=rec.chunk_bytes,
+    )
