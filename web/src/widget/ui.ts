@@ -77,6 +77,8 @@ export class WidgetUi {
   private unreadText: HTMLElement | null = null;
   private takeBackButton: HTMLButtonElement | null = null;
   private barText: HTMLElement | null = null;
+  /** The session is recorded: said in the consent dialog and the session bar. */
+  recorded = false;
   private bar: HTMLElement | null = null;
   /** The socket is down or catching up: the session bar says so. */
   private reconnecting = false;
@@ -467,6 +469,7 @@ export class WidgetUi {
         deny.disabled = state.answered;
         return this.dialog(tr.s.consentTitle, [
           el(d, 'p', { class: 'cb-text' }, [tr.t('consentText', { name: this.agentLabel(state.agent.name) })]),
+          ...(this.recorded ? [el(d, 'p', { class: 'cb-text cb-recorded' }, [tr.s.recorded])] : []),
           ...(state.answered ? [el(d, 'p', { class: 'cb-text' }, [tr.s.connecting])] : []),
           el(d, 'div', { class: 'cb-actions' }, [deny, allow]),
         ]);
@@ -488,6 +491,7 @@ export class WidgetUi {
         this.bar = el(d, 'div', { class: 'cb-bar', role: 'region', 'aria-label': tr.s.barLabel }, [
           el(d, 'span', { class: 'cb-dot', 'aria-hidden': 'true' }),
           this.barText,
+          ...(this.recorded ? [el(d, 'span', { class: 'cb-recorded' }, [tr.s.recorded])] : []),
           chat,
           this.unreadText,
           this.takeBackButton,
