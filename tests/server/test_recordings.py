@@ -192,3 +192,16 @@ def test_an_unknown_or_malformed_id_is_404_or_422(recorded: Server) -> None:
     admin = signed_in(recorded, "Root", Role.ADMIN)
     assert admin.get("/api/v1/recordings/nope").status_code == 404
     assert admin.get("/api/v1/recordings/a.b").status_code == 422
+
+
+def test_lost_frames_are_a_metric(recorded: Server) -> None:
+    from cobrowse.server.metrics import Metrics
+
+    assert (
+        b"cobrowse_recording_frames_lost_total 5.0"
+        in Metrics(recording_frames_lost=lambda: 5).render()
+    )
+    r = recorder(recorded)
+    r.queue_frames = 0  # every frame now finds the queue full
+    r.capture("s_none", "agent", b"{}", recorded.clock())
+    assert b"cobrowse_recording_frames_lost_total 1.0" in recorded.ctx.metrics.render()

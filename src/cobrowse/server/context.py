@@ -81,6 +81,7 @@ class Context:
         self.metrics = Metrics(
             sessions_by_state=self._sessions_by_state,
             replay_buffer_bytes=self._replay_buffer_bytes,
+            recording_frames_lost=lambda: 0 if self.recorder is None else self.recorder.lost_frames,
         )
         self.audit = AuditLog(
             SqlAuditStore(self.config.audit_url),
