@@ -138,7 +138,8 @@ def test_purge_also_purges_recordings_past_their_retention(
     import time
 
     from cobrowse.config import load_config
-    from cobrowse.server.recordings import Recorder, load_ring, store_for
+    from cobrowse.server.recording_setup import load_ring, store_for
+    from cobrowse.server.recordings import Recorder
 
     config = load_config(
         {"server": {"data_dir": str(tmp_path)}, "recordings": {"sites": ["https://a.test"]}}, {}

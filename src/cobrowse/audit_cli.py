@@ -16,7 +16,8 @@ from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core.audit import parse_kinds, parse_time
 from cobrowse.server.audit import DAY
 from cobrowse.server.audit_api import CSV_COLUMNS, csv_line, csv_row, jsonl_line
-from cobrowse.server.recordings import Recorder, load_ring, store_for
+from cobrowse.server.recording_setup import load_ring, store_for
+from cobrowse.server.recordings import Recorder
 from cobrowse.store.audit import AuditQuery, SqlAuditStore
 from cobrowse.store.private_files import open_private
 

@@ -28,7 +28,8 @@ from cobrowse.config import load_config
 from cobrowse.core.roles import Role
 from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import guard_rules
-from cobrowse.server.recordings import Recorder, load_ring
+from cobrowse.server.recording_setup import load_ring
+from cobrowse.server.recordings import Recorder
 from cobrowse.store.guards_factory import guards_from_url
 from cobrowse.store.recordings import FileRecordingStore
 from tests.e2e.conftest import Pair

@@ -157,6 +157,10 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         _get(lambda w, p, bearer: f"/api/v1/recordings/{p.session_id}/export"),
         _only(403, (*AGENTS, *DEAD), 401),
     ),
+    ("GET", "/api/v1/recordings/{recording_id}/assets/{name}"): (
+        _get(lambda w, p, bearer: f"/api/v1/recordings/{p.session_id}/assets/a000000"),
+        _only(403, (*AGENTS, *DEAD), 401),
+    ),
     # Sign-in pages: no session credential signs anyone in. The form post needs the
     # form's own token (403 without it); signing out is harmless for everyone.
     ("GET", "/agent/login"): (_get("/agent/login"), _everyone(200)),

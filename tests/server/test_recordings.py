@@ -205,3 +205,51 @@ def test_lost_frames_are_a_metric(recorded: Server) -> None:
     r.queue_frames = 0  # every frame now finds the queue full
     r.capture("s_none", "agent", b"{}", recorded.clock())
     assert b"cobrowse_recording_frames_lost_total 1.0" in recorded.ctx.metrics.render()
+
+
+def test_a_proxied_session_keeps_its_assets_for_the_replay(
+    make_server: Callable[..., Server], stack: ExitStack
+) -> None:
+    from cobrowse.server.proxy_state import Asset
+
+    server = make_server(proxy={"mode": "proxy"}, recordings={"sites": [SITE]})
+    story = Story(server, stack).control()
+    r = server.client.post(
+        f"/api/v1/sessions/{story.session_id}/overlay",
+        json={"url": SITE + "/"},
+        headers={"Authorization": f"Bearer {story.visitor_token}"},
+    )
+    assert r.status_code == 201, r.text
+    proxy = server.ctx.proxy
+    label = proxy.hosts.label_for(story.session_id, SITE)
+    origin = proxy.hosts.origin(label)
+    cache = proxy.cache(story.session_id)
+    cache.put(label, "/site.css", Asset("text/css", b"body{background:url(/bg.png)}"))
+    cache.put(label, "/bg.png", Asset("image/png", b"\x89PNG fake"))
+    link = {"type": 2, "tagName": "link", "attributes": {"href": origin + "/site.css"}, "id": 2}
+    page = {"type": 2, "timestamp": 3, "data": {"node": {"type": 0, "childNodes": [link], "id": 1}}}
+    story.visitor.send_text(frame("events", events=[META, page]))
+    assert story.agent.receive_json()["t"] == "events"
+    story.visitor.send_text(frame("end"))
+    assert story.agent.receive_json()["t"] == "ended"
+    sid = story.session_id
+    ended_meta(server, sid)
+
+    admin = signed_in(server, "Root", Role.ADMIN)
+    body = admin.get(f"/api/v1/recordings/{sid}").text
+    assert origin not in body  # the session's proxy URLs are gone; the kept copies stay
+    css_url = f"/api/v1/recordings/{sid}/assets/"
+    assert css_url in body
+    index = recorder(server).asset_index(sid)
+    names = {url.removeprefix(origin): name for url, _, name in index}
+    css = admin.get(css_url + names["/site.css"])
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert f"url({css_url}{names['/bg.png']})" in css.text
+    png = admin.get(css_url + names["/bg.png"])
+    assert png.content == b"\x89PNG fake"
+    assert signed_in(server, "A", Role.AGENT).get(css_url + names["/bg.png"]).status_code == 403
+    assert server.browser().get(css_url + names["/bg.png"]).status_code == 401
+    exported = admin.get(f"/api/v1/recordings/{sid}/export").text
+    assert origin not in exported and "data:text/css;base64," in exported
+    folder = Path(server.config.server.data_dir) / "recordings" / sid
+    assert b"PNG" not in (folder / names["/bg.png"]).read_bytes()  # sealed like the rest

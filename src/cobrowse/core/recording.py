@@ -252,6 +252,33 @@ def open_meta(blob: bytes, *, ring: KeyRing, recording_id: str) -> Meta:
     return meta
 
 
+def _blob_aad(key_id: bytes, recording_id: str, name: str) -> bytes:
+    return MAGIC + key_id + b"|" + recording_id.encode() + b"|" + name.encode()
+
+
+def seal_blob(data: bytes, *, ring: KeyRing, recording_id: str, name: str) -> bytes:
+    """An object of a recording other than a chunk (an asset, the asset index), bound
+    to its recording and its name."""
+    key_id = ring.current.encode()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(ring.key(ring.current)).encrypt(
+        nonce, data, _blob_aad(key_id, recording_id, name)
+    )
+    return MAGIC + bytes([len(key_id)]) + key_id + nonce + sealed
+
+
+def open_blob(blob: bytes, *, ring: KeyRing, recording_id: str, name: str) -> bytes:
+    key_id = chunk_key_id(blob)
+    start = len(MAGIC) + 1 + len(key_id)
+    nonce, sealed = blob[start : start + NONCE_BYTES], blob[start + NONCE_BYTES :]
+    try:
+        return AESGCM(ring.key(key_id)).decrypt(
+            nonce, sealed, _blob_aad(key_id.encode(), recording_id, name)
+        )
+    except (InvalidTag, ValueError):
+        raise ChunkError(f"{name} of {recording_id} was changed or moved") from None
+
+
 def expired(
     recordings: Iterable[tuple[str, float]], *, now: float, retention_days: float
 ) -> list[str]:

@@ -26,6 +26,7 @@ from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
+from cobrowse.server.recording_assets import session_assets
 from cobrowse.server.recordings import Recorder, recorder_for
 from cobrowse.store.audit import SqlAuditStore
 from cobrowse.store.factory import store_from_url
@@ -35,6 +36,7 @@ from cobrowse.store.private_files import sqlite_file, tighten_all
 from cobrowse.store.url import parse_store_url
 
 audit_log = logging.getLogger("cobrowse.audit")
+log = logging.getLogger("cobrowse.recordings")
 
 # Join outcomes as the audit log names them (docs/audit.md).
 JOIN_OUTCOMES = {"joined": "ok", "locked_out": "throttled"}
@@ -188,8 +190,17 @@ class Context:
         return sum(room.agent_log.size + room.visitor_log.size for room in self.hub.rooms.values())
 
     async def _ended(self, session_id: str) -> None:
-        if self.recorder is not None:
-            self.recorder.finish(session_id, now=self.clock())
+        recorder = self.recorder
+        if recorder is not None and session_id in recorder.recording:
+            if self.config.proxy.mode == "proxy":  # its asset URLs die with it: keep them
+                try:
+                    kept = await session_assets(self.proxy, self.config.masking_rules, session_id)
+                    recorder.add_assets(session_id, kept, now=self.clock())
+                except Exception:
+                    log.exception(
+                        "a recording's assets were not kept", extra={"session_id": session_id}
+                    )
+            recorder.finish(session_id, now=self.clock())
         await self.proxy.forget(session_id, now=self.clock())
 
     async def _prepare_view(self, session_id: str) -> None:

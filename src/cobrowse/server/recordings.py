@@ -14,13 +14,13 @@ audit log does; `cobrowse audit purge` purges both.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+
+import orjson
 
 from cobrowse.config import Config, ConfigError
 from cobrowse.core.recording import (
@@ -31,68 +31,24 @@ from cobrowse.core.recording import (
     KeyRing,
     Meta,
     expired,
-    new_key_line,
+    open_blob,
     open_chunk,
     open_meta,
-    parse_keys,
     seal,
+    seal_blob,
     seal_meta,
 )
-from cobrowse.store.private_files import private_dir
+from cobrowse.server.recording_setup import load_ring, store_for
 from cobrowse.store.recordings import (
-    FileRecordingStore,
     RecordingStore,
     RecordingStoreError,
-    S3RecordingStore,
+    asset_name,
     chunk_name,
 )
 
 log = logging.getLogger("cobrowse.recordings")
 
-KEY_FILE = "recording-keys"
 PURGE_EVERY = 3600.0
-
-
-def key_path(config: Config) -> Path:
-    rec = config.recordings
-    return Path(rec.key_file or Path(config.server.data_dir) / KEY_FILE)
-
-
-def load_ring(config: Config, *, create: bool) -> KeyRing | None:
-    """The configured keys: `recordings.keys`, else the key file (made with one fresh key
-    when missing and `create`); None when there are none. KeyError_ when they are bad."""
-    rec = config.recordings
-    if rec.keys:
-        return parse_keys(rec.keys, current=rec.current_key)
-    path = key_path(config)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if not create:
-            return None
-        private_dir(path.parent)
-        text = new_key_line("k1") + "\n"
-        fd = _create_private(path)
-        with open(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    return parse_keys(text, current=rec.current_key)
-
-
-def _create_private(path: Path) -> int:
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-
-
-def store_for(config: Config) -> RecordingStore:
-    rec = config.recordings
-    if rec.storage.startswith("s3://"):
-        return S3RecordingStore.from_url(
-            rec.storage,
-            endpoint_url=rec.s3_endpoint_url,
-            region=rec.s3_region,
-            access_key_id=rec.s3_access_key_id,
-            secret_access_key=rec.s3_secret_access_key,
-        )
-    return FileRecordingStore(Path(config.server.data_dir) / "recordings")
 
 
 @dataclass(slots=True)
@@ -103,13 +59,24 @@ class _Open:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordedAsset:
+    """A stylesheet, font or image as the agent's mirror was served it (masked), under
+    the URL the recorded page data names it by."""
+
+    url: str
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class _Op:
-    kind: str  # "start", "agent", "frame", "end"
+    kind: str  # "start", "agent", "frame", "assets", "end"
     session_id: str
     at: float
     to: str = ""
     frame: bytes = b""
     meta: Meta | None = None
+    assets: tuple[RecordedAsset, ...] = ()
 
 
 @dataclass(slots=True)
@@ -162,6 +129,12 @@ class Recorder:
             self._frames_queued += 1
             self._queue.append(_Op("frame", session_id, at, to=to, frame=frame))
             self._lock.notify()
+
+    def add_assets(self, session_id: str, assets: list[RecordedAsset], *, now: float) -> None:
+        """The assets the session's agent was served (proxy mode), kept with it: their
+        URLs die with the session."""
+        if session_id in self.recording and assets:
+            self._put(_Op("assets", session_id, now, assets=tuple(assets)))
 
     def finish(self, session_id: str, *, now: float) -> None:
         if session_id in self.recording:
@@ -252,6 +225,8 @@ class Recorder:
                 rec.meta, agent_name=m.agent_name, agent_id=m.agent_id, agent_team=m.agent_team
             )
             self._write_meta(rec)
+        elif op.kind == "assets":
+            self._write_assets(rec.meta.id, op.assets)
         elif op.kind == "end":
             rest = rec.batcher.take()
             if rest:
@@ -273,6 +248,23 @@ class Recorder:
             return
         rec.next_index += 1
         self.written_chunks += 1
+
+    def _write_assets(self, sid: str, assets: tuple[RecordedAsset, ...]) -> None:
+        index = []
+        for n, item in enumerate(assets):
+            name = asset_name(n)
+            try:
+                sealed = seal_blob(item.body, ring=self.ring, recording_id=sid, name=name)
+                self.store.put(sid, name, sealed)
+            except (RecordingStoreError, OSError) as exc:
+                log.error("recording: an asset was not kept: %s", exc, extra={"session_id": sid})
+                continue
+            index.append([item.url, item.content_type, name])
+        blob = seal_blob(orjson.dumps(index), ring=self.ring, recording_id=sid, name="assets")
+        try:
+            self.store.put(sid, "assets", blob)
+        except (RecordingStoreError, OSError) as exc:
+            log.error("recording: its assets were not kept: %s", exc, extra={"session_id": sid})
 
     def _write_meta(self, rec: _Open) -> None:
         with self._lock:
@@ -309,7 +301,7 @@ class Recorder:
         meta = self.meta(recording_id)
         if meta is None:
             return None
-        names = [n for n in self.store.names(recording_id) if n != "meta"]
+        names = [n for n in self.store.names(recording_id) if n.startswith("c")]
         if [chunk_name(i) for i in range(len(names))] != names or len(names) < meta.chunks:
             raise ChunkError(f"recording {recording_id} is missing chunks")
         records: list[Captured] = []
@@ -319,6 +311,20 @@ class Recorder:
                 raise ChunkError(f"recording {recording_id} is missing chunk {index}")
             records.extend(open_chunk(blob, ring=self.ring, recording_id=recording_id, index=index))
         return meta, records
+
+    def asset_index(self, recording_id: str) -> list[tuple[str, str, str]]:
+        """(url, content type, object name) of every asset kept with the recording."""
+        blob = self.store.get(recording_id, "assets")
+        if blob is None:
+            return []
+        plain = open_blob(blob, ring=self.ring, recording_id=recording_id, name="assets")
+        return [(str(u), str(t), str(n)) for u, t, n in orjson.loads(plain)]
+
+    def asset(self, recording_id: str, name: str) -> bytes | None:
+        blob = self.store.get(recording_id, name)
+        if blob is None:
+            return None
+        return open_blob(blob, ring=self.ring, recording_id=recording_id, name=name)
 
     def purge(self) -> int:
         """Delete the recordings older than the retention period; how many."""

@@ -29,6 +29,7 @@ from cobrowse.server.api import ERRORS, AgentDep, Ctx
 from cobrowse.server.audit_api import EntryOut, _plain
 from cobrowse.server.context import STATIC_DIR, Context, client_address
 from cobrowse.server.errors import ApiError
+from cobrowse.server.recording_assets import data_targets, point_at, route_targets
 from cobrowse.store.audit import AuditQuery
 from cobrowse.store.guards import Agent
 from cobrowse.store.recordings import RecordingStoreError
@@ -151,11 +152,15 @@ def _audited(ctx: Context, request: Request, agent: Agent, meta: Meta, kind: a.K
     )
 
 
-def _records(records: list[Captured]) -> list[dict[str, Any]]:
+def _records(records: list[Captured], targets: dict[str, str]) -> list[dict[str, Any]]:
+    """The records as JSON, the kept assets' URLs pointed at `targets`."""
     out = []
     for at, to, frame in records:
+        text = frame.decode("utf-8", "replace")
+        if targets:
+            text = point_at(text, targets)
         try:
-            out.append({"at": at, "to": to, "frame": orjson.loads(frame)})
+            out.append({"at": at, "to": to, "frame": orjson.loads(text)})
         except orjson.JSONDecodeError:
             continue
     return out
@@ -180,10 +185,12 @@ async def replay(
     """One recording for the console's player: every record in order, and the session's
     audit entries. 409 `recording_damaged` when a chunk was changed or is missing."""
     meta, records = await _open(ctx, agent, recording_id)
+    assert ctx.recorder is not None
+    index = await _blocking(ctx, ctx.recorder.asset_index, meta.id)
     _audited(ctx, request, agent, meta, a.Kind.RECORDING_REPLAYED)
     body = {
         "recording": _out(meta).model_dump(),
-        "records": _records(records),
+        "records": _records(records, route_targets(meta.id, index)),
         "audit": await _audit_of(ctx, meta.session_id),
     }
     return Response(orjson.dumps(body), media_type="application/json")
@@ -202,9 +209,17 @@ async def export(
     """One recording as a single HTML file that plays it offline: the replayer, the
     recording decrypted, the chat and the audit entries."""
     meta, records = await _open(ctx, agent, recording_id)
+    recorder = ctx.recorder
+    assert recorder is not None
+
+    def inlined() -> dict[str, str]:
+        index = recorder.asset_index(meta.id)
+        return data_targets(index, lambda name: recorder.asset(meta.id, name))
+
+    targets = await _blocking(ctx, inlined)
     data = {
         "recording": _out(meta).model_dump(),
-        "records": _records(records),
+        "records": _records(records, targets),
         "audit": await _audit_of(ctx, meta.session_id),
     }
     page = export_page(data)
@@ -214,6 +229,51 @@ async def export(
         page,
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/{recording_id}/assets/{name}",
+    responses={**ERRORS, 200: {"content": {"*/*": {}}, "description": "a kept asset"}},
+)
+async def recorded_asset(
+    agent: AgentDep,
+    ctx: Ctx,
+    recording_id: str = RecordingId,
+    name: str = PathParam(pattern=r"^a[0-9]{6}$"),
+) -> Response:
+    """A stylesheet, font or image a proxied session's agent was served, kept with its
+    recording, for the player (the replay itself is audited)."""
+    _replayer(agent)
+    missing = ApiError(404, "not_found", "No such asset.")
+    recorder = ctx.recorder
+    if recorder is None:
+        raise missing
+    try:
+        meta: Meta | None = await _blocking(ctx, recorder.meta, recording_id)
+        if meta is None or not _allowed(agent, meta):
+            raise missing
+        index = await _blocking(ctx, recorder.asset_index, recording_id)
+        found = [(ctype, n) for _, ctype, n in index if n == name]
+        body: bytes | None = await _blocking(ctx, recorder.asset, recording_id, name)
+    except ChunkError as exc:
+        raise ApiError(409, "recording_damaged", f"The asset cannot be opened: {exc}") from None
+    if not found or body is None:
+        raise missing
+    ctype = found[0][0]
+    if ctype.startswith("text/css"):
+        body = point_at(
+            body.decode("utf-8", "replace"), route_targets(recording_id, index)
+        ).encode()
+    return Response(
+        body,
+        media_type=ctype,
+        headers={
+            "Cache-Control": "private, max-age=300",
+            "Content-Security-Policy": (
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
+            ),
+        },
     )
 
 

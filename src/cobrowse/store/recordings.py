@@ -1,8 +1,10 @@
 """Where sealed recordings are kept: a folder in the data directory, or an S3 bucket.
 
-Both hold the same objects per recording: `<id>/meta` (its sealed description) and
-`<id>/c000000`, `<id>/c000001`, ... (its sealed chunks, core/recording.py), written
-once each and never changed (the description is replaced when the recording ends).
+Both hold the same objects per recording: `<id>/meta` (its sealed description),
+`<id>/c000000`, `<id>/c000001`, ... (its sealed chunks, core/recording.py) and, for a
+proxied session, `<id>/assets` (the index) and `<id>/a000000`, ... (the stylesheets,
+fonts and images its agent was served), written once each and never changed (the
+description is replaced when the recording ends).
 Blocking calls: the recorder runs them off the event loop (server/recordings.py).
 """
 
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 
 from cobrowse.store.private_files import private_dir
 
-_NAME = re.compile(r"meta|c\d{6}")
+_NAME = re.compile(r"meta|assets|[ca]\d{6}")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
@@ -28,6 +30,10 @@ class RecordingStoreError(OSError):
 
 def chunk_name(index: int) -> str:
     return f"c{index:06d}"
+
+
+def asset_name(index: int) -> str:
+    return f"a{index:06d}"
 
 
 def _check(recording_id: str, name: str | None = None) -> None:
