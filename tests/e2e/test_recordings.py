@@ -35,6 +35,7 @@ from cobrowse.store.recordings import FileRecordingStore
 from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo, free_port, start_demo, stop_demo
 from tests.e2e.leaks import encodings, normalised
+from tests.e2e.test_accessibility import AXE, scan
 from tests.e2e.test_story import AADHAAR, ACCOUNT, PAN, PASSWORD, agent_joins, ask_for_pin, mirror
 from tests.redis_server import redis_server
 
@@ -92,6 +93,7 @@ def supervisor_page(browser: Browser, demo: Demo, redis_url: str) -> Page:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.add_cookies([{"name": AGENT_COOKIE, "value": cookie, "url": demo.server}])
     page = context.new_page()
+    page.add_init_script(path=str(AXE))  # the console's CSP refuses an inline script tag
     page.set_default_timeout(15_000)
     return page
 
@@ -165,12 +167,22 @@ def test_a_recorded_session_is_replayed_with_nothing_masked_in_it(
         expect(sup.get_by_role("region", name="Chat transcript")).to_be_visible()
         expect(sup.locator(".rec-marker-page")).not_to_have_count(0)
         expect(replay.get_by_label("Full name")).to_have_value(NAME, timeout=90_000)
+        sup.screenshot(path=str(demo.data_dir.parent / "player.png"))
+        assert scan(sup, "recordings player") == []
 
         # Nothing masked is in the stored recording, nor in the export.
         assert_no_secret("the stored recording", stored_plaintext(demo, recording_id))
         exported = sup.request.get(f"{demo.server}/api/v1/recordings/{recording_id}/export")
         assert exported.ok
         assert_no_secret("the export", exported.body())
+        # The export plays by itself, offline: the player and the data are in the file.
+        saved = demo.data_dir.parent / "export.html"
+        saved.write_bytes(exported.body())
+        offline = sup.context.new_page()
+        offline.route(re.compile(r"^https?://"), lambda route: route.abort())  # no server
+        offline.goto(saved.as_uri())
+        played = offline.frame_locator(".rec-stage iframe")
+        expect(played.get_by_role("heading", level=1)).to_contain_text("e-Filing")
     finally:
         sup.context.close()
     assert pair.visitor_errors == []

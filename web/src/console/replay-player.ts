@@ -226,6 +226,23 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
     insertStyleRules: MASK_RULES,
     triggerFocus: false,
   });
+  replayer.iframe.setAttribute('title', 'Recorded page');
+  // The recorded page at the visitor's size, scaled down to the stage's width.
+  let size = { width: 0, height: 0 };
+  const fit = (): void => {
+    const wrapper = stage.querySelector<HTMLElement>('.replayer-wrapper');
+    if (!wrapper || size.width <= 0) return;
+    const scale = Math.min(1, stage.clientWidth / size.width);
+    wrapper.style.transform = `scale(${scale})`;
+    stage.style.height = `${Math.ceil(size.height * scale)}px`;
+  };
+  replayer.on('resize', (d) => {
+    const dims = d as { width?: number; height?: number };
+    size = { width: Number(dims.width) || 0, height: Number(dims.height) || 0 };
+    fit();
+  });
+  const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(fit) : null;
+  observer?.observe(stage);
   let playing = true;
   let timer = 0;
   const show = (): void => {
@@ -257,6 +274,7 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
   timer = window.setInterval(show, 250);
   replayer.play();
   return () => {
+    observer?.disconnect();
     window.clearInterval(timer);
     replayer.pause();
     replayer.destroy();
