@@ -194,3 +194,27 @@ def test_the_configured_s3_storage_is_used(s3_url: str, tmp_path: Path) -> None:
     rec.drain()
     assert rec.store.names("s_1") == ["c000000", "meta"]
     assert not (tmp_path / "recordings").exists()
+
+
+def test_a_recording_continues_on_the_node_its_room_moved_to(store: RecordingStore) -> None:
+    clock = Clock()
+    first, second = recorder(store, clock), recorder(store, clock)
+    first.start("s_1", site="https://portal.test", now=clock.now)
+    first.capture("s_1", "agent", b'{"n":1}', clock.now)
+    first.drain()  # then that node dies; the room is taken over by the second
+    second.joined("s_1", name="Asha", agent_id="account:asha", team="north", now=clock.now)
+    second.joined("s_unrecorded", name="Ravi", agent_id="account:ravi", team=None, now=clock.now)
+    second.capture("s_1", "agent", b'{"n":2}', clock.now + 1)
+    assert "s_1" in second.recording
+    second.finish("s_1", now=clock.now + 2)
+    second.drain()
+    got = second.read("s_1")
+    assert got is not None
+    meta, records = got
+    assert [r[2] for r in records] == [b'{"n":1}', b'{"n":2}']
+    assert (meta.agent_id, meta.agent_team, meta.ended_at) == (
+        "account:asha",
+        "north",
+        clock.now + 2,
+    )
+    assert store.ids() == ["s_1"]  # nothing for a session that is not recorded

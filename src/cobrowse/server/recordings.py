@@ -110,10 +110,11 @@ class Recorder:
     def joined(
         self, session_id: str, *, name: str, agent_id: str, team: str | None, now: float
     ) -> None:
-        if session_id in self.recording:
-            who = Meta(id=session_id, session_id=session_id, site=None, started_at=now)
-            who = replace(who, agent_name=name, agent_id=agent_id, agent_team=team)
-            self._put(_Op("agent", session_id, now, meta=who))
+        # On several nodes the join may be served by another node than the room's: the
+        # writer keeps who it was beside the recording, if there is one (`_write_agent`).
+        who = Meta(id=session_id, session_id=session_id, site=None, started_at=now)
+        who = replace(who, agent_name=name, agent_id=agent_id, agent_team=team)
+        self._put(_Op("agent", session_id, now, meta=who))
 
     def capture(self, session_id: str, to: str, frame: bytes, at: float) -> None:
         with self._lock:
@@ -127,6 +128,7 @@ class Recorder:
                     )
                 return
             self._frames_queued += 1
+            self.recording.add(session_id)  # also a room taken over from another node
             self._queue.append(_Op("frame", session_id, at, to=to, frame=frame))
             self._lock.notify()
 
@@ -213,9 +215,14 @@ class Recorder:
                 op.meta, Batcher(max_bytes=self.chunk_bytes, max_age=self.chunk_age)
             )
             self._write_meta(rec)
-        elif rec is None:
-            return  # a recording this node did not start (or already ended)
-        elif op.kind == "frame":
+            return
+        if rec is None and op.kind in ("frame", "assets", "end"):
+            rec = self._resume(op.session_id)  # its room moved here from another node
+        if rec is None:
+            if op.kind == "agent" and op.meta is not None:
+                self._write_agent(op.meta)
+            return  # not a recording (or one this node cannot find)
+        if op.kind == "frame":
             due = rec.batcher.add(op.at, op.to, op.frame)
             if due:
                 self._write(rec, due)
@@ -234,6 +241,25 @@ class Recorder:
             rec.meta = replace(rec.meta, ended_at=op.at)
             self._write_meta(rec)
             del self._open[op.session_id]
+
+    def _resume(self, sid: str) -> _Open | None:
+        """A recording another node started, continued here after its chunks."""
+        meta = self.meta(sid)
+        if meta is None:
+            return None
+        chunks = [n for n in self.store.names(sid) if n.startswith("c")]
+        batcher = Batcher(max_bytes=self.chunk_bytes, max_age=self.chunk_age)
+        rec = self._open[sid] = _Open(meta, batcher, next_index=len(chunks))
+        return rec
+
+    def _write_agent(self, who: Meta) -> None:
+        """Who joined a recorded session whose room runs on another node."""
+        if self.store.get(who.id, "meta") is None:
+            return  # not a recorded session
+        data = orjson.dumps([who.agent_name, who.agent_id, who.agent_team])
+        self.store.put(
+            who.id, "agent", seal_blob(data, ring=self.ring, recording_id=who.id, name="agent")
+        )
 
     def _write(self, rec: _Open, records: list[Captured]) -> None:
         sid = rec.meta.id
@@ -281,7 +307,16 @@ class Recorder:
 
     def meta(self, recording_id: str) -> Meta | None:
         blob = self.store.get(recording_id, "meta")
-        return None if blob is None else open_meta(blob, ring=self.ring, recording_id=recording_id)
+        if blob is None:
+            return None
+        meta = open_meta(blob, ring=self.ring, recording_id=recording_id)
+        if meta.agent_id is None:  # the join was served by another node than the room's
+            who = self.store.get(recording_id, "agent")
+            if who is not None:
+                plain = open_blob(who, ring=self.ring, recording_id=recording_id, name="agent")
+                name, agent_id, team = orjson.loads(plain)
+                meta = replace(meta, agent_name=name, agent_id=agent_id, agent_team=team)
+        return meta
 
     def listing(self) -> list[Meta]:
         found = []

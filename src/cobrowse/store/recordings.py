@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from cobrowse.store.private_files import private_dir
 
-_NAME = re.compile(r"meta|assets|[ca]\d{6}")
+_NAME = re.compile(r"meta|agent|assets|[ca]\d{6}")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
