@@ -55,7 +55,7 @@ export function decodeStored(text: string | null): StoredSession | null {
     masking: typeof o.masking === 'object' && o.masking !== null ? parseMaskRules(o.masking) : selectorsOnly(selectors),
     agent,
     mode: o.mode === 'proxy' ? 'proxy' : 'inline',
-    recording: o.recording === true,
+    ...(o.recording === true ? { recording: true } : {}),
   };
 }
 
