@@ -36,7 +36,16 @@ from tests.e2e.conftest import Pair
 from tests.e2e.demo_process import Demo, free_port, start_demo, stop_demo
 from tests.e2e.leaks import encodings, normalised
 from tests.e2e.test_accessibility import AXE, scan
-from tests.e2e.test_story import AADHAAR, ACCOUNT, PAN, PASSWORD, agent_joins, ask_for_pin, mirror
+from tests.e2e.test_story import (
+    AADHAAR,
+    ACCOUNT,
+    PAN,
+    PASSWORD,
+    agent_joins,
+    ask_for_pin,
+    mirror,
+    surface,
+)
 from tests.redis_server import redis_server
 
 pytestmark = pytest.mark.e2e
@@ -54,17 +63,20 @@ def redis_url() -> Iterator[str]:
         yield server.url
 
 
-@pytest.fixture(scope="module")
-def recorded_demo(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+@pytest.fixture(scope="module", params=["inline", "proxy"])
+def recorded_demo(
+    request: pytest.FixtureRequest, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    mode = request.param
     portal_port = free_port()
     demo = start_demo(
-        tmp_path_factory.mktemp("recorded"),
+        tmp_path_factory.mktemp(f"recorded-{mode}"),
         {
-            "COBROWSE_PROXY_MODE": "inline",
+            "COBROWSE_PROXY_MODE": mode,
             "COBROWSE_STORE_URL": redis_url,
             "COBROWSE_RECORDINGS_SITES": f"http://efiling.demo.localhost:{portal_port}",
         },
-        mode="inline",
+        mode=mode,
         portal_port=portal_port,
     )
     yield demo
@@ -133,14 +145,16 @@ def test_a_recorded_session_is_replayed_with_nothing_masked_in_it(
     expect(bar).to_contain_text(RECORDED)
 
     view = mirror(agent)
-    visitor.get_by_role("link", name="Login").first.click()
-    visitor.get_by_label("PAN").fill(PAN)
-    visitor.get_by_label("Password").fill(PASSWORD)
-    visitor.get_by_role("button", name="Login").click()
-    visitor.get_by_role("link", name="File ITR").first.click()
-    visitor.get_by_label("Full name").fill(NAME)
-    visitor.get_by_label("Aadhaar").fill(AADHAAR)
-    visitor.get_by_label("Bank account number").fill(ACCOUNT)
+    page = surface(visitor, demo)  # proxy mode: the overlay over the page
+    expect(view.get_by_role("heading", level=1)).to_contain_text("e-Filing")
+    page.get_by_role("link", name="Login").first.click()
+    page.get_by_label("PAN").fill(PAN)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.get_by_role("link", name="File ITR").first.click()
+    page.get_by_label("Full name").fill(NAME)
+    page.get_by_label("Aadhaar").fill(AADHAAR)
+    page.get_by_label("Bank account number").fill(ACCOUNT)
     expect(view.get_by_label("Full name")).to_have_value(NAME)
     bar.get_by_role("button", name="Stop").click()
     expect(agent.get_by_text(re.compile("ended"))).to_be_visible()
@@ -167,6 +181,19 @@ def test_a_recorded_session_is_replayed_with_nothing_masked_in_it(
         expect(sup.get_by_role("region", name="Chat transcript")).to_be_visible()
         expect(sup.locator(".rec-marker-page")).not_to_have_count(0)
         expect(replay.get_by_label("Full name")).to_have_value(NAME, timeout=90_000)
+        if demo.mode == "proxy":  # its images came through the proxy: kept with it
+            handle = sup.locator(".rec-stage iframe").element_handle()
+            frame = handle.content_frame() if handle is not None else None
+            assert frame is not None
+            kept = (
+                "() => { const i = [...document.images];"
+                " return i.length > 0 && i.every(x => x.src.includes('/api/v1/recordings/')"
+                " && x.complete && x.naturalWidth > 0); }"
+            )
+            deadline = time.monotonic() + 30
+            while not frame.evaluate(kept):
+                assert time.monotonic() < deadline, "the replay's images did not load"
+                sup.wait_for_timeout(100)
         sup.screenshot(path=str(demo.data_dir.parent / "player.png"))
         assert scan(sup, "recordings player") == []
 
