@@ -6,6 +6,8 @@
  * (./replay-entry.ts), which carries the same data.
  */
 import { Replayer } from 'rrweb';
+// Masked fields and canvases look as they did in the agent's mirror.
+import { MASK_RULES, maskPlugin } from './mirror';
 
 type ReplayEvent = Extract<Parameters<Replayer['addEvent']>[0], { timestamp: number }>;
 
@@ -57,12 +59,6 @@ export interface ChatLine {
 }
 
 const META = 4; // rrweb EventType.Meta: a page (re)load
-const MASKED = 'data-cobrowse-masked';
-const MASK_RULES = [
-  '[rr_width], .rr-block { background: repeating-linear-gradient(135deg, #cfd5dd 0 6px, #e8ebef 6px 12px) !important; }',
-  'cobrowse-widget { display: none !important; }',
-  `[${MASKED}] { color: transparent !important; }`,
-];
 
 /**
  * The page data as rrweb events, stamped with the time the server relayed them (the
@@ -224,6 +220,7 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
     showWarning: false,
     mouseTail: false,
     insertStyleRules: MASK_RULES,
+    plugins: [maskPlugin],
     triggerFocus: false,
   });
   replayer.iframe.setAttribute('title', 'Recorded page');
