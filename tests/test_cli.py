@@ -17,6 +17,7 @@ import pytest
 from cobrowse.cli import main
 from cobrowse.config import load_config
 from cobrowse.core.links import verify_link
+from cobrowse.core.roles import Role
 from cobrowse.server.api_keys import ApiKeyStore
 from cobrowse.server.auth import load_link_secret
 from cobrowse.server.running import RUNNING_FILE, process_started
@@ -48,6 +49,24 @@ def test_agent_link_is_signed_with_the_data_dir_secret(
     assert link.agent == "Asha Rao"
     assert 110 < link.expires_at - time.time() <= 120
     assert (tmp_path / "link-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_agent_link_with_a_role_and_team(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["agent-link", "--agent", "Meera Iyer", "--data-dir", str(tmp_path)]
+    assert main([*base, "--role", "supervisor", "--team", "Refunds"]) == 0
+    url = capsys.readouterr().out.strip()
+    secret = load_link_secret(load_config({"server": {"data_dir": str(tmp_path)}}))
+    link = verify_link(url.split("token=", 1)[1], secret=secret, now=time.time())
+    assert (link.agent, link.role, link.team) == ("Meera Iyer", Role.SUPERVISOR, "Refunds")
+    assert main(base) == 0  # the default role is agent, with no team
+    url = capsys.readouterr().out.strip()
+    link = verify_link(url.split("token=", 1)[1], secret=secret, now=time.time())
+    assert (link.role, link.team) == (Role.AGENT, None)
+    with pytest.raises(SystemExit):
+        main([*base, "--role", "root"])
+    assert "not a role" in capsys.readouterr().err
 
 
 def _agent_link(capsys: pytest.CaptureFixture[str], data_dir: Path, *extra: str) -> str:
@@ -173,7 +192,18 @@ def test_user_add_list_reset_remove(
     assert "$argon2id$" in (tmp_path / "accounts.json").read_text()
     capsys.readouterr()
     assert run("user", "list") == 0
-    assert "asha  Asha Rao" in capsys.readouterr().out
+    assert "asha  agent  Asha Rao" in capsys.readouterr().out
+    assert store.verify("asha", "correct horse battery").role is Role.AGENT  # type: ignore[union-attr]
+    assert run("user", "set-role", "asha", "--role", "supervisor", "--team", "Refunds") == 0
+    capsys.readouterr()
+    assert run("user", "list") == 0
+    assert "asha  supervisor  team Refunds  Asha Rao" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        run("user", "set-role", "asha", "--role", "boss")
+    assert "not a role" in capsys.readouterr().err
+    assert run("user", "set-role", "nobody", "--role", "admin") == 2
+    assert run("user", "list") == 0
+    assert "supervisor  team Refunds" in capsys.readouterr().out  # refusals changed nothing
     assert run("user", "add", "asha", "--password-stdin", stdin="another long one\n") == 2
     assert "exists already" in capsys.readouterr().err
     assert run("user", "add", "Bad Name!", "--password-stdin", stdin="long enough pass\n") == 2

@@ -511,3 +511,68 @@ def test_monitoring_validation(server: dict[str, Any], words: list[str]) -> None
     for word in words:
         assert word in message
     assert "server.log_format" in error(None, {"COBROWSE_SERVER_LOG_FORMAT": "yaml"})
+
+
+WEBHOOKS_TOML = """
+[webhooks]
+max_attempts = 5
+backoff_seconds = 2
+
+[[webhooks.endpoints]]
+name = "crm"
+url = "https://crm.example/hooks/cobrowse"
+secret_file = "/etc/cobrowse/crm-webhook-secret"
+events = ["session.created", "session.ended"]
+timeout_seconds = 5
+
+[[webhooks.endpoints]]
+url = "http://127.0.0.1:9000/hook"
+secret_env = "LOCAL_HOOK_SECRET"
+"""
+
+
+def test_webhooks_from_toml() -> None:
+    c = load_config(toml(WEBHOOKS_TOML))
+    crm, local = c.webhooks.parsed_endpoints()
+    assert c.webhooks.max_attempts == 5 and c.webhooks.backoff_seconds == 2.0
+    assert crm.name == "crm" and crm.timeout == 5.0
+    assert crm.events == {"session.created", "session.ended"}
+    assert crm.secret_file == "/etc/cobrowse/crm-webhook-secret"
+    assert local.name == "127.0.0.1:9000/hook" and local.secret_env == "LOCAL_HOOK_SECRET"
+
+
+def test_webhooks_from_env_json() -> None:
+    env = {
+        "COBROWSE_WEBHOOKS_ENDPOINTS": '[{"url": "https://crm.example/h", "secret_env": "S"}]',
+        "COBROWSE_WEBHOOKS_MAX_ATTEMPTS": "3",
+    }
+    c = load_config(None, env)
+    assert [e.url for e in c.webhooks.parsed_endpoints()] == ["https://crm.example/h"]
+    assert c.webhooks.max_attempts == 3
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (
+            {"webhooks": {"endpoints": [{"url": "http://crm.example/h", "secret_env": "S"}]}},
+            ["webhooks.endpoints[0].url", "https://"],
+        ),
+        (
+            {"webhooks": {"endpoints": [{"url": "https://crm.example/h"}]}},
+            ["webhooks.endpoints[0]", "secret_env", "secret_file"],
+        ),
+        ({"webhooks": {"max_attempts": 0}}, ["webhooks.max_attempts", "1..100"]),
+        ({"webhooks": {"backoff_seconds": 0}}, ["webhooks.backoff_seconds"]),
+        (
+            {"webhooks": {"backoff_seconds": 10, "max_backoff_seconds": 5}},
+            ["webhooks.backoff_seconds", "max_backoff_seconds"],
+        ),
+        ({"webhooks": {"queue_size": 0}}, ["webhooks.queue_size", "positive"]),
+        ({"webhooks": {"endpoints": "x"}}, ["webhooks.endpoints", "JSON array"]),
+    ],
+)
+def test_webhooks_errors_name_the_setting(data: dict[str, Any], words: list[str]) -> None:
+    message = error(data)
+    for word in words:
+        assert word in message

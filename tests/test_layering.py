@@ -33,7 +33,7 @@ IO_MODULES = frozenset(
     }
 )
 SHELL = ("server", "store", "demo")
-ENTRY_POINTS = ("cli.py", "audit_cli.py")
+ENTRY_POINTS = ("cli.py", "audit_cli.py", "webhooks_cli.py")
 
 
 def imports(path: Path) -> Iterator[str]:
@@ -58,7 +58,10 @@ def test_the_pure_layers_do_no_io_and_know_no_shell(package: str) -> None:
         for path in found
         for name in imports(path)
         if name.split(".")[0] in IO_MODULES
-        or any(name.startswith(f"cobrowse.{shell}") for shell in (*SHELL, "cli", "audit_cli"))
+        or any(
+            name.startswith(f"cobrowse.{shell}")
+            for shell in (*SHELL, "cli", "audit_cli", "webhooks_cli")
+        )
     ]
     assert bad == []
 

@@ -1,4 +1,4 @@
-"""The `cobrowse` command: demo, serve, agent-link, api-key, user, audit."""
+"""The `cobrowse` command: demo, serve, agent-link, api-key, user, audit, webhooks."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from typing import Any
 
 import uvicorn
 
-from cobrowse import audit_cli
+from cobrowse import audit_cli, webhooks_cli
 from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core.links import LinkError, sign_link
 from cobrowse.core.origins import OriginError, OriginPattern
+from cobrowse.core.roles import Role, RoleError, parse_role
 from cobrowse.server.accounts import AccountError, AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyError, ApiKeyStore, api_keys_path
 from cobrowse.server.auth import load_link_secret
@@ -87,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("--data-dir", default=None, help="the server's data directory")
     link.add_argument("--base-url", default=None, help="the server's public URL")
     link.add_argument("--ttl", type=float, default=None, help="seconds the link is valid")
+    link.add_argument(
+        "--role",
+        type=_role,
+        default=Role.AGENT,
+        help="agent (the default), supervisor or admin",
+    )
+    link.add_argument("--team", default=None, help="the agent's team (what its supervisors see)")
     link.set_defaults(run=_run_agent_link)
 
     key = sub.add_parser("api-key", help="CRM API keys: create (the default), list, revoke ID")
@@ -96,16 +104,23 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(key)
     key.set_defaults(run=_run_api_key)
 
-    user = sub.add_parser("user", help="local agent accounts: add, remove, reset-password, list")
-    user.add_argument("action", choices=["add", "remove", "reset-password", "list"])
+    user = sub.add_parser(
+        "user", help="local agent accounts: add, remove, reset-password, set-role, list"
+    )
+    user.add_argument("action", choices=["add", "remove", "reset-password", "set-role", "list"])
     user.add_argument("username", nargs="?")
     user.add_argument("--name", help="the display name the visitor sees (add)")
+    user.add_argument(
+        "--role", type=_role, default=Role.AGENT, help="agent (default), supervisor or admin"
+    )
+    user.add_argument("--team", default=None, help="the account's team (add, set-role)")
     user.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     _data_options(user)
     user.set_defaults(run=_run_user)
     audit_cli.add_parser(sub)
+    webhooks_cli.add_parser(sub)
     return parser
 
 
@@ -119,6 +134,13 @@ def _data_config(args: argparse.Namespace) -> Config:
     if args.data_dir:
         config = config.with_changes(server={"data_dir": args.data_dir})
     return config
+
+
+def _role(text: str) -> Role:
+    try:
+        return parse_role(text)
+    except RoleError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _port(text: str) -> int:
@@ -231,7 +253,12 @@ def _run_agent_link(args: argparse.Namespace) -> int:
         config = config.with_changes(server=changes)
     ttl = args.ttl if args.ttl is not None else config.auth.link_ttl_seconds
     token, expires_at = sign_link(
-        secret=load_link_secret(config), agent=args.agent, now=time.time(), ttl=ttl
+        secret=load_link_secret(config),
+        agent=args.agent,
+        now=time.time(),
+        ttl=ttl,
+        role=args.role,
+        team=args.team,
     )
     print(f"{link_base_url(config, given=bool(args.base_url))}/agent/signin?token={token}")
     print(
@@ -282,7 +309,8 @@ def _run_user(args: argparse.Namespace) -> int:
     store = AccountStore(accounts_path(_data_config(args)))
     if args.action == "list":
         for a in sorted(store.accounts().values(), key=lambda a: a.username):
-            print(f"{a.username}  {a.name}")
+            team = f"  team {a.team}" if a.team else ""
+            print(f"{a.username}  {a.role.value}{team}  {a.name}")
         return 0
     if not args.username:
         raise AccountError(f"which user? cobrowse user {args.action} USERNAME")
@@ -290,9 +318,22 @@ def _run_user(args: argparse.Namespace) -> int:
         store.remove(args.username)
         print(f"user {args.username} removed; they can no longer sign in.")
         return 0
+    if args.action == "set-role":
+        changed = store.set_role(args.username, role=args.role, team=args.team)
+        team = f" of team {changed.team}" if changed.team else ""
+        print(
+            f"user {changed.username} is now {changed.role.value}{team} (from their next sign-in)."
+        )
+        return 0
     password = _read_password(args.password_stdin)
     if args.action == "add":
-        account = store.add(args.username, name=args.name or args.username, password=password)
+        account = store.add(
+            args.username,
+            name=args.name or args.username,
+            password=password,
+            role=args.role,
+            team=args.team,
+        )
         print(f"user {account.username} added (shown to visitors as {account.name!r}).")
     else:
         store.set_password(args.username, password)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cobrowse.core.files import DEFAULT_TYPES as DEFAULT_OFFER_TYPES
 from cobrowse.core.files import KNOWN_TYPES
@@ -28,11 +29,12 @@ from cobrowse.core.masking import (
 from cobrowse.core.masking import compile_rules as compile_masking
 from cobrowse.core.netcheck import AddressPolicy, parse_networks
 from cobrowse.core.origins import OriginError, OriginList
+from cobrowse.core.webhooks import Endpoint, EndpointError, parse_endpoints
 from cobrowse.store.url import StoreUrlError, parse_store_url
 
 DEFAULT_MASK_SELECTORS = DEFAULT_SELECTORS
 # Settings that are lists of tables (TOML `[[masking.sites]]`; JSON in the environment).
-TABLE_LISTS = {("masking", "sites"), ("masking", "custom_patterns")}
+TABLE_LISTS = {("masking", "sites"), ("masking", "custom_patterns"), ("webhooks", "endpoints")}
 
 MIN_METRICS_TOKEN = 16
 
@@ -74,6 +76,10 @@ class SessionConfig:
     max_duration_seconds: float = 4 * 3600.0
     # Control granted to the agent survives a drop of its connection this long (0: none).
     control_hold_seconds: float = 10.0
+    # Sites (origins) where a supervisor watches without asking the visitor again (they
+    # are still announced in the visitor's bar); everywhere else the visitor is asked.
+    watch_without_asking: tuple[str, ...] = ()
+    transfer_seconds: float = 60.0  # an offered transfer lapses after this
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +102,9 @@ class AuthConfig:
     oidc_name_claim: str = "name"  # the claim that becomes the agent's display name
     oidc_groups_claim: str = "groups"
     oidc_allowed_groups: tuple[str, ...] = ()  # empty: every user of the issuer may sign in
+    oidc_supervisor_groups: tuple[str, ...] = ()  # members sign in as supervisors
+    oidc_admin_groups: tuple[str, ...] = ()  # members sign in as admins (above supervisor)
+    oidc_team_claim: str = ""  # the claim naming the agent's team; empty: no teams
     oidc_button_label: str = "Sign in with SSO"
 
 
@@ -214,6 +223,24 @@ class StoreConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WebhooksConfig:
+    """docs/webhooks.md: events to the CRM, signed, retried with back-off."""
+
+    # [[webhooks.endpoints]]: url, secret_env or secret_file, events, timeout_seconds,
+    # name, allow_insecure, agent_ids (core/webhooks.py parse_endpoints).
+    endpoints: tuple[Mapping[str, Any], ...] = ()
+    max_attempts: int = 8  # per event and endpoint, the first included
+    backoff_seconds: float = 1.0  # the first back-off; each next one doubles (with jitter)
+    max_backoff_seconds: float = 600.0
+    queue_size: int = 10_000  # deliveries waiting; past it the oldest is dropped (counted)
+    history: int = 1000  # finished deliveries kept for GET /api/v1/webhooks/deliveries
+    concurrency: int = 8  # requests in flight at once, per node
+
+    def parsed_endpoints(self) -> tuple[Endpoint, ...]:
+        return parse_endpoints(self.endpoints)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
@@ -224,6 +251,7 @@ class Config:
     audit: AuditConfig = field(default_factory=AuditConfig)
     recordings: RecordingsConfig = field(default_factory=RecordingsConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
 
     @property
     def base_url(self) -> str:
@@ -439,7 +467,17 @@ def _validate_fields(config: Config, where: str) -> None:
         raise ConfigError(f"{where}server.hsts_seconds must not be negative")
     if not 0 <= config.session.control_hold_seconds <= config.session.agent_grace_seconds:
         raise ConfigError(f"{where}session.control_hold_seconds must be 0..agent_grace_seconds")
+    if not 10 <= config.session.transfer_seconds <= 3600:
+        raise ConfigError(f"{where}session.transfer_seconds must be 10..3600")
+    for origin in config.session.watch_without_asking:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ConfigError(
+                f"{where}session.watch_without_asking: {origin!r} is not an origin "
+                "(https://host[:port], no path)"
+            )
     _validate_monitoring(config.server, where)
+    _validate_webhooks(config.webhooks, where)
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{where}server.port must be 1-65535")
     if lim.visitor_message_bytes < 1024 or lim.agent_message_bytes < 1024:
@@ -535,6 +573,22 @@ def _validate_monitoring(server: ServerConfig, where: str) -> None:
         raise ConfigError(
             f"{where}server.metrics_token must be at least {MIN_METRICS_TOKEN} characters"
         )
+
+
+def _validate_webhooks(webhooks: WebhooksConfig, where: str) -> None:
+    try:
+        webhooks.parsed_endpoints()
+    except EndpointError as exc:
+        raise ConfigError(f"{where}{exc}") from None
+    if not 1 <= webhooks.max_attempts <= 100:
+        raise ConfigError(f"{where}webhooks.max_attempts must be 1..100")
+    if not 0 < webhooks.backoff_seconds <= webhooks.max_backoff_seconds:
+        raise ConfigError(
+            f"{where}webhooks.backoff_seconds must be more than 0 and at most max_backoff_seconds"
+        )
+    for key in ("queue_size", "history", "concurrency"):
+        if not getattr(webhooks, key) > 0:
+            raise ConfigError(f"{where}webhooks.{key} must be positive")
 
 
 def _validate_auth(auth: AuthConfig, where: str) -> None:

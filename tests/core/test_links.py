@@ -27,6 +27,7 @@ from cobrowse.core.links import (
     sign_link,
     verify_link,
 )
+from cobrowse.core.roles import Role
 
 SECRET = "k" * 64
 # Far from the wall clock on purpose: the check must use `now`, not time.time().
@@ -72,6 +73,37 @@ def test_round_trip() -> None:
     assert link.agent == "Asha Rao"
     assert link.expires_at == T0 + 300
     assert len(link.jti) >= 16
+
+
+def test_a_link_carries_a_role_and_team() -> None:
+    tok, _ = sign_link(
+        secret=SECRET, agent="Meera", now=T0, ttl=60, role=Role.SUPERVISOR, team=" Refunds "
+    )
+    body = jwt.decode(tok, options={"verify_signature": False})
+    assert (body["role"], body["team"]) == ("supervisor", "Refunds")
+    link = verify_link(tok, secret=SECRET, now=T0)
+    assert (link.role, link.team) == (Role.SUPERVISOR, "Refunds")
+    plain = verify_link(
+        sign_link(secret=SECRET, agent="A", now=T0, ttl=60)[0], secret=SECRET, now=T0
+    )
+    assert (plain.role, plain.team) == (Role.AGENT, None)
+    with pytest.raises(LinkError, match="team"):
+        sign_link(secret=SECRET, agent="A", now=T0, ttl=60, team="x" * 65)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"role": "root"}, {"role": 1}, {"role": ["admin"]}, {"team": 7}, {"team": "a\nb"}],
+)
+def test_a_bad_role_or_team_claim_is_refused(claims: dict[str, object]) -> None:
+    body = {"aud": AUDIENCE, "sub": "A", "iat": T0, "exp": T0 + 60, "jti": "j" * 20, **claims}
+    tok = jwt.encode(body, SECRET, algorithm="HS256")
+    with pytest.raises(LinkError, match="invalid link"):
+        verify_link(tok, secret=SECRET, now=T0)
+
+
+def test_a_crm_link_without_role_claim_is_an_agent() -> None:
+    assert verify_link(token(), secret=SECRET, now=T0).role is Role.AGENT
 
 
 def test_signed_claims_follow_the_recipe() -> None:

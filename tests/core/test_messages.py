@@ -69,6 +69,8 @@ EXPECTED_CLIENT: dict[str, type] = {
     "act": m.Act,
     "act_result": m.ActResult,
     "offer_answer": m.OfferAnswer,
+    "note": m.Note,
+    "watch_answer": m.WatchAnswer,
 }
 
 
@@ -415,8 +417,34 @@ def test_every_server_fixture_has_an_encoder_test() -> None:
         "server.welcome.resumed.json",
         "server.events.numbered.json",
         "server.chat.numbered.json",
+        "server.note.json",
+        "server.note_history.json",
+        "server.participants.json",
+        "server.handed_over.json",
+        "server.transfer.json",
     }
     assert set(SERVER_FIXTURES) == covered
+
+
+def test_supervision_frames_match_their_fixtures() -> None:
+    note = load("server.note.json")
+    entry = {k: note[k] for k in ("seq", "id", "name", "text", "at")}
+    out = m.encode_note(m.chat_entry(sender="watcher", **entry))
+    assert parsed(stamp(out, note["n"])) == note
+    history = load("server.note_history.json")
+    assert parsed(m.encode_note_history(history["notes"])) == history
+    people = load("server.participants.json")
+    out = m.encode_participants(
+        watching=[w["name"] for w in people["watching"]],
+        asking=[(a["id"], a["name"]) for a in people["asking"]],
+    )
+    assert parsed(stamp(out, people["n"])) == people
+    handed = load("server.handed_over.json")
+    out = m.encode_handed_over(to_name=handed["agent"]["name"], how=handed["how"])
+    assert parsed(stamp(out, handed["n"])) == handed
+    transfer = load("server.transfer.json")
+    out = m.encode_transfer(state=transfer["state"], to_name=transfer["to"]["name"])
+    assert parsed(stamp(out, transfer["n"])) == transfer
 
 
 def test_offer_fixtures_match_their_encoders() -> None:

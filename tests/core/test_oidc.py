@@ -14,6 +14,7 @@ from cobrowse.core.oidc import (
     OidcError,
     UnknownKey,
     agent_name,
+    agent_role,
     authorization_url,
     parse_discovery,
     pkce_challenge,
@@ -21,6 +22,7 @@ from cobrowse.core.oidc import (
     signing_key,
     verify_id_token,
 )
+from cobrowse.core.roles import Role
 
 ISS = "https://idp.example"
 T0 = 2_000_000_000.0
@@ -197,6 +199,23 @@ def test_signature_from_another_key() -> None:
     with pytest.raises(OidcError) as info:
         verify(id_token(other))
     assert info.value.code == "bad_signature"
+
+
+def test_groups_map_to_a_role_and_a_claim_to_a_team() -> None:
+    kw = {
+        "groups_claim": "groups",
+        "supervisor_groups": ["leads"],
+        "admin_groups": ["admins"],
+        "team_claim": "dept",
+    }
+    assert agent_role({"groups": ["staff"]}, **kw) == (Role.AGENT, None)  # type: ignore[arg-type]
+    assert agent_role({"groups": "leads", "dept": "Refunds"}, **kw) == (  # type: ignore[arg-type]
+        Role.SUPERVISOR,
+        "Refunds",
+    )
+    assert agent_role({"groups": ["leads", "admins"]}, **kw)[0] is Role.ADMIN  # type: ignore[arg-type]
+    assert agent_role({"groups": None, "dept": 5}, **kw) == (Role.AGENT, None)  # type: ignore[arg-type]
+    assert agent_role({"dept": "Refunds"}, **{**kw, "team_claim": ""}) == (Role.AGENT, None)  # type: ignore[arg-type]
 
 
 def test_agent_name_and_groups() -> None:

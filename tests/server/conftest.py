@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from cobrowse.config import Config, load_config
 from cobrowse.core.links import sign_link
+from cobrowse.core.roles import Role
 from cobrowse.core.session import Session
 from cobrowse.server.api_keys import hash_api_key
 from cobrowse.server.app import create_app
@@ -67,10 +68,19 @@ class Server:
         other.portal = self.client.portal
         return other
 
-    def agent_client(self, name: str = "Asha Rao") -> TestClient:
+    def agent_client(
+        self, name: str = "Asha Rao", *, role: Role = Role.AGENT, team: str | None = None
+    ) -> TestClient:
         """A second browser: signed in as an agent through a CRM link."""
         agent = self.browser()
-        token, _ = sign_link(secret=self.ctx.link_secret, agent=name, now=self.clock(), ttl=300)
+        token, _ = sign_link(
+            secret=self.ctx.link_secret,
+            agent=name,
+            now=self.clock(),
+            ttl=300,
+            role=role,
+            team=team,
+        )
         r = agent.get(f"/agent/signin?token={token}", follow_redirects=False)
         assert r.status_code == 303, r.text
         return agent

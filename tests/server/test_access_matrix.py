@@ -106,6 +106,30 @@ def _asset_path(w: World, party: Party, bearer: str | None) -> str:
     return w.asset_path
 
 
+def _stream(w: World, party: Party, client: TestClient, headers: dict[str, str]) -> Any:
+    """The Sessions stream: its status and first event (a signed-in stream never ends)."""
+    with client.stream("GET", "/api/v1/console/sessions/stream", headers=headers) as r:
+        if r.status_code == 200:
+            first = next(r.iter_bytes())
+            assert first.startswith(b"event: sessions\ndata: "), first
+        else:
+            r.read()
+        return r
+
+
+def _call(method: str, path: str, body: dict[str, Any] | None = None) -> Call:
+    def call(w: World, party: Party, client: TestClient, headers: dict[str, str]) -> Any:
+        url = path.replace("{session_id}", party.session_id)
+        return client.request(method, url, json=body, headers=headers)
+
+    return call
+
+
+SIGNED_IN = (*AGENTS, "after_end", "after_deny", "pin_expired")
+# A session seen by nobody but its agent (no team, no supervisor in the world): 401
+# without a sign-in, 404 for every other agent (not theirs to see).
+HIDDEN = _only(404, SIGNED_IN, 401)
+
 REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     # Public: a visitor asks for a PIN; no credential gives more or less.
     ("POST", "/api/v1/sessions"): (_post_json("/api/v1/sessions", lambda w, p: {}), _everyone(201)),
@@ -135,6 +159,38 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         _get("/api/v1/me"),
         _only(200, (*AGENTS, "after_end", "after_deny", "pin_expired"), 401),
     ),
+    # The console's list and supervision (tests/server/test_supervision.py; the roles'
+    # own matrix is test_supervision_access below).
+    ("GET", "/api/v1/console/sessions"): (
+        _get("/api/v1/console/sessions"),
+        _only(200, SIGNED_IN, 401),
+    ),
+    ("GET", "/api/v1/console/sessions/stream"): (_stream, _only(200, SIGNED_IN, 401)),
+    ("GET", "/api/v1/console/agents"): (_get("/api/v1/console/agents"), _only(200, SIGNED_IN, 401)),
+    ("POST", "/api/v1/sessions/{session_id}/watch"): (
+        _call("POST", "/api/v1/sessions/{session_id}/watch"),
+        {**HIDDEN, "agent_here": 403},  # an agent does not watch, not even their own
+    ),
+    ("DELETE", "/api/v1/sessions/{session_id}/watch"): (
+        _call("DELETE", "/api/v1/sessions/{session_id}/watch"),
+        {**HIDDEN, "agent_here": 204},  # nothing to stop: no change
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/take-over"): (
+        _call("POST", "/api/v1/sessions/{session_id}/take-over"),
+        {**HIDDEN, "agent_here": 403},
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/transfer"): (
+        _call("POST", "/api/v1/sessions/{session_id}/transfer", {"to": "link:Meera"}),
+        {**HIDDEN, "agent_here": 422},  # Meera has no console open
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/transfer/accept"): (
+        _call("POST", "/api/v1/sessions/{session_id}/transfer/accept"),
+        {**HIDDEN, "agent_here": 409},  # nothing was offered to them
+    ),
+    ("POST", "/api/v1/sessions/{session_id}/transfer/decline"): (
+        _call("POST", "/api/v1/sessions/{session_id}/transfer/decline"),
+        {**HIDDEN, "agent_here": 409},
+    ),
     # Only an API key; no session token or agent cookie is one.
     ("POST", "/api/v1/agent-links"): (
         _post_json("/api/v1/agent-links", lambda w, p: {"agent": "Mallory"}),
@@ -160,6 +216,13 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     ("GET", "/api/v1/recordings/{recording_id}/assets/{name}"): (
         _get(lambda w, p, bearer: f"/api/v1/recordings/{p.session_id}/assets/a000000"),
         _only(403, (*AGENTS, *DEAD), 401),
+    ),
+    # Webhook deliveries: only an API key, like the audit log.
+    # A CRM API key, or an admin signed in (the world has none). A bearer token is
+    # taken for an API key (401); an agent's sign-in alone is not an admin's (403).
+    ("GET", "/api/v1/webhooks/deliveries"): (
+        _get("/api/v1/webhooks/deliveries"),
+        _only(403, ("agent_not_admitted",), 401),
     ),
     # Sign-in pages: no session credential signs anyone in. The form post needs the
     # form's own token (403 without it); signing out is harmless for everyone.
@@ -232,7 +295,7 @@ def test_rest_access(world: World, route: tuple[str, str], who: str) -> None:  #
     before = _snapshot(world)
     r = call(world, party, client, headers)
     assert r.status_code == expected[who], (who, route, r.status_code, r.text[:200])
-    if r.status_code >= 400 and route[0] == "POST":
+    if r.status_code >= 400 and route[0] in ("POST", "DELETE"):
         if route[1].startswith("/api/"):  # the sign-in forms answer with their page
             assert r.headers["content-type"].startswith("application/json")
             assert isinstance(r.json()["error"]["code"], str)
@@ -253,6 +316,8 @@ EXAMPLES: dict[type, dict[str, Any]] = {
     m.Act: {"t": "act", "ref": "a1", "kind": "click", "target": {"id": 4, "x": 0.5, "y": 0.5}},
     m.ActResult: {"t": "act_result", "ref": "a1", "ok": True, "reason": None},
     m.OfferAnswer: {"t": "offer_answer", "file_id": "f_nothing", "accept": True},
+    m.Note: {"t": "note", "id": "n1", "text": "a private note"},
+    m.WatchAnswer: {"t": "watch_answer", "watcher": "w_nobody", "allow": True},
 }
 
 # Outcomes: ("peer", t) the other side of this session receives a frame of type t;
@@ -270,6 +335,8 @@ AS_VISITOR: dict[type, Outcome] = {
     m.Act: ("close", m.CLOSE_NOT_ALLOWED),
     m.ActResult: ("peer", "act_result"),
     m.OfferAnswer: ("quiet",),  # an answer to no offer
+    m.Note: ("close", m.CLOSE_NOT_ALLOWED),  # notes are the helpdesk's, never the visitor's
+    m.WatchAnswer: ("quiet",),  # an answer to nobody asking
 }
 AS_AGENT: dict[type, Outcome] = {
     m.Hello: ("close", m.CLOSE_BAD_MESSAGE),
@@ -282,6 +349,8 @@ AS_AGENT: dict[type, Outcome] = {
     m.Act: ("self", "act_result"),  # refused: no control was granted
     m.ActResult: ("close", m.CLOSE_NOT_ALLOWED),
     m.OfferAnswer: ("close", m.CLOSE_NOT_ALLOWED),
+    m.Note: ("self", "note"),  # to the agent's side only: no supervisor watches here
+    m.WatchAnswer: ("close", m.CLOSE_NOT_ALLOWED),
 }
 # Who cannot get a socket at all, and how they are told.
 REFUSED: dict[str, tuple[int, str | None]] = {

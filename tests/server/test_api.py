@@ -68,7 +68,9 @@ def test_signin_link_works_once(server: Server) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/console"
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
-    assert browser.get("/api/v1/me").json() == {"agent": {"name": "Asha"}}
+    assert browser.get("/api/v1/me").json() == {
+        "agent": {"name": "Asha", "role": "agent", "team": None}
+    }
     again = server.browser().get(f"/agent/signin?token={token}")
     assert again.status_code == 401
     assert "already used" in again.text
@@ -121,11 +123,33 @@ def test_agent_links_api_needs_a_valid_key(make_server: Callable[..., Server]) -
     )
 
 
+def test_agent_links_api_issues_supervisor_links(make_server: Callable[..., Server]) -> None:
+    key, entry = new_api_key()
+    server = make_server(auth={"api_keys": [entry]})
+    r = server.client.post(
+        "/api/v1/agent-links",
+        json={"agent": "Meera", "role": "supervisor", "team": "Refunds"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 201
+    browser = server.browser()
+    browser.get(r.json()["url"].removeprefix("http://testserver"), follow_redirects=False)
+    me = browser.get("/api/v1/me").json()["agent"]
+    assert me == {"name": "Meera", "role": "supervisor", "team": "Refunds"}
+
+
 def test_agent_links_api_validates_input(make_server: Callable[..., Server]) -> None:
     key, entry = new_api_key()
     server = make_server(auth={"api_keys": [entry]})
     auth = {"Authorization": f"Bearer {key}"}
-    for body in ({"agent": ""}, {"agent": "A\x00B"}, {"agent": "A", "ttl_seconds": 7200}, {}):
+    for body in (
+        {"agent": ""},
+        {"agent": "A\x00B"},
+        {"agent": "A", "ttl_seconds": 7200},
+        {},
+        {"agent": "A", "role": "root"},
+        {"agent": "A", "team": "a\nb"},
+    ):
         r = server.client.post("/api/v1/agent-links", json=body, headers=auth)
         assert r.status_code == 422, body
         assert r.json()["error"]["code"] == "invalid_request"
@@ -141,7 +165,9 @@ def test_join_with_the_pin_then_the_pin_is_dead(server: Server) -> None:
     pin = server.create_session()["pin"]
     agent = server.agent_client()
     body = server.join(agent, f"{pin[:3]} {pin[3:]}")
-    assert body["agent"] == {"name": "Asha Rao"} and body["agent_token"].startswith("at_")
+    assert body["agent"] == {"name": "Asha Rao", "role": "agent", "team": None} and body[
+        "agent_token"
+    ].startswith("at_")
     r = server.agent_client("Other").post("/api/v1/join", json={"pin": pin})
     assert r.status_code == 404 and r.json()["error"]["code"] == "invalid_pin"
 

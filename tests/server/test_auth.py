@@ -157,7 +157,9 @@ def test_agents_sharing_a_display_name_are_still_different_agents(
         story.allow()
         namesake = server.browser()
         assert sign_in(namesake, "asha.r", "second password!").status_code == 303
-        assert namesake.get("/api/v1/me").json() == {"agent": {"name": "Asha Rao"}}
+        assert namesake.get("/api/v1/me").json() == {
+            "agent": {"name": "Asha Rao", "role": "agent", "team": None}
+        }
         url = f"/api/v1/sessions/{story.session_id}/files"
         assert namesake.post(url, files={"file": ("a.pdf", PDF)}).status_code == 404
         assert story.agent_browser.post(url, files={"file": ("a.pdf", PDF)}).status_code == 201

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from cobrowse.config import load_config
 from cobrowse.server import monitoring
 from cobrowse.server.app import create_app
-from cobrowse.server.metrics import ERROR_KINDS, JOIN_OUTCOMES, Metrics
+from cobrowse.server.metrics import ERROR_KINDS, JOIN_OUTCOMES, WEBHOOK_OUTCOMES, Metrics
 from cobrowse.store.async_memory import AsyncMemorySessionStore
 from tests.server.conftest import SITE, Server
 from tests.server.test_proxy import open_overlay
@@ -86,6 +86,9 @@ def test_every_label_value_is_known_from_the_start() -> None:
         assert ("cobrowse_errors_total", frozenset({("kind", kind)})) in samples
     for state in ("created", "pending", "active", "ended"):
         assert ("cobrowse_sessions", frozenset({("state", state)})) in samples
+    for outcome in WEBHOOK_OUTCOMES:
+        assert ("cobrowse_webhook_deliveries_total", frozenset({("outcome", outcome)})) in samples
+    assert ("cobrowse_webhook_queue", frozenset()) in samples
 
 
 def test_label_values_stay_bounded_whatever_is_passed() -> None:

@@ -58,7 +58,9 @@ def test_a_sign_in_on_a_works_on_b_and_a_sign_out_on_b_ends_it_on_a(nodes: Nodes
     a, b = nodes()
     on_a, cookie = signed_in_on(a)
     on_b = with_cookie(b, cookie)
-    assert on_b.get("/api/v1/me").json() == {"agent": {"name": "Asha Rao"}}
+    assert on_b.get("/api/v1/me").json() == {
+        "agent": {"name": "Asha Rao", "role": "agent", "team": None}
+    }
     assert on_b.post("/agent/signout", follow_redirects=False).status_code == 303
     assert on_a.get("/api/v1/me").status_code == 401
 

@@ -13,7 +13,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.server.conftest import FakeClock, Server
-from tests.server.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, new_key, running_provider
+from tests.server.oidc_provider import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    Provider,
+    User,
+    new_key,
+    running_provider,
+)
 
 CALLBACK = "http://testserver/agent/oidc/callback"
 
@@ -95,7 +102,9 @@ def test_the_whole_code_flow_signs_the_agent_in(
     assert len(query["state"][0]) >= 32 and len(query["nonce"][0]) >= 32
     r = back_to_us(browser, log_in_at_provider(authorize, "asha", "idp password 1"))
     assert r.status_code == 303 and r.headers["location"] == "/console"
-    assert browser.get("/api/v1/me").json() == {"agent": {"name": "Asha Rao"}}
+    assert browser.get("/api/v1/me").json() == {
+        "agent": {"name": "Asha Rao", "role": "agent", "team": None}
+    }
     # The code was exchanged with client authentication and the PKCE verifier.
     (token_request,) = idp.token_requests
     assert token_request["grant_type"] == "authorization_code"
@@ -104,7 +113,11 @@ def test_the_whole_code_flow_signs_the_agent_in(
     # The agent can join with that identity, and the audit hook says how they signed in.
     pin = server.create_session()["pin"]
     with caplog.at_level("INFO", logger="cobrowse.audit"):
-        assert server.join(browser, pin)["agent"] == {"name": "Asha Rao"}
+        assert server.join(browser, pin)["agent"] == {
+            "name": "Asha Rao",
+            "role": "agent",
+            "team": None,
+        }
     assert "join joined agent='Asha Rao' id='sso:sub-asha' via=sso" in caplog.text
 
 
@@ -228,6 +241,32 @@ def test_allowed_groups(make_server: Callable[..., Server]) -> None:
         browser, r = full_login(server, "asha", "idp password 1")
         assert r.status_code == 303
         assert browser.get("/api/v1/me").json()["agent"]["name"] == "Asha Rao"
+
+
+def test_groups_map_to_roles(make_server: Callable[..., Server]) -> None:
+    with running_provider() as idp:
+        idp.redirect_uris.append(CALLBACK)
+        idp.users["meera"] = User(
+            password="idp password 3", name="Meera Iyer", groups=["helpdesk", "helpdesk-leads"]
+        )
+        server = make_server(
+            auth={
+                "oidc_issuer": idp.issuer,
+                "oidc_client_id": CLIENT_ID,
+                "oidc_client_secret": CLIENT_SECRET,
+                "oidc_supervisor_groups": ["helpdesk-leads"],
+                "oidc_admin_groups": ["it-admins"],
+                "oidc_team_claim": "name",  # any string claim will do for the test
+            }
+        )
+        server.clock.now = idp.clock()
+        browser, r = full_login(server, "meera", "idp password 3")
+        assert r.status_code == 303
+        me = browser.get("/api/v1/me").json()["agent"]
+        assert me == {"name": "Meera Iyer", "role": "supervisor", "team": "Meera Iyer"}
+        server.clock.now = idp.clock()
+        browser, r = full_login(server, "asha", "idp password 1")  # in "helpdesk" only
+        assert browser.get("/api/v1/me").json()["agent"]["role"] == "agent"
 
 
 def test_the_name_claim_is_configurable(make_server: Callable[..., Server]) -> None:

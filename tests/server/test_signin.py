@@ -63,7 +63,9 @@ def test_right_password_signs_in_and_sign_out_ends_it(accounts_server: Server) -
     r = sign_in(browser, "Asha", PASSWORD)  # usernames are case-insensitive
     assert r.status_code == 303 and r.headers["location"] == "/console"
     assert "SameSite=strict" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
-    assert browser.get("/api/v1/me").json() == {"agent": {"name": "Asha Rao"}}
+    assert browser.get("/api/v1/me").json() == {
+        "agent": {"name": "Asha Rao", "role": "agent", "team": None}
+    }
     r = browser.post("/agent/signout", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/agent/login?signed_out=1"
     assert browser.get("/api/v1/me").status_code == 401

@@ -12,7 +12,8 @@ import pytest
 
 from cobrowse.core.links import LEEWAY, AgentLink
 from cobrowse.core.ratelimit import FailureLimiter, Verdict, WindowCounter
-from cobrowse.store.guards import Agent, Ceiling, GuardRules, Limiter, Pending
+from cobrowse.core.roles import Role
+from cobrowse.store.guards import CONSOLE_TTL, Agent, Ceiling, GuardRules, Limiter, Pending
 from tests.store.guard_backends import CEILING, OTHER, POLICY, RULES, T0, GuardBackend
 
 KEYS = ["agent:link:Asha", "addr:10.0.0.1"]
@@ -198,6 +199,31 @@ async def test_a_sign_in_on_a_is_seen_on_b_and_a_sign_out_on_b_on_a(
     assert await a.agent(cookie, now=T0 + 6) is None
     assert await b.agent(cookie, now=T0 + 6) is None
     await a.sign_out(cookie)  # twice: nothing happens
+
+
+async def test_a_sign_in_keeps_its_role_and_team_on_every_node(guards: GuardBackend) -> None:
+    a, b = guards.nodes(2)
+    cookie = await a.sign_in("Meera", now=T0, role=Role.SUPERVISOR, team="Refunds")
+    agent = await b.agent(cookie, now=T0 + 1)
+    assert agent is not None and (agent.role, agent.team) == (Role.SUPERVISOR, "Refunds")
+    plain = await b.agent(await a.sign_in("Asha", now=T0), now=T0 + 1)
+    assert plain is not None and (plain.role, plain.team) == (Role.AGENT, None)
+
+
+async def test_open_consoles_are_seen_by_every_node_until_they_go_quiet(
+    guards: GuardBackend,
+) -> None:
+    a, b = guards.nodes(2)
+    asha = Agent("Asha", T0 + 3600, "account", "account:asha")
+    ravi = Agent("Ravi", T0 + 3600, "account", "account:ravi", role=Role.SUPERVISOR)
+    assert await b.consoles(now=T0) == []
+    await a.seen_console(asha, now=T0)
+    await b.seen_console(ravi, now=T0 + 10)
+    await a.seen_console(asha, now=T0 + 5)  # once per agent, the latest time
+    assert sorted(x.id for x in await b.consoles(now=T0 + 20)) == ["account:asha", "account:ravi"]
+    assert [x.id for x in await a.consoles(now=T0 + 5 + CONSOLE_TTL)] == ["account:ravi"]
+    assert (await a.consoles(now=T0 + 5 + CONSOLE_TTL))[0].role is Role.SUPERVISOR
+    assert await b.consoles(now=T0 + 10 + CONSOLE_TTL) == []
 
 
 async def test_sign_ins_expire_and_are_each_their_own(guards: GuardBackend) -> None:

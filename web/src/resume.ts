@@ -45,6 +45,7 @@ export class ResumePoint {
         this.caughtUp(message.n);
         return;
       case 'chat_history':
+      case 'note_history':
       case 'ended':
       case 'error':
         return;

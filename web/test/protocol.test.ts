@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  note,
+  watchAnswer,
   type ClientMessage,
   ProtocolError,
   act,
@@ -59,6 +61,10 @@ function construct(obj: Record<string, unknown>): ClientMessage {
       return actResult(obj.ref as string, obj.ok as boolean, obj.reason as string | null, obj.description as never);
     case 'offer_answer':
       return offerAnswer(obj.file_id as string, obj.accept as boolean);
+    case 'note':
+      return note(obj.id as string, obj.text as string);
+    case 'watch_answer':
+      return watchAnswer(obj.watcher as string, obj.allow as boolean);
     default:
       throw new Error(`no constructor for ${String(obj.t)}`);
   }
@@ -345,5 +351,32 @@ describe('REST answers', () => {
     expect(resolveWsUrl('/ws', 'https://cb.example/')).toBe('wss://cb.example/ws');
     expect(resolveWsUrl('ws://h:1/ws', 'https://cb.example/')).toBe('ws://h:1/ws');
     expect(resolveWsUrl('http://h:1/ws', 'https://cb.example/')).toBe('ws://h:1/ws');
+  });
+});
+
+describe('supervision: notes, participants, hand-over, transfer', () => {
+  const text = (name: string): string => messages.find((f) => f.name === name)!.text;
+  it('parses every supervision fixture', () => {
+    expect(parseServerMessage(text('server.note.json'))).toMatchObject({ t: 'note', n: 12, seq: 1, from: 'watcher' });
+    expect(parseServerMessage(text('server.note_history.json'))).toMatchObject({ t: 'note_history' });
+    expect(parseServerMessage(text('server.participants.json'))).toEqual({
+      v: 1,
+      t: 'participants',
+      n: 7,
+      watching: [{ name: 'Meera Iyer' }],
+      asking: [{ id: 'w_Zk3pQ9xLm2a', name: 'Ravi Kumar' }],
+    });
+    expect(parseServerMessage(text('server.handed_over.json'))).toMatchObject({ how: 'taken_over', agent: { name: 'Meera Iyer' } });
+    expect(parseServerMessage(text('server.transfer.json'))).toMatchObject({ state: 'offered', to: { name: 'Ravi Kumar' } });
+    expect(parseClientMessage(text('client.note.json'))).toEqual(note('n-1764000000-1', 'Ask her for the acknowledgement number first.'));
+    expect(parseClientMessage(text('client.watch_answer.json'))).toEqual(watchAnswer('w_Zk3pQ9xLm2a', true));
+  });
+  it('refuses malformed supervision frames like the server', () => {
+    expect(() => parseServerMessage('{"v":1,"t":"note","seq":1,"id":"a","from":"visitor","name":"A","text":"x","at":1}')).toThrow(/from/);
+    expect(() => parseServerMessage('{"v":1,"t":"participants","watching":{},"asking":[]}')).toThrow(/lists/);
+    expect(() => parseServerMessage('{"v":1,"t":"handed_over","agent":{"name":"A"},"how":"stolen"}')).toThrow(/how/);
+    expect(() => parseServerMessage('{"v":1,"t":"transfer","state":"maybe","to":{"name":"A"}}')).toThrow(/state/);
+    expect(() => parseClientMessage('{"v":1,"t":"note","id":"a","text":"  "}')).toThrow(/text/);
+    expect(() => parseClientMessage('{"v":1,"t":"watch_answer","watcher":"w","allow":"yes"}')).toThrow(/allow/);
   });
 });

@@ -44,6 +44,15 @@ class Kind(StrEnum):
     FILE_DOWNLOADED = "file.downloaded"
     SESSION_ENDED = "session.ended"
     AGENT_LINK_ISSUED = "agent_link.issued"
+    WATCH_ASKED = "watch.asked"
+    WATCH_ALLOWED = "watch.allowed"
+    WATCH_DENIED = "watch.denied"
+    WATCH_ENDED = "watch.ended"
+    NOTE_SENT = "note.sent"
+    SESSION_HANDED_OVER = "session.handed_over"
+    TRANSFER_OFFERED = "transfer.offered"
+    TRANSFER_DECLINED = "transfer.declined"
+    TRANSFER_LAPSED = "transfer.lapsed"
     RECORDING_REPLAYED = "recording.replayed"
     RECORDING_EXPORTED = "recording.exported"
 
@@ -397,6 +406,31 @@ def ended_entry(*, at: float, session_id: str, reason: str, agent: str | None) -
         session_id=session_id,
         outcome=str(reason),
         detail=f"ended: {reason}",
+    )
+
+
+def people_entry(
+    *,
+    at: float,
+    kind: Kind,
+    session_id: str,
+    actor: str,
+    target: str | None = None,
+    outcome: str | None = None,
+    detail: str,
+    data: Mapping[str, Scalar] | None = None,
+) -> AuditEntry:
+    """Who joined, left or took over a session: watchers, hand-overs, transfers, notes
+    (a note's length only, never its text)."""
+    return AuditEntry(
+        at=at,
+        kind=kind,
+        actor=actor[:MAX_ACTOR],
+        session_id=session_id,
+        target=None if target is None else target[:MAX_ACTOR],
+        outcome=outcome,
+        detail=one_line(detail)[:MAX_ACTOR],
+        data=dict(data or {}),
     )
 
 

@@ -7,6 +7,8 @@ The recipe a CRM follows (README, "CRM integration"):
     claims  {"aud": "cobrowse:agent-link", "sub": "<agent display name>",
              "iat": <now>, "exp": <now + at most 3600>, "jti": "<random, >= 16 chars>"}
             (+ "iss" when auth.link_issuer is set, for public-key links)
+            (+ optional "role": "agent" | "supervisor" | "admin", default "agent",
+               and "team": "<team name>", core/roles.py)
     link    <server>/agent/signin?token=<jwt>
 
 Every configured key is pinned to one algorithm, chosen from the key itself: the
@@ -27,6 +29,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from cobrowse.core.roles import Role, RoleError, parse_role, parse_team
+
 AUDIENCE = "cobrowse:agent-link"
 MAX_LIFETIME = 3600.0
 LEEWAY = 30.0
@@ -44,6 +48,8 @@ class AgentLink:
     agent: str
     jti: str
     expires_at: float
+    role: Role = Role.AGENT
+    team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +93,24 @@ def agent_name_problem(name: str) -> str | None:
     return None
 
 
-def sign_link(*, secret: str, agent: str, now: float, ttl: float) -> tuple[str, int]:
-    """A signed token for `agent`, valid `ttl` seconds; returns (token, expires_at: whole
-    Unix seconds, as the token's `exp`)."""
+def sign_link(
+    *,
+    secret: str,
+    agent: str,
+    now: float,
+    ttl: float,
+    role: Role = Role.AGENT,
+    team: str | None = None,
+) -> tuple[str, int]:
+    """A signed token for `agent` (in `role`, of `team`), valid `ttl` seconds; returns
+    (token, expires_at: whole Unix seconds, as the token's `exp`)."""
     problem = agent_name_problem(agent)
     if problem:
         raise LinkError(problem)
+    try:
+        team = parse_team(team)
+    except RoleError as exc:
+        raise LinkError(str(exc)) from None
     if not 0 < ttl <= MAX_LIFETIME:
         raise LinkError(f"a link lives at most {int(MAX_LIFETIME)} seconds")
     expires_at = int(now + ttl)
@@ -102,7 +120,10 @@ def sign_link(*, secret: str, agent: str, now: float, ttl: float) -> tuple[str, 
         "iat": int(now),
         "exp": expires_at,
         "jti": secrets.token_urlsafe(18),
+        "role": Role(role).value,
     }
+    if team is not None:
+        claims["team"] = team
     return jwt.encode(claims, secret, algorithm="HS256"), expires_at
 
 
@@ -165,7 +186,12 @@ def verify_link(
         raise LinkError("invalid link: jti must be a random string of 16+ characters")
     if not isinstance(sub, str) or agent_name_problem(sub):
         raise LinkError("invalid link: bad agent name")
-    return AgentLink(agent=sub.strip(), jti=jti, expires_at=float(exp))
+    try:
+        role = parse_role(claims.get("role", Role.AGENT.value))
+        team = parse_team(claims.get("team"))
+    except RoleError as exc:
+        raise LinkError(f"invalid link: {exc}") from None
+    return AgentLink(agent=sub.strip(), jti=jti, expires_at=float(exp), role=role, team=team)
 
 
 def remembered_until(link: AgentLink) -> float:

@@ -25,7 +25,10 @@ CLOSE_REPLACED = 4409
 CLOSE_ENDED = 4410
 CLOSE_RATE_LIMITED = 4429
 
-Role = Literal["visitor", "agent"]
+CLOSE_HANDED_OVER = 4411  # the agent's session was taken over or transferred
+CLOSE_WATCH_ENDED = 4412  # a watcher was refused by the visitor, or the watch ended
+
+Role = Literal["visitor", "agent", "watcher"]
 
 
 class ProtocolError(Exception):
@@ -140,8 +143,35 @@ class OfferAnswer:
     accept: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A private note between the agent and the supervisors watching: never the visitor's."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class WatchAnswer:
+    """The visitor's answer to a supervisor asking to watch."""
+
+    watcher: str
+    allow: bool
+
+
 ClientMessage = (
-    Hello | Consent | Events | End | Guide | Chat | ControlMsg | Act | ActResult | OfferAnswer
+    Hello
+    | Consent
+    | Events
+    | End
+    | Guide
+    | Chat
+    | ControlMsg
+    | Act
+    | ActResult
+    | OfferAnswer
+    | Note
+    | WatchAnswer
 )
 
 GUIDE_KINDS = frozenset({"pointer", "highlight", "laser", "draw", "clear"})
@@ -242,6 +272,16 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         if not isinstance(accept, bool):
             raise bad_message("offer_answer needs accept: true or false")
         return OfferAnswer(file_id=_ident(obj, "file_id"), accept=accept)
+    if kind == "note":
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHAT:
+            raise bad_message(f"note text must be 1-{MAX_CHAT} characters")
+        return Note(id=_ident(obj, "id"), text=text)
+    if kind == "watch_answer":
+        allow = obj.get("allow")
+        if not isinstance(allow, bool):
+            raise bad_message("watch_answer needs allow: true or false")
+        return WatchAnswer(watcher=_ident(obj, "watcher"), allow=allow)
     if isinstance(kind, str):
         raise bad_message(f"unknown message type {kind[:40]!r}")
     raise bad_message("missing message type t")
@@ -395,6 +435,35 @@ def encode_chat(entry: dict[str, Any]) -> bytes:
 
 def encode_chat_history(entries: list[dict[str, Any]]) -> bytes:
     return _frame("chat_history", messages=entries)
+
+
+def encode_note(entry: dict[str, Any]) -> bytes:
+    """A private note, for the agent and the watchers (entry: as chat_entry's)."""
+    return _frame("note", **entry)
+
+
+def encode_note_history(entries: list[dict[str, Any]]) -> bytes:
+    return _frame("note_history", notes=entries)
+
+
+def encode_participants(*, watching: list[str], asking: list[tuple[str, str]]) -> bytes:
+    """Who else is in the session: the names of the supervisors watching, and those
+    asking the visitor to (id, name) until the visitor answers."""
+    return _frame(
+        "participants",
+        watching=[{"name": name} for name in watching],
+        asking=[{"id": wid, "name": name} for wid, name in asking],
+    )
+
+
+def encode_handed_over(*, to_name: str, how: str) -> bytes:
+    """The session has a new agent (`how`: taken_over or transferred)."""
+    return _frame("handed_over", agent={"name": to_name}, how=how)
+
+
+def encode_transfer(*, state: str, to_name: str) -> bytes:
+    """For the agent's side: a transfer they offered is offered, declined or lapsed."""
+    return _frame("transfer", state=state, to={"name": to_name})
 
 
 def encode_control(*, state: str) -> bytes:

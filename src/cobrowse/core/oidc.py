@@ -20,6 +20,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cobrowse.core.links import agent_name_problem
+from cobrowse.core.roles import Role, RoleError, parse_team, role_from_groups
 
 LEEWAY = 60.0
 MAX_ID_TOKEN_AGE = 600.0  # an id_token issued longer ago than this is refused
@@ -213,6 +214,35 @@ def verify_id_token(
     return claims
 
 
+def groups_of(claims: Mapping[str, Any], groups_claim: str) -> list[str]:
+    """The user's groups from the id_token (one string counts as one group)."""
+    groups = claims.get(groups_claim)
+    if isinstance(groups, str):
+        groups = [groups]
+    return [g for g in groups if isinstance(g, str)] if isinstance(groups, list) else []
+
+
+def agent_role(
+    claims: Mapping[str, Any],
+    *,
+    groups_claim: str,
+    supervisor_groups: Sequence[str],
+    admin_groups: Sequence[str],
+    team_claim: str,
+) -> tuple[Role, str | None]:
+    """The console role the user's groups map to (agent when none does), and their team
+    (from `team_claim`; none when unset, absent or unusable)."""
+    mapping = {g: Role.SUPERVISOR for g in supervisor_groups} | {
+        g: Role.ADMIN for g in admin_groups
+    }
+    role = role_from_groups(groups_of(claims, groups_claim), mapping)
+    try:
+        team = parse_team(claims.get(team_claim)) if team_claim else None
+    except RoleError:
+        team = None
+    return role, team
+
+
 def agent_name(
     claims: Mapping[str, Any],
     *,
@@ -221,14 +251,8 @@ def agent_name(
     allowed_groups: Sequence[str],
 ) -> str:
     """The display name for the agent, if their groups allow them in."""
-    if allowed_groups:
-        groups = claims.get(groups_claim)
-        if isinstance(groups, str):
-            groups = [groups]
-        if not isinstance(groups, list) or not set(allowed_groups) & {
-            g for g in groups if isinstance(g, str)
-        }:
-            raise OidcError("not_in_group", "your account is not in a group allowed to sign in")
+    if allowed_groups and not set(allowed_groups) & set(groups_of(claims, groups_claim)):
+        raise OidcError("not_in_group", "your account is not in a group allowed to sign in")
     name = claims.get(name_claim)
     if not isinstance(name, str) or agent_name_problem(name):
         raise OidcError("no_name", f"the identity provider sent no usable {name_claim!r} claim")

@@ -20,6 +20,7 @@ from cobrowse.core import audit as a
 from cobrowse.core import messages as m
 from cobrowse.core.control import Control, ControlRefused
 from cobrowse.core.masking import Pattern
+from cobrowse.core.participants import MAX_NOTES, MAX_WATCHERS, Transfer, Watcher, page_info
 from cobrowse.core.pin import display_pin
 from cobrowse.core.relay import Outlog
 from cobrowse.core.session import EndReason, InvalidTransition, Session, State
@@ -29,6 +30,7 @@ MAX_FILES = 20  # offered files kept per session
 MAX_PENDING_ACTS = 256  # acts waiting for the visitor's act_result (for the audit)
 MAX_SEEN_ACTS = 1024  # act refs remembered, so that an act resent after a drop runs once
 VISITOR_LOG_BYTES = 256 * 1024  # frames kept for a visitor's resume
+WATCHER_GRACE = 15.0  # a watcher whose connection stays away this long has left
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,13 @@ class Room:
     snapshot_owed: bool = False
     # What the audit entries mask in descriptions, file names and URLs (a.audit_patterns).
     audit_patterns: tuple[Pattern, ...] = a.BUILTIN_AUDIT_PATTERNS
+    # Supervisors watching (Session.watchers): their connections, by watcher id, and
+    # since when one is away (gone for good after WATCHER_GRACE).
+    watcher_conns: dict[str, int] = field(default_factory=dict)
+    watcher_away: dict[str, float] = field(default_factory=dict)
+    # Private notes between the agent and the supervisors (never the visitor's).
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    note_ids: set[tuple[str, str]] = field(default_factory=set)
     # This session is recorded (the site's setting): what the agent is sent is captured.
     recording: bool = False
 
@@ -135,7 +144,7 @@ class Room:
     # --- helpers ---------------------------------------------------------------
 
     def _log(self, role: m.Role) -> Outlog:
-        return self.agent_log if role == "agent" else self.visitor_log
+        return self.visitor_log if role == "visitor" else self.agent_log
 
     def tell(self, role: m.Role, frame: bytes) -> list[Effect]:
         """Number `frame` for `role` and send it (kept for a resume even while away)."""
@@ -148,13 +157,24 @@ class Room:
         return [Capture("visitor", frame)] if self.recording else []
 
     def _send(self, role: m.Role, frame: bytes, *, page: bool = False) -> list[Effect]:
+        """To `role`'s connection; what the agent is sent also goes to every watcher the
+        visitor allowed (they see what the agent sees, under the same numbers)."""
         conn = self.conns.get(role)
-        return [] if conn is None else [Send(conn, frame, page)]
+        effects: list[Effect] = [] if conn is None else [Send(conn, frame, page)]
+        if role == "agent" and self.watcher_conns:
+            for w in self.session.watchers:
+                wconn = self.watcher_conns.get(w.id)
+                if wconn is not None and w.allowed:
+                    effects.append(Send(wconn, frame, page))
+        return effects
 
     def _both(self, frame: bytes) -> list[Effect]:
         return self.tell("visitor", frame) + self.tell("agent", frame)
 
-    def _actor(self, role: str) -> str:
+    def _actor(self, role: str, conn: int | None = None) -> str:
+        if role == "watcher":
+            watcher = self._watcher_of(conn)
+            return a.agent_actor(watcher.name if watcher else "supervisor")
         return a.VISITOR if role == "visitor" else a.agent_actor(self.session.agent_name)
 
     def present(self, role: m.Role) -> bool:
@@ -167,8 +187,13 @@ class Room:
         s = self.session
         return self.tell("visitor", m.encode_state(state=s.state, agent_name=s.agent_name))
 
-    def attach(self, role: m.Role, conn: int, *, seq: int | None, now: float) -> list[Effect]:
-        """A connection said hello for `role`, resuming from `seq` if it has one."""
+    def attach(
+        self, role: m.Role, conn: int, *, seq: int | None, now: float, holder: str | None = None
+    ) -> list[Effect]:
+        """A connection said hello for `role`, resuming from `seq` if it has one
+        (a watcher's `holder`: its watcher id)."""
+        if role == "watcher":
+            return self._attach_watcher(conn, holder or "", seq=seq)
         s = self.session
         effects: list[Effect] = []
         old = self.conns.get(role)
@@ -209,6 +234,10 @@ class Room:
             effects.append(Send(conn, m.encode_chat_history(self.chat)))
         if s.state is State.ACTIVE:
             effects.append(Send(conn, m.encode_control(state=s.control)))
+        if s.watchers:
+            effects.append(Send(conn, self._participants_frame()))
+        if role != "visitor" and self.notes:
+            effects.append(Send(conn, m.encode_note_history(self.notes)))
         if role == "visitor":
             for file_id in self.unanswered:  # a new page of the visitor's asks again
                 effects.append(Send(conn, self._offer_frame(self.files[file_id])))
@@ -226,6 +255,12 @@ class Room:
 
     def detach(self, role: m.Role, conn: int, *, now: float) -> list[Effect]:
         """A connection closed; nothing changes if a newer one serves the role."""
+        if role == "watcher":
+            watcher = self._watcher_of(conn)
+            if watcher is not None:
+                del self.watcher_conns[watcher.id]
+                self.watcher_away[watcher.id] = now
+            return []
         if self.conns.get(role) != conn:
             return []
         del self.conns[role]
@@ -268,6 +303,17 @@ class Room:
         reason = s.due(now)
         if reason is not None:
             return self.end(reason, now=now)
+        effects: list[Effect] = []
+        for wid, since in list(self.watcher_away.items()):
+            if now >= since + WATCHER_GRACE:
+                effects += self.unwatch(wid, now=now, why="gone")
+        t = s.transfer
+        if t is not None and now >= t.until:
+            s.transfer = None
+            effects.append(self._people(a.Kind.TRANSFER_LAPSED, now, a.SYSTEM, to=t.to_name))
+            effects += self.tell("agent", m.encode_transfer(state="lapsed", to_name=t.to_name))
+        if effects:
+            return effects
         if self.control_hold_until is not None and now >= self.control_hold_until:
             if s.control is not Control.VIEW and not self.present("agent"):
                 return self._drop_control(now)
@@ -290,20 +336,36 @@ class Room:
         for role, conn in self.conns.items():
             effects.append(Send(conn, frame))
             effects.append(Close(role, conn, m.CLOSE_NORMAL, "session ended"))
+        for conn in self.watcher_conns.values():
+            effects.append(Send(conn, frame))
+            effects.append(Close("watcher", conn, m.CLOSE_NORMAL, "session ended"))
         self.conns.clear()
+        self.watcher_conns.clear()
+        self.watcher_away.clear()
         self.agent_log.clear()
         self.visitor_log.clear()
         self.files.clear()
         self.unanswered.clear()
         return effects
 
-    def receive(self, role: m.Role, message: m.ClientMessage, *, now: float) -> list[Effect]:
-        """A message from `role`; raises ProtocolError for one that is not allowed."""
+    def receive(
+        self, role: m.Role, message: m.ClientMessage, *, now: float, conn: int | None = None
+    ) -> list[Effect]:
+        """A message from `role` (a watcher's: on connection `conn`); raises
+        ProtocolError for one that is not allowed."""
         s = self.session
         if not s.live:
             return []
         if isinstance(message, m.Hello):
             raise m.bad_message("hello was already said")
+        if role == "watcher":
+            return self._from_watcher(conn, message, now)
+        if isinstance(message, m.Note):
+            _only(role, "agent", "note")
+            return self._note(role, message, now, conn)
+        if isinstance(message, m.WatchAnswer):
+            _only(role, "visitor", "watch_answer")
+            return self._watch_answer(message, now)
         if isinstance(message, m.End):
             reason = EndReason.VISITOR_STOPPED if role == "visitor" else EndReason.AGENT_LEFT
             return self.end(reason, now=now)
@@ -354,6 +416,11 @@ class Room:
 
     def _page_data(self, role: m.Role, message: m.Events) -> list[Effect]:
         _only(role, "visitor", "page data")
+        for event in message.events:
+            if event.get("type") == 4:  # a page's Meta event: what the Sessions list shows
+                found = page_info(event, known=self.session.info)
+                if found is not None:
+                    self.session.info = found
         relayed = self.agent_log.page(message.events, message.events_json)
         effects: list[Effect] = []
         for frame in relayed.frames:
@@ -536,6 +603,265 @@ class Room:
             self.files.pop(offered.id, None)
             return effects
         return [*effects, Deliver(offered)]
+
+    # --- supervision: watchers, notes, hand-overs, transfers --------------------------
+
+    def _watcher_of(self, conn: int | None) -> Watcher | None:
+        for wid, wconn in self.watcher_conns.items():
+            if wconn == conn:
+                return self.session.watcher(wid)
+        return None
+
+    def _participants_frame(self) -> bytes:
+        ws = self.session.watchers
+        return m.encode_participants(
+            watching=[w.name for w in ws if w.allowed],
+            asking=[(w.id, w.name) for w in ws if not w.allowed],
+        )
+
+    def _participants(self) -> list[Effect]:
+        """Tell everyone who else is in the session now."""
+        return self._both(self._participants_frame())
+
+    def _people(
+        self,
+        kind: a.Kind,
+        now: float,
+        actor: str,
+        *,
+        target: str | None = None,
+        outcome: str | None = None,
+        **data: str,
+    ) -> Record:
+        verb = kind.value.replace(".", " ").replace("_", " ")
+        detail = verb + (f": {target}" if target else "") + (f" ({outcome})" if outcome else "")
+        return Record(
+            a.people_entry(
+                at=now,
+                kind=kind,
+                session_id=self.session.id,
+                actor=actor,
+                target=target,
+                outcome=outcome,
+                detail=detail,
+                data=data,
+            )
+        )
+
+    def watch(self, watcher: Watcher, *, ask: bool, now: float) -> list[Effect]:
+        """A supervisor (checked by the caller) starts watching. `ask`: the visitor must
+        allow them first; else they watch at once, announced. One watcher per person:
+        watching again replaces their earlier entry (and its connection)."""
+        s = self.session
+        if s.state is not State.ACTIVE:
+            raise InvalidTransition(f"no watching while {s.state}")
+        effects: list[Effect] = []
+        for old in [w for w in s.watchers if w.agent_id == watcher.agent_id]:
+            effects += self._drop_watcher(old.id)
+        if len(s.watchers) >= MAX_WATCHERS:
+            raise InvalidTransition(f"at most {MAX_WATCHERS} supervisors watch one session")
+        s.watchers = (*s.watchers, replace(watcher, allowed=not ask))
+        outcome = "asked" if ask else "allowed"
+        effects.append(
+            self._people(a.Kind.WATCH_ASKED, now, watcher.name, outcome=outcome, watcher=watcher.id)
+        )
+        return effects + self._participants()
+
+    def _drop_watcher(self, watcher_id: str) -> list[Effect]:
+        s = self.session
+        s.watchers = tuple(w for w in s.watchers if w.id != watcher_id)
+        self.watcher_away.pop(watcher_id, None)
+        conn = self.watcher_conns.pop(watcher_id, None)
+        if conn is None:
+            return []
+        return [
+            Send(conn, m.encode_ended(reason="watch_ended")),
+            Close("watcher", conn, m.CLOSE_WATCH_ENDED, "watch ended"),
+        ]
+
+    def unwatch(self, watcher_id: str, *, now: float, why: str = "left") -> list[Effect]:
+        """A watcher leaves (`why`: left, gone, took_over)."""
+        watcher = self.session.watcher(watcher_id)
+        if watcher is None:
+            return []
+        actor = a.SYSTEM if why == "gone" else watcher.name
+        entry = self._people(a.Kind.WATCH_ENDED, now, actor, outcome=why, watcher=watcher_id)
+        return [entry, *self._drop_watcher(watcher_id), *self._participants()]
+
+    def _watch_answer(self, message: m.WatchAnswer, now: float) -> list[Effect]:
+        watcher = self.session.watcher(message.watcher)
+        if watcher is None or watcher.allowed:
+            return []  # gone meanwhile, or answered already
+        kind = a.Kind.WATCH_ALLOWED if message.allow else a.Kind.WATCH_DENIED
+        entry = self._people(kind, now, a.VISITOR, target=watcher.name, watcher=watcher.id)
+        if not message.allow:
+            return [entry, *self._drop_watcher(watcher.id), *self._participants()]
+        s = self.session
+        s.watchers = tuple(replace(w, allowed=True) if w is watcher else w for w in s.watchers)
+        effects: list[Effect] = [entry, *self._participants()]
+        conn = self.watcher_conns.get(watcher.id)
+        if conn is not None:  # waiting already: what the agent sees, from now on
+            effects += self._page_for(conn)
+        return effects
+
+    def _attach_watcher(self, conn: int, watcher_id: str, *, seq: int | None) -> list[Effect]:
+        s = self.session
+        watcher = s.watcher(watcher_id)
+        if watcher is None or s.state is not State.ACTIVE:
+            return [
+                Send(conn, m.encode_ended(reason="watch_ended")),
+                Close("watcher", conn, m.CLOSE_WATCH_ENDED, "watch ended"),
+            ]
+        effects: list[Effect] = []
+        old = self.watcher_conns.get(watcher_id)
+        if old is not None and old != conn:
+            effects.append(Close("watcher", old, m.CLOSE_REPLACED, "replaced"))
+        self.watcher_conns[watcher_id] = conn
+        self.watcher_away.pop(watcher_id, None)
+        log = self.agent_log
+        missed = None if seq is None or not watcher.allowed else log.since(seq)
+        welcome = m.encode_welcome(
+            role="watcher",
+            session_id=s.id,
+            state=s.state,
+            agent_name=s.agent_name,
+            pin_display=None,
+            expires_at=None,
+            seq=log.seq,
+            resumed=missed is not None,
+        )
+        effects.append(Send(conn, welcome))
+        if missed is not None:
+            effects.extend(Send(conn, entry.frame, entry.page) for entry in missed)
+        else:
+            if self.chat:
+                effects.append(Send(conn, m.encode_chat_history(self.chat)))
+            effects.append(Send(conn, m.encode_control(state=s.control)))
+            effects.append(Send(conn, self._participants_frame()))
+            if self.notes:
+                effects.append(Send(conn, m.encode_note_history(self.notes)))
+            if watcher.allowed:
+                effects += self._page_for(conn)
+        effects.append(Send(conn, m.encode_synced(seq=log.seq)))
+        return effects
+
+    def _page_for(self, conn: int) -> list[Effect]:
+        """The page as the agent has it, for a connection joining the agent's side."""
+        history = self.agent_log.history()
+        effects: list[Effect] = [Send(conn, frame, True) for frame in history]
+        if not history and self.agent_log.want_snapshot():
+            effects.extend(self.tell("visitor", m.encode_snapshot_request()))
+            self.snapshot_owed = not self.present("visitor")
+        return effects
+
+    def _from_watcher(self, conn: int | None, message: m.ClientMessage, now: float) -> list[Effect]:
+        watcher = self._watcher_of(conn)
+        if watcher is None:
+            return []  # a connection that is no watcher's any more
+        if isinstance(message, m.End):
+            return self.unwatch(watcher.id, now=now, why="left")
+        if isinstance(message, m.Note):
+            return self._note("watcher", message, now, conn)
+        raise m.not_allowed(f"a watcher does not send {message.__class__.__name__.lower()}")
+
+    def _note(self, role: m.Role, message: m.Note, now: float, conn: int | None) -> list[Effect]:
+        s = self.session
+        if s.state is not State.ACTIVE:
+            raise m.not_allowed("notes only while the session is active")
+        watcher = self._watcher_of(conn) if role == "watcher" else None
+        key: tuple[str, str] = (role, message.id)
+        if key in self.note_ids:
+            return []  # a resend after a reconnect
+        self.note_ids.add(key)
+        name = watcher.name if watcher else (s.agent_name or "Agent")
+        seq = (self.notes[-1]["seq"] + 1) if self.notes else 1
+        entry = m.chat_entry(
+            seq=seq, id=message.id, sender=role, name=name, text=message.text, at=now
+        )
+        self.notes.append(entry)
+        if len(self.notes) > MAX_NOTES:
+            dropped = self.notes.pop(0)
+            self.note_ids.discard((dropped["from"], dropped["id"]))
+        audit = a.people_entry(
+            at=now,
+            kind=a.Kind.NOTE_SENT,
+            session_id=s.id,
+            actor=a.agent_actor(name),
+            detail=f"sent a private note of {len(message.text)} characters",
+            data={"chars": len(message.text)},
+        )
+        return [Record(audit), *self.tell("agent", m.encode_note(entry))]
+
+    def hand_over(
+        self,
+        *,
+        name: str,
+        key: str,
+        agent_id: str,
+        team: str | None,
+        how: str,
+        now: float,
+    ) -> list[Effect]:
+        """The session gets a new agent (`how`: taken_over by a supervisor, or
+        transferred and accepted). The agent before is told and let go; control goes
+        back to the visitor, who is told who helps them now."""
+        s = self.session
+        if s.state is not State.ACTIVE:
+            raise InvalidTransition(f"no hand-over while {s.state}")
+        before = s.agent_name or "agent"
+        effects: list[Effect] = []
+        if s.control is not Control.VIEW:
+            s.control = Control.VIEW
+            self.control_hold_until = None
+            effects.append(
+                Record(
+                    a.control_entry(
+                        at=now, session_id=s.id, actor=a.SYSTEM, action="revoke", reason=how
+                    )
+                )
+            )
+        for w in [w for w in s.watchers if w.agent_id == agent_id]:
+            effects += self._drop_watcher(w.id)  # the supervisor taking over stops watching
+        old = self.conns.pop("agent", None)
+        handed = m.encode_handed_over(to_name=name, how=how)
+        if old is not None:
+            effects += [Send(old, handed), Close("agent", old, m.CLOSE_HANDED_OVER, how)]
+        s.agent_name, s.agent_key, s.agent_id, s.agent_team = name, key, agent_id, team
+        s.transfer = None
+        s.presence(role="agent", connected=False, now=now)  # until the new agent connects
+        for ref in list(self.acts):  # the old agent's acts: their answers go to nobody
+            effects.append(self._act_entry(self.acts.pop(ref), now, ok=False, reason="unanswered"))
+        effects.append(
+            self._people(a.Kind.SESSION_HANDED_OVER, now, name, target=before, outcome=how, to=name)
+        )
+        effects += self.tell("visitor", handed)
+        effects += self.tell("visitor", m.encode_state(state=s.state, agent_name=name))
+        effects += self.tell("visitor", m.encode_control(state=s.control))
+        effects += self.tell("agent", handed)  # the watchers, and the new agent's catch-up
+        return effects + self._participants()
+
+    def offer_transfer(self, transfer: Transfer, *, now: float) -> list[Effect]:
+        """The agent offers the session to another agent (checked by the caller)."""
+        s = self.session
+        if s.state is not State.ACTIVE:
+            raise InvalidTransition(f"no transfer while {s.state}")
+        s.transfer = transfer
+        entry = self._people(
+            a.Kind.TRANSFER_OFFERED, now, transfer.from_name, target=transfer.to_name
+        )
+        return [
+            entry,
+            *self.tell("agent", m.encode_transfer(state="offered", to_name=transfer.to_name)),
+        ]
+
+    def decline_transfer(self, *, now: float) -> list[Effect]:
+        t = self.session.transfer
+        if t is None:
+            return []
+        self.session.transfer = None
+        entry = self._people(a.Kind.TRANSFER_DECLINED, now, t.to_name, to=t.to_name)
+        declined = m.encode_transfer(state="declined", to_name=t.to_name)
+        return [entry, *self.tell("agent", declined)]
 
 
 def _only(role: m.Role, wanted: str, what: str) -> None:

@@ -7,10 +7,11 @@ Every state can end; an ended session never comes back. Time is passed in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cobrowse.core.control import Control, next_control
+from cobrowse.core.participants import PageInfo, Transfer, Watcher
 
 
 class State(StrEnum):
@@ -57,12 +58,22 @@ class Session:
     # Who was admitted: its sign-in (a hash of its cookie), not its display name (names
     # are not unique). What file offers and the agent's assets check.
     agent_key: str | None = None
+    agent_id: str | None = None  # who the agent is (store/guards.py Agent.id), for the list
+    agent_team: str | None = None
     joined_at: float | None = None
     ended_at: float | None = None
     end_reason: EndReason | None = None
     visitor_left_at: float | None = None
     agent_left_at: float | None = None
     control: Control = Control.VIEW
+    # For the console's Sessions list and supervision (core/participants.py).
+    info: PageInfo = field(default_factory=PageInfo)
+    browser: str | None = None
+    watchers: tuple[Watcher, ...] = ()
+    transfer: Transfer | None = None
+
+    def watcher(self, watcher_id: str) -> Watcher | None:
+        return next((w for w in self.watchers if w.id == watcher_id), None)
 
     def apply_control(self, *, role: str, action: str) -> Control:
         """Change who may act (ControlRefused if not allowed); only while active."""
@@ -88,6 +99,8 @@ class Session:
         agent_name: str,
         now: float,
         agent_key: str | None = None,
+        agent_id: str | None = None,
+        agent_team: str | None = None,
     ) -> None:
         """An agent entered the PIN: ask the visitor."""
         if not self.pin_usable(now):
@@ -95,6 +108,8 @@ class Session:
         self.state = State.PENDING
         self.agent_name = agent_name
         self.agent_key = agent_key
+        self.agent_id = agent_id
+        self.agent_team = agent_team
         self.joined_at = now
 
     def consent(self, *, allow: bool, now: float) -> None:
@@ -112,6 +127,8 @@ class Session:
             return False
         self.state = State.ENDED
         self.agent_key = None
+        self.watchers = ()
+        self.transfer = None
         self.ended_at = now
         self.end_reason = reason
         return True

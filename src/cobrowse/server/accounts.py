@@ -1,7 +1,7 @@
 """Local agent accounts for small deployments: username, display name, argon2id hash.
 
 Kept in one JSON file (`auth.accounts_file`, default `<data_dir>/accounts.json`,
-mode 0600) that only the CLI writes (`cobrowse user add|remove|reset-password|list`)
+mode 0600) that only the CLI writes (`cobrowse user add|remove|reset-password|set-role|list`)
 and servers re-read when it changes. Passwords are hashed with argon2id using
 argon2-cffi's defaults (RFC 9106's second recommended profile: t=3, 64 MiB, p=4).
 Checking a password for an unknown username costs the same as for a known one: a
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from cobrowse.config import Config
 from cobrowse.core.links import agent_name_problem
+from cobrowse.core.roles import Role, RoleError, parse_role, parse_team
 from cobrowse.server.datafiles import DataFileError, Watched, write_private_json
 
 ACCOUNTS_FILE = "accounts.json"
@@ -39,6 +40,8 @@ class Account:
     name: str  # the display name the visitor sees
     password_hash: str
     created_at: float
+    role: Role = Role.AGENT  # what they may do in the console (core/roles.py)
+    team: str | None = None
 
 
 def accounts_path(config: Config) -> Path:
@@ -53,6 +56,13 @@ def normalize_username(text: str) -> str:
             "(starting with a letter or digit)"
         )
     return username
+
+
+def _team(team: str | None) -> str | None:
+    try:
+        return parse_team(team)
+    except RoleError as exc:
+        raise AccountError(str(exc)) from None
 
 
 def password_problem(password: str) -> str | None:
@@ -73,10 +83,12 @@ def _parse(data: Any | None) -> dict[str, Account]:
                 name=str(entry["name"]),
                 password_hash=str(entry["password_hash"]),
                 created_at=float(entry["created_at"]),
+                role=parse_role(entry.get("role", Role.AGENT.value)),
+                team=parse_team(entry.get("team")),
             )
             for username, entry in data["accounts"].items()
         }
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RoleError) as exc:
         raise DataFileError(f"the accounts file is not in the expected shape: {exc!r}") from None
 
 
@@ -95,15 +107,25 @@ class AccountStore:
 
     # --- the CLI's side (the only writer) ---------------------------------------
 
-    def add(self, username: str, *, name: str, password: str) -> Account:
+    def add(
+        self,
+        username: str,
+        *,
+        name: str,
+        password: str,
+        role: Role = Role.AGENT,
+        team: str | None = None,
+    ) -> Account:
         username = normalize_username(username)
         problem = agent_name_problem(name) or password_problem(password)
         if problem:
             raise AccountError(problem)
+        team = _team(team)
         accounts = dict(self.accounts())
         if username in accounts:
             raise AccountError(f"the user {username!r} exists already")
-        account = Account(username, name.strip(), self.hasher.hash(password), time.time())
+        hashed = self.hasher.hash(password)
+        account = Account(username, name.strip(), hashed, time.time(), role=role, team=team)
         accounts[username] = account
         self._write(accounts)
         return account
@@ -123,8 +145,19 @@ class AccountStore:
         old = accounts.get(username)
         if old is None:
             raise AccountError(f"no user {username!r}")
-        accounts[username] = Account(username, old.name, self.hasher.hash(password), old.created_at)
+        accounts[username] = replace(old, password_hash=self.hasher.hash(password))
         self._write(accounts)
+
+    def set_role(self, username: str, *, role: Role, team: str | None) -> Account:
+        """Change what an account may do, and its team (None: no team)."""
+        username = normalize_username(username)
+        accounts = dict(self.accounts())
+        old = accounts.get(username)
+        if old is None:
+            raise AccountError(f"no user {username!r}")
+        accounts[username] = replace(old, role=role, team=_team(team))
+        self._write(accounts)
+        return accounts[username]
 
     def _write(self, accounts: dict[str, Account]) -> None:
         write_private_json(
@@ -135,6 +168,8 @@ class AccountStore:
                         "name": a.name,
                         "password_hash": a.password_hash,
                         "created_at": a.created_at,
+                        "role": a.role.value,
+                        "team": a.team,
                     }
                     for a in accounts.values()
                 }

@@ -18,7 +18,9 @@ from cobrowse.core import audit as a
 from cobrowse.core.files import FileRefused, check_offer
 from cobrowse.core.links import LinkError, agent_name_problem, sign_link
 from cobrowse.core.origins import origin_matches_host
+from cobrowse.core.participants import browser_of
 from cobrowse.core.pin import display_pin, normalize_pin
+from cobrowse.core.roles import Role
 from cobrowse.core.session import Session, State
 from cobrowse.rewrite.urls import origin_of
 from cobrowse.server.api_keys import key_id_of
@@ -98,6 +100,8 @@ class JoinIn(Strict):
 
 class AgentOut(BaseModel):
     name: str
+    role: Role = Field(default=Role.AGENT, description="agent, supervisor or admin")
+    team: str | None = None
 
 
 class JoinOut(BaseModel):
@@ -115,6 +119,10 @@ class LinkIn(Strict):
     agent: str = Field(min_length=1, max_length=80, description="The agent's display name")
     ttl_seconds: float | None = Field(
         default=None, gt=0, le=3600, description="Lifetime; default auth.link_ttl_seconds"
+    )
+    role: Role = Field(default=Role.AGENT, description="What the agent may do in the console")
+    team: str | None = Field(
+        default=None, max_length=64, description="The agent's team (what supervisors see)"
     )
 
 
@@ -193,6 +201,15 @@ def admitted(session: Session, request: Request) -> bool:
     )
 
 
+def watching(session: Session, request: Request) -> bool:
+    """Whether the request comes from a sign-in the visitor let watch `session`."""
+    cookie = request.cookies.get(AGENT_COOKIE)
+    if not session.live or not cookie:
+        return False
+    key = agent_key(cookie)
+    return any(w.allowed and hmac.compare_digest(w.key, key) for w in session.watchers)
+
+
 @router.post("/sessions", status_code=201, response_model=CreateSessionOut, responses=ERRORS)
 async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> CreateSessionOut:
     """A visitor asks for a PIN. Called by the widget; carries no page data."""
@@ -205,7 +222,11 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
         raise _too_many(verdict.retry_after, "Too many co-browse sessions from this address.")
     recording = ctx.recorder is not None and ctx.config.recordings.records(origin)
     try:
-        created = await ctx.hub.create_session(recording=recording)
+        created = await ctx.hub.create_session(
+            site=a.safe_url(origin) if origin else None,
+            browser=browser_of(request.headers.get("user-agent")),
+            recording=recording,
+        )
     except CapacityError:
         raise ApiError(503, "at_capacity", "The co-browse service is busy; try again.") from None
     s = created.session
@@ -310,7 +331,7 @@ async def offer_file(
     """The session's agent offers a file (multipart field `file`); the visitor is asked
     and downloads it only after accepting. Type and size are checked here."""
     if "origin" in request.headers:
-        _check_same_origin(request)
+        check_same_origin(request)
     session = await ctx.hub.sessions.get(session_id)
     if session is None or not admitted(session, request):
         raise ApiError(404, "not_found", "No such session of yours.")
@@ -342,7 +363,7 @@ async def join(
     together every join waits (`joins_paused`). Both are 429 with Retry-After."""
     if "origin" in request.headers:
         try:
-            _check_same_origin(request)
+            check_same_origin(request)
         except ApiError:
             ctx.metrics.join("cross_origin")
             raise
@@ -379,7 +400,13 @@ async def join(
     pin = normalize_pin(body.pin)
     known = await ctx.hub.sessions.by_pin(pin) if pin else None  # for the audit: expired or wrong
     key = agent_key(request.cookies.get(AGENT_COOKIE, ""))
-    joined = await ctx.hub.join(pin, agent_name=agent.name, agent_key=key) if pin else None
+    joined = (
+        await ctx.hub.join(
+            pin, agent_name=agent.name, agent_key=key, agent_id=agent.id, agent_team=agent.team
+        )
+        if pin
+        else None
+    )
     if joined is None and known is not None:
         attempted("expired", known.id)
         raise ApiError(404, "invalid_pin", "That PIN is not valid.")
@@ -397,14 +424,14 @@ async def join(
         session_id=joined.session.id,
         agent_token=joined.agent_token,
         ws_url=ws_url(ctx),
-        agent=AgentOut(name=agent.name),
+        agent=AgentOut(name=agent.name, role=agent.role, team=agent.team),
     )
 
 
 @router.get("/me", response_model=MeOut, responses=ERRORS)
 async def me(agent: AgentDep) -> MeOut:
     """The signed-in agent."""
-    return MeOut(agent=AgentOut(name=agent.name))
+    return MeOut(agent=AgentOut(name=agent.name, role=agent.role, team=agent.team))
 
 
 @router.post("/agent-links", status_code=201, response_model=LinkOut, responses=ERRORS)
@@ -424,6 +451,8 @@ async def agent_link(
             agent=body.agent,
             now=ctx.clock(),
             ttl=body.ttl_seconds or ctx.config.auth.link_ttl_seconds,
+            role=body.role,
+            team=body.team,
         )
     except LinkError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
@@ -433,8 +462,8 @@ async def agent_link(
             kind=a.Kind.AGENT_LINK_ISSUED,
             actor=a.crm_actor(key_id_of(key)),
             target=a.agent_actor(body.agent),
-            detail=f"sign-in link for {body.agent}",
-            data={"agent": body.agent},
+            detail=f"sign-in link for {body.agent} ({body.role.value})",
+            data={"agent": body.agent, "role": body.role.value},
         )
     )
     return LinkOut(url=f"{ctx.config.base_url}/agent/signin?token={token}", expires_at=expires_at)
@@ -445,7 +474,7 @@ def _too_many(retry_after: float, message: str, *, code: str = "too_many_attempt
     return ApiError(429, code, message, headers={"Retry-After": str(seconds)})
 
 
-def _check_same_origin(request: Request) -> None:
+def check_same_origin(request: Request) -> None:
     if not origin_matches_host(request.headers["origin"], request.headers.get("host", "")):
         raise ApiError(403, "cross_origin", "This call is only allowed from the agent console.")
 

@@ -22,12 +22,14 @@ from cobrowse.server import (
     api,
     apidocs,
     audit_api,
+    console_api,
     continuation,
     headers,
     monitoring,
     pages,
     recordings_api,
     signin,
+    webhooks_api,
 )
 from cobrowse.server.bodylimit import BodyLimit
 from cobrowse.server.context import STATIC_DIR, Context
@@ -55,6 +57,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ctx.audit.start()
+        await ctx.webhooks.start()
         if ctx.recorder is not None:
             ctx.recorder.begin()
         if ctx.hub.cluster is not None:
@@ -75,9 +78,10 @@ def create_app(
             await ctx.proxy.close()
             if ctx.oidc is not None:
                 await ctx.oidc.close()
+            await ctx.webhooks.stop()  # after the last session's end was recorded
             if ctx.recorder is not None:  # after every session ended: its last chunks
                 await asyncio.to_thread(ctx.recorder.stop)
-            await ctx.audit.stop()  # after the last session's end was recorded
+            await ctx.audit.stop()
             await ctx.guards.close()
 
     app = FastAPI(
@@ -92,6 +96,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(audit_api.router)
+    app.include_router(console_api.router)
+    app.include_router(webhooks_api.router)
     app.include_router(recordings_api.router)
     app.include_router(pages.router)
     app.include_router(signin.router)

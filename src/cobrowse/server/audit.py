@@ -70,10 +70,17 @@ class AuditLog:
         self._wake: asyncio.Event | None = None
         self._signalled = False
         self._last_purge = -float("inf")
+        # Called with every entry as it is recorded, before runs are merged (webhooks).
+        self.listeners: list[Callable[[AuditEntry], None]] = []
 
     # --- the relay's side: never blocks, never raises --------------------------------
 
     def record(self, entry: AuditEntry) -> None:
+        for listener in self.listeners:
+            try:
+                listener(entry)
+            except Exception:
+                log.exception("audit listener failed on %s", entry.kind)
         try:
             with self._lock:
                 self._add(self._runs.add(entry, now=time.monotonic()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from cobrowse.core import audit as a
 from cobrowse.core.links import LinkKey
 from cobrowse.core.origins import OriginList
 from cobrowse.core.ratelimit import Policy
+from cobrowse.core.session import Session
 from cobrowse.core.throttle import ConnectionCaps
+from cobrowse.server import supervision
 from cobrowse.server.accounts import AccountStore, accounts_path
 from cobrowse.server.api_keys import ApiKeyStore, api_keys_path
 from cobrowse.server.audit import AuditLog
@@ -28,12 +31,15 @@ from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
 from cobrowse.server.recording_assets import session_assets
 from cobrowse.server.recordings import Recorder, recorder_for
+from cobrowse.server.webhook_send import load_targets
+from cobrowse.server.webhooks import Webhooks
 from cobrowse.store.audit import SqlAuditStore
 from cobrowse.store.factory import store_from_url
 from cobrowse.store.guards import Ceiling, GuardRules, GuardStore, Limiter, Window
 from cobrowse.store.guards_factory import guards_from_url
 from cobrowse.store.private_files import sqlite_file, tighten_all
 from cobrowse.store.url import parse_store_url
+from cobrowse.store.webhook_book import RedisDeliveryBook
 
 audit_log = logging.getLogger("cobrowse.audit")
 log = logging.getLogger("cobrowse.recordings")
@@ -47,6 +53,14 @@ STATIC_DIR = Path(__file__).parent / "static"
 CREATE_POLICY = Policy(
     free_failures=1_000_000, lockout_failures=60, base_delay=0, max_delay=0, window=600
 )
+
+
+@dataclass(slots=True)
+class LiveSnapshot:
+    """The live sessions as last read, shared by every console's Sessions list."""
+
+    at: float = float("-inf")
+    sessions: list[Session] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -72,9 +86,11 @@ class Context:
     proxy: ProxyState = field(init=False)
     audit: AuditLog = field(init=False)
     recorder: Recorder | None = field(init=False)  # None: no site recorded, no key
+    webhooks: Webhooks = field(init=False)
     sockets: ConnectionCaps = field(init=False)
     metrics: Metrics = field(init=False)
     draining: bool = False  # shutting down: /readyz answers 503
+    live_snapshot: LiveSnapshot = field(init=False)
 
     def __post_init__(self) -> None:
         secure_data(self.config)
@@ -91,6 +107,21 @@ class Context:
             retention_days=self.config.audit.retention_days,
         )
         self.recorder = recorder_for(self.config, clock=self.clock)
+        targets = load_targets(self.config.webhooks, os.environ)
+        self.webhooks = Webhooks(
+            self.config.webhooks,
+            targets=targets,
+            clock=self.clock,
+            metrics=self.metrics,
+            sleep_scale=self.sleep_scale,
+            # Several nodes: every node lists every node's deliveries.
+            book=RedisDeliveryBook.from_url(
+                self.config.store.url, keep=self.config.webhooks.history
+            )
+            if targets and parse_store_url(self.config.store.url).kind != "memory"
+            else None,
+        )
+        self.audit.listeners.append(self.webhooks.record)
         self.site_origins = self.config.allowed_origins
         self.proxy = ProxyState(config=self.config, sites=self.site_origins)
         store_url = parse_store_url(self.config.store.url)
@@ -111,11 +142,13 @@ class Context:
                 node_timeout=self.config.store.node_timeout_seconds,
             ),
             message_bytes=lambda role: (
-                lim.agent_message_bytes if role == "agent" else lim.visitor_message_bytes
+                lim.visitor_message_bytes if role == "visitor" else lim.agent_message_bytes
             ),
+            room_ops=dict(supervision.OPS),
             on_protocol_error=lambda code: self.metrics.error("protocol_" + code),
             capture=None if self.recorder is None else self.recorder.capture,
         )
+        self.live_snapshot = LiveSnapshot()  # server/console_api.py
         self.guards = guards_from_url(self.config.store.url, guard_rules(self.config))
         self.join_limiter = Limiter(self.guards, "join")
         self.join_global = Ceiling(self.guards, "join")

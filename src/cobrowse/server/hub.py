@@ -32,6 +32,7 @@ from cobrowse.config import Config
 from cobrowse.core import audit as a
 from cobrowse.core import messages as m
 from cobrowse.core.masking import Pattern
+from cobrowse.core.participants import PageInfo
 from cobrowse.core.room import (
     Capture,
     Close,
@@ -87,6 +88,11 @@ class Joined:
     agent_token: str
 
 
+# An operation on a room, run where the room is (server/supervision.py registers them):
+# (hub, room, arguments) -> a JSON-able answer.
+RoomOp = Callable[["Hub", Room, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
 def _same(session_id: str, frame: bytes) -> bytes:
     return frame
 
@@ -121,6 +127,7 @@ class Hub:
     on_protocol_error: Callable[[str], None] = lambda code: None
     # Where a recorded session's captured frames go (Recorder.capture: queued, never blocks).
     capture: Callable[[str, str, bytes, float], None] | None = None
+    room_ops: dict[str, RoomOp] = field(default_factory=dict)  # by name (room_call)
     rooms: dict[str, Room] = field(default_factory=dict)  # the rooms this node runs
     peers: dict[int, Peer] = field(default_factory=dict)  # by connection number
     remote: dict[int, Attachment] = field(default_factory=dict)  # rooms elsewhere
@@ -170,14 +177,23 @@ class Hub:
 
     # --- REST side ------------------------------------------------------------
 
-    async def create_session(self, *, recording: bool = False) -> NewSession:
+    async def create_session(
+        self, *, site: str | None = None, browser: str | None = None, recording: bool = False
+    ) -> NewSession:
+        """A new session, from a widget on `site` (an origin) in `browser` (what the
+        Sessions list shows until the page itself says more); `recording`: the site
+        records its sessions."""
         created = await self.sessions.create(timeouts=self.timeouts, now=self.clock())
         room = self._open(dataclasses.replace(created.session))
+        room.session.info = PageInfo(site=site)
+        room.session.browser = browser
         room.recording = recording
         self.rooms[room.session.id] = room
         if self.cluster is not None:
             await self.cluster.claim(room.session.id, ttl=self._keep)
             await self._store_room(room)
+        elif site or browser:
+            await self.sessions.save(room.session)
         return created
 
     async def join(
@@ -186,6 +202,8 @@ class Hub:
         *,
         agent_name: str,
         agent_key: str | None = None,
+        agent_id: str | None = None,
+        agent_team: str | None = None,
     ) -> Joined | None:
         """Admit an agent by PIN; None for any PIN that is not usable right now."""
         session = await self.sessions.by_pin(pin)
@@ -193,29 +211,29 @@ class Hub:
         if session is None or not hmac.compare_digest(session.pin, pin):
             return None
         where = await self._locate(session.id)
+        who = {"name": agent_name, "key": agent_key, "id": agent_id, "team": agent_team}
         if isinstance(where, Room):
-            return await self._join(where, pin, agent_name=agent_name, agent_key=agent_key)
+            return await self._join(where, pin, who)
         if where is None:
             return None
-        answer = await self._call(
-            where,
-            session.id,
-            b"join",
-            args({"pin": pin, "name": agent_name, "key": agent_key}),
-        )
+        answer = await self._call(where, session.id, b"join", args({"pin": pin, **who}))
         if not answer.get(b"a"):
             return None
         got = decode_args(answer[b"a"])
         return Joined(session=decode_session(got["session"]), agent_token=got["token"])
 
-    async def _join(
-        self, room: Room, pin: str, *, agent_name: str, agent_key: str | None
-    ) -> Joined | None:
+    async def _join(self, room: Room, pin: str, who: dict[str, Any]) -> Joined | None:
         session = room.session
         now = self.clock()
         if not hmac.compare_digest(session.pin, pin) or not session.pin_usable(now):
             return None  # expired, used, denied or ended
-        session.join(agent_name=agent_name, agent_key=agent_key, now=now)
+        session.join(
+            agent_name=who["name"],
+            agent_key=who["key"],
+            agent_id=who.get("id"),
+            agent_team=who.get("team"),
+            now=now,
+        )
         await self.sessions.retire_pin(session)
         await self._run(room, room.joined, store=True)
         token = await self.sessions.issue_agent_token(session)
@@ -266,6 +284,21 @@ class Hub:
         elif where is not None:
             await self._call(where, session.id, b"end", args({"reason": reason.value}))
 
+    async def room_call(self, session_id: str, op: str, head: dict[str, Any]) -> dict[str, Any]:
+        """Run the registered `op` on the session's room, wherever it runs; {} when the
+        session is gone (RoomUnavailable when its node does not answer)."""
+        where = await self._locate(session_id)
+        if isinstance(where, Room):
+            return await self.room_ops[op](self, where, head)
+        if where is None:
+            return {}
+        answer = await self._call(where, session_id, b"op:" + op.encode(), args(head))
+        return decode_args(answer[b"a"]) if answer.get(b"a") else {}
+
+    async def run_room(self, room: Room, step: Callable[[], list[Effect]]) -> None:
+        """Feed the room an input (for room ops) and store what it changed."""
+        await self._run(room, step, store=True)
+
     # --- socket side ----------------------------------------------------------
 
     async def resolve(self, token: str) -> Grant | EndReason | None:
@@ -283,26 +316,30 @@ class Hub:
         where = await self._locate(grant.session_id)
         if where is None:
             return None
-        if grant.role == "agent":
+        if grant.role != "visitor":
             await self.prepare_view(grant.session_id)
         conn = self._new_conn()
         if isinstance(where, Room):
-            if not where.session.live:
+            if not where.session.live or not _holds(grant, where.session):
                 return None
             self.peers[conn] = peer
             now = self.clock()
             await self._run(
-                where, lambda: where.attach(grant.role, conn, seq=seq, now=now), store=True
+                where,
+                lambda: where.attach(grant.role, conn, seq=seq, now=now, holder=grant.holder),
+                store=True,
             )
             return Attachment(session=where.session, role=grant.role, peer=peer, conn=conn)
         session = await self.sessions.get(grant.session_id)
-        if session is None or not session.live:
+        if session is None or not session.live or not _holds(grant, session):
             return None
         assert self.cluster is not None
         self.peers[conn] = peer
         att = Attachment(session=session, role=grant.role, peer=peer, conn=conn, owner=where)
         self.remote[conn] = att
         hello = {b"k": b"a", b"q": b"" if seq is None else b"%d" % seq}
+        if grant.holder is not None:
+            hello[b"h"] = grant.holder.encode()
         self.cluster.to_owner(where, {**self._about(att), **hello})
         return att
 
@@ -319,8 +356,8 @@ class Hub:
         now = self.clock()
         await self._run(
             room,
-            lambda: room.receive(att.role, message, now=now),
-            store=not isinstance(message, m.Events),
+            lambda: room.receive(att.role, message, now=now, conn=att.conn),
+            store=_stores(room, message),
         )
 
     async def detach(self, att: Attachment) -> None:
@@ -436,13 +473,20 @@ class Hub:
     # --- running a room -------------------------------------------------------
 
     async def _run(
-        self, room: Room, step: Callable[[], list[Effect]], *, store: bool | None = False
+        self,
+        room: Room,
+        step: Callable[[], list[Effect]],
+        *,
+        store: bool | Callable[[], bool] | None = False,
     ) -> None:
         """Feed the room one input and carry out its effects. `store`: the input may
         change what the store keeps (the session, and on several nodes the room), which
-        is stored before anyone hears of it; None: only if it had effects."""
+        is stored before anyone hears of it; None: only if it had effects; a function:
+        if it says so after the step."""
         if self.cluster is None:  # nothing below waits for another task: no lock needed
             effects = step()
+            if callable(store):
+                store = store()
             if (store or (store is None and effects)) and room.session.live:
                 await self.sessions.save(room.session)
             await self._carry_out(room.session.id, effects)
@@ -451,6 +495,8 @@ class Hub:
             if self.rooms.get(room.session.id) is not room:
                 return  # taken over meanwhile
             effects = step()
+            if callable(store):
+                store = store()
             if (store or (store is None and effects)) and room.session.live:
                 await self._store_room(room)
             await self._carry_out(room.session.id, effects)
@@ -573,7 +619,7 @@ class Hub:
             await self._answer(fields, session_id)
             return
         conn = int(fields[b"c"])
-        role: m.Role = "agent" if fields[b"r"] == b"agent" else "visitor"
+        role = _ROLES.get(bytes(fields[b"r"]), "visitor")
         room = self.rooms.get(session_id)
         if room is None:  # not ours (any more), or ended: that connection goes
             if kind != b"d":
@@ -589,18 +635,22 @@ class Hub:
                 return
             q = fields.get(b"q") or b""
             seq = int(q) if q else None
-            await self._run(room, lambda: room.attach(role, conn, seq=seq, now=now), store=True)
+            holder = fields[b"h"].decode() if fields.get(b"h") else None
+            await self._run(
+                room, lambda: room.attach(role, conn, seq=seq, now=now, holder=holder), store=True
+            )
         elif kind == b"d":
             await self._run(room, lambda: room.detach(role, conn, now=now), store=True)
         elif kind == b"m":
-            if room.conns.get(role) != conn:
+            current = room.conns.get(role) if role != "watcher" else None
+            if current != conn and conn not in room.watcher_conns.values():
                 return  # from a connection replaced meanwhile
             try:
                 message = m.decode_client(fields[b"d"], max_bytes=self.message_bytes(role))
                 await self._run(
                     room,
-                    lambda: room.receive(role, message, now=now),
-                    store=not isinstance(message, m.Events),
+                    lambda: room.receive(role, message, now=now, conn=conn),
+                    store=_stores(room, message),
                 )
             except m.ProtocolError as exc:
                 self.on_protocol_error(exc.error_code)
@@ -617,9 +667,7 @@ class Hub:
         head = decode_args(fields.get(b"a"))
         reply: Fields = {b"a": b""}
         if room is not None and op == b"join":
-            joined = await self._join(
-                room, head["pin"], agent_name=head["name"], agent_key=head["key"]
-            )
+            joined = await self._join(room, head["pin"], head)
             if joined is not None:
                 got = {"session": orjson_session(joined.session), "token": joined.agent_token}
                 reply = {b"a": args(got)}
@@ -637,6 +685,10 @@ class Hub:
         elif room is not None and op == b"end":
             await self._run(room, lambda: room.end(EndReason(head["reason"]), now=self.clock()))
             reply = {b"a": args({"ok": True})}
+        elif room is not None and op is not None and op.startswith(b"op:"):
+            name = op[3:].decode()
+            if name in self.room_ops:
+                reply = {b"a": args(await self.room_ops[name](self, room, head))}
         self.cluster.reply(fields, reply)
 
     async def on_output(self, fields: Fields) -> None:
@@ -663,7 +715,9 @@ class Hub:
             return
         now = self.clock()
         for room in list(self.rooms.values()):  # participants on dead nodes are away
-            for role, conn in list(room.conns.items()):
+            gone: list[tuple[m.Role, int]] = [*room.conns.items()]
+            gone += [("watcher", conn) for conn in room.watcher_conns.values()]
+            for role, conn in gone:
                 if conn >> CONN_BITS in dead:
                     await self._run(
                         room,
@@ -714,6 +768,26 @@ class Hub:
         self.rooms.clear()
         for conn in list(self.peers):
             self._close_local(conn, CLOSE_MOVED, "server restart")
+
+
+_ROLES: dict[bytes, m.Role] = {b"visitor": "visitor", b"agent": "agent", b"watcher": "watcher"}
+
+
+def _holds(grant: Grant, session: Session) -> bool:
+    """Whether a token still serves: an agent's only while they are the session's agent
+    (not after a hand-over); a watcher's is checked by the room (core/room.py)."""
+    if grant.role != "agent" or grant.holder is None:
+        return True
+    return session.agent_key is not None and hmac.compare_digest(grant.holder, session.agent_key)
+
+
+def _stores(room: Room, message: m.ClientMessage) -> bool | Callable[[], bool]:
+    """Whether a message's effects must be stored: page data only when it changed what
+    the Sessions list shows of the page (a page load's Meta event)."""
+    if not isinstance(message, m.Events):
+        return True
+    info = room.session.info
+    return lambda: room.session.info is not info
 
 
 def orjson_session(session: Session) -> str:

@@ -13,6 +13,7 @@ the relay's own counts are plain numbers, turned into series only when scraped):
     join(outcome)                          each POST /api/v1/join, by outcome
     proxy_request(status), proxy_upstream(seconds)
     js_rewrite(outcome)                    each script the proxy meant to rewrite, by outcome
+    webhook(outcome)                       each webhook delivery's attempts and end, by outcome
 
 Computed at scrape time from callbacks: sessions by state, replay buffer bytes.
 """
@@ -24,7 +25,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Literal
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import (
     CounterMetricFamily,
@@ -40,9 +41,11 @@ __all__ = [
     "ERROR_KINDS",
     "JOIN_OUTCOMES",
     "JS_REWRITE_OUTCOMES",
+    "WEBHOOK_OUTCOMES",
     "Direction",
     "JsRewriteOutcome",
     "Metrics",
+    "WebhookOutcome",
 ]
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
@@ -70,6 +73,14 @@ JS_REWRITE_OUTCOMES: Final[tuple[JsRewriteOutcome, ...]] = (
     "unparsed",  # tree-sitter found syntax errors: served as it came
     "too_large",  # above proxy.max_script_rewrite_bytes: served as it came, never parsed
     "cached",  # the edit list came from the cache (parsed before, or by a concurrent request)
+)
+
+WebhookOutcome = Literal["delivered", "retried", "failed", "dropped"]
+WEBHOOK_OUTCOMES: Final[tuple[WebhookOutcome, ...]] = (
+    "delivered",  # the receiver answered 2xx
+    "retried",  # an attempt failed (network, timeout, 5xx, 429): another will come
+    "failed",  # refused (another 4xx, a redirect) or out of attempts: given up
+    "dropped",  # the queue was full: the oldest waiting delivery was dropped
 )
 
 # Kinds counted from the start (shown as 0); others may be added by the code that
@@ -231,6 +242,18 @@ class Metrics:
             ["outcome"],
             registry=reg,
         )
+        self.webhooks = Counter(
+            "cobrowse_webhook_deliveries",
+            "Webhook deliveries and their attempts, by outcome (docs/webhooks.md).",
+            ["outcome"],
+            registry=reg,
+        )
+        self.webhook_queue = Gauge(
+            "cobrowse_webhook_queue",
+            "Webhook deliveries waiting on this node (queued or before a retry).",
+            registry=reg,
+        )
+        self._webhooks = {o: self.webhooks.labels(outcome=o) for o in WEBHOOK_OUTCOMES}
         self._joins = {o: self.joins.labels(outcome=o) for o in JOIN_OUTCOMES}
         self._proxy_codes: dict[str, Any] = {}  # code -> its child (labels() locks, per call)
         self._js = {o: self.js_rewrites.labels(outcome=o) for o in JS_REWRITE_OUTCOMES}
@@ -271,6 +294,9 @@ class Metrics:
 
     def js_rewrite(self, outcome: JsRewriteOutcome) -> None:
         self._js[outcome].inc()
+
+    def webhook(self, outcome: WebhookOutcome) -> None:
+        self._webhooks[outcome].inc()
 
     # --- reading ------------------------------------------------------------------
 

@@ -28,11 +28,13 @@ from cobrowse.core.oidc import (
     OidcError,
     UnknownKey,
     agent_name,
+    agent_role,
     authorization_url,
     parse_discovery,
     pkce_pair,
     verify_id_token,
 )
+from cobrowse.core.roles import Role
 from cobrowse.store.guards import GuardStore, Pending
 
 __all__ = ["MAX_PENDING", "PENDING_TTL", "OidcClient", "Pending"]
@@ -45,6 +47,14 @@ DOCUMENT_TTL = 3600.0
 JWKS_REFETCH_INTERVAL = 60.0  # an unknown kid refetches the JWKS at most this often
 HTTP_TIMEOUT = 10.0
 MAX_DOCUMENT_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SsoUser:
+    name: str
+    subject: str  # the provider's `sub`
+    role: Role
+    team: str | None
 
 
 @dataclass(slots=True)
@@ -78,8 +88,8 @@ class OidcClient:
 
     async def finish(
         self, *, state: str, code: str, browser_state: str | None, now: float
-    ) -> tuple[str, str]:
-        """(display name, `sub`) once every check passed; OidcError otherwise."""
+    ) -> SsoUser:
+        """Who signed in, once every check passed; OidcError otherwise."""
         if not browser_state or not hmac.compare_digest(state.encode(), browser_state.encode()):
             raise OidcError("bad_state", "This sign-in was not started in this browser.")
         pending = await self.logins.take_login(state, now=now)
@@ -99,7 +109,14 @@ class OidcClient:
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject or len(subject) > 255:
             raise OidcError("bad_id_token", "the id_token's sub is not a usable string")
-        return name, subject
+        role, team = agent_role(
+            claims,
+            groups_claim=self.auth.oidc_groups_claim,
+            supervisor_groups=self.auth.oidc_supervisor_groups,
+            admin_groups=self.auth.oidc_admin_groups,
+            team_claim=self.auth.oidc_team_claim,
+        )
+        return SsoUser(name=name, subject=subject, role=role, team=team)
 
     async def finish_abandoned(self, state: str, *, now: float) -> None:
         """The provider sent an error instead of a code: forget that login."""

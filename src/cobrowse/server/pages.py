@@ -14,7 +14,7 @@ from starlette.responses import Response
 from cobrowse.core.links import LinkError, verify_link
 from cobrowse.rewrite.assets import for_agent
 from cobrowse.rewrite.urls import origin_of
-from cobrowse.server.api import admitted, set_agent_cookie
+from cobrowse.server.api import admitted, set_agent_cookie, watching
 from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import STATIC_DIR, get_context
 from cobrowse.server.errors import ApiError
@@ -89,7 +89,10 @@ async def agent_signin(request: Request, token: str = "") -> Response:
             "Each link works once. Open the co-browse console from your CRM again.",
         )
     response = RedirectResponse("/console", status_code=303)
-    set_agent_cookie(response, ctx, await ctx.guards.sign_in(link.agent, now=now, via="link"))
+    cookie = await ctx.guards.sign_in(
+        link.agent, now=now, via="link", role=link.role, team=link.team
+    )
+    set_agent_cookie(response, ctx, cookie)
     return response
 
 
@@ -102,7 +105,9 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     agent = await ctx.guards.agent(request.cookies.get(AGENT_COOKIE), now=ctx.clock())
     session_id = await ctx.proxy.session_of_asset_token(token)
     session = await ctx.hub.sessions.get(session_id) if session_id else None
-    if agent is None or session is None or not admitted(session, request):
+    if agent is None or session is None:
+        raise ApiError(404, "not_found", "No such asset.")
+    if not admitted(session, request) and not watching(session, request):
         raise ApiError(404, "not_found", "No such asset.")
     query = request.url.query
     key = "/" + path + (f"?{query}" if query else "")

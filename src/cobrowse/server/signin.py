@@ -217,7 +217,12 @@ async def login_submit(request: Request) -> Response:
     log.info("agent %r signed in with a local account from %s", account.username, address)
     response = RedirectResponse("/console", status_code=303)
     cookie = await ctx.guards.sign_in(
-        account.name, now=now, via="account", subject=account.username
+        account.name,
+        now=now,
+        via="account",
+        subject=account.username,
+        role=account.role,
+        team=account.team,
     )
     set_agent_cookie(response, ctx, cookie)
     response.delete_cookie(LOGIN_COOKIE, path="/agent/login")
@@ -278,16 +283,18 @@ async def oidc_callback(
         log.info("SSO refused by the provider: %s", error[:100])
         return _sso_failed(ctx, "The identity provider did not sign you in.", status=401)
     try:
-        name, subject = await ctx.oidc.finish(
+        who = await ctx.oidc.finish(
             state=state, code=code, browser_state=request.cookies.get(OIDC_COOKIE), now=ctx.clock()
         )
     except OidcError as exc:
         log.info("SSO sign-in refused: %s (%s)", exc.message, exc.code)
         status = 502 if exc.code in ("provider_unreachable", "provider_error") else 401
         return _sso_failed(ctx, _sso_message(exc), status=status)
-    log.info("agent %r signed in through SSO from %s", name, client_address(request))
+    log.info("agent %r signed in through SSO from %s", who.name, client_address(request))
     response = RedirectResponse("/console", status_code=303)
-    cookie = await ctx.guards.sign_in(name, now=ctx.clock(), via="sso", subject=subject)
+    cookie = await ctx.guards.sign_in(
+        who.name, now=ctx.clock(), via="sso", subject=who.subject, role=who.role, team=who.team
+    )
     set_agent_cookie(response, ctx, cookie)
     response.delete_cookie(OIDC_COOKIE, path="/agent/oidc")
     return response

@@ -93,7 +93,7 @@ def _origin_ok(ws: WebSocket, ctx: Context, *, role: m.Role | None) -> bool:
     if origin is None:
         return True
     own = origin_matches_host(origin, ws.headers.get("host", ""))
-    if role == "agent":
+    if role in ("agent", "watcher"):
         return own
     return own or ctx.site_origins.allows(origin)
 

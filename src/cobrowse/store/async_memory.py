@@ -46,6 +46,11 @@ class AsyncMemorySessionStore:
             raise UnknownSession(session.id)
         return self._inner.issue_agent_token(session)
 
+    async def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
+        if self._inner.get(session.id) is None:
+            raise UnknownSession(session.id)
+        return self._inner.issue_watcher_token(session, watcher_id)
+
     async def grant(self, token: str) -> Grant | None:
         return self._inner.grant(token)
 

@@ -24,6 +24,10 @@ class Grant:
 
     session_id: str
     role: Role
+    # Whom it was issued to: an agent's or a watcher's sign-in key (Session.agent_key)
+    # or a watcher id. A token of an agent whose session was taken over or transferred,
+    # or of a watcher who left, is refused although it has not expired.
+    holder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,12 @@ class SessionStore(Protocol):
         ...
 
     async def issue_agent_token(self, session: Session) -> str:
-        """A new agent token for a live session; UnknownSession if it is not in the store."""
+        """A new agent token for a live session, held by its agent (`session.agent_key`);
+        UnknownSession if it is not in the store."""
+        ...
+
+    async def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
+        """A new token for a watcher of a live session; UnknownSession as above."""
         ...
 
     async def grant(self, token: str) -> Grant | None: ...

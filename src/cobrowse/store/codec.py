@@ -16,11 +16,12 @@ import orjson
 
 from cobrowse.core.control import Control
 from cobrowse.core.messages import Role
+from cobrowse.core.participants import PageInfo, Transfer, Watcher
 from cobrowse.core.session import EndReason, Session, State, Timeouts
 from cobrowse.store.base import Grant, Tombstone
 
 FORMAT = 1  # the "v" of a stored session
-_ROLES: tuple[Role, ...] = ("visitor", "agent")
+_ROLES: tuple[Role, ...] = ("visitor", "agent", "watcher")
 _E = TypeVar("_E", State, EndReason, Control)
 
 
@@ -59,7 +60,17 @@ def session_to_dict(session: Session) -> dict[str, Any]:
         "visitor_left_at": session.visitor_left_at,
         "agent_left_at": session.agent_left_at,
         "control": session.control.value,
+        "agent_id": session.agent_id,
+        "agent_team": session.agent_team,
+        "info": [session.info.site, session.info.page, session.info.viewport],
+        "browser": session.browser,
+        "watchers": [[w.id, w.name, w.key, w.agent_id, w.allowed] for w in session.watchers],
+        "transfer": _transfer_list(session.transfer),
     }
+
+
+def _transfer_list(t: Transfer | None) -> list[Any] | None:
+    return None if t is None else [t.to_id, t.to_name, t.from_name, t.until]
 
 
 def session_from_dict(data: Any) -> Session:
@@ -83,7 +94,45 @@ def session_from_dict(data: Any) -> Session:
         visitor_left_at=_optional_number(data, "visitor_left_at"),
         agent_left_at=_optional_number(data, "agent_left_at"),
         control=_enum(Control, data.get("control", Control.VIEW.value), "control"),
+        agent_id=_optional_text(data, "agent_id"),
+        agent_team=_optional_text(data, "agent_team"),
+        info=_info(data.get("info")),
+        browser=_optional_text(data, "browser"),
+        watchers=_watchers(data.get("watchers")),
+        transfer=_transfer(data.get("transfer")),
     )
+
+
+def _info(value: Any) -> PageInfo:
+    if value is None:
+        return PageInfo()
+    if not isinstance(value, list) or len(value) != 3:
+        raise CodecError("info must be [site, page, viewport]")
+    if not all(v is None or isinstance(v, str) for v in value):
+        raise CodecError("info holds strings or nulls")
+    return PageInfo(site=value[0], page=value[1], viewport=value[2])
+
+
+def _watchers(value: Any) -> tuple[Watcher, ...]:
+    if value is None:
+        return ()
+    try:
+        return tuple(
+            Watcher(id=str(i), name=str(n), key=str(k), agent_id=str(a), allowed=bool(ok))
+            for i, n, k, a, ok in value
+        )
+    except (TypeError, ValueError) as exc:
+        raise CodecError(f"bad watchers: {exc}") from None
+
+
+def _transfer(value: Any) -> Transfer | None:
+    if value is None:
+        return None
+    try:
+        to_id, to_name, from_name, until = value
+        return Transfer(str(to_id), str(to_name), str(from_name), float(until))
+    except (TypeError, ValueError) as exc:
+        raise CodecError(f"bad transfer: {exc}") from None
 
 
 def encode_session(session: Session) -> bytes:
@@ -95,7 +144,7 @@ def decode_session(raw: bytes | str) -> Session:
 
 
 def encode_grant(grant: Grant) -> bytes:
-    return orjson.dumps({"s": grant.session_id, "r": grant.role})
+    return orjson.dumps({"s": grant.session_id, "r": grant.role, "h": grant.holder})
 
 
 def decode_grant(raw: bytes | str) -> Grant:
@@ -105,7 +154,7 @@ def decode_grant(raw: bytes | str) -> Grant:
     role = data.get("r")
     for known in _ROLES:
         if role == known:
-            return Grant(_text(data, "s"), known)
+            return Grant(_text(data, "s"), known, _optional_text(data, "h"))
     raise CodecError(f"unknown role {role!r}")
 
 

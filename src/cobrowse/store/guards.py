@@ -28,6 +28,8 @@ from cobrowse.core.roles import Role
 
 MAX_COOKIE = 512  # longer cookies are no cookie of ours (ours are 43 characters)
 MAX_STATE = 512
+CONSOLE_TTL = 30.0  # a console that has not asked for its Sessions list since is closed
+MAX_CONSOLES = 10_000
 
 
 class GuardUnavailable(RuntimeError):
@@ -42,6 +44,17 @@ class Agent:
     id: str = ""  # who they are: "link:<name>", "account:<username>", "sso:<sub>"
     role: Role = Role.AGENT  # what they may do in the console (core/roles.py)
     team: str | None = None  # whose sessions a supervisor of it sees
+
+
+def agent_json(agent: Agent) -> dict[str, object]:
+    return {
+        "n": agent.name,
+        "e": agent.expires_at,
+        "v": agent.via,
+        "i": agent.id,
+        "r": agent.role.value,
+        "t": agent.team,
+    }
 
 
 def new_agent(
@@ -180,6 +193,16 @@ class GuardStore(Protocol):
     async def take_login(self, state: str, *, now: float) -> Pending | None:
         """The login started with `state`, used up: a second take gets None, as does
         an expired one."""
+        ...
+
+    # --- consoles open (who a session may be transferred to) -------------------------
+
+    async def seen_console(self, agent: Agent, *, now: float) -> None:
+        """`agent` has the console open now (kept for CONSOLE_TTL seconds)."""
+        ...
+
+    async def consoles(self, *, now: float) -> list[Agent]:
+        """The agents whose console was open within CONSOLE_TTL seconds, one per id."""
         ...
 
     async def ping(self) -> bool:

@@ -10,6 +10,8 @@ from cobrowse.core.links import AgentLink, ReplayCache
 from cobrowse.core.ratelimit import FailureLimiter, Verdict, WindowCounter
 from cobrowse.core.roles import Role
 from cobrowse.store.guards import (
+    CONSOLE_TTL,
+    MAX_CONSOLES,
     Agent,
     GuardRules,
     Pending,
@@ -30,6 +32,7 @@ class MemoryGuardStore:
         self._links = ReplayCache(max_entries=rules.max_links)
         self._agents: dict[str, Agent] = {}
         self._pending: dict[str, Pending] = {}
+        self._consoles: dict[str, tuple[Agent, float]] = {}  # by agent id: (agent, until)
 
     # --- limiters, ceilings -----------------------------------------------------------
 
@@ -115,6 +118,16 @@ class MemoryGuardStore:
         if pending is None or pending.expires_at <= now:
             return None
         return pending
+
+    # --- consoles open ------------------------------------------------------------------
+
+    async def seen_console(self, agent: Agent, *, now: float) -> None:
+        self._consoles = {k: v for k, v in self._consoles.items() if v[1] > now}
+        if agent.id in self._consoles or len(self._consoles) < MAX_CONSOLES:
+            self._consoles[agent.id] = (agent, now + CONSOLE_TTL)
+
+    async def consoles(self, *, now: float) -> list[Agent]:
+        return [agent for agent, until in self._consoles.values() if until > now]
 
     async def ping(self) -> bool:
         return True

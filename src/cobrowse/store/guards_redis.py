@@ -37,11 +37,14 @@ from cobrowse.core.links import AgentLink, remembered_until
 from cobrowse.core.ratelimit import Verdict, alive, verdict
 from cobrowse.core.roles import Role, parse_role, parse_team
 from cobrowse.store.guards import (
+    CONSOLE_TTL,
+    MAX_CONSOLES,
     MAX_STATE,
     Agent,
     GuardRules,
     GuardUnavailable,
     Pending,
+    agent_json,
     check_max_pending,
     new_agent,
     usable_cookie,
@@ -212,6 +215,10 @@ class RedisGuardStore:
     def _k_logins(self) -> str:
         return f"{self.prefix}ssos"
 
+    @property
+    def _k_consoles(self) -> str:
+        return f"{self.prefix}consoles"
+
     # --- limiters -----------------------------------------------------------------------
 
     async def attempt(self, limiter: str, keys: list[str], *, now: float) -> Verdict:
@@ -342,16 +349,7 @@ class RedisGuardStore:
             role=role,
             team=team,
         )
-        value = orjson.dumps(
-            {
-                "n": agent.name,
-                "e": agent.expires_at,
-                "v": agent.via,
-                "i": agent.id,
-                "r": agent.role.value,
-                "t": agent.team,
-            }
-        )
+        value = orjson.dumps(agent_json(agent))
         await self._run(
             "sign an agent in",
             self.redis.set(self._k_agent(cookie), value, px=ms(self.rules.agent_ttl)),
@@ -364,18 +362,7 @@ class RedisGuardStore:
         raw = await self._run("read a sign-in", self.redis.get(self._k_agent(cookie or "")))
         if raw is None:
             return None
-        try:
-            data = orjson.loads(raw)
-            agent = Agent(
-                name=str(data["n"]),
-                expires_at=float(data["e"]),
-                via=str(data["v"]),
-                id=str(data["i"]),
-                role=parse_role(data.get("r", "agent")),
-                team=parse_team(data.get("t")),
-            )
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            raise GuardUnavailable("the guard store holds a sign-in it cannot read") from None
+        agent = _agent(raw)
         return agent if agent.expires_at > now else None
 
     async def sign_out(self, cookie: str | None) -> None:
@@ -442,6 +429,33 @@ class RedisGuardStore:
     async def close(self) -> None:
         await self.redis.aclose()
 
+    # --- consoles open ------------------------------------------------------------------
+
+    async def seen_console(self, agent: Agent, *, now: float) -> None:
+        """One hash, agent id -> their sign-in and until when; stale fields are dropped
+        by the readers (a console asks every few seconds, so the hash stays small)."""
+        value = orjson.dumps({**agent_json(agent), "until": now + CONSOLE_TTL})
+        await self._run("note an open console", self.redis.hset(self._k_consoles, agent.id, value))
+
+    async def consoles(self, *, now: float) -> list[Agent]:
+        raw: dict[bytes | str, bytes | str] = await self._run(
+            "read the open consoles", self.redis.hgetall(self._k_consoles)
+        )
+        alive: list[Agent] = []
+        stale: list[bytes | str] = []
+        for field_name, value in raw.items():
+            try:
+                until = float(orjson.loads(value)["until"])
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                until = 0.0
+            if until > now:
+                alive.append(_agent(value))
+            else:
+                stale.append(field_name)
+        if stale:
+            await self._run("drop closed consoles", self.redis.hdel(self._k_consoles, *stale))
+        return alive[:MAX_CONSOLES]
+
     async def _run(self, what: str, call: Awaitable[T]) -> T:
         try:
             return await call
@@ -449,3 +463,18 @@ class RedisGuardStore:
             raise GuardUnavailable(
                 f"the guard store (Redis) could not {what}: {type(exc).__name__}: {exc}"[:300]
             ) from exc
+
+
+def _agent(raw: bytes | str) -> Agent:
+    try:
+        data = orjson.loads(raw)
+        return Agent(
+            name=str(data["n"]),
+            expires_at=float(data["e"]),
+            via=str(data["v"]),
+            id=str(data["i"]),
+            role=parse_role(data.get("r", "agent")),
+            team=parse_team(data.get("t")),
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        raise GuardUnavailable("the guard store holds a sign-in it cannot read") from None

@@ -81,7 +81,10 @@ class MemorySessionStore:
             del self._by_pin[session.pin]
 
     def issue_agent_token(self, session: Session) -> str:
-        return self._issue(session.id, "agent")
+        return self._issue(session.id, "agent", session.agent_key)
+
+    def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
+        return self._issue(session.id, "watcher", watcher_id)
 
     def grant(self, token: str) -> Grant | None:
         return self._tokens.get(token)
@@ -105,8 +108,8 @@ class MemorySessionStore:
         cutoff = now - TOMBSTONE_SECONDS
         self._tombstones = {k: t for k, t in self._tombstones.items() if t.ended_at > cutoff}
 
-    def _issue(self, session_id: str, role: Role) -> str:
+    def _issue(self, session_id: str, role: Role, holder: str | None = None) -> str:
         token = ("vt_" if role == "visitor" else "at_") + secrets.token_urlsafe(32)
-        self._tokens[token] = Grant(session_id, role)
+        self._tokens[token] = Grant(session_id, role, holder)
         self._tokens_of.setdefault(session_id, []).append(token)
         return token

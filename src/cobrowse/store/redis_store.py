@@ -265,7 +265,10 @@ class RedisSessionStore:
         await self._retire_pin(keys=[self._k_pin(session.pin)], args=[session.id])
 
     async def issue_agent_token(self, session: Session) -> str:
-        return await self._issue_token(session.id, "agent")
+        return await self._issue_token(session.id, "agent", session.agent_key)
+
+    async def issue_watcher_token(self, session: Session, watcher_id: str) -> str:
+        return await self._issue_token(session.id, "watcher", watcher_id)
 
     async def grant(self, token: str) -> Grant | None:
         raw = await self.redis.get(self._k_token(token_hash(token)))
@@ -314,7 +317,7 @@ class RedisSessionStore:
 
     # --- helpers --------------------------------------------------------------
 
-    async def _issue_token(self, session_id: str, role: Role) -> str:
+    async def _issue_token(self, session_id: str, role: Role, holder: str | None = None) -> str:
         token = ("vt_" if role == "visitor" else "at_") + secrets.token_urlsafe(32)
         hashed = token_hash(token)
         done: Any = await self._issue(
@@ -323,7 +326,7 @@ class RedisSessionStore:
                 self._k_token(hashed),
                 self._k_tokens_of(session_id),
             ],
-            args=[encode_grant(Grant(session_id, role)), hashed],
+            args=[encode_grant(Grant(session_id, role, holder)), hashed],
         )
         if done != 1:
             raise UnknownSession(session_id)

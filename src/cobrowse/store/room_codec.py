@@ -48,6 +48,7 @@ def encode_room(room: Room) -> bytes:
         "v": FORMAT,
         "chat": room.chat,
         "chat_seq": room.chat_seq,
+        "notes": room.notes,
         "files": [{"id": f.id, "name": f.name, "type": f.type} for f in room.files.values()],
         "unanswered": room.unanswered,
         "acts": {ref: dataclasses.asdict(act) for ref, act in room.acts.items()},
@@ -92,6 +93,8 @@ def decode_room(
         room.chat = [dict(entry) for entry in data["chat"]]
         room.chat_ids = {(str(e["from"]), str(e["id"])) for e in room.chat}
         room.chat_seq = int(data["chat_seq"])
+        room.notes = [dict(entry) for entry in data.get("notes", [])]
+        room.note_ids = {(str(e["from"]), str(e["id"])) for e in room.notes}
         for info in file_infos(raw):
             body = files.get(info.id)
             if body is not None:

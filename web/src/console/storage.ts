@@ -3,6 +3,9 @@ export interface AgentSession {
   readonly session_id: string;
   readonly agent_token: string;
   readonly ws_url: string;
+  /** A supervisor watching (view only) rather than the session's agent. */
+  readonly role?: 'agent' | 'watcher';
+  readonly watcher_id?: string;
 }
 
 const KEY = 'cobrowse:agent-session';
@@ -16,7 +19,13 @@ export function decodeAgentSession(text: string | null): AgentSession | null {
       typeof o.agent_token === 'string' &&
       typeof o.ws_url === 'string'
     ) {
-      return { session_id: o.session_id, agent_token: o.agent_token, ws_url: o.ws_url };
+      const watcher = o.role === 'watcher' && typeof o.watcher_id === 'string';
+      return {
+        session_id: o.session_id,
+        agent_token: o.agent_token,
+        ws_url: o.ws_url,
+        ...(watcher ? { role: 'watcher' as const, watcher_id: o.watcher_id as string } : {}),
+      };
     }
   } catch {
     /* not ours */

@@ -330,7 +330,7 @@ export class AgentTools {
     if (this.mirror) this.mirror.layer.dataset.control = s;
   }
 
-  private say(text: string): void {
+  say(text: string): void {
     this.notice.textContent = text;
     if (this.noticeTimer !== null) clearTimeout(this.noticeTimer);
     this.noticeTimer = setTimeout(() => {

@@ -18,7 +18,10 @@ export const CLOSE_HELLO_TIMEOUT = 4408;
 export const CLOSE_REPLACED = 4409;
 export const CLOSE_ENDED = 4410;
 
-export type Role = 'visitor' | 'agent';
+export const CLOSE_HANDED_OVER = 4411;
+export const CLOSE_WATCH_ENDED = 4412;
+
+export type Role = 'visitor' | 'agent' | 'watcher';
 export type SessionState = 'created' | 'pending' | 'active' | 'ended';
 export const SESSION_STATES: readonly SessionState[] = ['created', 'pending', 'active', 'ended'];
 

@@ -37,6 +37,22 @@ import {
   guide,
 } from './guidance';
 import {
+  type HandedOverMessage,
+  type NoteHistoryMessage,
+  type NoteMessage,
+  type ParticipantsMessage,
+  type ServerNoteMessage,
+  type TransferMessage,
+  type WatchAnswerMessage,
+  handedOverOf,
+  note,
+  noteEntry,
+  noteHistoryOf,
+  participantsOf,
+  transferOf,
+  watchAnswerOf,
+} from './people';
+import {
   type ConsentMessage,
   type EndMessage,
   type EndedMessage,
@@ -65,7 +81,9 @@ export type ClientMessage =
   | ChatMessage
   | ControlMessage
   | ActMessage
-  | ActResultMessage;
+  | ActResultMessage
+  | NoteMessage
+  | WatchAnswerMessage;
 
 /**
  * Frames from a participant's session log, which may carry `n` (their number in that
@@ -83,7 +101,11 @@ export type NumberedMessage =
   | ServerGuideMessage
   | ControlStateMessage
   | ActMessage
-  | ActResultMessage;
+  | ActResultMessage
+  | ServerNoteMessage
+  | ParticipantsMessage
+  | HandedOverMessage
+  | TransferMessage;
 
 export type ServerMessage =
   | (NumberedMessage & Numbered)
@@ -91,7 +113,8 @@ export type ServerMessage =
   | SyncedMessage
   | EndedMessage
   | ErrorMessage
-  | ChatHistoryMessage;
+  | ChatHistoryMessage
+  | NoteHistoryMessage;
 
 /** The text of one WebSocket frame for a client message. */
 export function encode(message: ClientMessage): string {
@@ -106,6 +129,7 @@ export function parseServerMessage(text: string): ServerMessage {
     case 'welcome':
     case 'synced':
     case 'chat_history':
+    case 'note_history':
     case 'ended':
     case 'error':
       return message;
@@ -160,6 +184,16 @@ function serverBody(obj: JsonObject): ServerMessage {
       return offerAnswerOf(obj);
     case 'offer_ready':
       return offerReadyOf(obj);
+    case 'note':
+      return { v: VERSION, t, ...noteEntry(obj) };
+    case 'note_history':
+      return noteHistoryOf(obj);
+    case 'participants':
+      return participantsOf(obj);
+    case 'handed_over':
+      return handedOverOf(obj);
+    case 'transfer':
+      return transferOf(obj);
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(t.slice(0, 40))}`);
   }
@@ -194,6 +228,10 @@ export function parseClientMessage(text: string): ClientMessage {
       return actResultOf(obj);
     case 'offer_answer':
       return offerAnswerOf(obj);
+    case 'note':
+      return note(ident(obj, 'id', t), chatText(obj, t));
+    case 'watch_answer':
+      return watchAnswerOf(obj);
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(t.slice(0, 40))}`);
   }

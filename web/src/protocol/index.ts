@@ -14,6 +14,7 @@
  *   events.ts    events (both directions), snapshot_request
  *   guidance.ts  guide, chat, chat_history, control, act, act_result
  *   files.ts     offer, offer_answer, offer_ready; the upload answer
+ *   people.ts    note, note_history, participants, watch_answer, handed_over, transfer
  *   frames.ts    the message unions, encode, parseServerMessage, parseClientMessage
  *   rest.ts      the other REST answers, resolveWsUrl
  */
@@ -22,6 +23,8 @@ export {
   CLOSE_BAD_MESSAGE,
   CLOSE_BAD_TOKEN,
   CLOSE_ENDED,
+  CLOSE_HANDED_OVER,
+  CLOSE_WATCH_ENDED,
   CLOSE_HELLO_TIMEOUT,
   CLOSE_NORMAL,
   CLOSE_NOT_ALLOWED,
@@ -106,6 +109,22 @@ export {
   offerAnswer,
   parseOfferedFile,
 } from './files';
+export {
+  type Asking,
+  type HandOver,
+  type HandedOverMessage,
+  type NoteEntry,
+  type NoteHistoryMessage,
+  type NoteMessage,
+  type NoteSender,
+  type ParticipantsMessage,
+  type ServerNoteMessage,
+  type TransferMessage,
+  type TransferState,
+  type WatchAnswerMessage,
+  note,
+  watchAnswer,
+} from './people';
 export {
   type ClientMessage,
   type NumberedMessage,

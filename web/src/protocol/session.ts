@@ -129,7 +129,7 @@ export function consentOf(obj: JsonObject): ConsentMessage {
 export function welcomeOf(obj: JsonObject): WelcomeMessage {
   const t = 'welcome';
   const role = obj.role;
-  if (role !== 'visitor' && role !== 'agent') {
+  if (role !== 'visitor' && role !== 'agent' && role !== 'watcher') {
     throw new ProtocolError(`welcome has an unknown role ${JSON.stringify(role)}`);
   }
   const { n, resumed } = obj;
