@@ -60,7 +60,29 @@ export type FrameMessage =
   /** The visitor pressed Escape inside the frame (takes back control). */
   | { readonly cobrowse: 1; readonly type: 'escape' }
   /** The answer to `collect`: the page's unsaved, carriable form values (formstate.ts). */
-  | { readonly cobrowse: 1; readonly type: 'form_state'; readonly href: string; readonly fields: readonly Field[] };
+  | { readonly cobrowse: 1; readonly type: 'form_state'; readonly href: string; readonly fields: readonly Field[] }
+  /** The box of the frame's focused element (null: none), so the widget's panels keep off it. */
+  | { readonly cobrowse: 1; readonly type: 'focus'; readonly rect: FocusRect | null };
+
+/** A box in the frame's viewport, CSS pixels (the overlay frame fills the window). */
+export interface FocusRect {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+const MAX_PX = 1_000_000;
+
+function focusRect(value: unknown): FocusRect | null | undefined {
+  if (value === null) return null;
+  if (!isObject(value)) return undefined;
+  const { left, top, width, height } = value;
+  const nums = [left, top, width, height];
+  if (!nums.every((n) => typeof n === 'number' && Number.isFinite(n) && Math.abs(n) <= MAX_PX)) return undefined;
+  if ((width as number) < 0 || (height as number) < 0) return undefined;
+  return { left: left as number, top: top as number, width: width as number, height: height as number };
+}
 
 export type TopMessage =
   | { readonly cobrowse: 1; readonly type: 'record'; readonly id: number }
@@ -133,6 +155,10 @@ export function parseFrameMessage(data: unknown): FrameMessage | null {
     }
     case 'escape':
       return { cobrowse: 1, type: 'escape' };
+    case 'focus': {
+      const rect = focusRect(data.rect);
+      return rect === undefined ? null : { cobrowse: 1, type: 'focus', rect };
+    }
     case 'form_state': {
       const href = httpHref(data.href);
       const fields = parseFields(data.fields);

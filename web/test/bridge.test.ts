@@ -42,6 +42,25 @@ describe('frame → top messages', () => {
   });
 });
 
+describe('the frame\'s focused element', () => {
+  it('accepts a finite box or null, and nothing else', () => {
+    const rect = { left: 10, top: 20.5, width: 300, height: 36 };
+    expect(parseFrameMessage({ cobrowse: 1, type: 'focus', rect })).toEqual({ cobrowse: 1, type: 'focus', rect });
+    expect(parseFrameMessage({ cobrowse: 1, type: 'focus', rect: null })).toEqual({ cobrowse: 1, type: 'focus', rect: null });
+    for (const bad of [
+      undefined,
+      'x',
+      { left: 1, top: 2, width: 3 },
+      { left: 1, top: 2, width: -3, height: 4 },
+      { left: Infinity, top: 2, width: 3, height: 4 },
+      { left: '1', top: 2, width: 3, height: 4 },
+      { left: 1e12, top: 2, width: 3, height: 4 },
+    ]) {
+      expect(parseFrameMessage({ cobrowse: 1, type: 'focus', rect: bad }), JSON.stringify(bad)).toBeNull();
+    }
+  });
+});
+
 describe('the end of the overlay', () => {
   it('asks with collect and accepts well-formed form_state only', () => {
     expect(parseTopMessage({ cobrowse: 1, type: 'collect' })).toEqual({ cobrowse: 1, type: 'collect' });

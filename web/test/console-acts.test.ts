@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { act } from '../src/protocol';
 import { ACT_TIMEOUT_MS, MAX_PENDING_ACTS, PendingActs } from '../src/console/acts';
-import { CONNECTING, LIVE, LOADING_MIRROR, RECONNECTING, WAITING, sessionView } from '../src/console/status';
+import { sessionView } from '../src/console/status';
+
+const CONNECTING = 'Connecting…';
+const RECONNECTING = 'Reconnecting…';
+const WAITING = 'Waiting for the visitor to allow…';
+const LOADING_MIRROR = 'Connected. Waiting for the visitor’s page…';
+const LIVE = 'Live: you are viewing the visitor’s tab.';
 
 describe('PendingActs', () => {
   it('keeps acts until their result, in order', () => {
@@ -38,16 +44,34 @@ describe('PendingActs', () => {
 
 describe('the session view', () => {
   it('never shows a live mirror before synced', () => {
-    expect(sessionView('connecting', null, 'none')).toEqual({ status: CONNECTING, waiting: WAITING, paused: null });
-    expect(sessionView('connecting', 'active', 'live')).toEqual({ status: CONNECTING, waiting: null, paused: CONNECTING });
-    expect(sessionView('reconnecting', 'active', 'live')).toEqual({ status: RECONNECTING, waiting: null, paused: RECONNECTING });
-    expect(sessionView('reconnecting', 'active', 'stale')).toEqual({ status: RECONNECTING, waiting: null, paused: RECONNECTING });
-    expect(sessionView('reconnecting', 'pending', 'none')).toEqual({ status: RECONNECTING, waiting: RECONNECTING, paused: null });
+    expect(sessionView('connecting', null, 'none')).toMatchObject({ status: CONNECTING, waiting: WAITING, paused: null });
+    expect(sessionView('connecting', 'active', 'live')).toMatchObject({ status: CONNECTING, waiting: null, paused: CONNECTING });
+    expect(sessionView('reconnecting', 'active', 'live')).toMatchObject({ status: RECONNECTING, waiting: null, paused: RECONNECTING });
+    expect(sessionView('reconnecting', 'active', 'stale')).toMatchObject({ status: RECONNECTING, waiting: null, paused: RECONNECTING });
+    expect(sessionView('reconnecting', 'pending', 'none')).toMatchObject({ status: RECONNECTING, waiting: RECONNECTING, paused: null });
   });
   it('is live once synced with a live mirror', () => {
-    expect(sessionView('synced', 'active', 'live')).toEqual({ status: LIVE, waiting: null, paused: null });
-    expect(sessionView('synced', 'active', 'none')).toEqual({ status: LIVE, waiting: LOADING_MIRROR, paused: null });
-    expect(sessionView('synced', 'active', 'stale')).toEqual({ status: LOADING_MIRROR, waiting: null, paused: LOADING_MIRROR });
-    expect(sessionView('synced', 'pending', 'none')).toEqual({ status: WAITING, waiting: WAITING, paused: null });
+    expect(sessionView('synced', 'active', 'live')).toMatchObject({ status: LIVE, waiting: null, paused: null });
+    expect(sessionView('synced', 'active', 'none')).toMatchObject({ status: LIVE, waiting: LOADING_MIRROR, paused: null });
+    expect(sessionView('synced', 'active', 'stale')).toMatchObject({ status: LOADING_MIRROR, waiting: null, paused: LOADING_MIRROR });
+    expect(sessionView('synced', 'pending', 'none')).toMatchObject({ status: WAITING, waiting: WAITING, paused: null });
+  });
+});
+
+describe('the status line says the true state', () => {
+  it('names control requested and in control while live', () => {
+    expect(sessionView('synced', 'active', 'live', 'view')).toMatchObject({ key: 'live', status: LIVE });
+    expect(sessionView('synced', 'active', 'live', 'requested')).toMatchObject({
+      key: 'liveRequested',
+      status: 'Live: control requested, waiting for the visitor to answer.',
+    });
+    expect(sessionView('synced', 'active', 'live', 'control')).toMatchObject({
+      key: 'liveControl',
+      status: 'Live: you have control of the visitor’s tab.',
+    });
+  });
+  it('says reconnecting and waiting whatever the control', () => {
+    expect(sessionView('reconnecting', 'active', 'live', 'control').status).toBe(RECONNECTING);
+    expect(sessionView('synced', 'pending', 'none', 'control').status).toBe(WAITING);
   });
 });

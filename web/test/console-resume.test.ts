@@ -22,6 +22,9 @@ vi.mock('../src/console/mirror', () => {
     private awaiting = false;
     readonly layer = document.createElement('div');
     readonly currentScale = 1;
+    readonly generation = 0;
+    onScale: ((scale: number) => void) | null = null;
+    shownScale: number | null = null;
     constructor() {
       mirrors.push(this);
     }
@@ -46,6 +49,10 @@ vi.mock('../src/console/mirror', () => {
       }
     }
     pick(): null {
+      return null;
+    }
+    setZoom(): void {}
+    elementOf(): null {
       return null;
     }
     get visitorFocus(): null {
@@ -157,7 +164,7 @@ describe('console across a drop', () => {
   it('sends acts without a result again after the catch-up, with the same ref', async () => {
     let ws = await live();
     ws.receive({ t: 'control', n: 4, state: 'control' });
-    const back = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Back')!;
+    const back = [...document.querySelectorAll('button')].find((b) => b.querySelector('.tool-label')?.textContent === 'Back')!;
     back.click();
     back.click();
     const acts = ws.sent.filter((m) => m.t === 'act');
@@ -181,11 +188,18 @@ describe('console across a drop', () => {
   it('gives up an act unanswered for too long, and drops acts once control is gone', async () => {
     let ws = await live();
     ws.receive({ t: 'control', n: 4, state: 'control' });
-    const back = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Back')!;
+    // The status line and a success notice (announced politely, not as an alert) say so.
+    expect(status()).toBe('Live: you have control of the visitor’s tab.');
+    const granted = document.querySelector('.console-notice')!;
+    expect(granted.getAttribute('data-kind')).toBe('success');
+    expect(granted.closest('[role]')!.getAttribute('role')).toBe('status');
+    const back = [...document.querySelectorAll('button')].find((b) => b.querySelector('.tool-label')?.textContent === 'Back')!;
     back.click();
     vi.spyOn(performance, 'now').mockReturnValue(performance.now() + 16_000);
     vi.advanceTimersByTime(16_000);
-    expect(document.querySelector('.agent-notice')!.textContent).toMatch(/No answer/);
+    const notice = document.querySelector('.console-notice')!;
+    expect(notice.textContent).toMatch(/No answer/);
+    expect(notice.getAttribute('data-kind')).toBe('warning');
     ws = reconnect();
     ws.receive({ ...WELCOME, n: 4, resumed: true });
     ws.receive({ t: 'synced', n: 4 });
@@ -200,5 +214,33 @@ describe('console across a drop', () => {
     ws.receive({ t: 'control', state: 'view' }); // the hold ran out meanwhile
     ws.receive({ t: 'synced', n: 9 });
     expect(ws.types).toEqual(['hello']);
+  });
+});
+
+describe('the language switch', () => {
+  afterEach(() => {
+    document.documentElement.lang = 'en';
+    localStorage.clear();
+  });
+
+  it('relabels the live session at once, keeps it going, and is remembered', async () => {
+    const ws = await live();
+    const select = document.getElementById('lang') as HTMLSelectElement;
+    select.value = 'hi';
+    select.dispatchEvent(new Event('change'));
+    expect(document.documentElement.lang).toBe('hi');
+    expect(localStorage.getItem('cobrowse:console-lang')).toBe('hi');
+    expect(status()).toBe('लाइव: आप उपयोगकर्ता का टैब देख रहे हैं।');
+    expect($('leave').textContent).toBe('सत्र छोड़ें');
+    const names = [...document.querySelectorAll('.agent-toolbar button')].map((b) => b.textContent);
+    expect(names).toContain('नियंत्रण का अनुरोध करें');
+    expect(names.join(' ')).not.toMatch(/Request control|Pointer|Clear/);
+    expect($('mirror-area').getAttribute('aria-label')).toBe('उपयोगकर्ता की स्क्रीन');
+    expect(document.querySelector('.cb-chat-send')!.textContent).toBe('भेजें');
+    // Control comes: the status line says it, in Hindi.
+    ws.receive({ t: 'control', n: 4, state: 'control' });
+    expect(status()).toBe('लाइव: उपयोगकर्ता के टैब का नियंत्रण आपके पास है।');
+    expect(ws.types).toEqual(['hello']); // nothing else was sent
+    expect(FakeSocket.last).toBe(ws); // and the socket is the same: no reload, no reconnect
   });
 });

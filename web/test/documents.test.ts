@@ -107,15 +107,18 @@ describe('the widget in Hindi', () => {
   it('translates buttons, dialogs, the bar and the chat', () => {
     const { ui, shadow } = widget('hi');
     ui.render({ kind: 'idle' }, 0);
-    expect(shadow.querySelector('button')!.textContent).toBe('सह-ब्राउज़िंग');
+    expect(shadow.querySelector('button')!.textContent).toBe('स्क्रीन साझा करें');
     expect(shadow.querySelector('.cb-root')!.getAttribute('lang')).toBe('hi');
     ui.render({ kind: 'consent', agent: { name: 'Asha Rao' }, answered: false }, 0);
     expect([...shadow.querySelectorAll('button')].map((b) => b.textContent)).toEqual(['अस्वीकार करें', 'अनुमति दें']);
     ui.render({ kind: 'active', agent: { name: 'Asha Rao' } }, 0);
     const bar = shadow.querySelector('[role="region"]')!;
-    expect(bar.getAttribute('aria-label')).toBe('सह-ब्राउज़िंग');
+    expect(bar.getAttribute('aria-label')).toBe('स्क्रीन साझा करना');
     expect(bar.textContent).toContain('Asha Rao यह टैब देख रहे हैं');
     expect([...bar.querySelectorAll('button')].map((b) => b.textContent)).toContain('रोकें');
+    expect([...bar.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') ?? b.textContent)).toEqual(
+      expect.arrayContaining(['बार की जगह बदलें', 'छोटा करें', 'चैट']),
+    );
     expect(ui.chat.button.textContent).toBe('भेजें');
     ui.setExtras({ unread: 0, control: 'requested', chatOpen: false });
     const dialog = shadow.querySelector('.cb-control')!;

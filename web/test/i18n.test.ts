@@ -27,13 +27,34 @@ describe('string tables', () => {
   });
 
   it('has Hindi in Devanagari for every visible word', () => {
-    expect(HI.launch).toBe('सह-ब्राउज़िंग');
+    expect(HI.launch).toBe('स्क्रीन साझा करें');
     expect(HI.allow).toBe('अनुमति दें');
     expect(HI.deny).toBe('अस्वीकार करें');
     expect(HI.stop).toBe('रोकें');
     for (const [key, value] of Object.entries(HI)) {
       expect(/[\u0900-\u097F]/.test(value) || key === 'overlayTitle', key).toBe(true);
     }
+  });
+});
+
+describe('the Hindi wording (docs/hindi.md, "Widget")', () => {
+  const hindi = Object.values(HI).join('\n');
+  it('uses no coined "सह-ब्राउज़िंग", and पृष्ठ (never पेज) for a page', () => {
+    expect(hindi).not.toContain('सह-ब्राउज़िंग');
+    expect(hindi).not.toContain('पेज');
+    expect(HI.thePage).toBe('पृष्ठ');
+  });
+  it('says what sharing means, and सत्र for a session', () => {
+    expect(HI.launch).toBe('स्क्रीन साझा करें');
+    expect(HI.barLabel).toBe('स्क्रीन साझा करना');
+    expect(HI.sharingOn).toBe('यह टैब साझा हो रहा है');
+    for (const key of ['endedStopped', 'endedAgentLeft', 'endedAgentGone', 'endedMax', 'endedAdmin'] as const) {
+      expect(HI[key], key).toContain('सत्र');
+    }
+  });
+  it('says लॉग इन as the portals do, not साइन इन', () => {
+    expect(hindi).not.toContain('साइन इन');
+    expect(HI.carryFailed).toContain('लॉग इन');
   });
 });
 

@@ -38,7 +38,7 @@ function bar(): HTMLElement {
 describe('widget across a drop', () => {
   it.each([
     ['en', 'Asha is viewing this tab', 'Reconnecting…'],
-    ['hi', 'Asha यह टैब देख रहे हैं', 'फिर से कनेक्ट किया जा रहा है…'],
+    ['hi', 'Asha यह टैब देख रहे हैं', 'फिर से जोड़ा जा रहा है…'],
   ] as const)('says so in the session bar (%s) until synced', (lang, viewing, reconnecting) => {
     // rrweb does not run in happy-dom: the recorder's start stands for a snapshot.
     const on = new WeakSet<Recorder>();

@@ -11,9 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
+from cobrowse.core.lang import Lang, choose_lang
 from cobrowse.core.links import LinkError, verify_link
 from cobrowse.rewrite.assets import for_agent
 from cobrowse.rewrite.urls import origin_of
+from cobrowse.server import start_page
 from cobrowse.server.api import admitted, set_agent_cookie, watching
 from cobrowse.server.auth import AGENT_COOKIE
 from cobrowse.server.context import STATIC_DIR, get_context
@@ -156,40 +158,17 @@ async def download(request: Request, ticket: str) -> Response:
 
 
 @router.get("/start", include_in_schema=False)
-async def start(request: Request, url: str = "") -> HTMLResponse:
+async def start(request: Request, url: str = "", lang: str = "") -> HTMLResponse:
     """A page the helpdesk can send: the Co-browse flow for an allowed URL on a site
-    that has no button; after Allow the overlay shows that URL through the proxy."""
+    that has no button; after Allow the overlay shows that URL through the proxy. In
+    English or Hindi: the `lang` parameter, else the browser's Accept-Language."""
     ctx = get_context(request)
+    chosen = choose_lang(query=lang, accept_language=request.headers.get("accept-language"))
     origin = origin_of(url)
     if origin is None or not ctx.site_origins.allows(origin):
-        return _message_page(
-            400, "Cannot co-browse this address", f"{url or 'No URL'} is not an allowed site."
-        )
-    safe = html.escape(url)
-    body = f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Co-browse with the helpdesk</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/static/start.css">
-<script src="/cobrowse.js" async data-cobrowse-start-url="{safe}"></script>
-</head>
-<body>
-<main>
-<h1>Co-browse with the helpdesk</h1>
-<p>The helpdesk agent on the phone can guide you through this page:</p>
-<p class="url"><a href="{safe}">{safe}</a></p>
-<ol>
-<li>Press <strong>Co-browse</strong> and read the 6-digit PIN to the agent.</li>
-<li>When the agent joins, choose <strong>Allow</strong>. The page opens here and the agent
-sees it with you. Passwords and fields marked private stay hidden.</li>
-<li>Press <strong>Stop</strong> at any moment to end it.</li>
-</ol>
-</main>
-</body>
-</html>"""
+        title, detail = start_page.bad_address(url, chosen)
+        return _message_page(400, title, detail, lang=chosen)
+    body = start_page.render(url, chosen)
     hosts = ctx.proxy.hosts
     proxies = f"{hosts.scheme}://*.{hosts.domain}" + (f":{hosts.port}" if hosts.port else "")
     # The widget talks to this server only (its API and WebSocket).
@@ -199,12 +178,19 @@ sees it with you. Passwords and fields marked private stay hidden.</li>
         f"connect-src 'self' {socket_origin(ctx.config)}; frame-src {proxies}; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
-    return HTMLResponse(body, headers={"Content-Security-Policy": csp})
+    return HTMLResponse(
+        body,
+        headers={
+            "Content-Security-Policy": csp,
+            "Content-Language": chosen,
+            "Vary": "Accept-Language",
+        },
+    )
 
 
-def _message_page(status: int, title: str, detail: str) -> HTMLResponse:
+def _message_page(status: int, title: str, detail: str, *, lang: Lang = "en") -> HTMLResponse:
     body = (
-        "<!doctype html><html lang=en><meta charset=utf-8>"
+        f"<!doctype html><html lang={lang}><meta charset=utf-8>"
         f"<title>{html.escape(title)}</title>"
         "<style>body{font:16px system-ui,sans-serif;margin:4rem auto;max-width:36rem}</style>"
         f"<main><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></main></html>"

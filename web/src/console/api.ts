@@ -1,6 +1,7 @@
 /** The console's REST calls (same origin, agent cookie). */
 import { type AgentInfo, type JoinedSession, parseApiError, parseJoinedSession } from '../protocol';
 import { joinErrorMessage } from './errors';
+import { t } from './i18n';
 
 export type MeResult =
   | { readonly kind: 'signed_in'; readonly agent: AgentInfo }
@@ -12,14 +13,14 @@ export async function fetchMe(): Promise<MeResult> {
   try {
     response = await fetch('/api/v1/me', { credentials: 'include', cache: 'no-store' });
   } catch {
-    return { kind: 'unavailable', message: 'The co-browse server cannot be reached. Reload to try again.' };
+    return { kind: 'unavailable', message: t('unreachableReload') };
   }
   if (response.status === 401) return { kind: 'signed_out' };
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     return {
       kind: 'unavailable',
-      message: parseApiError(body)?.message || `The co-browse server answered ${response.status}.`,
+      message: parseApiError(body)?.message || t('serverAnswered', { status: response.status }),
     };
   }
   const agent = (body as { agent?: { name?: unknown } } | null)?.agent;

@@ -1,5 +1,7 @@
 /**
- * The agent console: sign-in check, Join by PIN, the live mirror, Leave, the end.
+ * The agent console: sign-in check, Join by PIN, the live mirror, Leave, the end; the
+ * view controls (zoom, fit, full screen, chat shown or hidden), notices by kind, and
+ * the language switch (English, Hindi: ./i18n.ts).
  * A reload during a session rejoins with the stored agent token; the server then
  * sends the last full snapshot and everything since, so the mirror is back at once.
  *
@@ -25,12 +27,13 @@ import { SessionSocket } from '../socket';
 import { fetchMe, join } from './api';
 import { normalizePin, sessionEndedMessage } from './errors';
 import { LiveMirror } from './mirror';
-import { LIVE, type Link, type VisibleState, sessionView } from './status';
-
-const WATCHING = 'Watching, view only: the visitor and the agent see that you are here.';
-const WATCH_ASKED = 'Waiting for the visitor to allow you to watch…';
+import { type Link, type VisibleState, sessionView } from './status';
 import { type AgentSession, agentStore } from './storage';
 import { ConsoleUi } from './ui';
+import { Notices } from './notices';
+import { ViewControls } from './view';
+import { type Lang, applyLang, attr, label, langStore, t } from './i18n';
+import type { ControlState } from '../protocol';
 import { type RowAction, type SessionRow, SessionsList } from './sessions';
 import { type ConsoleRole, Notes, chooseAgent, supervision } from './supervise';
 
@@ -44,15 +47,15 @@ export class ConsoleController {
   private joining = false;
   private readonly tools: AgentTools;
   private readonly files: FileOffers;
+  private readonly notices: Notices;
+  private readonly view: ViewControls;
   private readonly chatView: ChatView;
   private readonly chatAside: HTMLElement;
-  private readonly chatToggle: HTMLButtonElement;
-  private readonly chatBadge: HTMLElement;
   private chatLog = new ChatLog('agent');
-  private chatOpen = true;
   /** The connection (paused mirror until `synced`) and the session's state. */
   private link: Link = 'connecting';
   private state: VisibleState = null;
+  private controlState: ControlState = 'view';
   private readonly sessions: SessionsList;
   private readonly notes: Notes;
   private readonly takeOverButton: HTMLButtonElement;
@@ -66,61 +69,91 @@ export class ConsoleController {
 
   constructor() {
     const doc = document;
-    this.tools = new AgentTools(doc, (m) => this.send(m));
+    this.notices = new Notices(doc);
+    this.tools = new AgentTools(
+      doc,
+      (m) => this.send(m),
+      (kind, text) => this.notices.say(kind, text),
+      (state) => {
+        this.controlState = state;
+        this.render();
+      },
+    );
     this.chatView = new ChatView(doc, {
       self: 'agent',
       idPrefix: 'agent-chat',
+      strings: {
+        title: t('chatTitle'),
+        log: t('chatLog'),
+        message: t('chatMessage'),
+        send: t('chatSend'),
+        you: t('chatYou'),
+        empty: t('chatEmpty'),
+      },
       send: (text) => {
         const pending = this.chatLog.send(newChatId('a'), text);
         if (pending) this.send(chat(pending.id, pending.text));
       },
     });
+    tagChat(this.chatView.root);
     this.chatAside = doc.createElement('aside');
     this.chatAside.className = 'chat-aside';
     this.chatAside.id = 'chat-aside';
-    this.chatAside.append(this.chatView.root);
+    this.files = new FileOffers(doc);
+    this.chatAside.append(this.chatView.root, this.files.root);
     this.chatAside.addEventListener('focusin', () => this.readChat());
     this.chatAside.addEventListener('pointerdown', () => this.readChat());
-    this.chatToggle = doc.createElement('button');
-    this.chatToggle.type = 'button';
-    this.chatToggle.className = 'button tool chat-toggle';
-    this.chatToggle.textContent = 'Chat';
-    this.chatToggle.setAttribute('aria-controls', 'chat-aside');
-    this.chatBadge = doc.createElement('span');
-    this.chatBadge.className = 'chat-badge';
-    this.chatToggle.append(this.chatBadge);
-    this.chatToggle.addEventListener('click', () => {
-      this.chatOpen = !this.chatOpen;
-      if (this.chatOpen) {
-        this.readChat();
-        this.chatView.input.focus();
-      }
-      this.renderChat();
+    const session = this.ui.views.session;
+    this.view = new ViewControls(doc, session, {
+      zoom: (zoom) => this.mirror?.setZoom(zoom),
+      scale: () => this.mirror?.shownScale ?? null,
+      chat: (shown) => {
+        this.chatAside.hidden = !shown;
+        if (shown) this.readChat();
+        this.renderChat();
+      },
     });
-    this.tools.toolbar.insertBefore(this.chatToggle, this.tools.notice);
-    this.files = new FileOffers(doc);
-    this.tools.toolbar.insertBefore(this.files.root, this.tools.notice);
-    const bar = this.ui.views.session.querySelector('.session-bar');
+    this.ui.viewControls.append(this.view.root);
+    const bar = session.querySelector('.session-bar');
     bar?.after(this.tools.toolbar);
     const body = doc.createElement('div');
     body.className = 'session-body';
+    const column = doc.createElement('div');
+    column.className = 'mirror-column';
     this.ui.area.replaceWith(body);
-    body.append(this.ui.area, this.chatAside);
+    column.append(this.ui.area, this.tools.toolBadge, this.notices.root);
+    body.append(column, this.chatAside);
     this.notes = new Notes(doc, (m) => this.send(m));
     this.chatAside.append(this.notes.root);
     this.ui.status.after(this.notes.watchingLine);
-    this.takeOverButton = this.barButton('Take over', () => void this.takeOverWatched());
-    this.transferButton = this.barButton('Transfer', () => void this.offerTransfer(this.current?.session_id));
+    this.takeOverButton = this.barButton('takeOver', () => void this.takeOverWatched());
+    this.transferButton = this.barButton('transfer', () => void this.offerTransfer(this.current?.session_id));
     this.sessions = new SessionsList(doc, { act: (action, row, button) => void this.rowAction(action, row, button) });
     this.ui.views.join.append(this.sessions.root);
-    this.renderChat();
+    this.view.apply();
+    this.ui.langSelect.addEventListener('change', () => {
+      const lang = this.ui.langSelect.value === 'hi' ? 'hi' : 'en';
+      this.setLang(lang);
+    });
+    this.ui.langSelect.value = doc.documentElement.lang === 'hi' ? 'hi' : 'en';
   }
 
-  private barButton(label: string, onClick: () => void): HTMLButtonElement {
-    const b = document.createElement('button');
+  /** Switch the language: every labelled element, the status line and the view controls. */
+  setLang(lang: Lang): void {
+    langStore.save(lang);
+    applyLang(document, lang);
+    this.ui.langSelect.value = lang;
+    this.tools.renderBadge();
+    this.view.render();
+    this.sessions.relabel();
+    this.notes.relabel();
+    if (!this.ui.views.session.hidden) this.render();
+  }
+
+  private barButton(key: 'takeOver' | 'transfer', onClick: () => void): HTMLButtonElement {
+    const b = label(document.createElement('button'), key);
     b.type = 'button';
     b.className = 'button secondary';
-    b.textContent = label;
     b.hidden = true;
     b.addEventListener('click', onClick);
     this.ui.leave.before(b);
@@ -189,7 +222,7 @@ export class ConsoleController {
     const got = await supervision.takeOver(id);
     this.takeOverButton.disabled = false;
     if (!got.body) {
-      this.tools.say(got.message);
+      this.notices.say('error', got.message);
       return;
     }
     const socket = this.socket;
@@ -205,8 +238,8 @@ export class ConsoleController {
     const to = await chooseAgent(document);
     if (!to) return;
     const got = await supervision.transfer(sessionId, to.id);
-    const text = got.ok ? `Offered to ${to.name}. Waiting for them to accept…` : got.message;
-    if (this.socket) this.tools.say(text);
+    const text = got.ok ? t('transferOffered', { name: to.name }) : got.message;
+    if (this.socket) this.notices.say(got.ok ? 'info' : 'error', text);
     else this.ui.notice.textContent = text;
   }
 
@@ -217,18 +250,8 @@ export class ConsoleController {
   }
 
   private renderChat(): void {
-    const n = this.chatOpen && this.doc().hasFocus() && this.chatAside.contains(document.activeElement)
-      ? 0
-      : this.chatLog.unread;
-    this.chatBadge.textContent = n > 0 ? String(n) : '';
-    this.chatBadge.hidden = n === 0;
-    this.chatToggle.setAttribute('aria-expanded', String(this.chatOpen));
-    this.chatToggle.setAttribute('aria-label', n > 0 ? `Chat, ${n} unread` : 'Chat');
-    this.chatAside.hidden = !this.chatOpen;
-  }
-
-  private doc(): Document {
-    return document;
+    const seen = this.view.chatShown && document.hasFocus() && this.chatAside.contains(document.activeElement);
+    this.view.setUnread(seen ? 0 : this.chatLog.unread);
   }
 
   async start(): Promise<void> {
@@ -244,7 +267,7 @@ export class ConsoleController {
       return;
     }
     if (me.kind === 'unavailable') {
-      this.ui.signedOutMessage.textContent = me.message;
+      this.ui.signedOutWith(me.message);
       this.ui.show('signed-out');
       return;
     }
@@ -261,7 +284,7 @@ export class ConsoleController {
     if (this.joining || this.socket) return;
     const pin = normalizePin(this.ui.pin.value);
     if (pin === null) {
-      this.ui.joinFailed('That PIN is not valid. Enter the 6 digits the caller reads to you.');
+      this.ui.joinFailed(t('pinMalformed'));
       return;
     }
     this.joining = true;
@@ -289,7 +312,7 @@ export class ConsoleController {
     this.ui.views.session.dataset.role = this.role;
     this.takeOverButton.hidden = this.role !== 'watcher';
     this.transferButton.hidden = this.role !== 'agent';
-    this.ui.leave.textContent = this.role === 'watcher' ? 'Stop watching' : 'Leave';
+    label(this.ui.leave, this.role === 'watcher' ? 'stopWatching' : 'leave');
     this.render();
     this.files.setSession(session.session_id);
     const socket = new SessionSocket(session.ws_url, session.agent_token, {
@@ -302,11 +325,11 @@ export class ConsoleController {
       closed: (code) => {
         if (this.socket !== socket) return;
         if (code === CLOSE_HANDED_OVER) {
-          this.finish(this.handedOver ?? 'Someone else now helps this visitor.');
+          this.finish(this.handedOver ?? t('handedOverSomeone'));
         } else if (code === CLOSE_WATCH_ENDED) {
-          this.finish(this.askingVisitor ? 'The visitor did not allow you to watch.' : 'You stopped watching.');
+          this.finish(t(this.askingVisitor ? 'watchRefused' : 'watchEnded'));
         } else {
-          this.finish(code === 4410 ? sessionEndedMessage('') : 'The session has ended: the connection was closed.');
+          this.finish(code === 4410 ? sessionEndedMessage('') : t('endedClosed'));
         }
       },
     });
@@ -324,22 +347,15 @@ export class ConsoleController {
     switch (message.t) {
       case 'handed_over':
         if (this.role === 'agent') {
-          this.handedOver =
-            message.how === 'taken_over'
-              ? `${message.agent.name} took over this session.`
-              : `The session was transferred to ${message.agent.name}.`;
+          this.handedOver = t(message.how === 'taken_over' ? 'tookOver' : 'transferredTo', { name: message.agent.name });
         } else {
-          this.tools.say(`${message.agent.name} now helps the visitor.`);
+          this.notices.say('info', t('nowHelps', { name: message.agent.name }));
         }
         return;
       case 'transfer':
-        this.tools.say(
-          message.state === 'offered'
-            ? `Offered to ${message.to.name}. Waiting for them to accept…`
-            : message.state === 'declined'
-              ? `${message.to.name} declined the transfer.`
-              : `${message.to.name} did not accept in time; the session stays with you.`,
-        );
+        if (message.state === 'offered') this.notices.say('info', t('transferOffered', { name: message.to.name }));
+        else if (message.state === 'declined') this.notices.say('warning', t('transferDeclined', { name: message.to.name }));
+        else this.notices.say('warning', t('transferLapsed', { name: message.to.name }));
         return;
       case 'welcome':
       case 'state':
@@ -363,6 +379,7 @@ export class ConsoleController {
         return;
       case 'events':
         this.ensureMirror().add(message.events);
+        this.view.render();
         if (this.mirror?.started) this.tools.attach(this.mirror);
         this.render();
         return;
@@ -377,7 +394,12 @@ export class ConsoleController {
         const added = this.chatLog.add(message.t === 'chat' ? [message] : message.messages);
         if (added.length) {
           this.chatView.render(this.chatLog.entries);
-          if (this.chatOpen && this.chatAside.contains(document.activeElement)) this.chatLog.markRead();
+          if (this.view.chatShown && this.chatAside.contains(document.activeElement)) this.chatLog.markRead();
+          // With the chat hidden, the visitor's words still reach the agent (a notice).
+          const last = added.filter((e) => e.from !== 'agent').pop();
+          if (last && !this.view.chatShown && message.t === 'chat') {
+            this.notices.say('info', t('newMessage', { name: last.name, text: last.text }));
+          }
         }
         this.renderChat();
         return;
@@ -391,11 +413,8 @@ export class ConsoleController {
       case 'offer_ready':
         return;
       case 'ended':
-        if (message.reason === 'watch_ended') {
-          this.finish(this.askingVisitor ? 'The visitor did not allow you to watch.' : 'Your watch has ended.');
-        } else {
-          this.finish(sessionEndedMessage(message.reason));
-        }
+        if (message.reason === 'watch_ended') this.finish(t(this.askingVisitor ? 'watchRefused' : 'watchEnded'));
+        else this.finish(sessionEndedMessage(message.reason));
         return;
       case 'snapshot_request':
       case 'error':
@@ -406,20 +425,24 @@ export class ConsoleController {
   /** The session view: status, placeholder, and the mirror paused unless the stream is live. */
   private render(): void {
     const m = this.mirror;
-    const view = sessionView(this.link, this.state, !m?.started ? 'none' : m.live ? 'live' : 'stale');
+    const view = sessionView(this.link, this.state, !m?.started ? 'none' : m.live ? 'live' : 'stale', this.controlState);
     if (this.role === 'watcher' && this.askingVisitor) {
-      this.ui.session(WATCH_ASKED, WATCH_ASKED);
+      this.ui.session(t('watchAsked'), t('watchAsked'));
+      this.ui.status.dataset.state = 'watchAsked';
       this.ui.pause(null);
       return;
     }
-    const status = this.role === 'watcher' && view.status === LIVE ? WATCHING : view.status;
-    this.ui.session(status, view.waiting);
+    const watching = this.role === 'watcher' && view.key === 'live';
+    this.ui.session(watching ? t('watchingLive') : view.status, view.waiting);
+    this.ui.status.dataset.state = watching ? 'watchingLive' : view.key;
     this.ui.pause(view.paused);
   }
 
   private ensureMirror(): LiveMirror {
     if (!this.mirror) {
       this.mirror = new LiveMirror(this.ui.area, this.ui.stage, (info) => this.ui.visitorUrl(info.href));
+      this.mirror.onScale = () => this.view.render();
+      this.mirror.setZoom(this.view.zoom);
     }
     return this.mirror;
   }
@@ -429,7 +452,7 @@ export class ConsoleController {
     if (!socket) return;
     this.socket = null;
     socket.close(end());
-    this.finish(this.role === 'watcher' ? 'You stopped watching.' : sessionEndedMessage('agent_left'));
+    this.finish(this.role === 'watcher' ? t('watchEnded') : sessionEndedMessage('agent_left'));
   }
 
   /** The end: the mirror is destroyed and removed, storage cleared, back to the form. */
@@ -440,6 +463,9 @@ export class ConsoleController {
     this.mirror?.destroy();
     this.mirror = null;
     this.tools.reset();
+    this.controlState = 'view';
+    this.notices.clear();
+    if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
     this.files.reset();
     this.chatLog = new ChatLog('agent');
     this.chatView.log.querySelectorAll('.cb-chat-msg').forEach((n) => n.remove());
@@ -456,7 +482,22 @@ export class ConsoleController {
     this.askingVisitor = false;
     this.takeOverButton.hidden = true;
     this.transferButton.hidden = true;
+    label(this.ui.leave, 'leave');
     this.ui.joinForm({ notice: message, focus: true });
     this.sessions.start();
   }
+}
+
+/** The chat panel's own labels, tagged so a language switch relabels them. */
+function tagChat(root: HTMLElement): void {
+  const title = root.querySelector<HTMLElement>('.cb-chat-title');
+  if (title) label(title, 'chatTitle');
+  const log = root.querySelector('.cb-chat-log');
+  if (log) attr(log, 'aria-label', 'chatLog');
+  const empty = root.querySelector<HTMLElement>('.cb-chat-empty');
+  if (empty) label(empty, 'chatEmpty');
+  const field = root.querySelector<HTMLElement>('.cb-chat-label');
+  if (field) label(field, 'chatMessage');
+  const send = root.querySelector<HTMLElement>('.cb-chat-send');
+  if (send) label(send, 'chatSend');
 }

@@ -1,5 +1,6 @@
 /** What the agent reads when joining fails. Pure. */
 import type { ApiError } from '../protocol';
+import { t } from './i18n';
 
 export function retryAfterSeconds(header: string | null): number | null {
   if (!header) return null;
@@ -10,6 +11,10 @@ export function retryAfterSeconds(header: string | null): number | null {
   return null;
 }
 
+function secondsText(n: number): string {
+  return n === 1 ? t('second') : t('seconds', { n });
+}
+
 export function joinErrorMessage(
   status: number,
   error: ApiError | null,
@@ -17,54 +22,49 @@ export function joinErrorMessage(
 ): string {
   const code = error?.code ?? '';
   if (code === 'invalid_pin' || status === 404) {
-    return 'That PIN is not valid. Check it with the caller.';
+    return t('pinInvalid');
   }
   if (code === 'joins_paused') {
     const seconds = retryAfterSeconds(retryAfter);
-    const wait = seconds === null ? 'a moment' : `${seconds} second${seconds === 1 ? '' : 's'}`;
-    return `Too many wrong PINs on this server just now, so joining is paused. Try again in ${wait}.`;
+    return t('joinsPaused', { wait: seconds === null ? t('aMoment') : secondsText(seconds) });
   }
   if (code === 'too_many_attempts' || status === 429) {
     const seconds = retryAfterSeconds(retryAfter);
-    return seconds === null
-      ? 'Too many attempts. Wait a moment, then try again.'
-      : `Too many attempts. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;
+    return seconds === null ? t('tooManyWait') : t('tooManyIn', { wait: secondsText(seconds) });
   }
   if (code === 'not_signed_in' || status === 401) {
-    return 'You are not signed in any more. Reload the page to sign in again.';
+    return t('notSignedInAnyMore');
   }
   if (code === 'bad_request' || status === 400 || status === 422) {
-    return 'Enter the 6-digit PIN the caller reads to you.';
+    return t('enterPin');
   }
   if (error?.message) return error.message;
-  return status === 0
-    ? 'The co-browse server cannot be reached. Check your connection and try again.'
-    : `Joining failed (error ${status}). Try again.`;
+  return status === 0 ? t('unreachable') : t('joinFailed', { status });
 }
 
 /** Why the mirror went away, for the message that contains "ended". */
 export function sessionEndedMessage(reason: string): string {
   switch (reason) {
     case 'visitor_stopped':
-      return 'The session has ended (the visitor pressed Stop).';
+      return t('endedStopped');
     case 'agent_left':
-      return 'The session has ended (you left).';
+      return t('endedYouLeft');
     case 'denied':
-      return 'The session has ended: the visitor denied the request.';
+      return t('endedDenied');
     case 'pin_expired':
-      return 'The session has ended: the PIN expired.';
+      return t('endedPinExpired');
     case 'consent_timeout':
-      return 'The session has ended: the visitor did not answer in time.';
+      return t('endedTimeout');
     case 'visitor_gone':
-      return "The session has ended: the visitor's page went away.";
+      return t('endedVisitorGone');
     case 'agent_gone':
-      return 'The session has ended: your connection was lost for too long.';
+      return t('endedAgentGone');
     case 'max_duration':
-      return 'The session has ended: the time limit was reached.';
+      return t('endedMax');
     case 'admin':
-      return 'The session has ended by an administrator.';
+      return t('endedAdmin');
     default:
-      return 'The session has ended.';
+      return t('ended');
   }
 }
 

@@ -7,13 +7,14 @@
  */
 import { type OfferedFile, parseApiError, parseOfferedFile } from '../protocol';
 import { translator } from '../i18n';
+import { type Key, attr, label as labelled, t } from './i18n';
 
 export type OfferState = 'offered' | 'accepted' | 'declined';
 
-export const OFFER_STATE_TEXT: Readonly<Record<OfferState, string>> = {
-  offered: 'offered',
-  accepted: 'accepted',
-  declined: 'declined',
+const OFFER_STATE_KEY: Readonly<Record<OfferState, Key>> = {
+  offered: 'offerOffered',
+  accepted: 'offerAccepted',
+  declined: 'offerDeclined',
 };
 
 export type UploadResult =
@@ -33,20 +34,20 @@ export async function uploadFile(sessionId: string, file: Blob, name: string): P
       body: form,
     });
   } catch {
-    return { ok: false, message: 'The file could not be sent: the co-browse server cannot be reached.' };
+    return { ok: false, message: t('offerUnreachable') };
   }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const error = parseApiError(body);
     return {
       ok: false,
-      message: error?.message || `The file could not be sent (the server answered ${response.status}).`,
+      message: error?.message || t('offerAnswered', { status: response.status }),
     };
   }
   try {
     return { ok: true, file: parseOfferedFile(body) };
   } catch {
-    return { ok: false, message: 'The file could not be sent: the server’s answer was not understood.' };
+    return { ok: false, message: t('offerNotUnderstood') };
   }
 }
 
@@ -69,11 +70,11 @@ export class FileOffers {
     const root = doc.createElement('div');
     root.className = 'tool-group file-offers';
     root.setAttribute('role', 'group');
-    root.setAttribute('aria-label', 'Documents');
+    attr(root, 'aria-label', 'documents');
     const label = doc.createElement('label');
     label.htmlFor = 'offer-file';
     label.className = 'offer-label';
-    label.textContent = 'File to offer';
+    labelled(label, 'fileToOffer');
     this.input = doc.createElement('input');
     this.input.type = 'file';
     this.input.id = 'offer-file';
@@ -81,14 +82,14 @@ export class FileOffers {
     this.button = doc.createElement('button');
     this.button.type = 'button';
     this.button.className = 'button tool';
-    this.button.textContent = 'Offer a file';
+    labelled(this.button, 'offerFile');
     this.button.addEventListener('click', () => void this.send());
     this.error = doc.createElement('p');
     this.error.className = 'offer-error';
     this.error.setAttribute('role', 'alert');
     this.list = doc.createElement('ul');
     this.list.className = 'offer-list';
-    this.list.setAttribute('aria-label', 'Files offered');
+    attr(this.list, 'aria-label', 'filesOffered');
     this.list.setAttribute('aria-live', 'polite');
     this.list.hidden = true;
     root.append(label, this.input, this.button, this.error, this.list);
@@ -105,13 +106,13 @@ export class FileOffers {
     if (this.busy) return;
     const file = this.input.files?.[0];
     if (!file) {
-      this.error.textContent = 'Choose a file to offer first.';
+      this.error.textContent = t('chooseFileFirst');
       this.input.focus();
       return;
     }
     const sessionId = this.sessionId;
     if (!sessionId) {
-      this.error.textContent = 'There is no session to offer the file in.';
+      this.error.textContent = t('noSession');
       return;
     }
     this.busy = true;
@@ -165,7 +166,7 @@ export class FileOffers {
     const item = this.items.get(fileId);
     if (!item) return;
     item.li.dataset.state = state;
-    item.state.textContent = OFFER_STATE_TEXT[state];
+    labelled(item.state, OFFER_STATE_KEY[state]);
   }
 
   /** The session is over. */

@@ -15,7 +15,8 @@ import {
   syntheticMeta,
 } from './events';
 import { Restamper, monotonicNow } from './restamp';
-import { fitInto } from './scale';
+import { FIT_PAGE, type Zoom, scaleFor } from './scale';
+import { attr, t } from './i18n';
 import { attributeTargets, drawFrame, showCanvas } from './canvas';
 import { DEFAULT_FOCUS_RULE, FOCUS_ATTRIBUTE, copyFocusRules } from './focus';
 
@@ -66,7 +67,7 @@ export const maskPlugin: ReplayPlugin = {
     const meta = replayer.getMirror().getMeta(element);
     if (meta && meta.type === 2 && 'rr_width' in meta.attributes) {
       element.setAttribute(MASKED_ATTRIBUTE, '');
-      element.setAttribute('title', 'Hidden: personal data stays on the visitor’s side');
+      element.setAttribute('title', t('maskedTitle'));
     }
     if (isFileInput(element)) showFileName(element, element.getAttribute('value') ?? '');
     showCanvas(element);
@@ -123,7 +124,7 @@ function showFileName(el: Element, value: string): void {
     input.setAttribute(FILE_ATTRIBUTE, name);
     input.setAttribute('type', 'text');
     input.setAttribute('readonly', '');
-    input.setAttribute('title', `File chosen by the visitor: ${name}`);
+    input.setAttribute('title', t('fileChosen', { name }));
     input.setAttribute('value', name);
     input.value = name;
   } catch {
@@ -137,6 +138,10 @@ export class LiveMirror {
   private info: PageInfo = { href: null, viewport: null };
   private readonly resizeObserver: ResizeObserver;
   private scale = 1;
+  private zoom: Zoom = FIT_PAGE;
+  private gen = 0;
+  /** Called with the mirror's scale whenever it changes (the zoom percentage shown). */
+  onScale: ((scale: number) => void) | null = null;
   private focused: Element | null = null;
   /** After a fresh start of the stream: increments wait for a new Meta or FullSnapshot. */
   private awaitingStart = false;
@@ -159,7 +164,24 @@ export class LiveMirror {
     this.layer.className = 'mirror-capture';
     this.layer.tabIndex = 0;
     this.layer.setAttribute('role', 'application');
-    this.layer.setAttribute('aria-label', "Visitor's page: point, highlight or draw; with control, click, type and scroll");
+    attr(this.layer, 'aria-label', 'mirrorApp');
+  }
+
+  /** How the mirror is scaled: fit the page, fit its width, or a percentage. */
+  setZoom(zoom: Zoom): void {
+    this.zoom = zoom;
+    this.fit();
+  }
+
+  /** Bumped each time the page is rebuilt from a snapshot (a new page, or a restart). */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /** The mirror's element with this rrweb id, or null. */
+  elementOf(id: number): Element | null {
+    const node = this.replayer?.getMirror().getNode(id) ?? null;
+    return node && node.nodeType === 1 ? (node as Element) : null;
   }
 
   get currentScale(): number {
@@ -233,6 +255,7 @@ export class LiveMirror {
         this.awaitingStart = false;
         if (event.type === EVENT_FULL_SNAPSHOT) this.feed(syntheticMeta(this.info, event.timestamp));
       }
+      if (isStartPoint(event)) this.gen += 1;
       this.feed(event);
     }
     if (this.info !== before) {
@@ -271,7 +294,7 @@ export class LiveMirror {
       plugins: [maskPlugin],
     });
     // The mirror's frame needs a name of its own (axe: frame-title).
-    replayer.iframe.setAttribute('title', 'Visitor’s page (live view)');
+    attr(replayer.iframe, 'title', 'mirrorFrame');
     replayer.startLive(this.restamper.start());
     replayer.on('mouse-interaction', (payload) => {
       const { type, target } = payload as { type: number; target: Element };
@@ -289,7 +312,7 @@ export class LiveMirror {
     });
     const cursor = replayer.wrapper.querySelector('.replayer-mouse');
     cursor?.setAttribute('role', 'img');
-    cursor?.setAttribute('aria-label', 'Visitor’s pointer');
+    if (cursor) attr(cursor, 'aria-label', 'visitorPointer');
     this.replayer = replayer;
     this.stage.append(this.layer);
   }
@@ -311,7 +334,7 @@ export class LiveMirror {
     this.replayer?.addEvent(this.restamper.stamp(event) as unknown as ReplayEvent);
   }
 
-  /** Scale the replayer's wrapper so the visitor's viewport fits the area. */
+  /** Scale the replayer's wrapper for the zoom (by default the visitor's viewport fits the area). */
   private fit(): void {
     const viewport = this.info.viewport;
     const wrapper = this.stage.firstElementChild as HTMLElement | null;
@@ -319,7 +342,8 @@ export class LiveMirror {
     const style = getComputedStyle(this.area);
     const padX = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) || 0;
     const padY = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) || 0;
-    const fit = fitInto(viewport, {
+    // The area's size without its scrollbar (a zoomed mirror scrolls in it).
+    const fit = scaleFor(this.zoom, viewport, {
       width: this.area.clientWidth - padX,
       height: this.area.clientHeight - padY,
     });
@@ -328,6 +352,12 @@ export class LiveMirror {
     wrapper.style.transformOrigin = '0 0';
     this.stage.style.width = `${fit.width}px`;
     this.stage.style.height = `${fit.height}px`;
+    this.onScale?.(fit.scale);
+  }
+
+  /** The current scale (for the zoom display), or null before the mirror has a page. */
+  get shownScale(): number | null {
+    return this.info.viewport && this.replayer ? this.scale : null;
   }
 }
 

@@ -7,6 +7,8 @@
  * data in, DOM out (`renderRows`); the stream and the REST calls are thin.
  */
 
+import { type Key, label, t } from './i18n';
+
 export interface SessionRow {
   readonly session_id: string;
   readonly state: 'waiting' | 'pending' | 'active';
@@ -35,19 +37,19 @@ export interface ListHandlers {
   act(action: RowAction, row: SessionRow, button: HTMLButtonElement): void;
 }
 
-const CONTROL_TEXT: Record<SessionRow['control'], string> = {
-  view: 'Viewing',
-  requested: 'Asked for control',
-  control: 'Has control',
+const CONTROL_TEXT: Record<SessionRow['control'], Key> = {
+  view: 'ctlView',
+  requested: 'ctlRequested',
+  control: 'ctlControl',
 };
 
 /** "4 min", "1 h 05 min", "35 s": how long a session has been going. */
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return `${s} s`;
+  if (s < 60) return t('durSeconds', { n: s });
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  if (m < 60) return t('durMinutes', { n: m });
+  return t('durHours', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') });
 }
 
 /** Parse the server's list; rows that do not have the expected shape are dropped. */
@@ -64,7 +66,16 @@ export function parseRows(body: unknown): SessionRow[] {
   );
 }
 
-const HEADERS = ['Agent', 'Site and page', 'Duration', 'Browser', 'Screen', 'Control', 'Watching', 'Actions'];
+const HEADERS: readonly Key[] = [
+  'colAgent',
+  'colSite',
+  'colDuration',
+  'colBrowser',
+  'colScreen',
+  'colControl',
+  'colWatching',
+  'colActions',
+];
 
 export class SessionsList {
   readonly root: HTMLElement;
@@ -85,18 +96,18 @@ export class SessionsList {
     this.root.setAttribute('aria-labelledby', 'sessions-title');
     const title = doc.createElement('h2');
     title.id = 'sessions-title';
-    title.textContent = 'Sessions';
+    label(title, 'sessions');
     this.table = doc.createElement('table');
     this.table.className = 'sessions-table';
     const caption = doc.createElement('caption');
-    caption.textContent = 'Sessions';
+    label(caption, 'sessions');
     caption.className = 'visually-hidden';
     const head = doc.createElement('thead');
     const tr = doc.createElement('tr');
     for (const text of HEADERS) {
       const th = doc.createElement('th');
       th.scope = 'col';
-      th.textContent = text;
+      label(th, text);
       tr.append(th);
     }
     head.append(tr);
@@ -104,7 +115,7 @@ export class SessionsList {
     this.table.append(caption, head, this.body);
     this.empty = doc.createElement('p');
     this.empty.className = 'muted sessions-empty';
-    this.empty.textContent = 'No live sessions you can see just now.';
+    label(this.empty, 'noSessions');
     this.live = doc.createElement('p');
     this.live.className = 'visually-hidden';
     this.live.setAttribute('role', 'status');
@@ -147,9 +158,14 @@ export class SessionsList {
     for (const r of rows) {
       if (r.can_accept && r.transfer && !this.offered.has(r.session_id)) {
         this.offered.add(r.session_id);
-        this.live.textContent = `${r.transfer.from} offers you a session. Accept or decline it in the Sessions list.`;
+        this.live.textContent = t('offerAnnounce', { name: r.transfer.from });
       }
     }
+  }
+
+  /** The language changed: the rows say their words again (the headers are labelled). */
+  relabel(): void {
+    this.render(this.rows);
   }
 
   get current(): readonly SessionRow[] {
@@ -161,7 +177,7 @@ export class SessionsList {
     const tr = doc.createElement('tr');
     tr.dataset.session = r.session_id;
     if (r.mine) tr.classList.add('mine');
-    const agent = r.state === 'waiting' ? 'Waiting for an agent' : (r.agent ?? '—') + (r.mine ? ' (you)' : '');
+    const agent = r.state === 'waiting' ? t('waitingForAgent') : (r.agent ?? '—') + (r.mine ? ` ${t('youMark')}` : '');
     const where = [r.site ?? '—', r.page ?? ''].join('') || '—';
     const cells = [
       agent,
@@ -169,7 +185,7 @@ export class SessionsList {
       duration(r.duration_seconds),
       r.browser ?? '—',
       r.viewport ?? '—',
-      r.state === 'active' ? CONTROL_TEXT[r.control] : r.state === 'pending' ? 'Asking the visitor' : '—',
+      r.state === 'active' ? t(CONTROL_TEXT[r.control]) : r.state === 'pending' ? t('askingVisitor') : '—',
       r.watchers.length ? r.watchers.join(', ') : '—',
     ];
     for (const text of cells) {
@@ -179,11 +195,10 @@ export class SessionsList {
     }
     const actions = doc.createElement('td');
     actions.className = 'session-actions';
-    const add = (label: string, action: RowAction, kind = 'secondary'): void => {
-      const b = doc.createElement('button');
+    const add = (key: Key, action: RowAction, kind = 'secondary'): void => {
+      const b = label(doc.createElement('button'), key);
       b.type = 'button';
       b.className = `button ${kind}`;
-      b.textContent = label;
       b.dataset.key = `${r.session_id}:${action}`;
       b.addEventListener('click', () => this.handlers.act(action, r, b));
       actions.append(b);
@@ -191,19 +206,19 @@ export class SessionsList {
     if (r.transfer?.to_me && r.can_accept) {
       const note = doc.createElement('span');
       note.className = 'transfer-offer';
-      note.textContent = `From ${r.transfer.from}`;
+      note.textContent = t('fromAgent', { name: r.transfer.from });
       actions.append(note);
-      add('Accept', 'accept', 'primary');
-      add('Decline', 'decline');
+      add('accept', 'accept', 'primary');
+      add('decline', 'decline');
     } else if (r.transfer && r.mine) {
       const note = doc.createElement('span');
       note.className = 'transfer-offer';
-      note.textContent = `Offered to ${r.transfer.to}`;
+      note.textContent = t('offeredTo', { name: r.transfer.to });
       actions.append(note);
     }
-    if (r.can_watch) add('Watch', 'watch');
-    if (r.can_take_over) add('Take over', 'take-over');
-    if (r.can_transfer) add('Transfer', 'transfer');
+    if (r.can_watch) add('watch', 'watch');
+    if (r.can_take_over) add('takeOver', 'take-over');
+    if (r.can_transfer) add('transfer', 'transfer');
     tr.append(actions);
     return tr;
   }

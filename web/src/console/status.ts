@@ -1,8 +1,12 @@
 /**
- * What the session view says, from the connection, the session state and the mirror.
- * Pure. The mirror never looks live unless the stream is: while the socket is down
- * or its catch-up (up to `synced`) is not complete, it is paused under a notice.
+ * What the session view says, from the connection, the session state, the mirror and
+ * control. Pure. The mirror never looks live unless the stream is: while the socket is
+ * down or its catch-up (up to `synced`) is not complete, it is paused under a notice.
+ * The status line always says the true state: waiting, viewing, control requested, in
+ * control, or reconnecting (the end shows the join form with an "ended" notice).
  */
+import type { ControlState } from '../protocol';
+import { type Key, t } from './i18n';
 
 /** The connection: first connect, down or catching up after a drop, or synced. */
 export type Link = 'connecting' | 'reconnecting' | 'synced';
@@ -10,29 +14,43 @@ export type Link = 'connecting' | 'reconnecting' | 'synced';
 export type MirrorState = 'none' | 'stale' | 'live';
 export type VisibleState = 'created' | 'pending' | 'active' | null;
 
-export const CONNECTING = 'Connecting…';
-export const RECONNECTING = 'Reconnecting…';
-export const WAITING = 'Waiting for the visitor to allow…';
-export const LOADING_MIRROR = 'Connected. Waiting for the visitor’s page…';
-export const LIVE = 'Live: you are viewing the visitor’s tab.';
-
 export interface SessionView {
   /** The session bar's status line. */
   readonly status: string;
+  /** Which state the status line names (for styling and tests). */
+  readonly key: Key;
   /** The placeholder shown instead of a mirror (null: hidden). */
   readonly waiting: string | null;
   /** The notice over a paused (dimmed) mirror (null: the mirror is live). */
   readonly paused: string | null;
 }
 
-export function sessionView(link: Link, state: VisibleState, mirror: MirrorState): SessionView {
+const LIVE_KEY: Readonly<Record<ControlState, Key>> = {
+  view: 'live',
+  requested: 'liveRequested',
+  control: 'liveControl',
+};
+
+export function sessionView(
+  link: Link,
+  state: VisibleState,
+  mirror: MirrorState,
+  control: ControlState = 'view',
+): SessionView {
+  const view = (key: Key, waiting: Key | null, paused: Key | null): SessionView => ({
+    status: t(key),
+    key,
+    waiting: waiting && t(waiting),
+    paused: paused && t(paused),
+  });
   if (link !== 'synced') {
-    const text = link === 'connecting' ? CONNECTING : RECONNECTING;
-    if (mirror !== 'none') return { status: text, waiting: null, paused: text };
-    return { status: text, waiting: link === 'connecting' ? WAITING : text, paused: null };
+    const key: Key = link === 'connecting' ? 'connecting' : 'reconnecting';
+    if (mirror !== 'none') return view(key, null, key);
+    return view(key, link === 'connecting' ? 'waitingAllow' : key, null);
   }
-  if (state !== 'active') return { status: WAITING, waiting: WAITING, paused: null };
-  if (mirror === 'live') return { status: LIVE, waiting: null, paused: null };
-  if (mirror === 'stale') return { status: LOADING_MIRROR, waiting: null, paused: LOADING_MIRROR };
-  return { status: LIVE, waiting: LOADING_MIRROR, paused: null };
+  if (state !== 'active') return view('waitingAllow', 'waitingAllow', null);
+  const live = LIVE_KEY[control];
+  if (mirror === 'live') return view(live, null, null);
+  if (mirror === 'stale') return view('loadingMirror', null, 'loadingMirror');
+  return view(live, 'loadingMirror', null);
 }

@@ -4,6 +4,7 @@
  * watching (never the visitor's), and the session bar's line naming who else watches.
  */
 import { ChatLog, ChatView, newChatId } from '../chat';
+import { attr, label, t } from './i18n';
 import {
   type ChatEntry,
   type ClientMessage,
@@ -117,18 +118,35 @@ export class Notes {
         if (pending) this.send(note(pending.id, pending.text));
       },
       strings: {
-        title: 'Private notes',
-        log: 'Private notes',
-        message: 'Note',
-        empty: 'Notes between you and the supervisors watching. The visitor never sees them.',
+        title: t('notesTitle'),
+        log: t('notesTitle'),
+        message: t('notesMessage'),
+        send: t('chatSend'),
+        you: t('chatYou'),
+        empty: t('notesEmpty'),
       },
     });
+    const root = this.view.root;
+    const tag = (selector: string, key: 'notesTitle' | 'notesMessage' | 'notesEmpty' | 'chatSend'): void => {
+      const el = root.querySelector<HTMLElement>(selector);
+      if (el) label(el, key);
+    };
+    tag('.cb-chat-title', 'notesTitle');
+    tag('.cb-chat-label', 'notesMessage');
+    tag('.cb-chat-empty', 'notesEmpty');
+    tag('.cb-chat-send', 'chatSend');
+    const log = root.querySelector('.cb-chat-log');
+    if (log) attr(log, 'aria-label', 'notesTitle');
     this.root = doc.createElement('div');
     this.root.className = 'notes-panel';
     this.root.append(this.view.root);
     this.watchingLine = doc.createElement('p');
     this.watchingLine.className = 'watching-line';
     this.watchingLine.setAttribute('role', 'status');
+    this.render();
+  }
+
+  relabel(): void {
     this.render();
   }
 
@@ -172,7 +190,7 @@ export class Notes {
   private render(): void {
     this.root.hidden = this.role === 'agent' && this.watching.length === 0 && this.log.entries.length === 0;
     const names = this.watching.join(', ');
-    this.watchingLine.textContent = names ? `Also watching: ${names}` : '';
+    this.watchingLine.textContent = names ? t('alsoWatching', { names }) : '';
     this.watchingLine.hidden = !names;
   }
 }
@@ -185,13 +203,13 @@ export async function chooseAgent(doc: Document): Promise<ConsoleAgent | null> {
   dialog.setAttribute('aria-labelledby', 'transfer-title');
   const title = doc.createElement('h2');
   title.id = 'transfer-title';
-  title.textContent = 'Transfer this session';
+  label(title, 'transferTitle');
   const form = doc.createElement('form');
   form.method = 'dialog';
   const agents = answer.body ?? [];
   const list = doc.createElement('fieldset');
   const legend = doc.createElement('legend');
-  legend.textContent = agents.length ? 'To an agent with the console open' : 'Nobody else has the console open just now.';
+  label(legend, agents.length ? 'transferTo' : 'transferNobody');
   list.append(legend);
   agents.forEach((a, i) => {
     const label = doc.createElement('label');
@@ -210,12 +228,12 @@ export async function chooseAgent(doc: Document): Promise<ConsoleAgent | null> {
   cancel.type = 'submit';
   cancel.value = '';
   cancel.className = 'button secondary';
-  cancel.textContent = 'Cancel';
+  label(cancel, 'transferCancel');
   const ok = doc.createElement('button');
   ok.type = 'submit';
   ok.value = 'ok';
   ok.className = 'button primary';
-  ok.textContent = 'Offer the session';
+  label(ok, 'transferSubmit');
   ok.disabled = agents.length === 0;
   buttons.append(cancel, ok);
   form.append(list, buttons);

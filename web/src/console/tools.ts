@@ -1,8 +1,15 @@
 /**
  * The agent's guidance and control over the mirror: a toolbar (Pointer, Highlight,
- * Laser, Draw, Clear; Request/Release control; Back, Forward, Reload), a transparent
- * capture layer over the mirror (which runs no script and takes no pointer events),
- * and a small local editor for typing into the visitor's fields while in control.
+ * Laser, Draw, Clear; Request/Release control; Back, Forward, Reload, Address), a
+ * transparent capture layer over the mirror (which runs no script and takes no pointer
+ * events), and a small local editor (./editor.ts) for typing into the visitor's fields
+ * while in control.
+ *
+ * The toolbar is one row of fixed height whatever the control state: every control
+ * keeps its place (navigation is disabled, not removed, without control), so the mirror
+ * below never moves under the agent's aim. Highlight, Laser and Draw are one-shot: after
+ * one use (or Escape) the tool is Pointer again; the tool on is pressed (aria-pressed)
+ * and named over the mirror.
  *
  * Every target is the rrweb node id under the agent's mouse in the mirror plus the
  * point relative to that element's box, so it lands on the same spot on the visitor's
@@ -13,98 +20,83 @@ import {
   type ActResultMessage,
   type ClientMessage,
   type ControlState,
-  type Point,
   type Target,
   act,
   control,
   guide,
 } from '../protocol';
-import { Throttle, relative, targetAt } from '../guidance/geometry';
+import { Throttle, targetAt } from '../guidance/geometry';
 import { reasonText } from '../guidance/act';
+import { reasonKey, translator } from '../i18n';
 import { PendingActs } from './acts';
 import type { LiveMirror } from './mirror';
-import { FILE_ATTRIBUTE, MASKED_ATTRIBUTE } from './mirror';
+import { MASKED_ATTRIBUTE } from './mirror';
+import { MirrorEditor, editorKind } from './editor';
+import { OwnHighlight } from './highlight';
+import { Strokes } from './strokes';
+import { type Key, attr, currentLang, label, t } from './i18n';
+import type { NoticeKind } from './notices';
+
+export { editorKind };
+export { STROKE_INTERVAL_MS, chunkStroke } from './strokes';
 
 export type Tool = 'pointer' | 'highlight' | 'laser' | 'draw';
-export const TOOLS: readonly { tool: Tool; label: string; hint: string }[] = [
-  { tool: 'pointer', label: 'Pointer', hint: 'Your pointer shows on the visitor’s page' },
-  { tool: 'highlight', label: 'Highlight', hint: 'Click an element to outline it' },
-  { tool: 'laser', label: 'Laser', hint: 'Drag: a stroke that fades' },
-  { tool: 'draw', label: 'Draw', hint: 'Drag: marks that stay until Clear' },
+export const TOOLS: readonly { tool: Tool; label: Key; hint: Key; icon: string }[] = [
+  { tool: 'pointer', label: 'pointer', hint: 'pointerHint', icon: '➚' },
+  { tool: 'highlight', label: 'highlight', hint: 'highlightHint', icon: '▢' },
+  { tool: 'laser', label: 'laser', hint: 'laserHint', icon: '✦' },
+  { tool: 'draw', label: 'draw', hint: 'drawHint', icon: '✎' },
 ];
 
 /** ~30 pointer frames a second. */
 export const POINTER_INTERVAL_MS = 33;
-/** Strokes are streamed in chunks this often. */
-export const STROKE_INTERVAL_MS = 50;
 export const SCROLL_INTERVAL_MS = 50;
-const MAX_CHUNK = 400;
 
 /** Keys sent as `key` acts (text goes as `input` with the field's full value). */
 export const ACT_KEYS = new Set([
   'Enter', 'Tab', 'Escape', 'ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown', 'Home', 'End', ' ',
 ]);
 
-const TEXT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'password', '', 'date', 'time', 'month', 'week', 'datetime-local']);
-
 /** What the agent reads when an action got no answer in time. */
-export const UNANSWERED_TEXT = 'No answer from the visitor’s page: an action may not have been done.';
+export function unansweredText(): string {
+  return t('unanswered');
+}
 
 /** What the agent reads when an action was not done. Pure. */
 export function refusedText(reason: string | null): string {
-  if (reason === 'visitor away') return 'Not done: the visitor’s page is loading or offline. Try again in a moment.';
-  if (reason === 'no control') return 'Not done: you do not have control of the visitor’s page.';
-  return `Refused on the visitor’s side: ${reasonText(reason)}.`;
+  if (reason === 'visitor away') return t('refusedAway');
+  if (reason === 'no control') return t('refusedNoControl');
+  const key = reasonKey(reason);
+  return t('refused', { reason: key ? translator(currentLang()).t(key) : reasonText(reason) });
 }
 
-/** How the agent edits an element of the mirror: a text field, a text area, a list, or not at all. Pure on the element. */
-export function editorKind(el: Element): 'input' | 'textarea' | 'select' | null {
-  const tag = el.tagName.toLowerCase();
-  if (el.hasAttribute(FILE_ATTRIBUTE)) return null; // a file input showing the chosen file's name
-  if (tag === 'input') return TEXT_TYPES.has((el.getAttribute('type') ?? '').toLowerCase()) ? 'input' : null;
-  if (tag === 'textarea') return 'textarea';
-  if (tag === 'select') return 'select';
-  const ce = el.getAttribute('contenteditable');
-  if (ce === '' || ce === 'true' || ce === 'plaintext-only') return 'textarea';
-  return null;
-}
-
-/** Split a stroke into chunks, each starting where the previous one ended. Pure. */
-export function chunkStroke(points: readonly Point[], size = MAX_CHUNK): Point[][] {
-  const out: Point[][] = [];
-  for (let i = 0; i < points.length; i += size - 1) {
-    out.push(points.slice(i, i + size) as Point[]);
-    if (i + size >= points.length) break;
-  }
-  return out;
-}
-
-function button(doc: Document, label: string, cls = 'tool'): HTMLButtonElement {
+function button(doc: Document, key: Key, cls = 'tool'): HTMLButtonElement {
   const b = doc.createElement('button');
   b.type = 'button';
   b.className = `button ${cls}`;
-  b.textContent = label;
+  label(b, key);
   return b;
 }
 
-interface Stroke {
-  readonly kind: 'laser' | 'draw';
-  readonly target: Target;
-  readonly box: DOMRect;
-  readonly points: Point[];
-  sent: number;
-  readonly local: SVGPolylineElement;
-  readonly localPoints: string[];
-}
-
-interface Editor {
-  readonly id: number;
-  readonly node: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+/** A button with an icon and its name (the name hides, still read, when the bar is narrow). */
+function iconButton(doc: Document, key: Key, icon: string, cls = 'tool'): HTMLButtonElement {
+  const b = doc.createElement('button');
+  b.type = 'button';
+  b.className = `button ${cls} icon-button`;
+  const i = doc.createElement('span');
+  i.className = 'icon';
+  i.setAttribute('aria-hidden', 'true');
+  i.textContent = icon;
+  const name = label(doc.createElement('span'), key);
+  name.className = 'tool-label';
+  b.append(i, name);
+  return b;
 }
 
 export class AgentTools {
   readonly toolbar: HTMLElement;
-  readonly notice: HTMLElement;
+  /** Over the mirror while a tool other than Pointer is on: which, and how to leave it. */
+  readonly toolBadge: HTMLElement;
   private tool: Tool = 'pointer';
   private readonly toolButtons = new Map<Tool, HTMLButtonElement>();
   private readonly requestButton: HTMLButtonElement;
@@ -113,16 +105,15 @@ export class AgentTools {
   private readonly navButtons: HTMLElement;
   private controlState: ControlState = 'view';
   private mirror: LiveMirror | null = null;
-  private stroke: Stroke | null = null;
-  private strokeTimer: ReturnType<typeof setInterval> | null = null;
-  private editor: Editor | null = null;
+  private readonly strokes: Strokes;
+  private readonly editor: MirrorEditor;
+  private readonly highlight: OwnHighlight;
   private svg: SVGSVGElement | null = null;
   private refCounter = 0;
   private readonly refPrefix = Math.random().toString(36).slice(2, 8);
   private readonly pointer = new Throttle<Target | null>(POINTER_INTERVAL_MS, (t) => this.send(guide('pointer', t)));
   private scrollDelta: { dx: number; dy: number; target: Target | null } | null = null;
   private readonly scroller = new Throttle<true>(SCROLL_INTERVAL_MS, () => this.flushScroll());
-  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
   /** Acts sent without a result yet (resent after a reconnect, given up after a while). */
   private readonly pending = new PendingActs();
   private pendingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -130,61 +121,71 @@ export class AgentTools {
   constructor(
     private readonly doc: Document,
     private readonly send: (message: ClientMessage) => boolean,
+    private readonly say: (kind: NoticeKind, text: string) => void = () => undefined,
+    /** Called when control changes (the status line says it). */
+    private readonly onControl: (state: ControlState) => void = () => undefined,
   ) {
+    this.editor = new MirrorEditor(doc, (kind, target, value) => this.act(kind, target, value));
+    this.highlight = new OwnHighlight(doc);
+    this.strokes = new Strokes(doc, send, () => this.svg, () => this.mirror?.currentScale ?? 1);
     const bar = doc.createElement('div');
     bar.className = 'agent-toolbar';
     bar.setAttribute('role', 'toolbar');
-    bar.setAttribute('aria-label', 'Guidance and control');
+    attr(bar, 'aria-label', 'toolbar');
     const tools = doc.createElement('div');
     tools.className = 'tool-group';
     tools.setAttribute('role', 'group');
-    tools.setAttribute('aria-label', 'Guidance tools');
-    for (const { tool, label, hint } of TOOLS) {
-      const b = button(doc, label);
-      b.title = hint;
+    attr(tools, 'aria-label', 'tools');
+    for (const { tool, label: key, hint, icon } of TOOLS) {
+      const b = iconButton(doc, key, icon);
+      attr(b, 'title', hint);
+      b.dataset.tool = tool;
       b.setAttribute('aria-pressed', String(tool === this.tool));
       b.addEventListener('click', () => this.setTool(tool));
       this.toolButtons.set(tool, b);
       tools.append(b);
     }
-    const clear = button(doc, 'Clear');
-    clear.title = 'Remove highlights and drawings from the visitor’s page';
+    const clear = iconButton(doc, 'clear', '⌫');
+    attr(clear, 'title', 'clearHint');
     clear.addEventListener('click', () => {
       this.send(guide('clear'));
       this.svg?.replaceChildren();
+      this.highlight.clear();
     });
     tools.append(clear);
 
     const ctl = doc.createElement('div');
-    ctl.className = 'tool-group';
+    ctl.className = 'tool-group control-group';
     ctl.setAttribute('role', 'group');
-    ctl.setAttribute('aria-label', 'Control');
-    this.requestButton = button(doc, 'Request control', 'primary');
+    attr(ctl, 'aria-label', 'control');
+    this.requestButton = button(doc, 'requestControl', 'primary');
     this.requestButton.addEventListener('click', () => {
       if (this.send(control('request'))) this.setControl('requested');
     });
-    this.waitingText = doc.createElement('span');
+    this.waitingText = label(doc.createElement('span'), 'waitingVisitor');
     this.waitingText.className = 'control-waiting';
-    this.waitingText.textContent = 'Waiting for the visitor…';
-    this.releaseButton = button(doc, 'Release control', 'secondary');
+    this.releaseButton = button(doc, 'releaseControl', 'secondary');
     this.releaseButton.addEventListener('click', () => {
       this.send(control('release'));
       this.setControl('view');
     });
-    this.navButtons = doc.createElement('span');
-    this.navButtons.className = 'tool-nav';
-    for (const [label, value] of [['Back', 'back'], ['Forward', 'forward'], ['Reload', 'reload']] as const) {
-      const b = button(doc, label);
+    ctl.append(this.requestButton, this.waitingText, this.releaseButton);
+
+    this.navButtons = doc.createElement('div');
+    this.navButtons.className = 'tool-group tool-nav';
+    this.navButtons.setAttribute('role', 'group');
+    attr(this.navButtons, 'aria-label', 'navigation');
+    for (const [key, value, icon] of [['back', 'back', '←'], ['forward', 'forward', '→'], ['reload', 'reload', '↻']] as const) {
+      const b = iconButton(doc, key, icon);
       b.addEventListener('click', () => this.act('navigate', null, value));
       this.navButtons.append(b);
     }
     this.navButtons.append(this.addressForm(doc));
-    ctl.append(this.requestButton, this.waitingText, this.releaseButton, this.navButtons);
-    this.notice = doc.createElement('p');
-    this.notice.className = 'agent-notice';
-    this.notice.setAttribute('role', 'status');
-    bar.append(tools, ctl, this.notice);
+    bar.append(tools, ctl, this.navButtons);
     this.toolbar = bar;
+    this.toolBadge = doc.createElement('p');
+    this.toolBadge.className = 'tool-badge';
+    this.toolBadge.hidden = true;
     this.renderControl();
   }
 
@@ -192,18 +193,19 @@ export class AgentTools {
   private addressForm(doc: Document): HTMLFormElement {
     const form = doc.createElement('form');
     form.className = 'tool-address';
-    const label = doc.createElement('label');
-    label.textContent = 'Address';
+    const field = doc.createElement('label');
+    const name = label(doc.createElement('span'), 'address');
+    name.className = 'tool-label';
     const input = doc.createElement('input');
     input.type = 'text';
     input.name = 'address';
-    input.placeholder = '/path or https://…';
+    attr(input, 'placeholder', 'addressPlaceholder');
     input.autocomplete = 'off';
     input.spellcheck = false;
-    label.append(input);
-    const open = button(doc, 'Open');
+    field.append(name, input);
+    const open = button(doc, 'open');
     open.type = 'submit';
-    form.append(label, open);
+    form.append(field, open);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const value = input.value.trim();
@@ -222,28 +224,43 @@ export class AgentTools {
     return this.tool;
   }
 
+  /** Whether the agent's own highlight is shown in the mirror. */
+  get highlighting(): boolean {
+    return this.highlight.shown;
+  }
+
   setTool(tool: Tool): void {
     this.tool = tool;
     for (const [t, b] of this.toolButtons) b.setAttribute('aria-pressed', String(t === tool));
     if (this.mirror) this.mirror.layer.dataset.tool = tool;
+    this.renderBadge();
+  }
+
+  /** The tool badge's text in the language in use (again after a language switch). */
+  renderBadge(): void {
+    const entry = TOOLS.find((e) => e.tool === this.tool);
+    this.toolBadge.hidden = this.tool === 'pointer' || !entry;
+    this.toolBadge.dataset.tool = this.tool;
+    if (entry) this.toolBadge.textContent = t('toolOn', { tool: t(entry.label) });
   }
 
   /** The server's control state. */
   setControl(state: ControlState): void {
     const before = this.controlState;
     this.controlState = state;
-    if (before === 'requested' && state === 'view') this.say('The visitor did not give control.');
-    if (before !== 'control' && state === 'control') this.say('You have control: click, type and scroll in the visitor’s page.');
-    if (before === 'control' && state === 'view') this.say('Control ended: you are viewing again.');
-    if (state !== 'control') this.closeEditor();
+    if (before === 'requested' && state === 'view') this.say('warning', t('didNotGive'));
+    if (before !== 'control' && state === 'control') this.say('success', t('youHaveControl'));
+    if (before === 'control' && state === 'view') this.say('info', t('controlEnded'));
+    if (state !== 'control') this.editor.close();
     this.renderControl();
+    if (state !== before) this.onControl(state);
   }
 
   /** What became of an act: refusals are shown. */
   actResult(message: Pick<ActResultMessage, 'ref' | 'ok' | 'reason'>): void {
     this.pending.answered(message.ref);
     this.schedulePending();
-    if (!message.ok) this.say(refusedText(message.reason));
+    if (!message.ok) this.say('error', refusedText(message.reason));
   }
 
   /** Acts sent and not answered yet (their refs). */
@@ -268,7 +285,7 @@ export class AgentTools {
   }
 
   private expirePending(): void {
-    if (this.pending.expire(performance.now()).length > 0) this.say(UNANSWERED_TEXT);
+    if (this.pending.expire(performance.now()).length > 0) this.say('warning', unansweredText());
   }
 
   /** One timer, for the oldest waiting act. */
@@ -309,34 +326,33 @@ export class AgentTools {
   reset(): void {
     this.pointer.cancel();
     this.scroller.cancel();
-    this.endStroke();
-    this.closeEditor();
+    this.strokes.end();
+    this.editor.close();
+    this.highlight.clear();
     this.mirror = null;
     this.svg = null;
     this.controlState = 'view';
-    this.notice.textContent = '';
+    this.setTool('pointer');
     this.pending.clear();
     this.schedulePending();
     this.renderControl();
   }
 
+  /** Every control keeps its place: only which of the request/wait/release shows, and whether navigation is enabled. */
   private renderControl(): void {
     const s = this.controlState;
     this.requestButton.hidden = s !== 'view';
     this.waitingText.hidden = s !== 'requested';
     this.releaseButton.hidden = s === 'view';
-    this.releaseButton.textContent = s === 'requested' ? 'Cancel request' : 'Release control';
-    this.navButtons.hidden = s !== 'control';
+    label(this.releaseButton, s === 'requested' ? 'cancelRequest' : 'releaseControl');
+    const enabled = s === 'control';
+    for (const el of Array.from(this.navButtons.querySelectorAll<HTMLButtonElement | HTMLInputElement>('button, input'))) {
+      el.disabled = !enabled;
+    }
+    if (enabled) this.navButtons.removeAttribute('title');
+    else attr(this.navButtons, 'title', 'withControl');
+    this.navButtons.dataset.enabled = String(enabled);
     if (this.mirror) this.mirror.layer.dataset.control = s;
-  }
-
-  say(text: string): void {
-    this.notice.textContent = text;
-    if (this.noticeTimer !== null) clearTimeout(this.noticeTimer);
-    this.noticeTimer = setTimeout(() => {
-      this.notice.textContent = '';
-      this.noticeTimer = null;
-    }, 8000);
   }
 
   private nextRef(): string {
@@ -358,9 +374,7 @@ export class AgentTools {
 
   private onMove(e: PointerEvent): void {
     const hit = this.hit(e);
-    if (this.stroke && hit) {
-      this.addPoint(hit.x, hit.y);
-    }
+    if (this.strokes.active && hit) this.strokes.add(hit.x, hit.y);
     this.pointer.push(hit ? targetAt(hit.id, hit.box, hit.x, hit.y) : null);
   }
 
@@ -369,12 +383,14 @@ export class AgentTools {
     const hit = this.hit(e);
     if (!hit) return;
     const layer = this.mirror!.layer;
-    if (!this.editor || e.target === layer) layer.focus({ preventScroll: true });
+    if (!this.editor.node || e.target === layer) layer.focus({ preventScroll: true });
     const target = targetAt(hit.id, hit.box, hit.x, hit.y);
     switch (this.tool) {
       case 'highlight':
         this.send(guide('highlight', target));
+        this.highlight.show(this.mirror!, hit.id);
         e.preventDefault();
+        this.setTool('pointer'); // one-shot
         return;
       case 'laser':
       case 'draw': {
@@ -384,21 +400,22 @@ export class AgentTools {
         } catch {
           /* synthetic events */
         }
-        this.startStroke(this.tool, target, hit.box, hit.x, hit.y);
+        this.strokes.start(this.tool, target, hit.box, hit.x, hit.y);
         return;
       }
       case 'pointer':
         if (this.controlState !== 'control') return;
         e.preventDefault();
-        this.closeEditor();
+        this.editor.close();
         this.act('click', target);
-        if (!hit.element.hasAttribute(MASKED_ATTRIBUTE)) this.openEditor(hit.id, hit.element, hit.box);
+        if (!hit.element.hasAttribute(MASKED_ATTRIBUTE)) this.editor.open(this.mirror!, hit.id, hit.element, hit.box);
         return;
     }
   }
 
   private onUp(_e: PointerEvent): void {
-    this.endStroke();
+    if (this.strokes.active) this.setTool('pointer'); // one-shot: the stroke is done
+    this.strokes.end();
   }
 
   private onWheel(e: WheelEvent): void {
@@ -423,7 +440,14 @@ export class AgentTools {
   }
 
   private onKey(e: KeyboardEvent): void {
-    if (this.controlState !== 'control' || e.target !== this.mirror?.layer) return;
+    if (e.target !== this.mirror?.layer) return;
+    if (e.key === 'Escape' && this.tool !== 'pointer') {
+      e.preventDefault();
+      this.strokes.end();
+      this.setTool('pointer');
+      return;
+    }
+    if (this.controlState !== 'control') return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key.length === 1 && this.typeAtVisitorFocus(e.key)) {
       e.preventDefault();
@@ -444,138 +468,11 @@ export class AgentTools {
     if (!focus || focus.element.hasAttribute(MASKED_ATTRIBUTE)) return false;
     const kind = editorKind(focus.element);
     if (kind !== 'input' && kind !== 'textarea') return false;
-    this.openEditor(focus.id, focus.element, focus.box);
-    const node = this.editor?.node;
+    this.editor.open(this.mirror!, focus.id, focus.element, focus.box);
+    const node = this.editor.node;
     if (!(node instanceof HTMLInputElement || node instanceof HTMLTextAreaElement)) return false;
     node.setRangeText(char, node.selectionStart ?? node.value.length, node.selectionEnd ?? node.value.length, 'end');
     node.dispatchEvent(new Event('input'));
     return true;
-  }
-
-  // --- strokes ----------------------------------------------------------------
-
-  private startStroke(kind: 'laser' | 'draw', target: Target, box: DOMRect, x: number, y: number): void {
-    this.endStroke();
-    const local = this.doc.createElementNS('http://www.w3.org/2000/svg', 'polyline') as SVGPolylineElement;
-    local.setAttribute('class', kind === 'laser' ? 'local-laser' : 'local-draw');
-    this.svg?.append(local);
-    this.stroke = { kind, target, box, points: [], sent: 0, local, localPoints: [] };
-    this.addPoint(x, y);
-    this.strokeTimer = setInterval(() => this.flushStroke(), STROKE_INTERVAL_MS);
-  }
-
-  private addPoint(x: number, y: number): void {
-    const s = this.stroke;
-    if (!s) return;
-    s.points.push(relative(s.box, x, y));
-    const scale = this.mirror?.currentScale ?? 1;
-    s.localPoints.push(`${(x * scale).toFixed(1)},${(y * scale).toFixed(1)}`);
-    s.local.setAttribute('points', s.localPoints.join(' '));
-    if (s.points.length - s.sent >= MAX_CHUNK) this.flushStroke();
-  }
-
-  private flushStroke(): void {
-    const s = this.stroke;
-    if (!s) return;
-    // Each chunk starts at the last point already sent, so the visitor sees one line.
-    const from = Math.max(0, s.sent - 1);
-    if (s.points.length - from < 2 && !(s.sent === 0 && s.points.length === 1)) return;
-    const chunk = s.points.slice(from);
-    if (chunk.length === 0) return;
-    this.send(guide(s.kind, s.target, chunk));
-    s.sent = s.points.length;
-  }
-
-  private endStroke(): void {
-    if (this.strokeTimer !== null) clearInterval(this.strokeTimer);
-    this.strokeTimer = null;
-    const s = this.stroke;
-    if (!s) return;
-    this.flushStroke();
-    this.stroke = null;
-    if (s.kind === 'laser') {
-      s.local.classList.add('fading');
-      setTimeout(() => s.local.remove(), 3000);
-    }
-  }
-
-  // --- typing -----------------------------------------------------------------
-
-  /** A local field over the mirror's element: each change goes out as `input` with the full value. */
-  private openEditor(id: number, el: Element, box: DOMRect): void {
-    const kind = editorKind(el);
-    const mirror = this.mirror;
-    if (!kind || !mirror) return;
-    const doc = this.doc;
-    let node: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
-    if (kind === 'select') {
-      const select = doc.createElement('select');
-      const source = el as HTMLSelectElement;
-      for (const option of Array.from(source.options ?? [])) {
-        const o = doc.createElement('option');
-        o.value = option.value;
-        o.textContent = option.textContent;
-        select.append(o);
-      }
-      select.value = source.value;
-      select.size = Math.min(8, Math.max(2, select.options.length));
-      node = select;
-    } else {
-      node = doc.createElement(kind);
-      const tag = el.tagName.toLowerCase();
-      node.value = tag === 'input' || tag === 'textarea' ? ((el as HTMLInputElement).value ?? '') : (el.textContent ?? '');
-      if (node instanceof HTMLInputElement) {
-        const type = (el.getAttribute('type') ?? 'text').toLowerCase();
-        node.type = type === 'password' ? 'password' : 'text';
-      }
-    }
-    node.className = 'mirror-editor';
-    node.setAttribute('aria-label', `Type into the visitor’s field`);
-    const scale = mirror.currentScale;
-    node.style.left = `${box.left * scale}px`;
-    node.style.top = `${box.top * scale}px`;
-    node.style.width = `${Math.max(40, box.width * scale)}px`;
-    if (kind !== 'select') node.style.height = `${Math.max(18, box.height * scale)}px`;
-    const fontSize = parseFloat(el.ownerDocument.defaultView?.getComputedStyle(el).fontSize ?? '16') || 16;
-    node.style.fontSize = `${Math.max(9, fontSize * scale)}px`;
-    const target: Target = { id, x: 0.5, y: 0.5 };
-    const sendValue = (): void => this.act('input', target, node.value);
-    node.addEventListener(kind === 'select' ? 'change' : 'input', sendValue);
-    node.addEventListener('keydown', (e) => {
-      const k = (e as KeyboardEvent).key;
-      if (k === 'Escape') {
-        e.preventDefault();
-        this.closeEditor();
-        mirror.layer.focus({ preventScroll: true });
-      } else if (k === 'Enter' && kind !== 'textarea') {
-        e.preventDefault();
-        if (kind === 'select') sendValue();
-        this.act('key', target, 'Enter');
-        this.closeEditor();
-        mirror.layer.focus({ preventScroll: true });
-      } else if (k === 'Tab') {
-        e.preventDefault();
-        this.act('key', target, 'Tab');
-        this.closeEditor();
-        mirror.layer.focus({ preventScroll: true });
-      }
-    });
-    node.addEventListener('blur', () => {
-      if (this.editor?.node === node) setTimeout(() => this.editor?.node === node && this.closeEditor(), 0);
-    });
-    node.addEventListener('pointerdown', (e) => e.stopPropagation());
-    mirror.layer.append(node);
-    this.editor = { id, node };
-    node.focus({ preventScroll: true });
-    if (node instanceof HTMLInputElement || node instanceof HTMLTextAreaElement) {
-      const end = node.value.length;
-      node.setSelectionRange(end, end);
-    }
-  }
-
-  private closeEditor(): void {
-    const editor = this.editor;
-    this.editor = null;
-    editor?.node.remove();
   }
 }

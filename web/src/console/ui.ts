@@ -30,12 +30,21 @@ export class ConsoleUi {
   readonly waiting = byId<HTMLElement>('waiting');
   readonly waitingText = byId<HTMLElement>('waiting-text');
   readonly stage = byId<HTMLElement>('mirror-stage');
+  /** Where the view controls go (zoom, fit, full screen, chat). */
+  readonly viewControls = byId<HTMLElement>('view-controls');
+  readonly langSelect = byId<HTMLSelectElement>('lang');
   /** Over the mirror while it is not live (down, or catching up after a drop). */
   readonly paused: HTMLElement = pausedNotice(this.area);
 
   show(view: View): void {
     for (const [name, node] of Object.entries(this.views)) node.hidden = name !== view;
     document.body.dataset.view = view;
+  }
+
+  /** A message from the server (no key: not relabelled by a language switch). */
+  signedOutWith(message: string): void {
+    delete this.signedOutMessage.dataset.i18n;
+    this.signedOutMessage.textContent = message;
   }
 
   signedIn(name: string): void {
@@ -70,6 +79,7 @@ export class ConsoleUi {
   session(status: string, waiting: string | null): void {
     this.show('session');
     this.status.textContent = status;
+    this.status.title = status; // cut short when the bar is narrow
     this.waiting.hidden = waiting === null;
     if (waiting !== null) this.waitingText.textContent = waiting;
   }

@@ -63,6 +63,42 @@ export class FrameBridge {
       },
       true,
     );
+    // Where the visitor is working (the last element focused here, kept while the focus
+    // is in the widget's panels): the widget keeps its panels off it.
+    const focus = (): void => this.scheduleFocus();
+    win.document.addEventListener(
+      'focusin',
+      (event) => {
+        const target = event.target;
+        if (target instanceof win.Element && target !== win.document.body && !target.closest(`[${WIDGET_ATTRIBUTE}]`)) {
+          this.focused = target;
+        }
+        focus();
+      },
+      true,
+    );
+    win.addEventListener('scroll', focus, { capture: true, passive: true });
+    win.addEventListener('resize', focus, { passive: true });
+  }
+
+  private focusFrame = 0;
+  private lastFocus = '';
+  private focused: Element | null = null;
+
+  /** Post the focused element's box once per frame, when it changed. */
+  private scheduleFocus(): void {
+    const { win } = this.ctx;
+    if (this.focusFrame) return;
+    this.focusFrame = win.requestAnimationFrame(() => {
+      this.focusFrame = 0;
+      const el = this.focused;
+      const r = el && el.isConnected ? el.getBoundingClientRect() : null;
+      const rect = r ? { left: r.left, top: r.top, width: r.width, height: r.height } : null;
+      const key = JSON.stringify(rect);
+      if (key === this.lastFocus) return;
+      this.lastFocus = key;
+      this.post({ cobrowse: 1, type: 'focus', rect });
+    });
   }
 
   /** The guidance layer: a blocked host (never recorded) with its own shadow root. */

@@ -83,6 +83,10 @@ export class Conversation {
     const added = log.add(message.t === 'chat' ? [message] : message.messages);
     if (added.length) this.ctx.ui.chatEntries(log.entries);
     this.renderExtras();
+    // A message arriving now (not the history after a reload) shows for a while by the bar.
+    if (message.t === 'chat' && !this.chatOpen) {
+      for (const entry of added) if (entry.from !== 'visitor') this.ctx.ui.chatMessage(entry.name, entry.text);
+    }
   }
 
   // --- documents -------------------------------------------------------------------

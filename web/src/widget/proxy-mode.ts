@@ -172,6 +172,7 @@ export class OverlayCoordinator {
     this.overlayTimer = null;
     this.overlay?.remove();
     this.overlay = null;
+    this.ctx.ui.setFrameField(undefined);
   }
 
   private onFrame(message: FrameMessage): void {
@@ -203,6 +204,9 @@ export class OverlayCoordinator {
         return;
       case 'form_state':
         this.collected?.(message);
+        return;
+      case 'focus':
+        this.ctx.ui.setFrameField(message.rect);
         return;
     }
   }

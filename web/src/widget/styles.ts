@@ -64,12 +64,34 @@ button:disabled { opacity: .6; cursor: default; }
 .cb-actions { display: flex; gap: .6em; justify-content: flex-end; flex-wrap: wrap; }
 
 .cb-bar {
-  position: fixed; left: 50%; bottom: 16px; transform: translateX(-50%);
-  display: flex; align-items: center; gap: 1em; max-width: calc(100vw - 32px);
-  background: #1b1f24; color: #fff; border-radius: 999px; padding: 8px 8px 8px 18px;
+  position: fixed; left: 0; top: 0;
+  display: flex; align-items: center; gap: .75em; max-width: calc(100vw - 16px);
+  background: #1b1f24; color: #fff; border-radius: 999px; padding: 8px 8px 8px 8px;
   box-shadow: 0 6px 24px rgba(0,0,0,.35);
 }
 .cb-bar p { margin: 0; }
+.cb-texts { display: flex; flex-direction: column; min-width: 0; flex: 1 1 auto; }
+.cb-bar button { white-space: nowrap; flex: none; }
+@media (max-width: 560px) {
+  .cb-bar:not([data-minimised]) { flex-wrap: wrap; border-radius: 18px; justify-content: flex-end; gap: .5em; }
+  .cb-bar:not([data-minimised]) .cb-texts { flex-basis: calc(100% - 64px); }
+  .cb-bar[data-minimised] .cb-chip-text { line-height: 1.2; }
+}
+.cb-participants { font-size: .85em; color: #d0d7de; }
+.cb-chip-text { display: none; }
+.cb-bar[data-minimised] { gap: .5em; }
+.cb-bar[data-minimised] .cb-chip-text { display: block; font-size: .9em; font-weight: 600; }
+.cb-bar[data-minimised] .cb-status {
+  position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
+}
+.cb-bar[data-minimised] .cb-participants { display: none; }
+.cb-grip {
+  background: transparent; color: #d0d7de; border-color: transparent; padding: .45em .35em;
+  cursor: grab; touch-action: none; display: inline-flex; align-items: center; border-radius: 999px;
+}
+.cb-grip:hover { background: #30363d; color: #fff; }
+.cb-grip:active { cursor: grabbing; }
+.cb-grip svg { width: .75em; height: 1.25em; }
 .cb-dot {
   width: 10px; height: 10px; border-radius: 50%; background: #e5484d; flex: none;
   animation: cb-pulse 1.6s ease-in-out infinite;
@@ -85,6 +107,7 @@ button:disabled { opacity: .6; cursor: default; }
 }
 .cb-toast:empty { display: none; }
 .cb-act-toast { bottom: auto; top: 20px; background: #0b2a5b; }
+.cb-root[data-bar-top] .cb-act-toast { top: auto; bottom: 20px; }
 
 .cb-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .cb-ghost { background: transparent; color: #fff; border-color: #8b949e; position: relative; }
@@ -95,11 +118,28 @@ button:disabled { opacity: .6; cursor: default; }
   display: inline-block; min-width: 1.4em; margin-left: .4em; padding: 0 .35em; border-radius: 999px;
   background: #e5484d; color: #fff; font-size: .8em; line-height: 1.4em; text-align: center;
 }
+.cb-dock { position: fixed; left: 0; top: 0; width: min(360px, calc(100vw - 32px)); overflow-y: auto; border-radius: 14px; }
+.cb-dock .cb-dialog { position: static; width: 100%; }
 .cb-chat-box {
-  position: fixed; right: 20px; bottom: 84px; width: min(340px, calc(100vw - 40px));
+  position: relative;
   background: #fff; border-radius: 14px; border: 1px solid #d0d7de; box-shadow: 0 10px 40px rgba(0,0,0,.3);
   padding: 14px 16px;
 }
+.cb-hide {
+  position: absolute; right: 10px; top: 8px; padding: .3em .8em; font-size: .85em;
+  background: #fff; color: #0b57d0; border-color: #0b57d0;
+}
+.cb-hide:hover { background: #eef3fd; }
+.cb-chat-toast {
+  position: fixed; left: 0; top: 0; width: min(340px, calc(100vw - 32px));
+  background: #fff; color: #1b1f24; border-radius: 12px; border: 1px solid #d0d7de; border-left: 6px solid #0b57d0;
+  box-shadow: 0 10px 30px rgba(0,0,0,.3); padding: 10px 14px;
+}
+.cb-chat-toast p { margin: 0 0 .4em; overflow-wrap: anywhere; }
+.cb-chat-toast-name { font-weight: 700; color: #0b2a5b; font-size: .9em; }
+.cb-chat-toast .cb-ghost { color: #0b57d0; border-color: #0b57d0; }
+.cb-chat-toast .cb-ghost:hover { background: #eef3fd; }
+.cb-chat-toast button { padding: .35em .9em; }
 .cb-chat { display: flex; flex-direction: column; gap: 8px; }
 .cb-chat-title { margin: 0; font-size: 1em; font-weight: 700; }
 .cb-chat-log {
@@ -120,6 +160,4 @@ button:disabled { opacity: .6; cursor: default; }
 }
 .cb-chat-form input:focus-visible { outline: 3px solid #f2b705; outline-offset: 1px; border-color: #0b57d0; }
 .cb-chat-send { background: #0b57d0; color: #fff; }
-.cb-control { bottom: 84px; }
-.cb-offer { bottom: 84px; right: auto; left: 20px; }
 `;

@@ -2,14 +2,21 @@
  * The widget's DOM: an open shadow root on one host element, its own styles, and a
  * view per state. Built before recording starts; afterwards only the inside of the
  * root container changes, and the container matches the recorder's block selector,
- * so rrweb never serializes the widget.
+ * so rrweb never serializes the widget. The session bar is bar.ts, the panels' box
+ * dock.ts, a chat message's toast chat-toast.ts.
  */
 import { HOST_STYLE, WIDGET_CSS } from './styles';
 import { WIDGET_ATTRIBUTE } from './recorder';
 import { type WidgetState, formatRemaining } from './state';
+import { button, controlDialog, el, offerDialog, stateView, viewKey } from './views';
 import { ChatView } from '../chat';
 import type { ChatEntry, ControlState, OfferMessage } from '../protocol';
 import { EN, type Translator, translator } from '../i18n';
+import { SessionBar } from './bar';
+import { ChatToast } from './chat-toast';
+import { Dock } from './dock';
+import { type BarLayout, LAYOUT_KEY, type Rect, parseLayout, serializeLayout } from './layout';
+import { safeSessionStorage } from './storage';
 
 export interface UiHandlers {
   press(): void;
@@ -38,25 +45,6 @@ export interface SessionExtras {
 
 export const TOAST_MS = 5000;
 
-const ICON =
-  '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" ' +
-  'stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><rect x="2" y="4" width="20" ' +
-  'height="13" rx="2"/><path d="M8 21h8M12 17v4"/><circle cx="12" cy="10.5" r="2.5"/></svg>';
-
-type Child = Node | string;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  attrs: Record<string, string> = {},
-  children: Child[] = [],
-): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  for (const child of children) node.append(child);
-  return node;
-}
-
 export class WidgetUi {
   readonly host: HTMLElement;
   private readonly root: HTMLDivElement;
@@ -67,19 +55,23 @@ export class WidgetUi {
   /** Where the agent's guidance is drawn (under the widget's own UI). */
   readonly guideRoot: HTMLDivElement;
   readonly chat: ChatView;
+  private readonly dock: Dock;
   private readonly chatBox: HTMLDivElement;
   private readonly controlBox: HTMLDivElement;
   private readonly toastEl: HTMLDivElement;
   private toastTimer: ReturnType<typeof setTimeout> | null = null;
   private extras: SessionExtras = { unread: 0, control: 'view', chatOpen: false };
-  private chatButton: HTMLButtonElement | null = null;
-  private unreadBadge: HTMLElement | null = null;
-  private unreadText: HTMLElement | null = null;
-  private takeBackButton: HTMLButtonElement | null = null;
-  private barText: HTMLElement | null = null;
+  private bar: SessionBar | null = null;
+  /** Where the bar is and whether it is minimised (kept for the tab). */
+  private layout: BarLayout;
+  /** Who else is in the session ("Also watching: …"), kept across rebuilds of the bar. */
+  private participants: readonly string[] = [];
   /** The session is recorded: said in the consent dialog and the session bar. */
   recorded = false;
-  private bar: HTMLElement | null = null;
+  /** Polite announcements: a chat message, the bar moved. */
+  private readonly sr: HTMLDivElement;
+  readonly chatToast: ChatToast;
+  private chatMounted = false;
   /** The socket is down or catching up: the session bar says so. */
   private reconnecting = false;
   private agentName = '';
@@ -116,13 +108,98 @@ export class WidgetUi {
         empty: tr.s.chatEmpty,
       },
     });
-    this.chatBox = el(doc, 'div', { class: 'cb-chat-box', id: 'cb-chat-box' });
-    this.chatBox.hidden = true;
-    this.controlBox = el(doc, 'div', { class: 'cb-control-box' });
-    this.offerBox = el(doc, 'div', { class: 'cb-offer-box' });
-    this.root.append(this.guideRoot, this.view, this.chatBox, this.controlBox, this.offerBox, this.live, this.toastEl);
+    this.dock = new Dock(doc, () => this.bar?.rect() ?? null);
+    this.chatBox = this.dock.chatBox;
+    this.controlBox = this.dock.controlBox;
+    this.offerBox = this.dock.offerBox;
+    this.sr = el(doc, 'div', { class: 'cb-sr', role: 'status', 'aria-live': 'polite', id: 'cb-announce' });
+    this.chatToast = new ChatToast(
+      doc,
+      tr,
+      () => this.toggleChat(true),
+      (text) => this.say(text),
+      (hadFocus) => {
+        this.placeChatToast();
+        if (hadFocus) this.bar?.focusChat();
+      },
+    );
+    this.layout = parseLayout(readLayout());
+    this.root.append(this.guideRoot, this.view, this.dock.root, this.chatToast.root, this.live, this.toastEl, this.sr);
     shadow.append(style, this.root);
     this.root.addEventListener('keydown', (event) => this.onKey(event));
+    const win = doc.defaultView;
+    if (win) {
+      this.dock.watch(win);
+      win.addEventListener('resize', () => {
+        this.placeBar();
+        this.placeChatToast();
+      });
+    }
+  }
+
+  /**
+   * Who else is in the session besides the agent helping (a supervisor watching, say):
+   * the bar shows "Also watching: …", and nothing when `names` is empty.
+   */
+  showParticipants(names: readonly string[]): void {
+    this.participants = [...names];
+    this.bar?.setParticipants(this.participants);
+    this.placeChatToast();
+  }
+
+  /** A chat message arrived while the chat is closed: show it briefly, and say it. */
+  chatMessage(name: string, text: string): void {
+    if (!this.viewKey.startsWith('active:') || this.extras.chatOpen) return;
+    this.chatToast.show(name, text);
+  }
+
+  /** The overlay frame's focused element (proxy mode; undefined when there is no frame). */
+  setFrameField(rect: Rect | null | undefined): void {
+    this.dock.setFrameField(rect);
+  }
+
+  /** Say `text` to screen readers, politely (the same text again is said again). */
+  private say(text: string): void {
+    this.sr.textContent = this.sr.textContent === text ? `${text}\u00a0` : text;
+  }
+
+  private placeChatToast(): void {
+    const toast = this.chatToast.root;
+    if (toast.hidden) return;
+    const bar = this.bar?.rect();
+    const win = this.doc.defaultView;
+    const vw = win?.innerWidth ?? 0;
+    const vh = win?.innerHeight ?? 0;
+    const box = toast.getBoundingClientRect();
+    const gap = 8;
+    let left = vw - box.width - 16;
+    let top = vh - box.height - 16;
+    if (bar) {
+      left = bar.left + bar.width / 2 - box.width / 2;
+      top = bar.top > vh / 2 ? bar.top - box.height - gap : bar.top + bar.height + gap;
+    }
+    toast.style.left = `${Math.round(Math.min(Math.max(left, 8), Math.max(8, vw - box.width - 8)))}px`;
+    toast.style.top = `${Math.round(Math.min(Math.max(top, 8), Math.max(8, vh - box.height - 8)))}px`;
+  }
+
+  private placeBar(): void {
+    this.bar?.place();
+    this.sideOfBar();
+  }
+
+  /** The agent's action toasts go to the top, or to the bottom when the bar is up there. */
+  private sideOfBar(): void {
+    const bar = this.bar?.rect();
+    const vh = this.doc.defaultView?.innerHeight ?? 0;
+    this.root.toggleAttribute('data-bar-top', !!bar && bar.top + bar.height / 2 < vh / 2);
+  }
+
+  private layoutChanged(layout: BarLayout): void {
+    this.layout = layout;
+    writeLayout(serializeLayout(layout));
+    this.sideOfBar();
+    this.placeChatToast();
+    this.dock.place();
   }
 
   /** Show a passing message (an agent's action) for a few seconds. */
@@ -157,70 +234,57 @@ export class WidgetUi {
   private applyExtras(_before: SessionExtras | null): void {
     const x = this.extras;
     const active = this.viewKey.startsWith('active:');
-    if (this.chatButton) {
-      this.chatButton.setAttribute('aria-expanded', String(x.chatOpen));
-      const n = x.chatOpen ? 0 : x.unread;
-      if (this.unreadBadge) {
-        this.unreadBadge.textContent = n > 0 ? String(n) : '';
-        this.unreadBadge.hidden = n === 0;
-      }
-      if (this.unreadText) this.unreadText.textContent = n > 0 ? this.tr.t('unread', { n }) : '';
+    const bar = this.bar;
+    if (bar) {
+      bar.setChatOpen(x.chatOpen);
+      bar.setUnread(x.chatOpen ? 0 : x.unread);
+      bar.setControl(x.control === 'control');
+      bar.setReconnecting(this.reconnecting);
+      bar.setStatus(
+        this.reconnecting
+          ? this.tr.s.reconnecting
+          : x.control === 'control'
+            ? this.tr.t('controlling', { name: this.agentName })
+            : this.tr.t('viewing', { name: this.agentName }),
+      );
     }
-    const chatWasOpen = !this.chatBox.hidden;
     const chatOpen = active && x.chatOpen;
-    this.chatBox.hidden = !chatOpen;
-    if (chatOpen && !chatWasOpen) {
-      this.chatBox.replaceChildren(this.chat.root);
+    if (chatOpen && !this.chatMounted) {
+      this.chatMounted = true;
+      this.chatToast.hide();
+      const hide = button(this.doc, this.tr.s.hideChat, 'cb-hide', () => this.toggleChat(false));
+      this.chatBox.replaceChildren(hide, this.chat.root);
+      this.dock.setChat(true);
       this.chat.log.scrollTop = this.chat.log.scrollHeight;
-      this.chat.input.focus();
-    } else if (!chatOpen && chatWasOpen) {
+      if (!this.dock.dialogUp) this.chat.input.focus();
+    } else if (!chatOpen && this.chatMounted) {
+      this.chatMounted = false;
       this.chatBox.replaceChildren();
+      this.dock.setChat(false);
     }
-    if (this.takeBackButton) this.takeBackButton.hidden = x.control !== 'control';
-    if (this.barText) {
-      const text = this.reconnecting
-        ? this.tr.s.reconnecting
-        : x.control === 'control'
-          ? this.tr.t('controlling', { name: this.agentName })
-          : this.tr.t('viewing', { name: this.agentName });
-      if (this.barText.textContent !== text) this.barText.textContent = text;
-    }
-    this.bar?.toggleAttribute('data-reconnecting', this.reconnecting);
     const wantDialog = active && x.control === 'requested';
     const hasDialog = this.controlBox.childElementCount > 0;
     if (wantDialog && !hasDialog) {
-      this.controlBox.replaceChildren(this.controlDialog());
+      this.controlBox.replaceChildren(
+        controlDialog(this.doc, this.tr, this.agentName, () => this.handlers.allowControl?.(), () => this.handlers.denyControl?.()),
+      );
+      this.dock.sync();
       this.controlBox.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     } else if (!wantDialog && hasDialog) {
       const hadFocus = this.hasFocus() && this.controlBox.contains(this.host.shadowRoot?.activeElement ?? null);
       this.controlBox.replaceChildren();
-      if (hadFocus) (this.takeBackButton && !this.takeBackButton.hidden ? this.takeBackButton : this.chatButton)?.focus();
+      this.dock.sync();
+      if (hadFocus && bar) {
+        if (bar.takeBackButton.hidden) bar.focusChat();
+        else bar.takeBackButton.focus();
+      }
     }
   }
 
   private toggleChat(open: boolean): void {
     if (this.handlers.chatToggle) this.handlers.chatToggle(open);
     else this.setExtras({ ...this.extras, chatOpen: open });
-    if (!open) this.chatButton?.focus();
-  }
-
-  private controlDialog(): HTMLElement {
-    const d = this.doc;
-    const tr = this.tr;
-    const title = el(d, 'h2', { class: 'cb-title', id: 'cb-control-title' }, [tr.s.controlTitle]);
-    return el(
-      d,
-      'div',
-      { class: 'cb-dialog cb-control', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cb-control-title', tabindex: '-1' },
-      [
-        title,
-        el(d, 'p', { class: 'cb-text' }, [tr.t('controlText', { name: this.agentName || tr.s.theAgent })]),
-        el(d, 'div', { class: 'cb-actions' }, [
-          this.button(tr.s.denyControl, 'cb-secondary', () => this.handlers.denyControl?.()),
-          this.button(tr.s.allowControl, 'cb-primary', () => this.handlers.allowControl?.(), true),
-        ]),
-      ],
-    );
+    if (!open) this.bar?.focusChat();
   }
 
   /** The agent's name as shown (the state machine's placeholder name, translated). */
@@ -239,36 +303,14 @@ export class WidgetUi {
     this.offerShown = key;
     if (!offer) {
       this.offerBox.replaceChildren();
+      this.dock.sync();
       if (hadFocus) this.view.querySelector<HTMLElement>('[data-autofocus]')?.focus();
       return;
     }
-    const d = this.doc;
-    const tr = this.tr;
-    const name = offer.agent?.name || this.agentName || tr.s.theAgent;
-    const answer = (accept: boolean): void => this.handlers.offerAnswer?.(offer.file_id, accept);
-    const dialog = el(
-      d,
-      'div',
-      {
-        class: 'cb-dialog cb-offer',
-        role: 'dialog',
-        'aria-modal': 'false',
-        'aria-labelledby': 'cb-offer-title',
-        'aria-describedby': 'cb-offer-text',
-        tabindex: '-1',
-      },
-      [
-        el(d, 'h2', { class: 'cb-title', id: 'cb-offer-title' }, [tr.s.offerTitle]),
-        el(d, 'p', { class: 'cb-text', id: 'cb-offer-text' }, [
-          tr.t('offerText', { name, file: offer.name, size: tr.size(offer.size) }),
-        ]),
-        el(d, 'div', { class: 'cb-actions' }, [
-          this.button(tr.s.decline, 'cb-secondary', () => answer(false)),
-          this.button(tr.s.download, 'cb-primary', () => answer(true)),
-        ]),
-      ],
-    );
+    const name = offer.agent?.name || this.agentName || this.tr.s.theAgent;
+    const dialog = offerDialog(this.doc, this.tr, offer, name, (accept) => this.handlers.offerAnswer?.(offer.file_id, accept));
     this.offerBox.replaceChildren(dialog);
+    this.dock.sync();
     dialog.focus();
   }
 
@@ -315,13 +357,13 @@ export class WidgetUi {
         box.remove();
         resolve();
       };
-      const button = this.button(this.tr.s.carryContinue, 'cb-primary', done);
+      const continueButton = button(d, this.tr.s.carryContinue, 'cb-primary', done);
       const title = el(d, 'h2', { class: 'cb-title', id: 'cb-carry-title' }, [this.tr.s.carryTitle]);
       const box = el(
         d,
         'div',
         { class: 'cb-dialog cb-carry', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'cb-carry-title' },
-        [title, ...lines.map((line) => el(d, 'p', { class: 'cb-text' }, [line])), el(d, 'div', { class: 'cb-actions' }, [button])],
+        [title, ...lines.map((line) => el(d, 'p', { class: 'cb-text' }, [line])), el(d, 'div', { class: 'cb-actions' }, [continueButton])],
       );
       box.addEventListener('keydown', (event) => {
         if (event.key === 'Escape') {
@@ -330,7 +372,7 @@ export class WidgetUi {
         }
       });
       this.root.append(box);
-      button.focus();
+      continueButton.focus();
     });
   }
 
@@ -349,15 +391,14 @@ export class WidgetUi {
     const hadFocus = this.hasFocus();
     this.viewKey = key;
     this.countdown = null;
-    this.chatButton = null;
-    this.unreadBadge = null;
-    this.unreadText = null;
-    this.takeBackButton = null;
-    this.barText = null;
     this.bar = null;
     const view = this.build(state, now);
     this.view.replaceChildren(...(view ? [view] : []));
-    if (!key.startsWith('active:')) this.extras = { unread: 0, control: 'view', chatOpen: false };
+    this.placeBar();
+    if (!key.startsWith('active:')) {
+      this.extras = { unread: 0, control: 'view', chatOpen: false };
+      this.chatToast.hide();
+    }
     this.applyExtras(null);
     if (!key.startsWith('active:')) this.showOffer(null);
     this.announce(state.kind === 'ended' ? this.tr.local(state.message) : '');
@@ -369,6 +410,31 @@ export class WidgetUi {
     if (state.kind === 'pin' && this.countdown) {
       this.countdown.textContent = this.tr.t('validFor', { time: formatRemaining(state.expiresAt, now) });
     }
+  }
+
+  private build(state: WidgetState, now: number): HTMLElement | null {
+    if (state.kind !== 'active') {
+      const h = this.handlers;
+      const view = stateView(this.doc, this.tr, state, now, h, (name) => this.agentLabel(name), (line) => {
+        this.countdown = line;
+      });
+      if (state.kind === 'consent' && this.recorded) {
+        view?.querySelector('.cb-text')?.after(el(this.doc, 'p', { class: 'cb-text cb-recorded' }, [this.tr.s.recorded]));
+      }
+      return view;
+    }
+    this.agentName = this.agentLabel(state.agent.name);
+    this.bar = new SessionBar(this.doc, this.tr, this.layout, {
+      stop: this.handlers.stop,
+      takeBack: () => this.handlers.takeBack?.(),
+      toggleChat: () => this.toggleChat(!this.extras.chatOpen),
+      changed: (layout) => this.layoutChanged(layout),
+      announce: (text) => this.say(text),
+    });
+    this.bar.setStatus(this.tr.t('viewing', { name: this.agentName }));
+    this.bar.setParticipants(this.participants);
+    if (this.recorded) this.bar.status.after(el(this.doc, 'p', { class: 'cb-recorded' }, [this.tr.s.recorded]));
+    return this.bar.root;
   }
 
   private hasFocus(): boolean {
@@ -386,7 +452,13 @@ export class WidgetUi {
   private onKey(event: KeyboardEvent): void {
     if (event.key !== 'Escape') return;
     const key = this.viewKey;
-    if (this.extras.chatOpen && !this.chatBox.hidden && this.chatBox.contains(this.host.shadowRoot?.activeElement ?? null) && this.extras.control !== 'control') {
+    const focused = this.host.shadowRoot?.activeElement ?? null;
+    if (this.chatToast.shown && this.chatToast.root.contains(focused)) {
+      event.stopPropagation();
+      this.chatToast.hide();
+      return;
+    }
+    if (this.extras.chatOpen && !this.chatBox.hidden && this.chatBox.contains(focused) && this.extras.control !== 'control') {
       event.stopPropagation();
       this.toggleChat(false);
       return;
@@ -396,124 +468,20 @@ export class WidgetUi {
       this.handlers.cancel();
     }
   }
+}
 
-  private button(label: string, cls: string, onClick: () => void, focus = false): HTMLButtonElement {
-    const b = el(this.doc, 'button', { type: 'button', class: cls }, [label]);
-    if (focus) b.setAttribute('data-autofocus', '');
-    b.addEventListener('click', (event) => {
-      event.preventDefault();
-      onClick();
-    });
-    return b;
-  }
-
-  private dialog(label: string, body: Child[]): HTMLElement {
-    const title = el(this.doc, 'h2', { class: 'cb-title', id: 'cb-title' }, [label]);
-    return el(
-      this.doc,
-      'div',
-      {
-        class: 'cb-dialog',
-        role: 'dialog',
-        'aria-modal': 'false',
-        'aria-labelledby': 'cb-title',
-        tabindex: '-1',
-        'data-autofocus': '',
-      },
-      [title, ...body],
-    );
-  }
-
-  private build(state: WidgetState, now: number): HTMLElement | null {
-    const d = this.doc;
-    const h = this.handlers;
-    const tr = this.tr;
-    switch (state.kind) {
-      case 'resuming':
-        return null;
-      case 'idle':
-      case 'ended': {
-        const b = this.button(tr.s.launch, 'cb-launch', h.press);
-        b.insertAdjacentHTML('afterbegin', ICON);
-        b.setAttribute('data-autofocus', '');
-        return b;
-      }
-      case 'creating':
-        return this.dialog(tr.s.pinTitle, [
-          el(d, 'p', { class: 'cb-text' }, [tr.s.gettingPin]),
-          el(d, 'div', { class: 'cb-actions' }, [this.button(tr.s.cancel, 'cb-secondary', h.cancel)]),
-        ]);
-      case 'pin': {
-        this.countdown = el(d, 'p', { class: 'cb-valid' }, [
-          tr.t('validFor', { time: formatRemaining(state.expiresAt, now) }),
-        ]);
-        return this.dialog(tr.s.pinTitle, [
-          el(d, 'p', { class: 'cb-text' }, [tr.s.readPin]),
-          el(d, 'p', { class: 'cb-pin' }, [state.pinDisplay]),
-          this.countdown,
-          el(d, 'div', { class: 'cb-actions' }, [this.button(tr.s.cancel, 'cb-secondary', h.cancel)]),
-        ]);
-      }
-      case 'expired':
-        return this.dialog(tr.s.pinTitle, [
-          el(d, 'p', { class: 'cb-text' }, [tr.s.pinExpired]),
-          el(d, 'div', { class: 'cb-actions' }, [
-            this.button(tr.s.close, 'cb-secondary', h.cancel),
-            this.button(tr.s.newPin, 'cb-primary', h.newPin),
-          ]),
-        ]);
-      case 'consent': {
-        const allow = this.button(tr.s.allow, 'cb-primary', h.allow);
-        const deny = this.button(tr.s.deny, 'cb-secondary', h.deny);
-        allow.disabled = state.answered;
-        deny.disabled = state.answered;
-        return this.dialog(tr.s.consentTitle, [
-          el(d, 'p', { class: 'cb-text' }, [tr.t('consentText', { name: this.agentLabel(state.agent.name) })]),
-          ...(this.recorded ? [el(d, 'p', { class: 'cb-text cb-recorded' }, [tr.s.recorded])] : []),
-          ...(state.answered ? [el(d, 'p', { class: 'cb-text' }, [tr.s.connecting])] : []),
-          el(d, 'div', { class: 'cb-actions' }, [deny, allow]),
-        ]);
-      }
-      case 'active': {
-        this.agentName = this.agentLabel(state.agent.name);
-        // A status: "Reconnecting…" and back, control taken and given, are announced.
-        this.barText = el(d, 'p', { role: 'status' }, [tr.t('viewing', { name: this.agentName })]);
-        this.unreadBadge = el(d, 'span', { class: 'cb-badge', 'aria-hidden': 'true' });
-        this.unreadBadge.hidden = true;
-        this.unreadText = el(d, 'span', { class: 'cb-sr', id: 'cb-unread' });
-        const chat = this.button(tr.s.chat, 'cb-ghost', () => this.toggleChat(!this.extras.chatOpen));
-        chat.setAttribute('aria-controls', 'cb-chat-box');
-        chat.setAttribute('aria-describedby', 'cb-unread');
-        chat.append(this.unreadBadge);
-        this.chatButton = chat;
-        this.takeBackButton = this.button(tr.s.takeBack, 'cb-warn', () => this.handlers.takeBack?.());
-        this.takeBackButton.hidden = true;
-        this.bar = el(d, 'div', { class: 'cb-bar', role: 'region', 'aria-label': tr.s.barLabel }, [
-          el(d, 'span', { class: 'cb-dot', 'aria-hidden': 'true' }),
-          this.barText,
-          ...(this.recorded ? [el(d, 'span', { class: 'cb-recorded' }, [tr.s.recorded])] : []),
-          chat,
-          this.unreadText,
-          this.takeBackButton,
-          this.button(tr.s.stop, 'cb-danger', h.stop, true),
-        ]);
-        return this.bar;
-      }
-    }
+function readLayout(): string | null {
+  try {
+    return safeSessionStorage()?.getItem(LAYOUT_KEY) ?? null;
+  } catch {
+    return null;
   }
 }
 
-function viewKey(state: WidgetState): string {
-  switch (state.kind) {
-    case 'pin':
-      return `pin:${state.pinDisplay}`;
-    case 'consent':
-      return `consent:${state.agent.name}:${state.answered}`;
-    case 'active':
-      return `active:${state.agent.name}`;
-    case 'ended':
-      return `ended:${state.message}`;
-    default:
-      return state.kind;
+function writeLayout(text: string): void {
+  try {
+    safeSessionStorage()?.setItem(LAYOUT_KEY, text);
+  } catch {
+    /* the bar's place lasts for this page only */
   }
 }
