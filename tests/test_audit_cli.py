@@ -130,3 +130,33 @@ def test_an_export_file_and_the_database_are_owner_only(tmp_path: Path) -> None:
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert stat.S_IMODE((data / "audit.db").stat().st_mode) == 0o600
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
+
+
+def test_purge_also_purges_recordings_past_their_retention(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from cobrowse.config import load_config
+    from cobrowse.server.recording_setup import load_ring, store_for
+    from cobrowse.server.recordings import Recorder
+
+    config = load_config(
+        {"server": {"data_dir": str(tmp_path)}, "recordings": {"sites": ["https://a.test"]}}, {}
+    )
+    ring = load_ring(config, create=True)
+    assert ring is not None
+    rec = Recorder(store_for(config), ring)
+    now = time.time()
+    for sid, age in (("s_old", 91), ("s_new", 89)):
+        rec.start(sid, site=None, now=now - age * 86400)
+        rec.finish(sid, now=now - age * 86400)
+    rec.drain()
+    assert main(["audit", "purge", "--data-dir", str(tmp_path)]) == 0
+    assert "purged 1 recordings older than 90 days" in capsys.readouterr().err
+    assert rec.store.ids() == ["s_new"]
+    monkeypatch.setenv("COBROWSE_RECORDINGS_RETENTION_DAYS", "30")
+    monkeypatch.setenv("COBROWSE_AUDIT_RETENTION_DAYS", "0")
+    assert main(["audit", "purge", "--data-dir", str(tmp_path)]) == 0
+    assert "purged 1 recordings older than 30 days" in capsys.readouterr().err
+    assert rec.store.ids() == []

@@ -5,6 +5,7 @@
 //   src/cobrowse/server/static/dist/runtime-parser.js (+ .map) its JavaScript parser, loaded on first use
 //     (the three runtime files also as .br and .gz, served as they are)
 //   src/cobrowse/server/static/dist/console.js/.css (+ .map) agent console
+//   src/cobrowse/server/static/dist/replay.js/.css (+ .map)  player of an exported recording
 //   src/cobrowse/demo/static/dist/fonts/mukta-*.woff2       fonts for the demo portal
 //   src/cobrowse/server/static/dist/swagger-ui/              Swagger UI for /docs (no CDN)
 // Usage: node build.mjs [--dev]   (--dev: not minified)
@@ -80,6 +81,14 @@ for (const name of ['runtime.js', 'runtime-bridge.js', 'runtime-parser.js']) {
 await build({
   ...common,
   entryPoints: { console: join(here, 'src/console/index.ts') },
+  outdir: serverDist,
+});
+
+// The player of an exported recording, inlined into the file with rrweb's replayer
+// (src/cobrowse/server/recordings_api.py).
+await build({
+  ...common,
+  entryPoints: { replay: join(here, 'src/console/replay-entry.ts') },
   outdir: serverDist,
 });
 

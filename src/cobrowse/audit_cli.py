@@ -16,6 +16,8 @@ from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core.audit import parse_kinds, parse_time
 from cobrowse.server.audit import DAY
 from cobrowse.server.audit_api import CSV_COLUMNS, csv_line, csv_row, jsonl_line
+from cobrowse.server.recording_setup import load_ring, store_for
+from cobrowse.server.recordings import Recorder
 from cobrowse.store.audit import AuditQuery, SqlAuditStore
 from cobrowse.store.private_files import open_private
 
@@ -113,10 +115,23 @@ def run_purge(args: argparse.Namespace) -> int:
     days = config.audit.retention_days if args.older_than_days is None else args.older_than_days
     if days <= 0:
         print("audit.retention_days is 0 (keep everything): nothing purged", file=sys.stderr)
+        purge_recordings(config)
         return 0
     gone = asyncio.run(purge(config.audit_url, before=time.time() - days * DAY))
     print(f"purged {gone} entries older than {days:g} days", file=sys.stderr)
+    purge_recordings(config)
     return 0
+
+
+def purge_recordings(config: Config) -> None:
+    """The recordings past recordings.retention_days go by the same command."""
+    ring = load_ring(config, create=False)
+    rec = config.recordings
+    if ring is None or rec.retention_days <= 0:
+        return
+    recorder = Recorder(store_for(config), ring, retention_days=rec.retention_days)
+    gone = recorder.purge()
+    print(f"purged {gone} recordings older than {rec.retention_days:g} days", file=sys.stderr)
 
 
 async def purge(url: str, *, before: float) -> int:

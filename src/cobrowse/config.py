@@ -183,6 +183,36 @@ class AuditConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordingsConfig:
+    """Masked session recordings (README, "Recordings")."""
+
+    # Sites whose sessions are recorded: origins, with wildcards as proxy.allowed_origins.
+    sites: tuple[str, ...] = ()
+    # Where: "" = <server.data_dir>/recordings; or "s3://BUCKET/PREFIX" (S3-compatible).
+    storage: str = ""
+    s3_endpoint_url: str = ""  # e.g. https://minio.internal:9000; "" = AWS
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""  # "" = boto3's usual sources (environment, profile, role)
+    s3_secret_access_key: str = ""
+    # Keys (AES-256-GCM): entries ID=BASE64 in `keys` (e.g. COBROWSE_RECORDINGS_KEYS) or
+    # in key_file (default: <data_dir>/recording-keys, made once when missing).
+    keys: str = ""
+    key_file: str = ""
+    current_key: str = ""  # the key new chunks are sealed with; default: the last one
+    retention_days: float = 90.0  # recordings older than this are purged; 0 keeps them all
+    queue_frames: int = 20_000  # frames waiting to be written; past it they are lost (counted)
+    chunk_bytes: int = 256 * 1024
+
+    @property
+    def origins(self) -> OriginList:
+        return OriginList.parse(self.sites)
+
+    def records(self, origin: str | None) -> bool:
+        """Whether a session started from `origin` is recorded."""
+        return bool(self.sites) and origin is not None and self.origins.allows(origin)
+
+
+@dataclass(frozen=True, kw_only=True)
 class StoreConfig:
     # The session registry: "memory://" (one process) or "redis://HOST:PORT/DB" shared by
     # several nodes (`?prefix=NAME:` for two deployments on one Redis); store/url.py.
@@ -219,6 +249,7 @@ class Config:
     masking: MaskingConfig = field(default_factory=MaskingConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    recordings: RecordingsConfig = field(default_factory=RecordingsConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
 
@@ -503,12 +534,30 @@ def _validate_fields(config: Config, where: str) -> None:
         raise ConfigError(f"{where}store.node_timeout_seconds must be between 0.2 and 60")
     if not config.audit.retention_days >= 0:
         raise ConfigError(f"{where}audit.retention_days must not be negative (0 keeps all)")
+    _validate_recordings(config.recordings, where)
     if not config.masking.selectors:
         raise ConfigError(f"{where}masking.selectors must not be empty")
     try:
         config.masking.rules()
     except MaskingError as exc:
         raise ConfigError(f"{where}{exc}") from None
+
+
+def _validate_recordings(rec: RecordingsConfig, where: str) -> None:
+    try:
+        rec.origins  # noqa: B018 - parse for the error
+    except OriginError as exc:
+        raise ConfigError(f"{where}recordings.sites: {exc}") from None
+    if rec.storage and not re.fullmatch(
+        r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?", rec.storage
+    ):
+        raise ConfigError(
+            f"{where}recordings.storage must be empty (the data directory) or s3://BUCKET/PREFIX"
+        )
+    if not rec.retention_days >= 0:
+        raise ConfigError(f"{where}recordings.retention_days must not be negative (0 keeps all)")
+    if rec.queue_frames < 1 or rec.chunk_bytes < 1024:
+        raise ConfigError(f"{where}recordings.queue_frames >= 1 and chunk_bytes >= 1024")
 
 
 def _validate_monitoring(server: ServerConfig, where: str) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -212,6 +213,24 @@ REST: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     # The audit log: only an API key; no session token or agent cookie is one.
     ("GET", "/api/v1/audit"): (_get("/api/v1/audit"), _everyone(401)),
     ("GET", "/api/v1/audit/export"): (_get("/api/v1/audit/export?format=jsonl"), _everyone(401)),
+    # Recordings: a console sign-in of a supervisor or admin; every agent is refused
+    # (403), with or without a session of theirs; by role: test_recordings_by_role.
+    ("GET", "/api/v1/recordings"): (
+        _get("/api/v1/recordings"),
+        _only(403, (*AGENTS, *DEAD), 401),
+    ),
+    ("GET", "/api/v1/recordings/{recording_id}"): (
+        _get(lambda w, p, bearer: f"/api/v1/recordings/{p.session_id}"),
+        _only(403, (*AGENTS, *DEAD), 401),
+    ),
+    ("GET", "/api/v1/recordings/{recording_id}/export"): (
+        _get(lambda w, p, bearer: f"/api/v1/recordings/{p.session_id}/export"),
+        _only(403, (*AGENTS, *DEAD), 401),
+    ),
+    ("GET", "/api/v1/recordings/{recording_id}/assets/{name}"): (
+        _get(lambda w, p, bearer: f"/api/v1/recordings/{p.session_id}/assets/a000000"),
+        _only(403, (*AGENTS, *DEAD), 401),
+    ),
     # Webhook deliveries: only an API key, like the audit log.
     # A CRM API key, or an admin signed in (the world has none). A bearer token is
     # taken for an API key (401); an agent's sign-in alone is not an admin's (403).
@@ -632,3 +651,38 @@ def test_the_forged_sets_hold_every_header_a_proxy_could_be_tempted_to_trust() -
         assert header in names
     for header in ("x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded"):
         assert header in names
+
+
+# --- recordings, by role -------------------------------------------------------------
+
+RECORDING_ROUTES = ("/api/v1/recordings/{id}", "/api/v1/recordings/{id}/export")
+# (role, team) of the caller -> status of a recording whose agent is of team "north".
+BY_ROLE = {
+    ("agent", None): 403,
+    ("agent", "north"): 403,
+    ("supervisor", "north"): 200,
+    ("supervisor", "south"): 404,
+    ("supervisor", None): 200,
+    ("admin", "south"): 200,
+}
+
+
+def test_recordings_by_role(make_server: Callable[..., Server]) -> None:
+    from cobrowse.core.roles import Role
+    from tests.server.test_recordings import record_a_session, signed_in
+
+    server = make_server(recordings={"sites": [SITE]})
+    with ExitStack() as stack:
+        north = signed_in(server, "Asha Rao", Role.AGENT, "north")
+        sid = record_a_session(server, stack, agent=north)
+        for (role, team), status in BY_ROLE.items():
+            caller = signed_in(server, f"{role} {team}", Role(role), team)
+            listed = caller.get("/api/v1/recordings")
+            assert listed.status_code == (403 if status == 403 else 200), (role, team)
+            if status != 403:
+                assert [r["id"] for r in listed.json()["recordings"]] == (
+                    [sid] if status == 200 else []
+                ), (role, team)
+            for route in RECORDING_ROUTES:
+                r = caller.get(route.replace("{id}", sid))
+                assert r.status_code == status, (role, team, route, r.text[:200])

@@ -30,6 +30,8 @@ export const EN = {
   deny: 'Deny',
   barLabel: 'Co-browsing',
   viewing: '{name} is viewing this tab',
+  /** Recordings: the site records its sessions (consent dialog and session bar). */
+  recorded: 'This session is recorded',
   controlling: '{name} is controlling this tab',
   reconnecting: 'Reconnecting…',
   chat: 'Chat',
@@ -152,6 +154,7 @@ export const HI: Strings = {
   deny: 'अस्वीकार करें',
   barLabel: 'स्क्रीन साझा करना',
   viewing: '{name} यह टैब देख रहे हैं',
+  recorded: 'यह सत्र रिकॉर्ड किया जा रहा है',
   controlling: '{name} इस टैब को नियंत्रित कर रहे हैं',
   reconnecting: 'फिर से जोड़ा जा रहा है…',
   chat: 'चैट',

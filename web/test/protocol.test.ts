@@ -309,7 +309,10 @@ describe('REST answers', () => {
       ...created,
       masking: { ...created.masking, scopes: [], patterns: [] },
       mode: 'inline',
+      recording: false,
     });
+    expect(parseCreatedSession({ ...created, recording: true }).recording).toBe(true);
+    expect(parseCreatedSession({ ...created, recording: 'yes' }).recording).toBe(false);
     expect(parseCreatedSession({ ...created, mode: 'proxy' }).mode).toBe('proxy');
     expect(parseCreatedSession({ ...created, mode: 'other' }).mode).toBe('inline');
     expect(() => parseCreatedSession({ ...created, visitor_token: 1 })).toThrow(ProtocolError);

@@ -135,6 +135,10 @@ describe('session storage', () => {
     a.clear();
     expect(a.load()).toBeNull();
   });
+  it('keeps whether the session is recorded', () => {
+    expect(decodeStored(JSON.stringify({ ...session, recording: true }))?.recording).toBe(true);
+    expect(decodeStored(JSON.stringify({ ...session, recording: 'yes' }))?.recording).toBeUndefined();
+  });
   it('defaults the mode to inline', () => {
     const { mode: _mode, ...old } = session;
     expect(decodeStored(JSON.stringify(old))?.mode).toBe('inline');

@@ -69,6 +69,19 @@ describe('widget ui', () => {
     expect(handlers.allow).toHaveBeenCalledOnce();
   });
 
+  it('says a recorded session is recorded, in the consent dialog and the bar', () => {
+    const plain = setup();
+    plain.ui.render({ kind: 'consent', agent: { name: 'Asha Rao' }, answered: false }, 0);
+    expect(plain.shadow.querySelector('[role="dialog"]')!.textContent).not.toContain('recorded');
+    plain.ui.host.remove();
+    const { ui, shadow } = setup();
+    ui.recorded = true;
+    ui.render({ kind: 'consent', agent: { name: 'Asha Rao' }, answered: false }, 1);
+    expect(shadow.querySelector('[role="dialog"]')!.textContent).toContain('This session is recorded');
+    ui.render({ kind: 'active', agent: { name: 'Asha Rao' } }, 2);
+    expect(shadow.querySelector('[role="region"]')!.textContent).toContain('This session is recorded');
+  });
+
   it('shows the bar with Stop while active, and the end message after', () => {
     const { ui, shadow, handlers } = setup();
     ui.render({ kind: 'active', agent: { name: 'Asha Rao' } }, 0);

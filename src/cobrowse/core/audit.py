@@ -53,6 +53,8 @@ class Kind(StrEnum):
     TRANSFER_OFFERED = "transfer.offered"
     TRANSFER_DECLINED = "transfer.declined"
     TRANSFER_LAPSED = "transfer.lapsed"
+    RECORDING_REPLAYED = "recording.replayed"
+    RECORDING_EXPORTED = "recording.exported"
 
 
 KINDS: frozenset[str] = frozenset(k.value for k in Kind)

@@ -84,7 +84,16 @@ class Finished:
     reason: EndReason
 
 
-Effect = Send | Close | Record | Deliver | Finished
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """A frame that entered the agent's stream (or the agent's own guidance or act,
+    to the visitor), for the session's recording (`Room.recording`)."""
+
+    to: m.Role
+    frame: bytes
+
+
+Effect = Send | Close | Record | Deliver | Finished | Capture
 
 
 @dataclass(slots=True)
@@ -115,6 +124,8 @@ class Room:
     # Private notes between the agent and the supervisors (never the visitor's).
     notes: list[dict[str, Any]] = field(default_factory=list)
     note_ids: set[tuple[str, str]] = field(default_factory=set)
+    # This session is recorded (the site's setting): what the agent is sent is captured.
+    recording: bool = False
 
     @classmethod
     def open(
@@ -137,7 +148,13 @@ class Room:
 
     def tell(self, role: m.Role, frame: bytes) -> list[Effect]:
         """Number `frame` for `role` and send it (kept for a resume even while away)."""
-        return self._send(role, self._log(role).send(frame))
+        numbered = self._log(role).send(frame)
+        sent = self._send(role, numbered)
+        return [*sent, Capture(role, numbered)] if self.recording and role == "agent" else sent
+
+    def _captured(self, frame: bytes) -> list[Effect]:
+        """The agent's own guidance or act, told to the visitor, for the recording."""
+        return [Capture("visitor", frame)] if self.recording else []
 
     def _send(self, role: m.Role, frame: bytes, *, page: bool = False) -> list[Effect]:
         """To `role`'s connection; what the agent is sent also goes to every watcher the
@@ -368,10 +385,8 @@ class Room:
             entry = a.guide_entry(
                 at=now, session_id=s.id, agent=s.agent_name, kind=message.kind, node=node
             )
-            return [
-                Record(entry),
-                *self.tell("visitor", m.encode_guide(message, agent_name=s.agent_name)),
-            ]
+            guide = m.encode_guide(message, agent_name=s.agent_name)
+            return [Record(entry), *self.tell("visitor", guide), *self._captured(guide)]
         if isinstance(message, m.Act):
             return self._act(role, message, now)
         if isinstance(message, m.ActResult):
@@ -410,6 +425,8 @@ class Room:
         effects: list[Effect] = []
         for frame in relayed.frames:
             effects.extend(self._send("agent", frame, page=True))
+            if self.recording:
+                effects.append(Capture("agent", frame))
         if relayed.need_snapshot:
             effects.extend(self.tell("visitor", m.encode_snapshot_request()))
         return effects
@@ -516,7 +533,8 @@ class Room:
         while len(self.acts) > MAX_PENDING_ACTS:
             ref = next(iter(self.acts))
             effects.append(self._act_entry(self.acts.pop(ref), now, ok=False, reason="unanswered"))
-        return effects + self.tell("visitor", m.encode_act(message))
+        act = m.encode_act(message)
+        return effects + self.tell("visitor", act) + self._captured(act)
 
     def _act_result(self, role: m.Role, message: m.ActResult, now: float) -> list[Effect]:
         _only(role, "visitor", "act_result")

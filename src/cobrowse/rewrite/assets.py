@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cobrowse.core.masking import Pattern
+from cobrowse.rewrite.css import rewrite_css
 from cobrowse.rewrite.css_mask import mask_css
 from cobrowse.rewrite.encoding import css_encoding, decode
 from cobrowse.rewrite.svg_mask import mask_svg, mask_svg_data_url
+from cobrowse.rewrite.urls import UrlMap
 
 __all__ = ["AgentAsset", "mask_agent_asset"]
 
@@ -56,3 +58,15 @@ def mask_agent_asset(body: bytes, content_type: str, patterns: Sequence[Pattern]
     if is_svg(mime):
         return AgentAsset(mask_svg(body, patterns, charset=charset), "image/svg+xml")
     return AgentAsset(body, content_type)
+
+
+def for_agent(
+    body: bytes, content_type: str, patterns: Sequence[Pattern], urls: UrlMap
+) -> AgentAsset:
+    """An asset as the agent's mirror is served it: masked, and a stylesheet's URLs
+    mapped by `urls` (the asset route; a recording keeps it the same way)."""
+    masked = mask_agent_asset(body, content_type, patterns)
+    if not masked.content_type.startswith("text/css"):
+        return masked
+    css = masked.body.decode("utf-8", errors="replace")
+    return AgentAsset(rewrite_css(css, urls).encode(), masked.content_type)

@@ -89,6 +89,9 @@ class CreateSessionOut(BaseModel):
     ws_url: str
     masking: Masking
     grace_seconds: float
+    recording: bool = Field(
+        default=False, description="This site's sessions are recorded (the visitor is told)"
+    )
 
 
 class JoinIn(Strict):
@@ -217,10 +220,12 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
     verdict = await ctx.create_limiter.attempt([client_address(request)], now=ctx.clock())
     if verdict.refused:
         raise _too_many(verdict.retry_after, "Too many co-browse sessions from this address.")
+    recording = ctx.recorder is not None and ctx.config.recordings.records(origin)
     try:
         created = await ctx.hub.create_session(
             site=a.safe_url(origin) if origin else None,
             browser=browser_of(request.headers.get("user-agent")),
+            recording=recording,
         )
     except CapacityError:
         raise ApiError(503, "at_capacity", "The co-browse service is busy; try again.") from None
@@ -236,7 +241,11 @@ async def create_session(request: Request, body: CreateSessionIn, ctx: Ctx) -> C
             data={"origin": a.safe_url(origin) if origin else None},
         )
     )
+    if recording and ctx.recorder is not None:
+        site = a.safe_url(origin) if origin else None
+        ctx.recorder.start(s.id, site=site, now=ctx.clock())
     return CreateSessionOut(
+        recording=recording,
         mode=ctx.config.proxy.mode,
         session_id=s.id,
         pin=s.pin,
@@ -407,6 +416,10 @@ async def join(
     await ctx.join_limiter.forgive(keys, now=ctx.clock())
     await ctx.join_global.forgive(now=ctx.clock())
     attempted("joined", joined.session.id)
+    if ctx.recorder is not None:  # whose recording it is, for who may replay it
+        ctx.recorder.joined(
+            joined.session.id, name=agent.name, agent_id=agent.id, team=agent.team, now=ctx.clock()
+        )
     return JoinOut(
         session_id=joined.session.id,
         agent_token=joined.agent_token,

@@ -28,6 +28,7 @@ from cobrowse.server import (
     invites,
     monitoring,
     pages,
+    recordings_api,
     signin,
     webhooks_api,
 )
@@ -58,6 +59,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ctx.audit.start()
         await ctx.webhooks.start()
+        if ctx.recorder is not None:
+            ctx.recorder.begin()
         if ctx.hub.cluster is not None:
             await ctx.hub.cluster.start(ctx.hub)
         sweeper = asyncio.create_task(_sweep_forever(ctx))
@@ -77,6 +80,8 @@ def create_app(
             if ctx.oidc is not None:
                 await ctx.oidc.close()
             await ctx.webhooks.stop()  # after the last session's end was recorded
+            if ctx.recorder is not None:  # after every session ended: its last chunks
+                await asyncio.to_thread(ctx.recorder.stop)
             await ctx.audit.stop()
             await ctx.guards.close()
 
@@ -95,6 +100,7 @@ def create_app(
     app.include_router(console_api.router)
     app.include_router(invites.router)
     app.include_router(webhooks_api.router)
+    app.include_router(recordings_api.router)
     app.include_router(pages.router)
     app.include_router(signin.router)
     app.include_router(apidocs.router)

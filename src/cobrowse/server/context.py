@@ -29,6 +29,8 @@ from cobrowse.server.hub import Hub
 from cobrowse.server.metrics import Metrics
 from cobrowse.server.oidc import OidcClient
 from cobrowse.server.proxy_state import ProxyState
+from cobrowse.server.recording_assets import session_assets
+from cobrowse.server.recordings import Recorder, recorder_for
 from cobrowse.server.webhook_send import load_targets
 from cobrowse.server.webhooks import Webhooks
 from cobrowse.store.audit import SqlAuditStore
@@ -40,6 +42,7 @@ from cobrowse.store.url import parse_store_url
 from cobrowse.store.webhook_book import RedisDeliveryBook
 
 audit_log = logging.getLogger("cobrowse.audit")
+log = logging.getLogger("cobrowse.recordings")
 
 # Join outcomes as the audit log names them (docs/audit.md).
 JOIN_OUTCOMES = {"joined": "ok", "locked_out": "throttled"}
@@ -82,6 +85,7 @@ class Context:
     site_origins: OriginList = field(init=False)
     proxy: ProxyState = field(init=False)
     audit: AuditLog = field(init=False)
+    recorder: Recorder | None = field(init=False)  # None: no site recorded, no key
     webhooks: Webhooks = field(init=False)
     sockets: ConnectionCaps = field(init=False)
     metrics: Metrics = field(init=False)
@@ -95,12 +99,14 @@ class Context:
         self.metrics = Metrics(
             sessions_by_state=self._sessions_by_state,
             replay_buffer_bytes=self._replay_buffer_bytes,
+            recording_frames_lost=lambda: 0 if self.recorder is None else self.recorder.lost_frames,
         )
         self.audit = AuditLog(
             SqlAuditStore(self.config.audit_url),
             clock=self.clock,
             retention_days=self.config.audit.retention_days,
         )
+        self.recorder = recorder_for(self.config, clock=self.clock)
         targets = load_targets(self.config.webhooks, os.environ)
         self.webhooks = Webhooks(
             self.config.webhooks,
@@ -124,7 +130,7 @@ class Context:
             clock=self.clock,
             agent_view=self._agent_view,
             prepare_view=self._prepare_view,
-            on_end=lambda session_id: self.proxy.forget(session_id, now=self.clock()),
+            on_end=self._ended,
             files_url=self.config.base_url,
             audit=self.audit.record,
             store=store_from_url(self.config.store.url, max_sessions=lim.max_sessions),
@@ -140,6 +146,7 @@ class Context:
             ),
             room_ops={**supervision.OPS, **invite_ops.OPS},
             on_protocol_error=lambda code: self.metrics.error("protocol_" + code),
+            capture=None if self.recorder is None else self.recorder.capture,
         )
         self.live_snapshot = LiveSnapshot()  # server/console_api.py
         self.guards = guards_from_url(self.config.store.url, guard_rules(self.config))
@@ -214,6 +221,20 @@ class Context:
     def _replay_buffer_bytes(self) -> int:
         """Frames the rooms hold for a late-joining agent and for resumes."""
         return sum(room.agent_log.size + room.visitor_log.size for room in self.hub.rooms.values())
+
+    async def _ended(self, session_id: str) -> None:
+        recorder = self.recorder
+        if recorder is not None and session_id in recorder.recording:
+            if self.config.proxy.mode == "proxy":  # its asset URLs die with it: keep them
+                try:
+                    kept = await session_assets(self.proxy, self.config.masking_rules, session_id)
+                    recorder.add_assets(session_id, kept, now=self.clock())
+                except Exception:
+                    log.exception(
+                        "a recording's assets were not kept", extra={"session_id": session_id}
+                    )
+            recorder.finish(session_id, now=self.clock())
+        await self.proxy.forget(session_id, now=self.clock())
 
     async def _prepare_view(self, session_id: str) -> None:
         if self.config.proxy.mode == "proxy":

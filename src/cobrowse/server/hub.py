@@ -33,7 +33,17 @@ from cobrowse.core import audit as a
 from cobrowse.core import messages as m
 from cobrowse.core.masking import Pattern
 from cobrowse.core.participants import PageInfo
-from cobrowse.core.room import Close, Deliver, Effect, Finished, OfferedFile, Record, Room, Send
+from cobrowse.core.room import (
+    Capture,
+    Close,
+    Deliver,
+    Effect,
+    Finished,
+    OfferedFile,
+    Record,
+    Room,
+    Send,
+)
 from cobrowse.core.session import EndReason, Session, Timeouts
 from cobrowse.server.cluster import CONN_BITS, CallFailed, Cluster, Fields, decode_args
 from cobrowse.server.cluster import encode_args as args
@@ -115,6 +125,8 @@ class Hub:
     # Limits of a message, by role (the owner checks a forwarded one again).
     message_bytes: Callable[[m.Role], int] = lambda role: 1 << 20
     on_protocol_error: Callable[[str], None] = lambda code: None
+    # Where a recorded session's captured frames go (Recorder.capture: queued, never blocks).
+    capture: Callable[[str, str, bytes, float], None] | None = None
     room_ops: dict[str, RoomOp] = field(default_factory=dict)  # by name (room_call)
     rooms: dict[str, Room] = field(default_factory=dict)  # the rooms this node runs
     peers: dict[int, Peer] = field(default_factory=dict)  # by connection number
@@ -166,14 +178,16 @@ class Hub:
     # --- REST side ------------------------------------------------------------
 
     async def create_session(
-        self, *, site: str | None = None, browser: str | None = None
+        self, *, site: str | None = None, browser: str | None = None, recording: bool = False
     ) -> NewSession:
         """A new session, from a widget on `site` (an origin) in `browser` (what the
-        Sessions list shows until the page itself says more)."""
+        Sessions list shows until the page itself says more); `recording`: the site
+        records its sessions."""
         created = await self.sessions.create(timeouts=self.timeouts, now=self.clock())
         room = self._open(dataclasses.replace(created.session))
         room.session.info = PageInfo(site=site)
         room.session.browser = browser
+        room.recording = recording
         self.rooms[room.session.id] = room
         if self.cluster is not None:
             await self.cluster.claim(room.session.id, ttl=self._keep)
@@ -521,6 +535,8 @@ class Hub:
                 (self.audit or _discard)(effect.entry)
             elif isinstance(effect, Deliver):
                 await self._deliver_file(session_id, effect.file)
+            elif isinstance(effect, Capture) and self.capture is not None:
+                self.capture(session_id, effect.to, effect.frame, self.clock())
         if finished:
             try:
                 await self.on_end(session_id)

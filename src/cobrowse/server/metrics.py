@@ -115,16 +115,30 @@ class _Computed:
         self,
         sessions_by_state: Callable[[], Mapping[str, int]],
         replay_buffer_bytes: Callable[[], int],
+        recording_frames_lost: Callable[[], int] = _zero,
     ) -> None:
         self.sessions_by_state = sessions_by_state
         self.replay_buffer_bytes = replay_buffer_bytes
+        self.recording_frames_lost = recording_frames_lost
 
     def describe(self) -> Iterable[Metric]:
         """Names only: registering must not call the callbacks (nothing exists yet)."""
-        return [self._sessions({}), self._replay(0)]
+        return [self._sessions({}), self._replay(0), self._lost(0)]
 
     def collect(self) -> Iterable[Metric]:
-        return [self._sessions(self.sessions_by_state()), self._replay(self.replay_buffer_bytes())]
+        return [
+            self._sessions(self.sessions_by_state()),
+            self._replay(self.replay_buffer_bytes()),
+            self._lost(self.recording_frames_lost()),
+        ]
+
+    @staticmethod
+    def _lost(count: int) -> Metric:
+        return CounterMetricFamily(
+            "cobrowse_recording_frames_lost",
+            "Frames of recorded sessions that could not be kept (queue full, storage failed).",
+            value=count,
+        )
 
     @staticmethod
     def _sessions(counts: Mapping[str, int]) -> Metric:
@@ -190,10 +204,11 @@ class Metrics:
         *,
         sessions_by_state: Callable[[], Mapping[str, int]] = _none,
         replay_buffer_bytes: Callable[[], int] = _zero,
+        recording_frames_lost: Callable[[], int] = _zero,
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         reg = self.registry
-        self.computed = _Computed(sessions_by_state, replay_buffer_bytes)
+        self.computed = _Computed(sessions_by_state, replay_buffer_bytes, recording_frames_lost)
         reg.register(self.computed)
         self.joins = Counter(
             "cobrowse_joins",

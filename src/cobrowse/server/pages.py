@@ -14,10 +14,8 @@ from starlette.responses import Response
 from cobrowse.core import invites
 from cobrowse.core.lang import Lang, choose_lang
 from cobrowse.core.links import LinkError, verify_link
-from cobrowse.core.masking import Pattern
-from cobrowse.rewrite.assets import AgentAsset, mask_agent_asset
-from cobrowse.rewrite.css import rewrite_css
-from cobrowse.rewrite.urls import UrlMap, origin_of
+from cobrowse.rewrite.assets import for_agent
+from cobrowse.rewrite.urls import origin_of
 from cobrowse.server import start_page
 from cobrowse.server.api import admitted, set_agent_cookie, watching
 from cobrowse.server.auth import AGENT_COOKIE
@@ -128,7 +126,7 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
     if item is None:
         raise ApiError(404, "not_found", "No such asset.")
     urls = await ctx.proxy.mirror_map(session.id, token, label, key)
-    served = await asyncio.to_thread(_for_agent, item.body, item.content_type, patterns, urls)
+    served = await asyncio.to_thread(for_agent, item.body, item.content_type, patterns, urls)
     return Response(
         served.body,
         media_type=served.content_type,
@@ -139,14 +137,6 @@ async def asset(request: Request, token: str, label: str, path: str) -> Response
             ),
         },
     )
-
-
-def _for_agent(body: bytes, content_type: str, patterns: list[Pattern], urls: UrlMap) -> AgentAsset:
-    masked = mask_agent_asset(body, content_type, patterns)
-    if not masked.content_type.startswith("text/css"):
-        return masked
-    css = masked.body.decode("utf-8", errors="replace")
-    return AgentAsset(rewrite_css(css, urls).encode(), masked.content_type)
 
 
 @router.get("/files/{ticket}", include_in_schema=False)

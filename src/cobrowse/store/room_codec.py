@@ -54,6 +54,7 @@ def encode_room(room: Room) -> bytes:
         "acts": {ref: dataclasses.asdict(act) for ref, act in room.acts.items()},
         "seen": {ref: None if r is None else [r.ok, r.reason] for ref, r in room.seen_acts.items()},
         "hold": room.control_hold_until,
+        "recording": room.recording,
         "present": sorted(room.conns),
         "agent_n": room.agent_log.seq,
         "visitor_n": room.visitor_log.seq,
@@ -107,6 +108,7 @@ def decode_room(
         hold = data["hold"]
         room.control_hold_until = None if hold is None else float(hold)
         room.snapshot_owed = True  # the page history stayed with the old owner
+        room.recording = bool(data.get("recording", False))
         # Numbering jumps past anything the old owner could have given out after it
         # stored this: every participant starts afresh (chat, control, offers, and for
         # the agent a fresh snapshot), and no number means two frames.

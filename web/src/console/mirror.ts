@@ -26,7 +26,7 @@ type ReplayEvent = Parameters<Replayer['addEvent']>[0];
 export const MASKED_ATTRIBUTE = 'data-cobrowse-masked';
 
 /** Injected into the mirror document: masked elements look like hidden placeholders. */
-const MASK_RULES = [
+export const MASK_RULES = [
   `[${MASKED_ATTRIBUTE}] { background: repeating-linear-gradient(135deg, #cfd5dd 0 6px, #e8ebef 6px 12px) !important; ` +
     'color: transparent !important; -webkit-text-fill-color: transparent !important; ' +
     'border-color: #8a94a3 !important; outline: 1px dashed #5f6b7a !important; outline-offset: -1px; ' +
@@ -54,7 +54,7 @@ export const CLICK_MARK_MS = 2000;
  * as an empty element of that size; the serialized node stays in the replayer's
  * mirror, so `rr_width` in its attributes tells us it was masked.
  */
-const maskPlugin: ReplayPlugin = {
+export const maskPlugin: ReplayPlugin = {
   onBuild(node, { replayer }) {
     // The node lives in the mirror iframe's realm: no `instanceof` across realms.
     const element = node as Element;

@@ -14,6 +14,8 @@ export interface CreatedSession {
   readonly grace_seconds: number;
   /** proxy: show the page through the co-browsing proxy in an overlay; inline: record the page. */
   readonly mode: SessionMode;
+  /** The site records its sessions: the visitor is told (consent dialog, session bar). */
+  readonly recording: boolean;
 }
 
 export type SessionMode = 'proxy' | 'inline';
@@ -47,6 +49,7 @@ export function parseCreatedSession(body: unknown): CreatedSession {
     masking: parseMaskRules(body.masking),
     grace_seconds: typeof grace === 'number' && Number.isFinite(grace) ? grace : 0,
     mode: body.mode === 'proxy' ? 'proxy' : 'inline',
+    recording: body.recording === true,
   };
 }
 

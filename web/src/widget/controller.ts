@@ -258,6 +258,7 @@ export class WidgetController {
       masking: created.masking,
       agent: null,
       mode: created.mode,
+      recording: created.recording,
     };
     if (this.state.kind !== 'creating') {
       // Cancelled while the PIN was being made: end that session right away.
@@ -271,6 +272,7 @@ export class WidgetController {
 
   private connect(stored: StoredSession): void {
     this.session = stored;
+    this.ui.recorded = stored.recording === true;
     this.welcomed = false;
     this.recorder?.stop();
     this.recorder = null;

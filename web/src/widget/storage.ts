@@ -15,6 +15,8 @@ export interface StoredSession {
   readonly masking?: MaskRules;
   readonly agent: AgentInfo | null;
   readonly mode: SessionMode;
+  /** The session is recorded (the site's setting), as the create answer said. */
+  readonly recording?: boolean;
 }
 
 export function storageKey(serverOrigin: string): string {
@@ -53,6 +55,7 @@ export function decodeStored(text: string | null): StoredSession | null {
     masking: typeof o.masking === 'object' && o.masking !== null ? parseMaskRules(o.masking) : selectorsOnly(selectors),
     agent,
     mode: o.mode === 'proxy' ? 'proxy' : 'inline',
+    ...(o.recording === true ? { recording: true } : {}),
   };
 }
 

@@ -68,6 +68,8 @@ export class WidgetUi {
   private layout: BarLayout;
   /** Who else is in the session ("Also watching: …"), kept across rebuilds of the bar. */
   private participants: readonly string[] = [];
+  /** The session is recorded: said in the consent dialog and the session bar. */
+  recorded = false;
   /** Polite announcements: a chat message, the bar moved. */
   private readonly sr: HTMLDivElement;
   readonly chatToast: ChatToast;
@@ -439,9 +441,13 @@ export class WidgetUi {
   private build(state: WidgetState, now: number): HTMLElement | null {
     if (state.kind !== 'active') {
       const h = this.handlers;
-      return stateView(this.doc, this.tr, state, now, h, (name) => this.agentLabel(name), (line) => {
+      const view = stateView(this.doc, this.tr, state, now, h, (name) => this.agentLabel(name), (line) => {
         this.countdown = line;
       });
+      if (state.kind === 'consent' && this.recorded) {
+        view?.querySelector('.cb-text')?.after(el(this.doc, 'p', { class: 'cb-text cb-recorded' }, [this.tr.s.recorded]));
+      }
+      return view;
     }
     this.agentName = this.agentLabel(state.agent.name);
     this.bar = new SessionBar(this.doc, this.tr, this.layout, {
@@ -453,6 +459,7 @@ export class WidgetUi {
     });
     this.bar.setStatus(this.tr.t('viewing', { name: this.agentName }));
     this.bar.setParticipants(this.participants);
+    if (this.recorded) this.bar.status.after(el(this.doc, 'p', { class: 'cb-recorded' }, [this.tr.s.recorded]));
     return this.bar.root;
   }
 
