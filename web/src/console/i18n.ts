@@ -196,6 +196,23 @@ export const EN = {
   transferLapsed: "{name} did not accept in time; the session stays with you.",
   watchAsked: "Waiting for the visitor to allow you to watch…",
   watchingLive: "Watching, view only: the visitor and the agent see that you are here.",
+  // recordings (recordings.ts)
+  recordings: "Recordings",
+  recClose: "Close recordings",
+  recList: "Recorded sessions",
+  recLoading: "Loading recordings…",
+  recUnreachable: "The co-browse server cannot be reached.",
+  recAnswered: "The server answered {status}.",
+  recCount: "{n} recordings.",
+  recNone: "No recordings yet.",
+  recNoAgent: "no agent",
+  recNoSite: "unknown site",
+  recPlay: "Play",
+  recExport: "Export",
+  recOpening: "Opening the recording…",
+  recPlaying: "Playing the session of {when}.",
+  recInProgress: "in progress",
+  recDuration: "{m} min {s} s",
 } as const;
 
 export type Key = keyof typeof EN;
@@ -373,6 +390,22 @@ export const HI: Strings = {
   transferLapsed: "{name} ने समय पर स्वीकार नहीं किया; सत्र आपके पास ही है।",
   watchAsked: "उपयोगकर्ता की अनुमति की प्रतीक्षा…",
   watchingLive: "केवल देख रहे हैं: उपयोगकर्ता और एजेंट जानते हैं कि आप यहाँ हैं।",
+  recordings: "रिकॉर्डिंग",
+  recClose: "रिकॉर्डिंग बंद करें",
+  recList: "रिकॉर्ड किए गए सत्र",
+  recLoading: "रिकॉर्डिंग लोड हो रही हैं…",
+  recUnreachable: "सर्वर से संपर्क नहीं हो पा रहा है।",
+  recAnswered: "सर्वर का उत्तर: {status}।",
+  recCount: "{n} रिकॉर्डिंग।",
+  recNone: "अभी कोई रिकॉर्डिंग नहीं है।",
+  recNoAgent: "कोई एजेंट नहीं",
+  recNoSite: "अज्ञात साइट",
+  recPlay: "चलाएँ",
+  recExport: "निर्यात करें",
+  recOpening: "रिकॉर्डिंग खोली जा रही है…",
+  recPlaying: "{when} का सत्र चल रहा है।",
+  recInProgress: "जारी है",
+  recDuration: "{m} मिनट {s} सेकंड",
 };
 
 export const TABLES: Readonly<Record<Lang, Strings>> = { en: EN, hi: HI };

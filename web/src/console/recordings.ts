@@ -6,6 +6,7 @@
  */
 import './recordings.css';
 import { type RecordingInfo, type ReplayData, mountPlayer } from './replay-player';
+import { attr, label, t } from './i18n';
 
 interface ApiErrorBody {
   readonly error?: { readonly message?: string };
@@ -26,9 +27,9 @@ function when(seconds: number): string {
 }
 
 function duration(rec: RecordingInfo): string {
-  if (rec.ended_at === null) return 'in progress';
+  if (rec.ended_at === null) return t('recInProgress');
   const s = Math.max(0, Math.round(rec.ended_at - rec.started_at));
-  return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return t('recDuration', { m: Math.floor(s / 60), s: s % 60 });
 }
 
 export class RecordingsView {
@@ -49,11 +50,11 @@ export class RecordingsView {
     head.className = 'recordings-head';
     const title = doc.createElement('h1');
     title.id = 'recordings-title';
-    title.textContent = 'Recordings';
+    label(title, 'recordings');
     const close = doc.createElement('button');
     close.type = 'button';
     close.className = 'button';
-    close.textContent = 'Close recordings';
+    label(close, 'recClose');
     close.addEventListener('click', () => this.close());
     head.append(title, close);
     this.status = doc.createElement('p');
@@ -61,7 +62,7 @@ export class RecordingsView {
     this.status.setAttribute('role', 'status');
     this.list = doc.createElement('ul');
     this.list.className = 'recordings-list';
-    this.list.setAttribute('aria-label', 'Recorded sessions');
+    attr(this.list, 'aria-label', 'recList');
     this.playerHost = doc.createElement('div');
     this.playerHost.className = 'recordings-player';
     this.section.append(head, this.status, this.list, this.playerHost);
@@ -76,7 +77,7 @@ export class RecordingsView {
     const open = this.doc.createElement('button');
     open.type = 'button';
     open.className = 'button recordings-open';
-    open.textContent = 'Recordings';
+    label(open, 'recordings');
     open.addEventListener('click', () => void this.open());
     bar.prepend(open);
   }
@@ -91,21 +92,21 @@ export class RecordingsView {
     }
     this.section.hidden = false;
     this.stopPlayer();
-    this.status.textContent = 'Loading recordings…';
+    this.status.textContent = t('recLoading');
     this.list.replaceChildren();
     let got: { ok: boolean; status: number; body: unknown };
     try {
       got = await getJson('/api/v1/recordings');
     } catch {
-      this.status.textContent = 'The co-browse server cannot be reached.';
+      this.status.textContent = t('recUnreachable');
       return;
     }
     if (!got.ok) {
-      this.status.textContent = message(got.body, `The server answered ${got.status}.`);
+      this.status.textContent = message(got.body, t('recAnswered', { status: got.status }));
       return;
     }
     const recordings = ((got.body as { recordings?: RecordingInfo[] } | null)?.recordings ?? []);
-    this.status.textContent = recordings.length ? `${recordings.length} recordings.` : 'No recordings yet.';
+    this.status.textContent = recordings.length ? t('recCount', { n: recordings.length }) : t('recNone');
     for (const rec of recordings) this.list.append(this.item(rec));
   }
 
@@ -114,19 +115,19 @@ export class RecordingsView {
     li.className = 'recording-item';
     const what = this.doc.createElement('span');
     what.className = 'recording-what';
-    const agent = rec.agent_name ?? 'no agent';
-    what.textContent = `${when(rec.started_at)} · ${agent} · ${rec.site ?? 'unknown site'} · ${duration(rec)}`;
+    const agent = rec.agent_name ?? t('recNoAgent');
+    what.textContent = `${when(rec.started_at)} · ${agent} · ${rec.site ?? t('recNoSite')} · ${duration(rec)}`;
     const play = this.doc.createElement('button');
     play.type = 'button';
     play.className = 'button primary';
-    play.textContent = 'Play';
+    label(play, 'recPlay');
     play.setAttribute('aria-describedby', `rec-${rec.id}`);
     what.id = `rec-${rec.id}`;
     play.addEventListener('click', () => void this.play(rec));
     const exported = this.doc.createElement('a');
     exported.className = 'button';
     exported.href = `/api/v1/recordings/${encodeURIComponent(rec.id)}/export`;
-    exported.textContent = 'Export';
+    label(exported, 'recExport');
     exported.setAttribute('download', '');
     li.append(what, play, exported);
     return li;
@@ -134,19 +135,19 @@ export class RecordingsView {
 
   async play(rec: RecordingInfo): Promise<void> {
     this.stopPlayer();
-    this.status.textContent = 'Opening the recording…';
+    this.status.textContent = t('recOpening');
     let got: { ok: boolean; status: number; body: unknown };
     try {
       got = await getJson(`/api/v1/recordings/${encodeURIComponent(rec.id)}`);
     } catch {
-      this.status.textContent = 'The co-browse server cannot be reached.';
+      this.status.textContent = t('recUnreachable');
       return;
     }
     if (!got.ok) {
-      this.status.textContent = message(got.body, `The server answered ${got.status}.`);
+      this.status.textContent = message(got.body, t('recAnswered', { status: got.status }));
       return;
     }
-    this.status.textContent = `Playing the session of ${when(rec.started_at)}.`;
+    this.status.textContent = t('recPlaying', { when: when(rec.started_at) });
     this.teardown = mountPlayer(this.playerHost, got.body as ReplayData);
   }
 
