@@ -243,6 +243,8 @@ def test_openapi_declares_the_bearer_credentials_where_they_are_checked(
         ("POST", "/api/v1/agent-links"),
         ("GET", "/api/v1/audit"),
         ("GET", "/api/v1/audit/export"),
+        ("GET", "/api/v1/webhooks/deliveries"),
+        ("POST", "/api/v1/invites"),
     }
     visitor = {("POST", "/api/v1/sessions/{session_id}/overlay")}
     for op, security in declared.items():
