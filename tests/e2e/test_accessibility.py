@@ -4,6 +4,7 @@ or critical violations. axe-core comes from web/node_modules (a devDependency of
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -236,7 +237,8 @@ def test_supervision_screens(pair: Pair, browser: Browser, demos: Callable[[str]
     agent.add_init_script(path=str(AXE))
     visitor.goto(demo.portal + "/")
     pin = ask_for_pin(visitor)
-    agent.goto(demo.agent_link())
+    name = f"Asha {secrets.token_hex(3)}"  # the demo is shared: other sessions may be live
+    agent.goto(demo.agent_link(name))
     agent.get_by_label("PIN").fill(pin)
     agent.get_by_role("button", name="Join").click()
     visitor.get_by_role("button", name="Allow").click()
@@ -246,7 +248,7 @@ def test_supervision_screens(pair: Pair, browser: Browser, demos: Callable[[str]
         lead = ctx.new_page()
         lead.add_init_script(path=str(AXE))
         lead.goto(demo.agent_link("Meera Iyer", role=Role.SUPERVISOR))
-        row = lead.get_by_role("table", name="Sessions").get_by_role("row").filter(has_text="Asha")
+        row = lead.get_by_role("table", name="Sessions").get_by_role("row").filter(has_text=name)
         expect(row.get_by_role("button", name="Watch")).to_be_visible()
         problems = scan(lead, "the Sessions list of a supervisor")
         row.get_by_role("button", name="Watch").click()

@@ -5,6 +5,7 @@ session over; an agent who transfers a session to a colleague who accepts it."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from cobrowse.core.roles import Role
 from tests.e2e.conftest import Pair, unload
 from tests.e2e.demo_process import Demo
-from tests.e2e.test_story import MIRROR, mirror, start
+from tests.e2e.test_story import MIRROR, ask_for_pin, mirror
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +37,21 @@ def console(browser: Browser, demo: Demo, name: str, role: Role = Role.AGENT) ->
         ctx.close()
 
 
+def begin(pair: Pair, demo: Demo) -> str:
+    """A live session whose agent has a name of its own: the demo is shared with other
+    tests, whose sessions may still be live, and a supervisor sees them all."""
+    name = f"Asha {secrets.token_hex(3)}"
+    pair.visitor.goto(demo.portal + "/")
+    pin = ask_for_pin(pair.visitor)
+    pair.agent.goto(demo.agent_link(name))
+    pair.agent.get_by_label("PIN").fill(pin)
+    pair.agent.get_by_role("button", name="Join").click()
+    expect(pair.visitor.get_by_role("dialog")).to_contain_text(name)
+    pair.visitor.get_by_role("button", name="Allow").click()
+    expect(pair.visitor.get_by_role("button", name="Stop")).to_be_visible()
+    return name
+
+
 def row_of(page: Page, agent: str):  # type: ignore[no-untyped-def]
     table = page.get_by_role("table", name="Sessions")
     return table.get_by_role("row").filter(has_text=agent)
@@ -46,11 +62,11 @@ def test_a_supervisor_watches_coaches_and_takes_over(
 ) -> None:
     demo = proxy_demo
     visitor, agent = pair.visitor, pair.agent
-    start(pair, demo)
+    asha = begin(pair, demo)
     expect(mirror(agent).get_by_role("heading", level=1)).to_contain_text("e-Filing")
     with console(browser, demo, "Meera Iyer", Role.SUPERVISOR) as lead:
         # The list shows the live session, updated without a reload.
-        row = row_of(lead, "Asha Rao")
+        row = row_of(lead, asha)
         expect(row).to_contain_text(demo.portal)
         expect(row).to_contain_text("1280x800")
         row.get_by_role("button", name="Watch").click()
@@ -95,19 +111,19 @@ def test_an_agent_transfers_a_session_and_the_other_accepts(
 ) -> None:
     demo = proxy_demo
     visitor, agent = pair.visitor, pair.agent
-    start(pair, demo)
+    asha = begin(pair, demo)
     expect(mirror(agent).get_by_role("heading", level=1)).to_contain_text("e-Filing")
     with console(browser, demo, "Ravi Kumar") as ravi:
         expect(ravi.get_by_role("heading", name="Sessions")).to_be_visible()
         # An agent sees only their own sessions: none yet.
-        expect(row_of(ravi, "Asha Rao")).to_have_count(0)
+        expect(row_of(ravi, asha)).to_have_count(0)
         agent.get_by_role("button", name="Transfer").click()
         dialog = agent.get_by_role("dialog", name="Transfer this session")
         dialog.get_by_label("Ravi Kumar").check()
         dialog.get_by_role("button", name="Offer the session").click()
         expect(agent.get_by_text("Offered to Ravi Kumar")).to_be_visible()
-        offered = row_of(ravi, "Asha Rao")
-        expect(offered).to_contain_text("From Asha Rao")
+        offered = row_of(ravi, asha)
+        expect(offered).to_contain_text(f"From {asha}")
         offered.get_by_role("button", name="Accept").click()
         expect(agent.get_by_text("The session was transferred to Ravi Kumar.")).to_be_visible()
         expect(mirror(ravi).get_by_role("heading", level=1)).to_contain_text("e-Filing")

@@ -57,6 +57,27 @@ WRONG: dict[str, list[tuple[str, Any]]] = {
         ("ttl too long", {"agent": "Asha", "ttl_seconds": 86400}),
         ("ttl a string", {"agent": "Asha", "ttl_seconds": "soon"}),
         ("agent and more", {"agent": "Asha", "admin": True}),
+        ("role unknown", {"agent": "Asha", "role": "root"}),
+        ("team a number", {"agent": "Asha", "team": 7}),
+    ],
+    "/api/v1/invites": [
+        ("url missing", {"agent": "Asha"}),
+        ("url a number", {"agent": "Asha", "url": 5}),
+        ("agent missing", {"url": SITE + "/"}),
+        ("role unknown", {"agent": "Asha", "url": SITE + "/", "role": "root"}),
+        ("and more", {"agent": "Asha", "url": SITE + "/", "x": 1}),
+    ],
+    "/api/v1/invites/claim": [
+        ("invite missing", {}),
+        ("invite a number", {"invite": 5}),
+        ("invite too long", {"invite": "s_" + "a" * 300}),
+        ("and more", {"invite": "s_abc.def", "x": 1}),
+    ],
+    "/api/v1/sessions/{session_id}/transfer": [
+        ("to missing", {}),
+        ("to empty", {"to": ""}),
+        ("to a number", {"to": 5}),
+        ("to and more", {"to": "link:Ravi", "x": 1}),
     ],
 }
 # Who calls: the credential each endpoint needs, so that validation (not auth) answers.
@@ -66,6 +87,17 @@ CALLER = {
     "/api/v1/sessions/{session_id}/files": "agent_here",
     "/api/v1/join": "agent_not_admitted",
     "/api/v1/agent-links": "api_key",
+    "/api/v1/invites": "api_key",
+    "/api/v1/invites/claim": "none",
+    "/api/v1/sessions/{session_id}/transfer": "agent_here",
+}
+# POST routes that take no body (an action on the session in their path): nothing to sweep.
+NO_BODY = {
+    "/api/v1/sessions/{session_id}/watch",
+    "/api/v1/sessions/{session_id}/take-over",
+    "/api/v1/sessions/{session_id}/transfer/accept",
+    "/api/v1/sessions/{session_id}/transfer/decline",
+    "/api/v1/sessions/{session_id}/join-invited",
 }
 API_KEY = "cbk_test-key-for-validation"
 
@@ -73,7 +105,7 @@ API_KEY = "cbk_test-key-for-validation"
 def test_every_input_route_is_swept() -> None:
     # JSON endpoints; the HTML sign-in forms have their own tests (tests/server/test_signin.py).
     posts = {path for method, path in REST if method == "POST" and path.startswith("/api/")}
-    assert posts == set(CALLER)
+    assert posts == set(CALLER) | NO_BODY
 
 
 def _call(w: World, path: str, body: bytes, content_type: str) -> Any:
