@@ -129,7 +129,7 @@ export class ConsoleController {
     this.takeOverButton = this.barButton('takeOver', () => void this.takeOverWatched());
     this.transferButton = this.barButton('transfer', () => void this.offerTransfer(this.current?.session_id));
     this.sessions = new SessionsList(doc, { act: (action, row, button) => void this.rowAction(action, row, button) });
-    this.ui.views.join.append(this.sessions.root);
+    this.ui.views.join.after(this.sessions.root);
     this.view.apply();
     this.ui.langSelect.addEventListener('change', () => {
       const lang = this.ui.langSelect.value === 'hi' ? 'hi' : 'en';

@@ -80,6 +80,14 @@ export class RecordingsView {
     label(open, 'recordings');
     open.addEventListener('click', () => void this.open());
     bar.prepend(open);
+    // Agents may not replay (the server says 403): the button is for supervisors and admins.
+    open.hidden = true;
+    void getJson('/api/v1/me')
+      .then((got) => {
+        const role = (got.body as { agent?: { role?: unknown } } | null)?.agent?.role;
+        open.hidden = !(role === 'supervisor' || role === 'admin');
+      })
+      .catch(() => undefined);
   }
 
   async open(): Promise<void> {

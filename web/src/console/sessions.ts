@@ -120,11 +120,13 @@ export class SessionsList {
     this.live.className = 'visually-hidden';
     this.live.setAttribute('role', 'status');
     this.root.append(title, this.table, this.empty, this.live);
+    this.root.hidden = true; // shown with the PIN form (start), not in a session
     this.render([]);
   }
 
   /** Follow the server's stream; EventSource reconnects by itself after a drop. */
   start(): void {
+    this.root.hidden = false;
     if (this.source) return;
     const source = new EventSource('/api/v1/console/sessions/stream', { withCredentials: true });
     source.addEventListener('sessions', (event) => {
@@ -145,6 +147,7 @@ export class SessionsList {
   stop(): void {
     this.source?.close();
     this.source = null;
+    this.root.hidden = true;
     this.render([]);
   }
 
