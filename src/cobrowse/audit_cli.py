@@ -12,7 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from cobrowse.config import Config, ConfigError, load_config, read_toml
+from cobrowse.cli_options import data_config, data_options
+from cobrowse.config import Config, ConfigError
 from cobrowse.core.audit import parse_kinds, parse_time
 from cobrowse.server.audit import DAY
 from cobrowse.server.audit_api import CSV_COLUMNS, csv_line, csv_row, jsonl_line
@@ -36,27 +37,15 @@ def add_parser(sub: Any) -> None:
     export.add_argument("--actor", default=None, help="an agent's name, visitor, system...")
     export.add_argument("--since", default=None, help="ISO 8601 or epoch seconds (inclusive)")
     export.add_argument("--until", default=None, help="ISO 8601 or epoch seconds (exclusive)")
-    _common(export)
+    data_options(export)
     export.set_defaults(run=run_export)
 
     purge = commands.add_parser("purge", help="delete entries older than the retention period")
     purge.add_argument(
         "--older-than-days", type=float, default=None, help="default: audit.retention_days"
     )
-    _common(purge)
+    data_options(purge)
     purge.set_defaults(run=run_purge)
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=os.environ.get("COBROWSE_CONFIG"), help="TOML file")
-    parser.add_argument("--data-dir", default=None, help="the server's data directory")
-
-
-def _config(args: argparse.Namespace) -> Config:
-    config = load_config(read_toml(args.config) if args.config else None, os.environ)
-    if args.data_dir:
-        config = config.with_changes(server={"data_dir": args.data_dir})
-    return config
 
 
 def _query(args: argparse.Namespace) -> AuditQuery:
@@ -77,7 +66,7 @@ def _query(args: argparse.Namespace) -> AuditQuery:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = data_config(args)
     query = _query(args)
     if args.output == "-":
         count = asyncio.run(export(config.audit_url, query, args.format, sys.stdout))
@@ -111,7 +100,7 @@ async def export(url: str, query: AuditQuery, format: str, out: TextIO) -> int:
 
 
 def run_purge(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = data_config(args)
     days = config.audit.retention_days if args.older_than_days is None else args.older_than_days
     if days <= 0:
         print("audit.retention_days is 0 (keep everything): nothing purged", file=sys.stderr)

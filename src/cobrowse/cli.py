@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from cobrowse import audit_cli, webhooks_cli
+from cobrowse.cli_options import data_config, data_options
 from cobrowse.config import Config, ConfigError, load_config, read_toml
 from cobrowse.core.links import LinkError, sign_link
 from cobrowse.core.origins import OriginError, OriginPattern
@@ -101,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("action", nargs="?", default="create", choices=["create", "list", "revoke"])
     key.add_argument("key_id", nargs="?", help="the key's id (revoke)")
     key.add_argument("--label", default="", help="what the key is for (create)")
-    _data_options(key)
+    data_options(key)
     key.set_defaults(run=_run_api_key)
 
     user = sub.add_parser(
@@ -117,23 +118,11 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    _data_options(user)
+    data_options(user)
     user.set_defaults(run=_run_user)
     audit_cli.add_parser(sub)
     webhooks_cli.add_parser(sub)
     return parser
-
-
-def _data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=os.environ.get("COBROWSE_CONFIG"), help="TOML file")
-    parser.add_argument("--data-dir", default=None, help="the server's data directory")
-
-
-def _data_config(args: argparse.Namespace) -> Config:
-    config = _config(args.config)
-    if args.data_dir:
-        config = config.with_changes(server={"data_dir": args.data_dir})
-    return config
 
 
 def _role(text: str) -> Role:
@@ -279,7 +268,7 @@ def link_base_url(config: Config, *, given: bool) -> str:
 
 
 def _run_api_key(args: argparse.Namespace) -> int:
-    config = _data_config(args)
+    config = data_config(args)
     store = ApiKeyStore(api_keys_path(config), configured=config.auth.api_keys)
     if args.action == "create":
         key, record = store.create(label=args.label)
@@ -306,7 +295,7 @@ def _run_api_key(args: argparse.Namespace) -> int:
 
 
 def _run_user(args: argparse.Namespace) -> int:
-    store = AccountStore(accounts_path(_data_config(args)))
+    store = AccountStore(accounts_path(data_config(args)))
     if args.action == "list":
         for a in sorted(store.accounts().values(), key=lambda a: a.username):
             team = f"  team {a.team}" if a.team else ""

@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from cobrowse.config import Config, ConfigError, load_config, read_toml
+from cobrowse.cli_options import data_config, data_options
+from cobrowse.config import Config, ConfigError
 from cobrowse.core import webhooks as wh
 from cobrowse.server.running import read_running
 from cobrowse.server.webhook_send import Answer, Target, load_targets, new_event_id, send
@@ -39,25 +40,13 @@ def add_parser(sub: Any) -> None:
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true", help="the API's JSON as it came")
     listing.add_argument("--url", default=None, help="the server (default: the running one)")
-    _common(listing)
+    data_options(listing)
     listing.set_defaults(run=run_deliveries)
 
     test = commands.add_parser("test", help="send a signed webhook.ping to each endpoint")
     test.add_argument("--endpoint", default=None, help="only the endpoint of this name")
-    _common(test)
+    data_options(test)
     test.set_defaults(run=run_test)
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=os.environ.get("COBROWSE_CONFIG"), help="TOML file")
-    parser.add_argument("--data-dir", default=None, help="the server's data directory")
-
-
-def _config(args: argparse.Namespace) -> Config:
-    config = load_config(read_toml(args.config) if args.config else None, os.environ)
-    if args.data_dir:
-        config = config.with_changes(server={"data_dir": args.data_dir})
-    return config
 
 
 # --- deliveries -------------------------------------------------------------------
@@ -67,7 +56,7 @@ def run_deliveries(args: argparse.Namespace) -> int:
     key = os.environ.get(API_KEY_ENV, "")
     if not key:
         raise ConfigError(f"set {API_KEY_ENV} to an API key (`cobrowse api-key create`)")
-    base = args.url or _server_url(_config(args))
+    base = args.url or _server_url(data_config(args))
     params = {"limit": args.limit, "status": args.status, "event_type": args.event}
     query = urlencode({k: v for k, v in params.items() if v is not None})
     url = f"{base.rstrip('/')}/api/v1/webhooks/deliveries?{query}"
@@ -133,7 +122,7 @@ def format_deliveries(page: dict[str, Any]) -> str:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = data_config(args)
     targets = load_targets(config.webhooks, os.environ)
     if args.endpoint is not None:
         targets = tuple(t for t in targets if t.endpoint.name == args.endpoint)
