@@ -13,6 +13,7 @@ connection closing after its new one attached changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -205,28 +206,39 @@ class Room:
             self.control_hold_until = None
         log = self._log(role)
         missed = None if seq is None else log.since(seq)
+        return effects + self._greet(role, conn, missed, lambda: self._state_for(role, conn))
+
+    def _greet(
+        self,
+        role: m.Role,
+        conn: int,
+        missed: list[Any] | None,
+        fresh: Callable[[], list[Effect]],
+    ) -> list[Effect]:
+        """Welcome, then what the connection missed (a resume) or a fresh start, then
+        synced."""
+        s = self.session
+        log = self._log(role)
         created = s.state is State.CREATED
         welcome = m.encode_welcome(
             role=role,
             session_id=s.id,
             state=s.state,
             agent_name=s.agent_name,
-            pin_display=display_pin(s.pin)
-            if role == "visitor" and s.state is State.CREATED
-            else None,
+            pin_display=display_pin(s.pin) if role == "visitor" and created else None,
             expires_at=s.pin_expires_at if created else None,
             seq=log.seq,
             resumed=missed is not None,
         )
-        effects.append(Send(conn, welcome))
+        effects: list[Effect] = [Send(conn, welcome)]
         if missed is not None:
             effects.extend(Send(conn, entry.frame, entry.page) for entry in missed)
         else:
-            effects.extend(self._state_for(role, conn))
+            effects.extend(fresh())
         effects.append(Send(conn, m.encode_synced(seq=log.seq)))
         return effects
 
-    def _state_for(self, role: m.Role, conn: int) -> list[Effect]:
+    def _state_for(self, role: m.Role, conn: int, *, page: bool = True) -> list[Effect]:
         """What a connection starting afresh needs: chat, control, offers, the page."""
         s = self.session
         effects: list[Effect] = []
@@ -245,12 +257,8 @@ class Room:
                 # The agent asked for a page while no visitor connection was there.
                 self.snapshot_owed = False
                 effects.extend(self.tell("visitor", m.encode_snapshot_request()))
-        elif s.state is State.ACTIVE:
-            history = self.agent_log.history()
-            effects.extend(Send(conn, frame, True) for frame in history)
-            if not history and self.agent_log.want_snapshot():  # dropped, or not there yet
-                effects.extend(self.tell("visitor", m.encode_snapshot_request()))
-                self.snapshot_owed = not self.present("visitor")
+        elif s.state is State.ACTIVE and page:
+            effects.extend(self._page_for(conn))
         return effects
 
     def detach(self, role: m.Role, conn: int, *, now: float) -> list[Effect]:
@@ -718,35 +726,16 @@ class Room:
             effects.append(Close("watcher", old, m.CLOSE_REPLACED, "replaced"))
         self.watcher_conns[watcher_id] = conn
         self.watcher_away.pop(watcher_id, None)
-        log = self.agent_log
-        missed = None if seq is None or not watcher.allowed else log.since(seq)
-        welcome = m.encode_welcome(
-            role="watcher",
-            session_id=s.id,
-            state=s.state,
-            agent_name=s.agent_name,
-            pin_display=None,
-            expires_at=None,
-            seq=log.seq,
-            resumed=missed is not None,
-        )
-        effects.append(Send(conn, welcome))
-        if missed is not None:
-            effects.extend(Send(conn, entry.frame, entry.page) for entry in missed)
-        else:
-            if self.chat:
-                effects.append(Send(conn, m.encode_chat_history(self.chat)))
-            effects.append(Send(conn, m.encode_control(state=s.control)))
-            effects.append(Send(conn, self._participants_frame()))
-            if self.notes:
-                effects.append(Send(conn, m.encode_note_history(self.notes)))
-            if watcher.allowed:
-                effects += self._page_for(conn)
-        effects.append(Send(conn, m.encode_synced(seq=log.seq)))
-        return effects
+        missed = None if seq is None or not watcher.allowed else self.agent_log.since(seq)
+
+        def fresh() -> list[Effect]:  # what the agent's side starts with; the page once allowed
+            return self._state_for("watcher", conn, page=watcher.allowed)
+
+        return effects + self._greet("watcher", conn, missed, fresh)
 
     def _page_for(self, conn: int) -> list[Effect]:
-        """The page as the agent has it, for a connection joining the agent's side."""
+        """The page as the agent has it, for a connection joining the agent's side; none
+        there (dropped, or not yet): the visitor is asked for a snapshot."""
         history = self.agent_log.history()
         effects: list[Effect] = [Send(conn, frame, True) for frame in history]
         if not history and self.agent_log.want_snapshot():
