@@ -5,6 +5,7 @@
  * Used by the console's Recordings view (./recordings.ts) and by an exported file
  * (./replay-entry.ts), which carries the same data.
  */
+import { t } from './i18n';
 import { Replayer } from 'rrweb';
 // Masked fields and canvases look as they did in the agent's mirror.
 import { MASK_RULES, maskPlugin } from './mirror';
@@ -91,19 +92,19 @@ export function markers(records: readonly RecordEntry[]): Marker[] {
       for (const e of frame.events as { type?: unknown; data?: { href?: unknown } }[]) {
         if (e.type === META) {
           const href = typeof e.data?.href === 'string' ? e.data.href : '';
-          found.push({ at: ms, kind: 'page', label: `Page loaded: ${pathOf(href)}` });
+          found.push({ at: ms, kind: 'page', label: t('recMarkPage', { path: pathOf(href) }) });
         }
       }
     } else if (to === 'agent' && frame.t === 'control') {
       const state = String(frame.state);
-      const what = state === 'control' ? 'granted' : state === 'requested' ? 'requested' : 'revoked';
-      found.push({ at: ms, kind: 'control', label: `Control ${what}` });
+      const key = state === 'control' ? 'recMarkGranted' : state === 'requested' ? 'recMarkRequested' : 'recMarkRevoked';
+      found.push({ at: ms, kind: 'control', label: t(key) });
     } else if (to === 'visitor' && frame.t === 'act') {
-      found.push({ at: ms, kind: 'act', label: `Agent act: ${String(frame.kind)}` });
+      found.push({ at: ms, kind: 'act', label: t('recMarkAct', { kind: String(frame.kind) }) });
     } else if (to === 'agent' && frame.t === 'act_result' && frame.ok === false) {
-      found.push({ at: ms, kind: 'refusal', label: `Act refused: ${String(frame.reason ?? 'refused')}` });
+      found.push({ at: ms, kind: 'refusal', label: t('recMarkRefused', { reason: String(frame.reason ?? 'refused') }) });
     } else if (to === 'agent' && frame.t === 'chat') {
-      found.push({ at: ms, kind: 'chat', label: `Chat from ${String(frame.name)}` });
+      found.push({ at: ms, kind: 'chat', label: t('recMarkChat', { name: String(frame.name) }) });
     }
   }
   return found;
@@ -146,21 +147,21 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
   const player = el('div', { class: 'rec-player' });
   host.append(player);
   if (events.length < 2) {
-    player.append(el('p', { class: 'rec-empty', role: 'status' }, 'This recording holds no page to show.'));
+    player.append(el('p', { class: 'rec-empty', role: 'status' }, t('recNoPage')));
     return () => host.replaceChildren();
   }
   const start = events[0]?.timestamp ?? 0;
   const total = (events[events.length - 1]?.timestamp ?? start) - start;
 
-  const controls = el('div', { class: 'rec-controls', role: 'group', 'aria-label': 'Playback' });
-  const toggle = el('button', { type: 'button', class: 'button' }, 'Pause');
-  const speedLabel = el('label', { class: 'rec-speed' }, 'Speed ');
+  const controls = el('div', { class: 'rec-controls', role: 'group', 'aria-label': t('recPlayback') });
+  const toggle = el('button', { type: 'button', class: 'button' }, t('recPause'));
+  const speedLabel = el('label', { class: 'rec-speed' }, `${t('recSpeed')} `);
   const speed = el('select');
   for (const s of ['1', '2', '4', '8']) speed.append(el('option', { value: s }, `${s}×`));
   speedLabel.append(speed);
   const skipLabel = el('label', { class: 'rec-skip' });
   const skip = el('input', { type: 'checkbox', checked: '' });
-  skipLabel.append(skip, document.createTextNode(' Skip inactivity'));
+  skipLabel.append(skip, document.createTextNode(` ${t('recSkip')}`));
   const time = el('span', { class: 'rec-time', 'aria-live': 'off' }, `0:00 / ${clock(total)}`);
   controls.append(toggle, speedLabel, skipLabel, time);
 
@@ -170,24 +171,24 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
     min: '0',
     max: String(Math.max(1, Math.round(total))),
     value: '0',
-    'aria-label': 'Position',
+    'aria-label': t('recPosition'),
   });
-  const marks = el('ol', { class: 'rec-markers', 'aria-label': 'Timeline markers' });
+  const marks = el('ol', { class: 'rec-markers', 'aria-label': t('recMarkers') });
   for (const mark of markers(data.records)) {
     const offset = Math.min(Math.max(mark.at - start, 0), total);
     const item = el('li', { class: `rec-marker rec-marker-${mark.kind}` });
     item.style.left = `${total > 0 ? (offset / total) * 100 : 0}%`;
-    const jump = el('button', { type: 'button', title: mark.label, 'aria-label': `${mark.label} at ${clock(offset)}` });
+    const jump = el('button', { type: 'button', title: mark.label, 'aria-label': t('recMarkAt', { label: mark.label, at: clock(offset) }) });
     jump.addEventListener('click', () => seek(offset));
     item.append(jump);
     marks.append(item);
   }
   timeline.append(position, marks);
 
-  const stage = el('div', { class: 'rec-stage', role: 'region', 'aria-label': 'Recorded screen' });
+  const stage = el('div', { class: 'rec-stage', role: 'region', 'aria-label': t('recScreen') });
   const side = el('div', { class: 'rec-side' });
-  const chat = el('section', { class: 'rec-chat', 'aria-label': 'Chat transcript' });
-  chat.append(el('h3', {}, 'Chat'));
+  const chat = el('section', { class: 'rec-chat', 'aria-label': t('recChatTranscript') });
+  chat.append(el('h3', {}, t('chatTitle')));
   const lines = chatLines(data.records);
   const chatList = el('ol');
   for (const line of lines) {
@@ -196,16 +197,16 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
     li.append(document.createTextNode(line.text));
     chatList.append(li);
   }
-  chat.append(lines.length ? chatList : el('p', { class: 'muted' }, 'No chat.'));
-  const audit = el('section', { class: 'rec-audit', 'aria-label': 'Audit entries' });
-  audit.append(el('h3', {}, 'Audit'));
+  chat.append(lines.length ? chatList : el('p', { class: 'muted' }, t('recNoChat')));
+  const audit = el('section', { class: 'rec-audit', 'aria-label': t('recAuditEntries') });
+  audit.append(el('h3', {}, t('recAudit')));
   const auditList = el('ol');
   for (const entry of data.audit) {
     const li = el('li');
     li.append(el('span', { class: 'rec-when' }, entry.time.slice(11, 19)), el('code', {}, entry.kind), document.createTextNode(` ${entry.actor}: ${entry.detail}`));
     auditList.append(li);
   }
-  audit.append(data.audit.length ? auditList : el('p', { class: 'muted' }, 'No audit entries.'));
+  audit.append(data.audit.length ? auditList : el('p', { class: 'muted' }, t('recNoAudit')));
   side.append(chat, audit);
   const body = el('div', { class: 'rec-body' });
   body.append(stage, side);
@@ -223,7 +224,7 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
     plugins: [maskPlugin],
     triggerFocus: false,
   });
-  replayer.iframe.setAttribute('title', 'Recorded page');
+  replayer.iframe.setAttribute('title', t('recPage'));
   // The recorded page at the visitor's size, scaled down to the stage's width.
   let size = { width: 0, height: 0 };
   const fit = (): void => {
@@ -251,7 +252,7 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
     playing = on;
     if (on) replayer.play(at ?? replayer.getCurrentTime());
     else replayer.pause(at);
-    toggle.textContent = on ? 'Pause' : 'Continue';
+    toggle.textContent = on ? t('recPause') : t('recContinue');
     show();
   };
   function seek(offset: number): void {
@@ -265,7 +266,7 @@ export function mountPlayer(host: HTMLElement, data: ReplayData): () => void {
   position.addEventListener('input', () => seek(Number(position.value)));
   replayer.on('finish', () => {
     playing = false;
-    toggle.textContent = 'Continue';
+    toggle.textContent = t('recContinue');
     show();
   });
   timer = window.setInterval(show, 250);
