@@ -247,7 +247,7 @@ def test_supervision_screens(pair: Pair, browser: Browser, demos: Callable[[str]
     try:
         lead = ctx.new_page()
         lead.add_init_script(path=str(AXE))
-        lead.goto(demo.agent_link("Meera Iyer", role=Role.SUPERVISOR))
+        lead.goto(demo.agent_link("Kavita Menon", role=Role.SUPERVISOR))
         row = lead.get_by_role("table", name="Sessions").get_by_role("row").filter(has_text=name)
         expect(row.get_by_role("button", name="Watch")).to_be_visible()
         problems = scan(lead, "the Sessions list of a supervisor")

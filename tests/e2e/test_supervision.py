@@ -22,6 +22,8 @@ pytestmark = pytest.mark.e2e
 NOTE = "Ask her for the acknowledgement number first"
 
 
+# Not a name other tests type into forms and then look for in the audit log
+# (tests/e2e/test_audit.py): a supervisor's name is an actor there.
 @contextmanager
 def console(browser: Browser, demo: Demo, name: str, role: Role = Role.AGENT) -> Iterator[Page]:
     """Another helpdesk member's console, signed in through a CRM link."""
@@ -64,7 +66,7 @@ def test_a_supervisor_watches_coaches_and_takes_over(
     visitor, agent = pair.visitor, pair.agent
     asha = begin(pair, demo)
     expect(mirror(agent).get_by_role("heading", level=1)).to_contain_text("e-Filing")
-    with console(browser, demo, "Meera Iyer", Role.SUPERVISOR) as lead:
+    with console(browser, demo, "Kavita Menon", Role.SUPERVISOR) as lead:
         # The list shows the live session, updated without a reload.
         row = row_of(lead, asha)
         expect(row).to_contain_text(demo.portal)
@@ -73,14 +75,14 @@ def test_a_supervisor_watches_coaches_and_takes_over(
         expect(lead.locator("#session-status")).to_contain_text("allow you to watch")
         # The visitor is asked, and nothing is shown before they allow.
         ask = visitor.get_by_role("dialog", name="A supervisor asks to watch")
-        expect(ask).to_contain_text("Meera Iyer")
+        expect(ask).to_contain_text("Kavita Menon")
         assert lead.locator(MIRROR).count() == 0
         ask.get_by_role("button", name="Allow").click()
         bar = visitor.get_by_role("region", name="Co-browsing")
-        expect(bar).to_contain_text("Also watching: Meera Iyer")
+        expect(bar).to_contain_text("Also watching: Kavita Menon")
         expect(mirror(lead).get_by_role("heading", level=1)).to_contain_text("e-Filing")
         expect(lead.locator("#session-status")).to_contain_text("Watching, view only")
-        expect(agent.get_by_text("Also watching: Meera Iyer")).to_be_visible()
+        expect(agent.get_by_text("Also watching: Kavita Menon")).to_be_visible()
         # A watcher has no guidance or control tools.
         expect(lead.get_by_role("button", name="Request control")).to_be_hidden()
 
@@ -89,14 +91,14 @@ def test_a_supervisor_watches_coaches_and_takes_over(
         notes.get_by_role("textbox", name="Note").fill(NOTE)
         notes.get_by_role("button", name="Send").click()
         expect(agent.locator(".notes-panel")).to_contain_text(NOTE)
-        expect(agent.locator(".notes-panel")).to_contain_text("Meera Iyer")
+        expect(agent.locator(".notes-panel")).to_contain_text("Kavita Menon")
         assert NOTE not in pair.visitor_frames.all_text()
 
-        # Take over: Meera becomes the agent, Asha is let go, the visitor is told.
+        # Take over: Kavita becomes the agent, Asha is let go, the visitor is told.
         lead.get_by_role("button", name="Take over").click()
-        expect(agent.get_by_text("Meera Iyer took over this session.")).to_be_visible()
+        expect(agent.get_by_text("Kavita Menon took over this session.")).to_be_visible()
         expect(agent.get_by_label("PIN")).to_be_visible()
-        expect(bar).to_contain_text("Meera Iyer")
+        expect(bar).to_contain_text("Kavita Menon")
         expect(bar).not_to_contain_text("Also watching")
         expect(lead.get_by_role("button", name="Request control")).to_be_visible()
         expect(mirror(lead).get_by_role("heading", level=1)).to_contain_text("e-Filing")
