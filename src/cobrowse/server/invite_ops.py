@@ -26,28 +26,36 @@ async def _set_invite(hub: Hub, room: Room, head: dict[str, Any]) -> dict[str, A
 
 async def _claim(hub: Hub, room: Room, head: dict[str, Any]) -> dict[str, Any]:
     s = room.session
-    if not s.live or not invites.matches(head["code"], s.invite):
-        return {"error": "invalid"}
+    claimed = False
 
-    def step() -> list[Any]:
-        s.invite = None  # once
-        if head.get("browser"):
-            s.browser = head["browser"]
+    def step() -> list[Any]:  # checked and used up in one step: two claims, one wins
+        nonlocal claimed
+        if s.live and invites.matches(head["code"], s.invite):
+            claimed = True
+            s.invite = None
+            if head.get("browser"):
+                s.browser = head["browser"]
         return []
 
     await hub.run_room(room, step)
+    if not claimed:
+        return {"error": "invalid"}
     return {"token": await hub.sessions.issue_visitor_token(s)}
 
 
 async def _join_invited(hub: Hub, room: Room, head: dict[str, Any]) -> dict[str, Any]:
     s = room.session
-    if s.invited_agent is None or s.invited_agent != head["id"]:
-        return {"error": "this session was not made for you"}
-    now = hub.clock()
-    if not s.pin_usable(now):
-        return {"error": f"the session is {s.state} already"}
+    refused: str | None = None
 
-    def step() -> list[Any]:
+    def step() -> list[Any]:  # checked and joined in one step
+        nonlocal refused
+        now = hub.clock()
+        if s.invited_agent is None or s.invited_agent != head["id"]:
+            refused = "this session was not made for you"
+            return []
+        if not s.pin_usable(now):
+            refused = f"the session is {s.state} already"
+            return []
         s.join(
             agent_name=head["name"],
             agent_key=head["key"],
@@ -62,6 +70,8 @@ async def _join_invited(hub: Hub, room: Room, head: dict[str, Any]) -> dict[str,
         await hub.run_room(room, step)
     except InvalidTransition as exc:
         return {"error": str(exc)}
+    if refused is not None:
+        return {"error": refused}
     await hub.sessions.retire_pin(s)
     return {"token": await hub.sessions.issue_agent_token(s)}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cobrowse.core.participants import Transfer, Watcher
-from cobrowse.core.room import Room
+from cobrowse.core.room import Effect, Room
 from cobrowse.core.session import InvalidTransition
 
 if TYPE_CHECKING:
@@ -30,47 +30,59 @@ async def _unwatch(hub: Hub, room: Room, head: dict[str, Any]) -> dict[str, Any]
 
 
 async def _hand_over(hub: Hub, room: Room, head: dict[str, Any]) -> dict[str, Any]:
-    transfer = room.session.transfer
-    if head["how"] == "transferred" and (transfer is None or transfer.to_id != head["agent_id"]):
-        return {"error": "no transfer to you is waiting (it lapsed, or was declined)"}
-    try:
-        await hub.run_room(
-            room,
-            lambda: room.hand_over(
-                name=head["name"],
-                key=head["key"],
-                agent_id=head["agent_id"],
-                team=head["team"],
-                how=head["how"],
-                now=hub.clock(),
-            ),
+    def step() -> list[Effect]:  # checked and handed over in one step (under the room's lock)
+        transfer = room.session.transfer
+        if head["how"] == "transferred" and (
+            transfer is None or transfer.to_id != head["agent_id"]
+        ):
+            raise InvalidTransition("no transfer to you is waiting (it lapsed, or was declined)")
+        return room.hand_over(
+            name=head["name"],
+            key=head["key"],
+            agent_id=head["agent_id"],
+            team=head["team"],
+            how=head["how"],
+            now=hub.clock(),
         )
+
+    try:
+        await hub.run_room(room, step)
     except InvalidTransition as exc:
         return {"error": str(exc)}
     return {"token": await hub.sessions.issue_agent_token(room.session)}
 
 
 async def _offer_transfer(hub: Hub, room: Room, head: dict[str, Any]) -> dict[str, Any]:
-    if room.session.agent_key != head["from_key"]:
-        return {"error": "only the session's agent transfers it"}
     transfer = Transfer(
         to_id=head["to_id"],
         to_name=head["to_name"],
         from_name=head["from_name"],
         until=hub.clock() + head["seconds"],
     )
+
+    def step() -> list[Effect]:
+        if room.session.agent_key != head["from_key"]:
+            raise InvalidTransition("only the session's agent transfers it")
+        return room.offer_transfer(transfer, now=hub.clock())
+
     try:
-        await hub.run_room(room, lambda: room.offer_transfer(transfer, now=hub.clock()))
+        await hub.run_room(room, step)
     except InvalidTransition as exc:
         return {"error": str(exc)}
     return {"until": transfer.until}
 
 
 async def _decline_transfer(hub: Hub, room: Room, head: dict[str, Any]) -> dict[str, Any]:
-    transfer = room.session.transfer
-    if transfer is None or transfer.to_id != head["agent_id"]:
-        return {"error": "no transfer to you is waiting"}
-    await hub.run_room(room, lambda: room.decline_transfer(now=hub.clock()))
+    def step() -> list[Effect]:
+        transfer = room.session.transfer
+        if transfer is None or transfer.to_id != head["agent_id"]:
+            raise InvalidTransition("no transfer to you is waiting")
+        return room.decline_transfer(now=hub.clock())
+
+    try:
+        await hub.run_room(room, step)
+    except InvalidTransition as exc:
+        return {"error": str(exc)}
     return {"ok": True}
 
 
