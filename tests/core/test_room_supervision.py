@@ -24,6 +24,7 @@ from cobrowse.core.participants import Transfer, Watcher
 from cobrowse.core.room import Room
 from cobrowse.core.session import InvalidTransition, Session, Timeouts
 from tests.core.test_room import ACTIVE, FULL, META, PAGE, T0, Play, control, events
+from tests.server.test_access_matrix import EXAMPLES
 
 MEERA = {"name": "Meera Iyer"}
 
@@ -407,3 +408,27 @@ def test_the_page_s_meta_event_fills_the_session_list_info() -> None:
     p = supervised(ACTIVE + PAGE)
     info = p.room.session.info
     assert (info.site, info.page, info.viewport) == ("https://portal.test", "/", "1x1")
+
+
+# Every client message as a watcher (the access matrix's examples, one per type).
+WATCHER_MAY = {m.Note: "note", m.End: "left"}
+
+
+@pytest.mark.parametrize("kind", list(EXAMPLES), ids=lambda k: k.__name__)
+def test_every_message_type_from_a_watcher(kind: type) -> None:
+    p = supervised(
+        ACTIVE + PAGE,
+        [("watch", "w_1", "Meera Iyer", False), ("w_1", "connects"), ("audit", ["watch.asked"])],
+    )
+    message = m.decode_client(orjson.dumps({"v": 1, **EXAMPLES[kind]}), max_bytes=1 << 20)
+    conn = p.conn_of["w_1"]
+    if kind is m.Hello:
+        with pytest.raises(m.ProtocolError, match="already said"):
+            p.room.receive("watcher", message, now=T0, conn=conn)
+    elif kind in WATCHER_MAY:
+        p.run(p.room.receive("watcher", message, now=T0, conn=conn))
+        assert p.audit == (["note.sent"] if kind is m.Note else ["watch.ended"])
+    else:
+        with pytest.raises(m.ProtocolError, match="a watcher does not send"):
+            p.room.receive("watcher", message, now=T0, conn=conn)
+        assert p.audit == [] and p.room.session.watchers  # nothing changed
