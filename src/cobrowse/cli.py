@@ -200,6 +200,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         f"  agent sign-in (one use, 30 minutes):\n"
         f"    {config.base_url}/agent/signin?token={token}\n"
         f"  another link: cobrowse agent-link --agent NAME --data-dir {args.data_dir}\n"
+        f"  a supervisor (Sessions list, Watch, Take over, Recordings): add --role supervisor\n"
         f"  for a page without the button, send the visitor:\n"
         f"    {config.base_url}/start?url=http://{DEMO_PORTAL_HOST}:{portal_port}/login\n",
         flush=True,
