@@ -48,6 +48,7 @@ router = APIRouter(prefix="/api/v1")
 
 FEED_SECONDS = 1.0  # how often a stream looks for changes
 KEEPALIVE_SECONDS = 15.0
+SEEN_SECONDS = 10.0  # how often an open stream says its console is open (CONSOLE_TTL is 30)
 SNAPSHOT_SECONDS = 0.5  # one list of live sessions per node serves every console this long
 
 
@@ -102,7 +103,6 @@ async def _live(ctx: Context) -> list[Session]:
 
 
 async def _rows(ctx: Context, agent: Agent) -> list[dict[str, Any]]:
-    await ctx.guards.seen_console(agent, now=ctx.clock())
     return rows(await _live(ctx), _viewer(agent), now=ctx.clock())
 
 
@@ -113,6 +113,7 @@ def _me(agent: Agent) -> AgentOut:
 @router.get("/console/sessions", response_model=SessionsOut, responses=ERRORS)
 async def console_sessions(agent: AgentDep, ctx: Ctx) -> SessionsOut:
     """The Sessions list, once."""
+    await ctx.guards.seen_console(agent, now=ctx.clock())
     return SessionsOut(me=_me(agent), sessions=await _rows(ctx, agent))
 
 
@@ -129,10 +130,15 @@ async def console_sessions_stream(request: Request, agent: AgentDep, ctx: Ctx) -
     async def events() -> AsyncIterator[bytes]:
         last: bytes | None = None
         quiet = 0.0
+        seen = float("-inf")
         while not await request.is_disconnected():
-            if await ctx.guards.agent(cookie, now=ctx.clock()) is None:
+            now = ctx.clock()
+            if await ctx.guards.agent(cookie, now=now) is None:
                 yield b"event: signed_out\ndata: {}\n\n"
                 return
+            if not seen <= now < seen + SEEN_SECONDS:  # the console is open: well within its TTL
+                await ctx.guards.seen_console(agent, now=now)
+                seen = now
             body = SessionsOut(me=_me(agent), sessions=await _rows(ctx, agent))
             data = orjson.dumps(body.model_dump(mode="json"))
             if data != last:
