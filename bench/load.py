@@ -408,8 +408,6 @@ def parse_args() -> argparse.Namespace:
         args.step, args.max_sessions = max(args.step, 400), min(args.max_sessions, 1200)
         args.hold, args.settle = min(args.hold, 6.0), min(args.settle, 2.0)
     args.apps = [a for a in args.apps.split(",") if a]
-    if args.stack == "picows":
-        args.apps = ["bare"]
     return args
 
 

@@ -21,6 +21,8 @@ from types import TracebackType
 from tests.e2e.demo_process import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
+# BENCH_NATIVE=1: C frames too (uvloop, picows), pausing the server for each sample
+SPY_MODE = ["--native"] if os.environ.get("BENCH_NATIVE") else ["--nonblocking"]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -166,7 +168,7 @@ async def profile_server(server: ServerProcess, seconds: float, svg: Path) -> No
     raw = svg.with_suffix(".txt")
     for fmt, out in (("raw", raw), ("flamegraph", svg)):
         proc = await asyncio.create_subprocess_exec(
-            str(spy), "record", "--nonblocking", "-p", str(pid), "-d", str(int(seconds / 2)),
+            str(spy), "record", *SPY_MODE, "-p", str(pid), "-d", str(int(seconds / 2)),
             "-r", "200", "-f", fmt, "-o", str(out),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip

@@ -4,7 +4,8 @@
         --compression on|off --port PORT --data-dir DIR --link-secret S --site ORIGIN
 
 STACK: uvicorn-websockets, uvicorn-wsproto, uvicorn-sansio (uvicorn's
-websockets-sansio), granian, or picows (the bare relay only; picows is not ASGI).
+websockets-sansio), granian, or picows (picows is not ASGI: the bare relay on picows
+alone, cobrowse as `cobrowse serve` runs it, its /ws on picows and the rest on uvicorn).
 load.py starts it under `taskset`, so the whole process stays on one core.
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 import uvicorn
 from bench.load_bare import BareRelay, serve_picows
 
-from cobrowse.cli import _listen, _run
+from cobrowse.cli import _http_protocol, _listen, _run
 from cobrowse.config import Config, load_config
 
 UVICORN_WS = {
@@ -33,7 +34,8 @@ ENV_KEY = "BENCH_LOAD_SERVER"  # the options, for granian's worker (it imports t
 
 
 def bench_config(options: dict[str, Any]) -> Config:
-    """cobrowse as a deployment runs it (inline mode, defaults), quiet, on a data dir."""
+    """cobrowse as a deployment runs it (inline mode, defaults), quiet, on a data dir;
+    its relay sockets on picows only on the picows stack."""
     return load_config(None, {}).with_changes(
         server={
             "host": "127.0.0.1",
@@ -41,6 +43,7 @@ def bench_config(options: dict[str, Any]) -> Config:
             "data_dir": options["data_dir"],
             "public_url": "",
             "log_level": "warning",
+            "ws_engine": "picows" if options["stack"] == "picows" else "asgi",
         },
         proxy={"allowed_origins": [options["site"]], "mode": "inline"},
         auth={"link_secret": options["link_secret"]},
@@ -62,15 +65,17 @@ def granian_app() -> Any:
 
 
 def serve_uvicorn(options: dict[str, Any]) -> None:
-    limit = bench_config(options).limits.visitor_message_bytes
+    config = bench_config(options)
+    limit = config.limits.visitor_message_bytes
+    app = make_app(options)
     server = uvicorn.Server(
         uvicorn.Config(
-            make_app(options),
+            app,
             host="127.0.0.1",
             port=options["port"],
             loop="uvloop",
-            http="httptools",
-            ws=UVICORN_WS[options["stack"]],  # type: ignore[arg-type]
+            http=_http_protocol(app, config) if options["app"] == "ours" else "httptools",
+            ws=UVICORN_WS.get(options["stack"], "websockets"),  # type: ignore[arg-type]
             ws_per_message_deflate=options["compression"] == "on",
             ws_max_size=2 * limit,  # as cobrowse.cli._server
             log_level="warning",
@@ -120,10 +125,12 @@ def main() -> None:
         serve_uvicorn(options)
     elif options["stack"] == "granian":
         exec_granian(options)
-    elif options["app"] == "bare" and options["compression"] == "off":
+    elif options["compression"] == "on":
+        sys.exit("picows has no permessage-deflate; use --compression off")
+    elif options["app"] == "bare":
         _run(serve_picows("127.0.0.1", options["port"]))
-    else:
-        sys.exit("picows serves the bare relay only, without compression")
+    else:  # cobrowse as `cobrowse serve` runs it: /ws on picows, the rest on uvicorn
+        serve_uvicorn(options)
 
 
 if __name__ == "__main__":

@@ -206,7 +206,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         flush=True,
     )
     servers = [
-        (_server(app, config, host="127.0.0.1", port=args.port), listeners[0]),
+        (_server(app, config, host="127.0.0.1", port=args.port, relay=True), listeners[0]),
         (_server(portal, config, host="127.0.0.1", port=portal_port), listeners[1]),
     ]
     with announced(config):  # for `cobrowse agent-link` (server/running.py)
@@ -226,7 +226,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     listener = _listen(config.server.host, config.server.port)
     print(f"cobrowse serving on {config.base_url}", flush=True)
-    server = _server(app, config, host=config.server.host, port=config.server.port)
+    server = _server(app, config, host=config.server.host, port=config.server.port, relay=True)
     with announced(config):  # for `cobrowse agent-link` (server/running.py)
         _run(_serve_all([(server, listener)]))
     return 0
@@ -348,11 +348,15 @@ def _logging(config: Config) -> None:
     configure(level=config.server.log_level, log_format=config.server.log_format)
 
 
-def _server(app: object, config: Config, *, host: str, port: int) -> uvicorn.Server:
+def _server(
+    app: object, config: Config, *, host: str, port: int, relay: bool = False
+) -> uvicorn.Server:
+    """`relay`: `app` is cobrowse's, whose relay sockets go to `server.ws_engine`."""
     server_config = uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=host,
         port=port,
+        http=_http_protocol(app, config) if relay else "auto",
         log_level=config.server.log_level,
         log_config=None,  # logging is set up by _logging, in the configured format
         access_log=False,  # ours logs paths without query strings
@@ -364,6 +368,20 @@ def _server(app: object, config: Config, *, host: str, port: int) -> uvicorn.Ser
         forwarded_allow_ips=config.server.forwarded_allow_ips or None,
     )
     return _QuietServer(server_config)
+
+
+def _http_protocol(app: object, config: Config) -> Any:
+    """uvicorn's HTTP protocol, behind server/ws_picows.py's Front unless the relay's
+    sockets stay on ASGI (`ws_engine = "asgi"`, or compression, which picows lacks)."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as http
+    except ImportError:  # uvicorn without httptools
+        from uvicorn.protocols.http.h11_impl import H11Protocol as http  # type: ignore[assignment]
+    if config.server.ws_engine != "picows" or config.server.ws_compression:
+        return http
+    from cobrowse.server.ws_picows import front_protocol
+
+    return front_protocol(app.state.ctx, http)  # type: ignore[attr-defined]
 
 
 class _QuietServer(uvicorn.Server):

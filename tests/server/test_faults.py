@@ -61,8 +61,6 @@ import asyncio
 import contextlib
 import os
 import random
-import socket
-import threading
 import time
 import traceback
 from collections import Counter
@@ -74,16 +72,14 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from cobrowse.config import Config, load_config
+from cobrowse.config import load_config
 from cobrowse.core.links import sign_link
-from cobrowse.core.room import MAX_CHAT_HISTORY, Room
-from cobrowse.server.app import create_app
-from cobrowse.server.context import Context
+from cobrowse.core.room import MAX_CHAT_HISTORY
 from tests.faults import CutPolicy, FaultRelay
+from tests.server.live import Served, serving
 
 SITE = "http://portal.test:8001"
 LINK_SECRET = "fault-relay-test-secret-0123456789abcdef"
@@ -116,24 +112,10 @@ SESSION = {
 # --- the server ---------------------------------------------------------------------
 
 
-@dataclass
-class Served:
-    port: int
-    ctx: Context
-    config: Config
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def room(self, session_id: str) -> Room | None:
-        return self.ctx.hub.rooms.get(session_id)
-
-
 @contextlib.contextmanager
-def serving(data_dir: Path, *, limits: dict[str, Any] | None = None) -> Iterator[Served]:
-    """The real app under uvicorn on 127.0.0.1 (its own thread and loop), stopped after;
-    `limits` replace some of LIMITS."""
+def serving_faults(data_dir: Path, *, limits: dict[str, Any] | None = None) -> Iterator[Served]:
+    """The real server (tests/server/live.py: as `cobrowse serve` runs it, so the relay's
+    sockets are on picows); `limits` replace some of LIMITS."""
     config = load_config(
         {
             "server": {"data_dir": str(data_dir), "public_url": "", "log_level": "warning"},
@@ -144,37 +126,8 @@ def serving(data_dir: Path, *, limits: dict[str, Any] | None = None) -> Iterator
         },
         {},
     )
-    app = create_app(config)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            log_level="warning",
-            log_config=None,
-            access_log=False,
-            ws_max_size=2 * config.limits.visitor_message_bytes,
-            ws_per_message_deflate=False,
-            lifespan="on",
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.01)
-        ctx = app.state.ctx
-        assert isinstance(ctx, Context)
-        yield Served(port=sock.getsockname()[1], ctx=ctx, config=config)
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
-        assert not thread.is_alive(), "the server did not stop"
+    with serving(config) as served:
+        yield served
 
 
 # --- waiting ------------------------------------------------------------------------
@@ -718,7 +671,7 @@ async def test_nothing_is_lost_or_doubled_through_a_thousand_cuts(
     print(f"fault relay seed: {seed} (FAULT_SEED={seed} draws the same cuts)")
     rng = random.Random(seed)
     started = time.monotonic()
-    with serving(tmp_path / "data") as served:
+    with serving_faults(tmp_path / "data") as served:
         policy = CutPolicy(max_bytes=8192, early=0.15, early_bytes=600, stall=stall)
         relay = FaultRelay(("127.0.0.1", served.port), seed=rng.randrange(2**32), policy=policy)
         await relay.start()

@@ -2,7 +2,7 @@
 refused past it with 4429, and closed at the hello deadline with 4408 whatever they send
 instead (pings, a frame that never ends, a hello dribbled out too slowly).
 
-The real server (uvicorn on 127.0.0.1, tests/server/test_faults.py's `serving`) and real
+The real server (uvicorn on 127.0.0.1, tests/server/live.py, as `cobrowse serve` runs it) and real
 sockets: the websockets client, and a raw one for frames no client library would send.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests.server.test_faults import SITE, Served, serving
+from tests.server.test_faults import SITE, Served, serving_faults
 
 CAP = 5
 DEADLINE = 0.6  # limits.hello_timeout_seconds here
@@ -30,7 +30,7 @@ SLACK = 3.0  # a loaded test machine: the close may come this much after the dea
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     limits = {"connections_per_address": CAP, "hello_timeout_seconds": DEADLINE}
-    with serving(tmp_path / "data", limits=limits) as s:
+    with serving_faults(tmp_path / "data", limits=limits) as s:
         yield s
 
 
@@ -65,7 +65,7 @@ async def closed_with(ws: websockets.ClientConnection, timeout: float) -> tuple[
 def test_silent_sockets_count_and_the_excess_is_refused_with_4429(tmp_path: Path) -> None:
     # A long deadline here: the silent sockets stay open while the others arrive.
     limits = {"connections_per_address": CAP, "hello_timeout_seconds": 30.0}
-    with serving(tmp_path / "data", limits=limits) as s:
+    with serving_faults(tmp_path / "data", limits=limits) as s:
 
         async def go() -> None:
             count = s.ctx.sockets.count

@@ -345,20 +345,52 @@ class Hub:
 
     async def receive(self, att: Attachment, message: m.ClientMessage, data: str | bytes) -> None:
         """A message from a connection (`data` as it came, to forward it unparsed)."""
+        later = self.receive_now(att, message, data)
+        if later is not None:
+            await later
+
+    def receive_now(
+        self, att: Attachment, message: m.ClientMessage, data: str | bytes
+    ) -> Awaitable[None] | None:
+        """`receive`, carried out before returning when nothing in it waits (the relay's
+        steady case: page events for a room on this node, nothing to store); otherwise
+        what is left, to be awaited before the connection's next message."""
         if att.owner is not None:
             assert self.cluster is not None
             raw = data.encode() if isinstance(data, str) else data
             self.cluster.to_owner(att.owner, {**self._about(att), b"k": b"m", b"d": raw})
-            return
+            return None
         room = self.rooms.get(att.session.id)
         if room is None:
-            return
+            return None
         now = self.clock()
-        await self._run(
-            room,
-            lambda: room.receive(att.role, message, now=now, conn=att.conn),
-            store=_stores(room, message),
-        )
+
+        def step() -> list[Effect]:
+            return room.receive(att.role, message, now=now, conn=att.conn)
+
+        store = _stores(room, message)
+        if store is True or (self.cluster is not None and self._lock(room.session.id).locked()):
+            return self._run(room, step, store=store)
+        # Nothing is awaited between the step and its effects, so no other input can
+        # come between them: the lock `_run` takes on several nodes is not needed.
+        effects = step()
+        if callable(store) and store() and room.session.live:
+            return self._stored_then(room, effects)
+        if all(map(self._instant, effects)):
+            for effect in effects:
+                self._now(room.session.id, effect)
+            return None
+        return self._carry_out(room.session.id, effects)
+
+    async def _stored_then(self, room: Room, effects: list[Effect]) -> None:
+        """What `_run` does after a step that must be stored."""
+        if self.cluster is None:
+            await self.sessions.save(room.session)
+            await self._carry_out(room.session.id, effects)
+            return
+        async with self._lock(room.session.id):
+            await self._store_room(room)
+            await self._carry_out(room.session.id, effects)
 
     async def detach(self, att: Attachment) -> None:
         self.peers.pop(att.conn, None)
@@ -511,32 +543,42 @@ class Hub:
 
     # --- carrying out ---------------------------------------------------------
 
+    def _instant(self, effect: Effect) -> bool:
+        """Whether `_now` carries the effect out (nothing in it waits)."""
+        if isinstance(effect, Close):  # the end's close flushes first: it waits
+            return effect.code == m.CLOSE_REPLACED or not self._is_local(effect.conn)
+        return isinstance(effect, (Send, Record, Capture))
+
+    def _now(self, session_id: str, effect: Effect) -> None:
+        """An effect that `_instant` accepts."""
+        if isinstance(effect, Send):
+            self._deliver(session_id, effect.conn, effect.frame, page=effect.page)
+        elif isinstance(effect, Close):
+            if self._is_local(effect.conn):
+                # Not awaited: the old socket's flush must not hold back what follows
+                # (the new connection's welcome comes first).
+                self._close_local(effect.conn, effect.code, effect.reason)
+            else:
+                self._remote_close(effect.conn, effect.code, effect.reason)
+        elif isinstance(effect, Record):
+            (self.audit or _discard)(effect.entry)
+        elif isinstance(effect, Capture) and self.capture is not None:
+            self.capture(session_id, effect.to, effect.frame, self.clock())
+
     async def _carry_out(self, session_id: str, effects: Iterable[Effect]) -> None:
         finished = False
         for effect in effects:
-            if isinstance(effect, Send):
-                self._deliver(session_id, effect.conn, effect.frame, page=effect.page)
-            elif isinstance(effect, Close):
-                if self._is_local(effect.conn):
-                    if effect.code == m.CLOSE_REPLACED:
-                        # Not awaited: the old socket's flush must not hold back what
-                        # follows (the new connection's welcome comes first).
-                        self._close_local(effect.conn, effect.code, effect.reason)
-                    else:  # the end: its last frames are flushed before going on
-                        peer = self.peers.pop(effect.conn, None)
-                        if peer is not None:
-                            await peer.close(effect.code, effect.reason)
-                else:
-                    self._remote_close(effect.conn, effect.code, effect.reason)
+            if self._instant(effect):
+                self._now(session_id, effect)
+            elif isinstance(effect, Close):  # the end: its last frames are flushed first
+                peer = self.peers.pop(effect.conn, None)
+                if peer is not None:
+                    await peer.close(effect.code, effect.reason)
             elif isinstance(effect, Finished):
                 await self._forget(session_id, effect.reason)
                 finished = True
-            elif isinstance(effect, Record):
-                (self.audit or _discard)(effect.entry)
             elif isinstance(effect, Deliver):
                 await self._deliver_file(session_id, effect.file)
-            elif isinstance(effect, Capture) and self.capture is not None:
-                self.capture(session_id, effect.to, effect.frame, self.clock())
         if finished:
             try:
                 await self.on_end(session_id)

@@ -24,7 +24,7 @@ class Peer(Protocol):
     async def close(self, code: int, reason: str) -> None: ...
 
 
-def _unmeasured(nbytes: int, seconds: float) -> None:
+def _unmeasured(nbytes: int, seconds: float | None) -> None:
     return None
 
 
@@ -38,7 +38,7 @@ class SocketPeer:
         ws: WebSocket,
         *,
         max_pending: int,
-        sent: Callable[[int, float], None] = _unmeasured,
+        sent: Callable[[int, float | None], None] = _unmeasured,
     ) -> None:
         self._ws = ws
         self._sent = sent
