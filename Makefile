@@ -77,9 +77,9 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/masking.py
 	PYTHONPATH=. $(BIN)/python bench/canvas.py
 	PYTHONPATH=. $(BIN)/python bench/audit.py
-	PYTHONPATH=. $(BIN)/python bench/load.py --quick
-	PYTHONPATH=. $(BIN)/python bench/load.py --nodes --quick
-	PYTHONPATH=. $(BIN)/python bench/load.py --soak 600 --sessions 300
+	PYTHONPATH=. $(BIN)/python bench/load.py --quick --stack direct --apps bare,ours,bare@picows,bare@uvicorn-websockets
+	PYTHONPATH=. $(BIN)/python bench/load.py --nodes --quick --stack direct
+	PYTHONPATH=. $(BIN)/python bench/load.py --soak 600 --sessions 300 --stack direct
 
 clean:
 	rm -rf src/cobrowse/server/static/dist src/cobrowse/demo/static/dist web/node_modules $(VENV)

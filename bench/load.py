@@ -16,8 +16,15 @@ session at a count both held.
     PYTHONPATH=. .venv/bin/python bench/load.py --nodes [--quick] [--node-cores 1,2]
         (one node against two, on one Redis)
 
-Stacks: uvicorn-websockets, uvicorn-wsproto, uvicorn-sansio, granian (no deflate),
-picows (the bare relay only, no deflate). `--apps bare` or `--apps ours` runs one side.
+Stacks: uvicorn-websockets, uvicorn-wsproto, uvicorn-sansio, granian (cobrowse's
+sockets on its ASGI route), direct (cobrowse as `cobrowse serve` runs it, its relay
+sockets on server/ws_relay.py; the bare relay on the same frame reader), picows (the
+bare relay only: the ceiling of Python WebSockets). None of them but uvicorn's
+websockets has deflate. `--apps bare` or `--apps ours` runs one side;
+`--apps bare,ours,bare@picows` adds the bare relay on another stack, and a ratio
+against it. `make bench` runs `--stack direct --apps
+bare,ours,bare@picows,bare@uvicorn-websockets`: what ships, against a bare relay on its
+own stack, on the fastest Python stack, and on the outside load test's stack.
 """
 
 from __future__ import annotations
@@ -177,10 +184,12 @@ def format_row(row: Row) -> str:
     )
 
 
-async def ramp(args: argparse.Namespace, app: str, traffic: Traffic, tmp: Path) -> list[Row]:
-    with ServerProcess(app, args.stack, args.compression, tmp) as server:
+async def ramp(
+    args: argparse.Namespace, app: str, stack: str, traffic: Traffic, tmp: Path
+) -> list[Row]:
+    with ServerProcess(app, stack, args.compression, tmp) as server:
         target = Target(app, server.port, args.compression == "on", server.link_secret)
-        print(f"\n{app} on {args.stack}, compression {args.compression}")
+        print(f"\n{app} on {stack}, compression {args.compression}")
         return await ramp_on(args, server, target, traffic)
 
 
@@ -278,9 +287,9 @@ def ceiling(rows: list[Row]) -> float:
     return 1.0 / per_session if per_session else 0.0
 
 
-def compare(ours: list[Row], bare: list[Row]) -> None:
+def compare(ours: list[Row], bare: list[Row], *, baseline: str) -> None:
     limit = f"held: p99 <= {P99_LIMIT_MS:g} ms"
-    print(f"\nours / bare relay (same stack, same traffic, same run; {limit})")
+    print(f"\nours / bare relay on {baseline} (same traffic, same run; {limit})")
     h_ours, h_bare = held(ours), held(bare)
     bare_open = bool(bare) and bare[-1].held  # it never failed: its capacity is higher
     bound = ">= " if bare_open else ""
@@ -321,13 +330,18 @@ async def run_ramps(args: argparse.Namespace) -> None:
         f"mean event {traffic.mean_event_bytes():.0f} B, ~10 events/s in frames of 1-2; "
         f"server on core {ServerProcess.CORE}, generator on core {CLIENT_CORE}"
     )
-    results: dict[str, list[Row]] = {}
+    results: dict[tuple[str, str], list[Row]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for app in args.apps:
-            (Path(tmp) / app).mkdir()
-            results[app] = await ramp(args, app, traffic, Path(tmp) / app)
-    if "ours" in results and "bare" in results:
-        compare(results["ours"], results["bare"])
+        for app, stack in args.runs:
+            where = Path(tmp) / f"{app}-{stack}"
+            where.mkdir()
+            results[app, stack] = await ramp(args, app, stack, traffic, where)
+    ours = results.get(("ours", args.stack))
+    for (app, stack), rows in results.items():
+        if ours is not None and app == "bare":
+            compare(
+                ours, rows, baseline=stack + (" (the same stack)" if stack == args.stack else "")
+            )
 
 
 async def soak(args: argparse.Namespace) -> None:
@@ -391,7 +405,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="few steps, short holds")
     parser.add_argument("--stack", default="uvicorn-websockets")
     parser.add_argument("--compression", choices=("on", "off"), default="off")
-    parser.add_argument("--apps", default="bare,ours", help="bare,ours (the default), or one")
+    parser.add_argument(
+        "--apps",
+        default="bare,ours",
+        help="bare,ours (the default), or one; app@stack runs it on another stack too",
+    )
     parser.add_argument("--max-sessions", type=int, default=3000)
     parser.add_argument("--step", type=int, default=200)
     parser.add_argument("--hold", type=float, default=20.0, help="seconds measured per step")
@@ -407,7 +425,11 @@ def parse_args() -> argparse.Namespace:
     if args.quick:
         args.step, args.max_sessions = max(args.step, 400), min(args.max_sessions, 1200)
         args.hold, args.settle = min(args.hold, 6.0), min(args.settle, 2.0)
-    args.apps = [a for a in args.apps.split(",") if a]
+    # "bare@uvicorn-websockets": that app on another stack than --stack
+    args.runs = [
+        (*a.split("@", 1),) if "@" in a else (a, args.stack) for a in args.apps.split(",") if a
+    ]
+    args.apps = [app for app, _ in args.runs]
     return args
 
 

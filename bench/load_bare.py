@@ -6,8 +6,10 @@ Same handshake shape as cobrowse, as cheap as possible: a socket's first frame i
 From then on every frame of the visitor is forwarded verbatim to the agent. No
 checks, no buffer, no outbox task: one `await send` per frame.
 
-Two servers of it: a raw ASGI app (for uvicorn and granian, the same stack as
-cobrowse), and one on picows, which is not ASGI: the ceiling of Python WebSockets.
+Three servers of it: a raw ASGI app (for uvicorn and granian, the stack of cobrowse's
+ASGI route), one on cobrowse's own frame reader (core/wsframes.py: the stack of its
+direct engine, server/ws_relay.py), and one on picows, which is not ASGI: the ceiling
+of Python WebSockets.
 """
 
 from __future__ import annotations
@@ -136,5 +138,73 @@ async def serve_picows(host: str, port: int) -> None:
     server = await ws_create_server(
         lambda request: Relay(), host, port, max_frame_size=32 * 1024 * 1024
     )
+    async with server:
+        await asyncio.Future()
+
+
+async def serve_direct(host: str, port: int) -> None:
+    """The same relay on cobrowse's direct engine's stack (an asyncio protocol and
+    core/wsframes.py, as server/ws_relay.py), until cancelled."""
+    import asyncio
+
+    from cobrowse.core import wsframes as wf
+
+    rooms: dict[str, dict[str, asyncio.Transport]] = {}
+
+    def text(data: bytes) -> bytes:
+        return wf.frame_header(wf.OP_TEXT, len(data)) + data
+
+    class Relay(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.head: bytes | None = b""
+            self.frames = wf.FrameReader(32 * 1024 * 1024)
+            self.transport: Any = None
+            self.role = self.key = ""
+
+        def connection_made(self, transport: Any) -> None:
+            self.transport = transport
+
+        def data_received(self, data: bytes) -> None:
+            if self.transport is None:
+                return
+            if self.head is not None:
+                self.head += data
+                end = self.head.find(b"\r\n\r\n")
+                if end < 0:
+                    return
+                lines = self.head[:end].split(b"\r\n")[1:]
+                headers = {}
+                for line in lines:
+                    name, _, value = line.partition(b":")
+                    headers[name.strip().lower().decode()] = value.strip().decode()
+                self.transport.write(wf.upgrade_answer(headers))
+                data, self.head = self.head[end + 4 :], None
+            for opcode, payload in self.frames.feed(data):
+                if opcode == wf.OP_CLOSE:
+                    self.transport.write(wf.close_frame(1000))
+                    self.transport.close()
+                    return
+                if opcode not in (wf.OP_TEXT, wf.OP_BINARY):
+                    continue
+                if not self.role:
+                    self.role, self.key = parse_hello(payload)
+                    room = rooms.setdefault(self.key, {})
+                    room[self.role] = self.transport
+                    self.transport.write(text(WELCOME))
+                    if "visitor" in room and "agent" in room:
+                        room["visitor"].write(text(ACTIVE))
+                elif self.role == "visitor":
+                    agent = rooms[self.key].get("agent")
+                    if agent is not None:
+                        agent.write(text(payload))
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            room = rooms.get(self.key, {})
+            if room.get(self.role) is self.transport:
+                room.pop(self.role)
+            if not room:
+                rooms.pop(self.key, None)
+
+    server = await asyncio.get_running_loop().create_server(Relay, host, port, backlog=4096)
     async with server:
         await asyncio.Future()

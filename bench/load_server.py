@@ -4,8 +4,9 @@
         --compression on|off --port PORT --data-dir DIR --link-secret S --site ORIGIN
 
 STACK: uvicorn-websockets, uvicorn-wsproto, uvicorn-sansio (uvicorn's
-websockets-sansio), granian, or picows (picows is not ASGI: the bare relay on picows
-alone, cobrowse as `cobrowse serve` runs it, its /ws on picows and the rest on uvicorn).
+websockets-sansio), granian (cobrowse's sockets on its ASGI route), direct (cobrowse as
+`cobrowse serve` runs it: its /ws on server/ws_relay.py, the rest on uvicorn; the bare
+relay on the same frame reader), or picows (the bare relay only: not ASGI).
 load.py starts it under `taskset`, so the whole process stays on one core.
 """
 
@@ -19,7 +20,7 @@ import sys
 from typing import Any
 
 import uvicorn
-from bench.load_bare import BareRelay, serve_picows
+from bench.load_bare import BareRelay, serve_direct, serve_picows
 
 from cobrowse.cli import _http_protocol, _listen, _run
 from cobrowse.config import Config, load_config
@@ -29,13 +30,13 @@ UVICORN_WS = {
     "uvicorn-wsproto": "wsproto",
     "uvicorn-sansio": "websockets-sansio",
 }
-STACKS = (*UVICORN_WS, "granian", "picows")
+STACKS = (*UVICORN_WS, "granian", "direct", "picows")
 ENV_KEY = "BENCH_LOAD_SERVER"  # the options, for granian's worker (it imports the app)
 
 
 def bench_config(options: dict[str, Any]) -> Config:
     """cobrowse as a deployment runs it (inline mode, defaults), quiet, on a data dir;
-    its relay sockets on picows only on the picows stack."""
+    its relay sockets on the direct engine only on the direct stack."""
     return load_config(None, {}).with_changes(
         server={
             "host": "127.0.0.1",
@@ -43,7 +44,7 @@ def bench_config(options: dict[str, Any]) -> Config:
             "data_dir": options["data_dir"],
             "public_url": "",
             "log_level": "warning",
-            "ws_engine": "picows" if options["stack"] == "picows" else "asgi",
+            "ws_engine": "direct" if options["stack"] == "direct" else "asgi",
         },
         proxy={"allowed_origins": [options["site"]], "mode": "inline"},
         auth={"link_secret": options["link_secret"]},
@@ -126,10 +127,14 @@ def main() -> None:
     elif options["stack"] == "granian":
         exec_granian(options)
     elif options["compression"] == "on":
-        sys.exit("picows has no permessage-deflate; use --compression off")
-    elif options["app"] == "bare":
+        sys.exit(f"{options['stack']} has no permessage-deflate; use --compression off")
+    elif options["stack"] == "picows" and options["app"] == "bare":
         _run(serve_picows("127.0.0.1", options["port"]))
-    else:  # cobrowse as `cobrowse serve` runs it: /ws on picows, the rest on uvicorn
+    elif options["stack"] == "picows":
+        sys.exit("picows serves the bare relay only; cobrowse's direct engine is --stack direct")
+    elif options["app"] == "bare":
+        _run(serve_direct("127.0.0.1", options["port"]))
+    else:  # cobrowse as `cobrowse serve` runs it: /ws direct, the rest on uvicorn
         serve_uvicorn(options)
 
 

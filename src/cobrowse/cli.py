@@ -371,15 +371,15 @@ def _server(
 
 
 def _http_protocol(app: object, config: Config) -> Any:
-    """uvicorn's HTTP protocol, behind server/ws_picows.py's Front unless the relay's
-    sockets stay on ASGI (`ws_engine = "asgi"`, or compression, which picows lacks)."""
+    """uvicorn's HTTP protocol, behind server/ws_relay.py's Front unless the relay's
+    sockets stay on ASGI (`ws_engine = "asgi"`, or compression, which Front lacks)."""
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as http
     except ImportError:  # uvicorn without httptools
         from uvicorn.protocols.http.h11_impl import H11Protocol as http  # type: ignore[assignment]
-    if config.server.ws_engine != "picows" or config.server.ws_compression:
+    if config.server.ws_engine != "direct" or config.server.ws_compression:
         return http
-    from cobrowse.server.ws_picows import front_protocol
+    from cobrowse.server.ws_relay import front_protocol
 
     return front_protocol(app.state.ctx, http)  # type: ignore[attr-defined]
 

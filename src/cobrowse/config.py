@@ -60,10 +60,11 @@ class ServerConfig:
     # permessage-deflate on the WebSockets: 5.5x fewer bytes on the wire, but 1.5x the
     # CPU per relayed frame and ~0.5 MB per socket (docs/scale.md). Off by default.
     ws_compression: bool = False
-    # What serves the relay's sockets (/ws on the main host): "picows" (the default, by
-    # measurement about half the CPU per relayed frame; docs/scale.md) or "asgi" (the
-    # app's own route on uvicorn). Compression needs "asgi": picows has no deflate.
-    ws_engine: str = "picows"
+    # What serves the relay's sockets (/ws on the main host): "direct" (the default:
+    # server/ws_relay.py, by measurement about half the CPU per relayed frame;
+    # docs/scale.md) or "asgi" (the app's own route on uvicorn with websockets).
+    # Compression needs "asgi": the direct engine has no deflate.
+    ws_engine: str = "direct"
     hsts_seconds: int = 365 * 24 * 3600  # HSTS max-age when public_url is https; 0: off
     # Who may read GET /metrics: client addresses in these networks, or anyone presenting
     # `Authorization: Bearer <metrics_token>` when it is set (README, "Monitoring").
@@ -565,9 +566,9 @@ def _validate_recordings(rec: RecordingsConfig, where: str) -> None:
 
 
 def _validate_monitoring(server: ServerConfig, where: str) -> None:
-    if server.ws_engine not in ("picows", "asgi"):
+    if server.ws_engine not in ("direct", "asgi"):
         raise ConfigError(
-            f"{where}server.ws_engine must be 'picows' or 'asgi', not {server.ws_engine!r}"
+            f"{where}server.ws_engine must be 'direct' or 'asgi', not {server.ws_engine!r}"
         )
     if server.log_format not in ("text", "json"):
         raise ConfigError(

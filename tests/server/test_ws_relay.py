@@ -1,10 +1,12 @@
-"""The relay's sockets on picows (server/ws_picows.py), through a real listening server
-built as `cobrowse serve` builds it: one port, pages on uvicorn, `/ws` on picows.
+"""The relay's sockets on the direct engine (server/ws_relay.py), through a real
+listening server built as `cobrowse serve` builds it: one port, pages on uvicorn, `/ws`
+on RelayConnection.
 
 The rules themselves (hello, origins, limits, bad frames) are server/ws.py's, shared
 with the ASGI route that tests/server/test_ws.py drives; these tests show that the
-picows engine carries each of them out on a real socket, and what only it does:
-fragments, the head routing, shutdown, the transport's buffer as the outbox."""
+direct engine carries each of them out on a real socket, and what only it does: the
+upgrade, fragments, pings, the head routing, shutdown, the transport's buffer as the
+outbox. core/wsframes.py's own rules are tests/core/test_wsframes.py's."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from cobrowse.config import load_config
 from cobrowse.core import messages as m
 from cobrowse.core.links import sign_link
-from cobrowse.server.ws_picows import FramePeer, RelaySocket, is_relay_upgrade
+from cobrowse.server.ws_relay import RelayConnection, relay_request
 from tests.server.live import Served, serving
 
 SITE = "http://portal.test:8001"
@@ -115,7 +117,7 @@ async def sharing(served: Served) -> AsyncIterator[tuple[ClientConnection, Clien
         yield visitor, agent
 
 
-async def test_pages_stay_on_uvicorn_and_the_relay_sockets_go_to_picows(tmp_path: Path) -> None:
+async def test_pages_stay_on_uvicorn_and_the_relay_sockets_go_direct(tmp_path: Path) -> None:
     with live(tmp_path) as served:
         async with httpx.AsyncClient(base_url=served.base, timeout=WAIT) as http:
             assert (await http.get("/healthz")).status_code == 200
@@ -125,7 +127,7 @@ async def test_pages_stay_on_uvicorn_and_the_relay_sockets_go_to_picows(tmp_path
             welcome = await until_frame(visitor, "welcome")
             assert welcome["session_id"] == created["session_id"]
             connections = served.server.server_state.connections
-            assert len([c for c in connections if isinstance(c, RelaySocket)]) == 1
+            assert len([c for c in connections if isinstance(c, RelayConnection)]) == 1
 
 
 async def test_a_session_relays_page_events_and_chat(tmp_path: Path) -> None:
@@ -222,37 +224,48 @@ async def test_a_server_shutting_down_closes_its_sockets_with_1012(tmp_path: Pat
 
 
 class FakeTransport:
-    """What FramePeer uses of a picows WSTransport and its socket."""
+    """What RelayConnection uses of an asyncio transport."""
 
-    def __init__(self, buffered: int) -> None:
-        self.buffered = buffered
-        self.sent: list[bytes] = []
-        self.closes: list[int] = []
-        self.is_disconnected = False
-        self.graceful: bool | None = None
-        self.underlying_transport = SimpleNamespace(get_write_buffer_size=lambda: self.buffered)
+    def __init__(self) -> None:
+        self.buffered = 0
+        self.written: list[bytes] = []
+        self.aborted = False
 
-    def send(self, kind: object, data: bytes) -> None:
-        self.sent.append(data)
+    def write(self, data: bytes) -> None:
+        self.written.append(bytes(data))
 
-    def send_close(self, code: int, reason: bytes = b"") -> None:
-        self.closes.append(code)
+    def writelines(self, parts: Any) -> None:
+        self.written.append(b"".join(parts))
 
-    def disconnect(self, graceful: bool = True) -> None:
-        self.graceful = graceful
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def abort(self) -> None:
+        self.aborted = True
 
 
 def test_a_reader_that_does_not_keep_up_is_dropped() -> None:
     counted: list[int] = []
-    transport = FakeTransport(buffered=0)
-    peer = FramePeer(transport, max_pending=100, sent=lambda n, s: counted.append(n))  # type: ignore[arg-type]
-    peer.send(b"a" * 60)
-    transport.buffered = 60  # not read yet
-    peer.send(b"b" * 60)
-    peer.send(b"c")  # after the drop: nothing
-    assert transport.sent == [b"a" * 60]
-    assert counted == [60]
-    assert transport.closes == [1008] and transport.graceful is False
+    conn = RelayConnection(
+        SimpleNamespace(),  # type: ignore[arg-type]
+        answer=b"",
+        origin=None,
+        host="",
+        address="x",
+        max_message=1024,
+        connections=set(),
+    )
+    transport = FakeTransport()
+    conn.transport = transport  # type: ignore[assignment]
+    conn.max_pending, conn.sent = 300, lambda n, s: counted.append(n)
+    conn.send(b"a" * 200)
+    transport.buffered = 200  # not read yet
+    conn.send(b"b" * 200)
+    conn.send(b"c")  # after the drop: nothing
+    assert transport.written[0] == bytes((0x81, 126)) + (200).to_bytes(2, "big") + b"a" * 200
+    assert transport.written[1][:4] == bytes((0x88, 10)) + (1008).to_bytes(2, "big")
+    assert len(transport.written) == 2 and transport.aborted
+    assert counted == [200]
 
 
 @pytest.mark.parametrize(
@@ -268,7 +281,40 @@ def test_a_reader_that_does_not_keep_up_is_dropped() -> None:
         (b"garbage", False),
     ],
 )
-def test_which_requests_go_to_picows(head: bytes, relay: bool) -> None:
+def test_which_requests_go_direct(head: bytes, relay: bool) -> None:
     hosts = SimpleNamespace(is_proxy_host=lambda host: host.endswith(".proxy.example"))
     ctx: Any = SimpleNamespace(proxy=SimpleNamespace(hosts=hosts))
-    assert is_relay_upgrade(head, ctx) is relay
+    assert (relay_request(head, ctx) is not None) is relay
+
+
+async def test_a_bad_upgrade_is_answered_400_with_why(tmp_path: Path) -> None:
+    with live(tmp_path) as served:
+        reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+        writer.write(
+            b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        async with asyncio.timeout(WAIT):
+            answer = await reader.read()
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert answer.endswith(b"a Sec-WebSocket-Key of 16 bytes expected")
+
+
+async def test_pings_are_answered_and_a_client_close_is_echoed(tmp_path: Path) -> None:
+    with live(tmp_path) as served:
+        async with socket(served, None) as ws:
+            async with asyncio.timeout(WAIT):
+                await (await ws.ping(b"are you there"))
+            await ws.close(4000, "bye")
+            assert ws.close_code == 4000
+
+
+async def test_a_large_snapshot_reaches_the_agent_whole(tmp_path: Path) -> None:
+    with live(tmp_path) as served:
+        async with sharing(served) as (visitor, agent):
+            text = "नमस्ते " * 40_000  # about 0.9 MB in UTF-8: past any one read
+            big = {**SNAPSHOT, "data": {"node": {"type": 3, "textContent": text, "id": 1}}}
+            await visitor.send(frame("events", events=[META, big]))
+            got = await until_frame(agent, "events")
+            assert got["events"] == [META, big]
