@@ -26,8 +26,10 @@ from websockets.exceptions import ConnectionClosed
 
 from cobrowse.config import load_config
 from cobrowse.core import messages as m
+from cobrowse.core import wsframes as wf
 from cobrowse.core.links import sign_link
 from cobrowse.server.ws_relay import RelayConnection, relay_request
+from tests.core.test_wsframes import client_frame
 from tests.server.live import Served, serving
 
 SITE = "http://portal.test:8001"
@@ -318,3 +320,27 @@ async def test_a_large_snapshot_reaches_the_agent_whole(tmp_path: Path) -> None:
             await visitor.send(frame("events", events=[META, big]))
             got = await until_frame(agent, "events")
             assert got["events"] == [META, big]
+
+
+async def test_what_came_before_a_close_is_still_handled(tmp_path: Path) -> None:
+    """The widget ends a session it cannot share on a fresh socket: hello, end, close,
+    all at once. Here they come in one write, so the end and the close arrive while the
+    hello is still being checked."""
+    with live(tmp_path) as served:
+        created, agent_token = await new_session(served)
+        async with socket(served, agent_token, origin=served.base) as agent:
+            await until_frame(agent, "welcome")
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            writer.write(
+                b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+                + client_frame(wf.OP_TEXT, frame("hello", token=created["visitor_token"]))
+                + client_frame(wf.OP_TEXT, frame("end"))
+                + client_frame(wf.OP_CLOSE, (1000).to_bytes(2, "big"))
+            )
+            async with asyncio.timeout(WAIT):
+                await reader.read()  # until the server closes
+            writer.close()
+            ended = await until_frame(agent, "ended")
+            assert ended["reason"] == "visitor_stopped"

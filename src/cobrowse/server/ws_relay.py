@@ -128,9 +128,9 @@ class RelayConnection(asyncio.Protocol):
                 self._message(payload)
             elif opcode == wf.OP_PING:
                 self._write(wf.frame_header(wf.OP_PONG, len(payload)) + payload)
-            elif opcode == wf.OP_CLOSE:
+            elif opcode == wf.OP_CLOSE:  # answered; what came before it is still handled
                 code = wf.close_code(payload)
-                self._shut(code if 1000 <= code < 5000 else 1000, "")
+                self._close_after(code if 1000 <= code < 5000 else 1000, "")
             # a pong: heard, nothing more
 
     def eof_received(self) -> bool | None:
@@ -244,7 +244,7 @@ class RelayConnection(asyncio.Protocol):
         try:
             if later is not None:
                 await later
-            while self.backlog and not self.gone and reader.live:
+            while self.backlog and reader.live:  # each came before the socket closed
                 try:
                     later = reader.take(self.backlog.popleft())
                 except m.ProtocolError as exc:
@@ -284,8 +284,13 @@ class RelayConnection(asyncio.Protocol):
         self._shut(refusal.code, refusal.reason[:120])
 
     def _shut(self, code: int, reason: str) -> None:
-        """The close frame after what is written, then the connection's end."""
+        """Close now: messages not yet handled are dropped (a bad frame, the end)."""
         self.backlog.clear()
+        self._close_after(code, reason)
+
+    def _close_after(self, code: int, reason: str) -> None:
+        """The close frame after what is written, then the connection's end; messages
+        already received are still handled."""
         if self.closing or self.transport is None:
             return
         self.closing = True
