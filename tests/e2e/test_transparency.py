@@ -170,7 +170,8 @@ KNOWN_BROKEN: dict[str, Broken] = {
     "bare-query": Broken(
         BARE_QUERY,
         "a request to /q? reaches the site as /q: uvicorn, which serves the proxy, drops a "
-        "bare `?` from the request target before the app sees it (not fixable in the app)",
+        "bare `?` from the request target before the app sees it, and yarl, which builds "
+        "aiohttp's request line to the site, drops it again (ASGI and yarl cannot say it)",
     ),
 }
 
