@@ -16,7 +16,7 @@ help:
 	@echo "make test    install what is missing, run every test (lint, types, JS, Python, browser)"
 	@echo "make bench   run the benchmarks (figures beside a same-run baseline)"
 	@echo "make install the idempotent set-up step the others use"
-	@echo "make fuzz    atheris on the wire decoder and the rewriters (FUZZ_SECONDS each, optional)"
+	@echo "make fuzz    atheris on the wire decoder, the frame reader and the rewriters (FUZZ_SECONDS each, optional)"
 
 install: apt python node build
 
@@ -56,6 +56,7 @@ fuzz: python
 	$(BIN)/pip install -q -e '.[fuzz]'
 	PYTHONPATH=. $(BIN)/python fuzz/fuzz_messages.py -max_total_time=$(FUZZ_SECONDS)
 	PYTHONPATH=. $(BIN)/python fuzz/fuzz_rewrite.py -max_total_time=$(FUZZ_SECONDS)
+	PYTHONPATH=. $(BIN)/python fuzz/fuzz_wsframes.py -max_total_time=$(FUZZ_SECONDS)
 
 lint:
 	$(BIN)/ruff check src tests bench fuzz

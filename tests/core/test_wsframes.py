@@ -174,3 +174,26 @@ def test_a_large_frame_s_buffer_is_let_go_once_read() -> None:
     got = [m for piece in pieces for m in reader.feed(piece)]
     assert got == [(wf.OP_TEXT, b"s" * 354_000)]
     assert reader.held() < small + 1024  # only the next frame's first bytes
+
+
+def _read(*pieces: bytes) -> tuple[list[tuple[int, bytes]], int | None]:
+    reader = wf.FrameReader(4096)
+    out: list[tuple[int, bytes]] = []
+    try:
+        for piece in pieces:
+            out += reader.feed(piece)
+    except wf.FrameError as exc:
+        return out, exc.code
+    return out, None
+
+
+@given(stream=st.binary(max_size=600), split=st.integers(0, 600))
+def test_any_bytes_give_frames_or_one_frame_error_however_split(stream: bytes, split: int) -> None:
+    """Garbage from the network: never another exception, and the same however the
+    reads fall (make fuzz runs the same property under atheris)."""
+    whole = _read(stream)
+    parts = _read(stream[:split], stream[split:])
+    assert parts[1] == whole[1] in (None, wf.CLOSE_PROTOCOL_ERROR, wf.CLOSE_TOO_BIG)
+    if whole[1] is None:  # after an error the socket closes: what came before it differs
+        assert parts == whole
+    assert all(len(payload) <= 4096 for _, payload in whole[0])
