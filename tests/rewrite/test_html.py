@@ -80,3 +80,22 @@ def test_an_internal_error_still_injects_after_the_doctype(monkeypatch: pytest.M
         '<!DOCTYPE html>\n<html lang="en"><head><i-n><title>t</title>'
     )
     assert rewrite_html("<p>x", URL_MAP, inject="<i-n>") == "<i-n><p>x"
+
+
+def test_urls_after_a_base_are_read_against_it() -> None:
+    """The rewriters for URL attributes are made once per document; a <base> changes
+    the map they read against, and so every URL after it: here the scheme that a
+    scheme-relative URL takes (http before the base, https after)."""
+    from tests.rewrite.urlmap import PROXY_ORIGINS, url_map
+
+    m = url_map("http://portal.example.gov.in/itr/page.html")
+    out = rewrite_html(
+        '<a href="//portal.example.gov.in/one">1</a>'
+        '<base href="https://portal.example.gov.in/">'
+        '<a href="//portal.example.gov.in/two">2</a>',
+        m,
+        inject="",
+    )
+    proxy = PROXY_ORIGINS["https://portal.example.gov.in"]
+    assert 'href="//portal.example.gov.in/one"' in out  # http: not a proxied origin
+    assert f'href="{proxy}/two"' in out

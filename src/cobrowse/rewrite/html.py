@@ -164,6 +164,8 @@ class _Rewriter:
         self.base_seen = False
         self.foreign: list[_Open] = []
         self.fast = fast  # False only in tests: the skipping regex must change nothing
+        # URL rewriters by (navigation, javascript: URLs too), made once per `m`
+        self.url_rewriters: dict[tuple[bool, bool], Callable[[str], str]] = {}
 
     # -- output -------------------------------------------------------------
 
@@ -478,16 +480,17 @@ class _Rewriter:
                     else:
                         self.on_base(attr)
                     continue
+                js_url = aname in _JS_URL_ATTRIBUTES  # a `javascript:` URL: its code, if any
                 if (element, aname) in NAVIGATIONS:
-                    rewrite = _url_rewriter(m, True)
+                    rewrite = self.url_rewriter(navigation=True, js_url=js_url)
                 elif m.opaque is not None and mirrored_load(
                     element, aname, self.value_of(attrs, "rel") if element == "link" else None
                 ):
                     rewrite = partial(rewrite_load, m=m)
+                    if js_url:
+                        rewrite = partial(self.rewrite_url_or_js, rewrite=rewrite)
                 else:
-                    rewrite = _url_rewriter(m, False)
-                if aname in _JS_URL_ATTRIBUTES:  # a `javascript:` URL: its code, if any
-                    rewrite = partial(self.rewrite_url_or_js, rewrite=rewrite)
+                    rewrite = self.url_rewriter(navigation=False, js_url=js_url)
                 self.rewrite_value(attr, rewrite)
             elif kind == "srcset":
                 self.rewrite_value(attr, lambda v: rewrite_srcset(v, m))
@@ -509,6 +512,17 @@ class _Rewriter:
                 start = attr.start() if after in ("", ">") or after in _WS + "/" else None
                 self.replace(attr.start("name") if start is None else start, attr.end(), "")
 
+    def url_rewriter(self, *, navigation: bool, js_url: bool) -> Callable[[str], str]:
+        """`rewrite_url` under `self.m` (and `javascript:` URLs' code when `js_url`)."""
+        key = (navigation, js_url)
+        rewrite = self.url_rewriters.get(key)
+        if rewrite is None:
+            rewrite = _url_rewriter(self.m, navigation)
+            if js_url:
+                rewrite = partial(self.rewrite_url_or_js, rewrite=rewrite)
+            self.url_rewriters[key] = rewrite
+        return rewrite
+
     def on_base(self, attr: re.Match[str]) -> None:
         self.base_seen = True
         value = self.value_of([attr], "href") or ""
@@ -518,6 +532,7 @@ class _Rewriter:
         except ValueError:
             return
         self.m = dataclasses.replace(self.m, base=resolved)
+        self.url_rewriters.clear()  # they hold the old `m`
 
     def rewrite_value(self, attr: re.Match[str], rewrite: Callable[[str], str]) -> None:
         group = attr.lastindex  # the value's group, or 1 (the name) without a value
