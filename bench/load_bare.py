@@ -148,6 +148,7 @@ async def serve_direct(host: str, port: int) -> None:
     import asyncio
 
     from cobrowse.core import wsframes as wf
+    from cobrowse.server.ws_relay import UNMASK
 
     rooms: dict[str, dict[str, asyncio.Transport]] = {}
 
@@ -157,7 +158,7 @@ async def serve_direct(host: str, port: int) -> None:
     class Relay(asyncio.Protocol):
         def __init__(self) -> None:
             self.head: bytes | None = b""
-            self.frames = wf.FrameReader(32 * 1024 * 1024)
+            self.frames = wf.FrameReader(32 * 1024 * 1024, unmask=UNMASK)
             self.transport: Any = None
             self.role = self.key = ""
 

@@ -197,3 +197,10 @@ def test_any_bytes_give_frames_or_one_frame_error_however_split(stream: bytes, s
     if whole[1] is None:  # after an error the socket closes: what came before it differs
         assert parts == whole
     assert all(len(payload) <= 4096 for _, payload in whole[0])
+
+
+@given(data=st.binary(max_size=2000), mask=st.binary(min_size=4, max_size=4))
+def test_the_pure_unmask_is_websockets_c_helper(data: bytes, mask: bytes) -> None:
+    from websockets.speedups import apply_mask
+
+    assert wf.unmask(data, mask) == apply_mask(data, mask)
