@@ -206,6 +206,9 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         # Never echo the client's value whole: it goes into a close reason and a log line.
         raise bad_message(f"unsupported protocol version {repr(version)[:20]}, expected {VERSION}")
     kind = obj.get("t")
+    if kind == "events":  # the relay's steady case, first
+        events = _check_events(obj.get("events"))
+        return Events(events=events, events_json=_events_json(raw, obj, events))
     if kind == "hello":
         token = obj.get("token")
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
@@ -219,9 +222,6 @@ def decode_client(data: str | bytes, *, max_bytes: int) -> ClientMessage:
         if not isinstance(allow, bool):
             raise bad_message("consent needs allow: true or false")
         return Consent(allow=allow)
-    if kind == "events":
-        events = _check_events(obj.get("events"))
-        return Events(events=events, events_json=_events_json(raw, obj, events))
     if kind == "end":
         return End()
     if kind == "guide":

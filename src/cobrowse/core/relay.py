@@ -113,7 +113,7 @@ class Outlog:
 
     def page(self, events: Sequence[dict[str, Any]], events_json: bytes) -> Relayed:
         """Number a batch of rrweb events (`events_json` is their JSON array as received)."""
-        meta = _last_meta(events)
+        meta, snapshot = _kinds(events)
         if meta > 0:  # the page before the Meta ends inside this batch (rare): split it
             before = self.page(events[:meta], orjson.dumps(list(events[:meta])))
             after = self.page(events[meta:], orjson.dumps(list(events[meta:])))
@@ -124,7 +124,6 @@ class Outlog:
             self._new_page()
         if self._stale:
             return Relayed([frame], False)
-        snapshot = any(event["type"] == FULL_SNAPSHOT for event in events)
         if not (self._has_snapshot or snapshot or meta == 0):
             return Relayed([frame], False)  # history starts at a snapshot: live only
         if self._size + held(frame) > self.max_bytes:
@@ -216,9 +215,14 @@ class Outlog:
         self._asked = True  # the caller asks
 
 
-def _last_meta(events: Sequence[dict[str, Any]]) -> int:
-    """The index of the last Meta event in a batch, or -1."""
-    for index in range(len(events) - 1, -1, -1):
-        if events[index]["type"] == META:
-            return index
-    return -1
+def _kinds(events: Sequence[dict[str, Any]]) -> tuple[int, bool]:
+    """(the index of the last Meta event in a batch or -1, whether the batch holds a
+    full snapshot after that Meta), in one pass: it runs for every relayed frame."""
+    meta, snapshot = -1, False
+    for index, event in enumerate(events):
+        kind = event["type"]
+        if kind == META:
+            meta, snapshot = index, False
+        elif kind == FULL_SNAPSHOT:
+            snapshot = True
+    return meta, snapshot

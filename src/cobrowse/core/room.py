@@ -364,6 +364,8 @@ class Room:
         s = self.session
         if not s.live:
             return []
+        if type(message) is m.Events and role != "watcher" and s.state is State.ACTIVE:
+            return self._page_data(role, message)  # the relay's steady case, first
         if isinstance(message, m.Hello):
             raise m.bad_message("hello was already said")
         if role == "watcher":

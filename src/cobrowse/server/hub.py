@@ -364,17 +364,20 @@ class Hub:
         if room is None:
             return None
         now = self.clock()
-
-        def step() -> list[Effect]:
-            return room.receive(att.role, message, now=now, conn=att.conn)
-
-        store = _stores(room, message)
-        if store is True or (self.cluster is not None and self._lock(room.session.id).locked()):
-            return self._run(room, step, store=store)
-        # Nothing is awaited between the step and its effects, so no other input can
-        # come between them: the lock `_run` takes on several nodes is not needed.
-        effects = step()
-        if callable(store) and store() and room.session.live:
+        if type(message) is not m.Events or (
+            self.cluster is not None and self._lock(room.session.id).locked()
+        ):
+            return self._run(
+                room,
+                lambda: room.receive(att.role, message, now=now, conn=att.conn),
+                store=_stores(room, message),
+            )
+        # Page events. Nothing is awaited between the step and its effects, so no other
+        # input can come between them: the lock `_run` takes on several nodes is not
+        # needed. They are stored only when they changed what the Sessions list shows.
+        info = room.session.info
+        effects = room.receive(att.role, message, now=now, conn=att.conn)
+        if room.session.info is not info and room.session.live:
             return self._stored_then(room, effects)
         if all(map(self._instant, effects)):
             for effect in effects:
@@ -545,13 +548,15 @@ class Hub:
 
     def _instant(self, effect: Effect) -> bool:
         """Whether `_now` carries the effect out (nothing in it waits)."""
+        if type(effect) is Send:
+            return True
         if isinstance(effect, Close):  # the end's close flushes first: it waits
             return effect.code == m.CLOSE_REPLACED or not self._is_local(effect.conn)
         return isinstance(effect, (Send, Record, Capture))
 
     def _now(self, session_id: str, effect: Effect) -> None:
         """An effect that `_instant` accepts."""
-        if isinstance(effect, Send):
+        if type(effect) is Send:
             self._deliver(session_id, effect.conn, effect.frame, page=effect.page)
         elif isinstance(effect, Close):
             if self._is_local(effect.conn):
