@@ -152,9 +152,6 @@ async def serve_direct(host: str, port: int) -> None:
 
     rooms: dict[str, dict[str, asyncio.Transport]] = {}
 
-    def text(data: bytes) -> bytes:
-        return wf.frame_header(wf.OP_TEXT, len(data)) + data
-
     class Relay(asyncio.Protocol):
         def __init__(self) -> None:
             self.head: bytes | None = b""
@@ -173,12 +170,8 @@ async def serve_direct(host: str, port: int) -> None:
                 end = self.head.find(b"\r\n\r\n")
                 if end < 0:
                     return
-                lines = self.head[:end].split(b"\r\n")[1:]
-                headers = {}
-                for line in lines:
-                    name, _, value = line.partition(b":")
-                    headers[name.strip().lower().decode()] = value.strip().decode()
-                self.transport.write(wf.upgrade_answer(headers))
+                parsed = wf.parse_head(self.head[:end])
+                self.transport.write(wf.upgrade_answer(parsed[2] if parsed else {}))
                 data, self.head = self.head[end + 4 :], None
             for opcode, payload in self.frames.feed(data):
                 if opcode == wf.OP_CLOSE:
@@ -191,13 +184,13 @@ async def serve_direct(host: str, port: int) -> None:
                     self.role, self.key = parse_hello(payload)
                     room = rooms.setdefault(self.key, {})
                     room[self.role] = self.transport
-                    self.transport.write(text(WELCOME))
+                    self.transport.write(wf.text_frame(WELCOME))
                     if "visitor" in room and "agent" in room:
-                        room["visitor"].write(text(ACTIVE))
+                        room["visitor"].write(wf.text_frame(ACTIVE))
                 elif self.role == "visitor":
                     agent = rooms[self.key].get("agent")
                     if agent is not None:
-                        agent.write(text(payload))
+                        agent.write(wf.text_frame(payload))
 
         def connection_lost(self, exc: Exception | None) -> None:
             room = rooms.get(self.key, {})

@@ -204,3 +204,16 @@ def test_the_pure_unmask_is_websockets_c_helper(data: bytes, mask: bytes) -> Non
     from websockets.speedups import apply_mask
 
     assert wf.unmask(data, mask) == apply_mask(data, mask)
+
+
+def test_a_request_head_parses_to_method_target_and_headers() -> None:
+    head = (
+        b"GET /ws?x=1 HTTP/1.1\r\nHost: a.example\r\nX-Forwarded-For: 1.2.3.4\r\n"
+        b"x-forwarded-for:  5.6.7.8 \r\nbad line"
+    )
+    assert wf.parse_head(head) == (
+        b"GET",
+        b"/ws?x=1",
+        {"host": "a.example", "x-forwarded-for": "1.2.3.4, 5.6.7.8"},
+    )
+    assert wf.parse_head(b"garbage") is None

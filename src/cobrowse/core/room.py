@@ -383,8 +383,6 @@ class Room:
             return self._consent(role, message, now)
         if s.state is not State.ACTIVE:
             raise m.not_allowed(f"{message.__class__.__name__.lower()} before the visitor allows")
-        if isinstance(message, m.Events):
-            return self._page_data(role, message)
         if isinstance(message, m.Chat):
             return self._chat(role, message, now)
         if isinstance(message, m.ControlMsg):

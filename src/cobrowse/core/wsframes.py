@@ -53,6 +53,24 @@ class HandshakeError(Exception):
     """Not a WebSocket upgrade this server accepts: answer 400 with the reason."""
 
 
+def parse_head(head: bytes) -> tuple[bytes, bytes, dict[str, str]] | None:
+    """A request head (up to its blank line) as (method, target, headers): names lower
+    case, a repeated header's values joined with ", "; None without a request line."""
+    line, _, rest = head.partition(b"\r\n")
+    parts = line.split(b" ")
+    if len(parts) != 3:
+        return None
+    headers: dict[str, str] = {}
+    for raw in rest.split(b"\r\n"):
+        name, sep, value = raw.partition(b":")
+        if not sep:
+            continue
+        key = name.strip().lower().decode("latin-1")
+        text = value.strip().decode("latin-1")
+        headers[key] = headers[key] + ", " + text if key in headers else text
+    return parts[0], parts[1], headers
+
+
 def accept_key(key: str) -> str:
     """Sec-WebSocket-Accept for a client's Sec-WebSocket-Key."""
     return base64.b64encode(hashlib.sha1(key.encode("ascii") + _GUID).digest()).decode()
@@ -90,6 +108,11 @@ def frame_header(opcode: int, length: int) -> bytes:
     if length < 65536:
         return bytes((0x80 | opcode, 126)) + length.to_bytes(2, "big")
     return bytes((0x80 | opcode, 127)) + length.to_bytes(8, "big")
+
+
+def text_frame(data: bytes) -> bytes:
+    """A server's text frame of `data` (UTF-8)."""
+    return frame_header(OP_TEXT, len(data)) + data
 
 
 def close_frame(code: int, reason: str = "") -> bytes:

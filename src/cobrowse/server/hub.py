@@ -343,18 +343,13 @@ class Hub:
         self.cluster.to_owner(where, {**self._about(att), **hello})
         return att
 
-    async def receive(self, att: Attachment, message: m.ClientMessage, data: str | bytes) -> None:
-        """A message from a connection (`data` as it came, to forward it unparsed)."""
-        later = self.receive_now(att, message, data)
-        if later is not None:
-            await later
-
     def receive_now(
         self, att: Attachment, message: m.ClientMessage, data: str | bytes
     ) -> Awaitable[None] | None:
-        """`receive`, carried out before returning when nothing in it waits (the relay's
-        steady case: page events for a room on this node, nothing to store); otherwise
-        what is left, to be awaited before the connection's next message."""
+        """A message from a connection (`data` as it came, to forward it unparsed),
+        carried out before returning when nothing in it waits (the relay's steady case:
+        page events for a room on this node, nothing to store); otherwise what is left,
+        to be awaited before the connection's next message."""
         if att.owner is not None:
             assert self.cluster is not None
             raw = data.encode() if isinstance(data, str) else data
@@ -374,10 +369,10 @@ class Hub:
             )
         # Page events. Nothing is awaited between the step and its effects, so no other
         # input can come between them: the lock `_run` takes on several nodes is not
-        # needed. They are stored only when they changed what the Sessions list shows.
+        # needed.
         info = room.session.info
         effects = room.receive(att.role, message, now=now, conn=att.conn)
-        if room.session.info is not info and room.session.live:
+        if _page_changed(room, info) and room.session.live:
             return self._stored_then(room, effects)
         if all(map(self._instant, effects)):
             for effect in effects:
@@ -829,12 +824,17 @@ def _holds(grant: Grant, session: Session) -> bool:
 
 
 def _stores(room: Room, message: m.ClientMessage) -> bool | Callable[[], bool]:
-    """Whether a message's effects must be stored: page data only when it changed what
-    the Sessions list shows of the page (a page load's Meta event)."""
+    """Whether a message's effects must be stored: page data only when `_page_changed`."""
     if not isinstance(message, m.Events):
         return True
     info = room.session.info
-    return lambda: room.session.info is not info
+    return lambda: _page_changed(room, info)
+
+
+def _page_changed(room: Room, before: PageInfo | None) -> bool:
+    """Whether page data changed what the Sessions list shows of the page (a page
+    load's Meta event), since `before`: only then are its effects stored."""
+    return room.session.info is not before
 
 
 def orjson_session(session: Session) -> str:

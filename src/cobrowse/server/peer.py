@@ -24,7 +24,8 @@ class Peer(Protocol):
     async def close(self, code: int, reason: str) -> None: ...
 
 
-def _unmeasured(nbytes: int, seconds: float | None) -> None:
+def unmeasured(nbytes: int, seconds: float | None) -> None:
+    """A `sent` callback that counts nothing."""
     return None
 
 
@@ -38,7 +39,7 @@ class SocketPeer:
         ws: WebSocket,
         *,
         max_pending: int,
-        sent: Callable[[int, float | None], None] = _unmeasured,
+        sent: Callable[[int, float | None], None] = unmeasured,
     ) -> None:
         self._ws = ws
         self._sent = sent

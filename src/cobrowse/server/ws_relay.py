@@ -31,7 +31,7 @@ from cobrowse.core import messages as m
 from cobrowse.core import wsframes as wf
 from cobrowse.server.context import Context
 from cobrowse.server.hub import Attachment
-from cobrowse.server.peer import CLOSE_TOO_SLOW, Peer
+from cobrowse.server.peer import CLOSE_TOO_SLOW, Peer, unmeasured
 from cobrowse.server.ws import (
     HELLO_TIMEOUT,
     Reader,
@@ -60,10 +60,6 @@ CLOSE_INTERNAL = 1011
 CLOSE_RESTART = 1012
 BIG_FRAME = 64 * 1024  # written as header and payload apart, not joined first
 UNMASK = _unmask()
-
-
-def _unmeasured(nbytes: int, seconds: float | None) -> None:
-    return None
 
 
 class Arrival:
@@ -96,7 +92,7 @@ class RelayConnection(asyncio.Protocol):
         self.att: Attachment | None = None
         self.reader: Reader | None = None
         self.max_pending = 0
-        self.sent: Callable[[int, float | None], None] = _unmeasured
+        self.sent: Callable[[int, float | None], None] = unmeasured
         self.admitted = False
         self.greeting = False
         self.closing = False  # our close frame is written: nothing more is
@@ -176,7 +172,7 @@ class RelayConnection(asyncio.Protocol):
         if n < 126:
             transport.write(bytes((0x81, n)) + data)
         elif n < BIG_FRAME:
-            transport.write(wf.frame_header(wf.OP_TEXT, n) + data)
+            transport.write(wf.text_frame(data))
         else:
             transport.writelines((wf.frame_header(wf.OP_TEXT, n), data))
         at = Arrival.at
@@ -291,7 +287,7 @@ class RelayConnection(asyncio.Protocol):
 
     def _refuse(self, refusal: Refusal) -> None:
         for frame in refusal.frames():
-            self._write(wf.frame_header(wf.OP_TEXT, len(frame)) + frame)
+            self._write(wf.text_frame(frame))
         self._shut(refusal.code, refusal.reason[:120])
 
     def _shut(self, code: int, reason: str) -> None:
@@ -342,6 +338,7 @@ class Front(asyncio.Protocol):
 
     ctx: ClassVar[Context]
     http: ClassVar[type[asyncio.Protocol]]
+    trusted: ClassVar[_TrustedHosts | None]  # proxies whose X-Forwarded-For counts
 
     def __init__(
         self,
@@ -418,44 +415,37 @@ class Front(asyncio.Protocol):
         peer = self.transport.get_extra_info("peername")
         direct = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
         forwarded = headers.get("x-forwarded-for")
-        if not self.config.proxy_headers or forwarded is None:
-            return direct
-        trusted = _TrustedHosts(self.config.forwarded_allow_ips or "127.0.0.1")
-        if direct not in trusted:
+        trusted = self.trusted
+        if trusted is None or forwarded is None or direct not in trusted:
             return direct
         host, _port = trusted.get_trusted_client_address(forwarded)
         return host or direct
 
 
 def relay_request(head: bytes, ctx: Context) -> dict[str, str] | None:
-    """A request head's headers (lower-case names; repeated ones joined with ", ") when
-    it asks for a WebSocket at `/ws` on the main host; None for anything else (a proxy
-    host's own sockets and every plain request stay with the ASGI app)."""
-    line, _, rest = head.partition(b"\r\n")
-    parts = line.split(b" ")
-    if len(parts) != 3 or parts[0] != b"GET" or parts[1].split(b"?", 1)[0] != b"/ws":
+    """A request head's headers (core/wsframes.parse_head's) when it asks for a
+    WebSocket at `/ws` on the main host; None for anything else (a proxy host's own
+    sockets and every plain request stay with the ASGI app)."""
+    parsed = wf.parse_head(head)
+    if parsed is None:
         return None
-    headers: dict[str, str] = {}
-    for raw in rest.split(b"\r\n"):
-        name, sep, value = raw.partition(b":")
-        if not sep:
-            continue
-        key = name.strip().lower().decode("latin-1")
-        text = value.strip().decode("latin-1")
-        if key in headers:
-            if key == "host":
-                return None  # two hosts: uvicorn's to refuse
-            headers[key] += ", " + text
-        else:
-            headers[key] = text
+    method, target, headers = parsed
+    if method != b"GET" or target.split(b"?", 1)[0] != b"/ws":
+        return None
+    host = headers.get("host", "")
+    if "," in host:  # two Host headers (no host name holds a comma): uvicorn's to refuse
+        return None
     if "websocket" not in headers.get("upgrade", "").lower():
         return None
-    if ctx.proxy.hosts.is_proxy_host(headers.get("host", "")):
+    if ctx.proxy.hosts.is_proxy_host(host):
         return None
     return headers
 
 
 def front_protocol(ctx: Context, http: type[asyncio.Protocol]) -> type[Front]:
     """The `http` protocol class to give uvicorn's Config: `http` for everything but
-    the relay's sockets."""
-    return type("Front", (Front,), {"ctx": ctx, "http": http})
+    the relay's sockets. Forwarded addresses count from `server.forwarded_allow_ips`,
+    as uvicorn's proxy_headers (cobrowse.cli._server) counts them for the ASGI route."""
+    allow = ctx.config.server.forwarded_allow_ips
+    trusted = _TrustedHosts(allow) if allow else None
+    return type("Front", (Front,), {"ctx": ctx, "http": http, "trusted": trusted})
