@@ -52,12 +52,12 @@ def bench_config(options: dict[str, Any]) -> Config:
     )
 
 
-def make_app(options: dict[str, Any]) -> Any:
+def make_app(options: dict[str, Any], config: Config | None = None) -> Any:
     if options["app"] == "bare":
         return BareRelay()
     from cobrowse.server.app import create_app
 
-    return create_app(bench_config(options))
+    return create_app(config or bench_config(options))
 
 
 def granian_app() -> Any:
@@ -68,7 +68,7 @@ def granian_app() -> Any:
 def serve_uvicorn(options: dict[str, Any]) -> None:
     config = bench_config(options)
     limit = config.limits.visitor_message_bytes
-    app = make_app(options)
+    app = make_app(options, config)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
